@@ -1,1 +1,67 @@
+//! litemodel's code generator: `models.toml` in, SQLite DDL and Rust model code out.
+//!
+//! The pipeline runs one way: [`spec`] (the TOML as written, with spans) →
+//! [`validate`] (every reference resolved, every error collected) → [`model`] (the
+//! checked, span-free schema) → [`emit`] (SQL, Rust). [`check`] runs the first three
+//! stages; the emitters are pure functions of its result.
+//!
+//! ```
+//! let spec = r#"
+//! [models.Role]
+//! table = "roles"
+//! [models.Role.columns]
+//! id = { type = "integer", primary_key = true }
+//! name = { type = "string(64)", unique = true }
+//! "#;
+//! let checked = litemodel_codegen::check("models.toml", spec).map_err(|d| d.render(false))?;
+//! let ddl = litemodel_codegen::ddl(&checked.schema);
+//! assert!(ddl.starts_with("CREATE TABLE roles ("));
+//! # Ok::<(), String>(())
+//! ```
 
+pub mod diagnostics;
+pub mod emit;
+pub mod model;
+pub mod names;
+pub mod spec;
+pub mod validate;
+pub mod write;
+
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use model::Schema;
+
+/// A spec that passed validation, with the warnings it raised.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The checked schema.
+    pub schema: Schema,
+    /// Warnings (never errors); empty when there are none.
+    pub warnings: Diagnostics,
+}
+
+/// Reads and validates a spec.
+///
+/// `file_name` is only used in diagnostics. Does no I/O.
+///
+/// # Errors
+///
+/// Every problem in the spec, errors and warnings together, ready to
+/// [`render`](Diagnostics::render).
+pub fn check(file_name: &str, source: &str) -> Result<Checked, Diagnostics> {
+    let mut diags = Diagnostics::new(file_name, source);
+    let Some(spec) = spec::parse(source, &mut diags) else {
+        return Err(diags);
+    };
+    match validate::validate(&spec, &mut diags) {
+        Some(schema) if !diags.has_errors() => Ok(Checked {
+            schema,
+            warnings: diags,
+        }),
+        _ => Err(diags),
+    }
+}
+
+/// The SQLite `create_all` script of a checked schema.
+pub fn ddl(schema: &Schema) -> String {
+    emit::sql::create_all(schema, &emit::sql::Sqlite)
+}

@@ -1,0 +1,5 @@
+//! Emitters: from the checked [`Schema`](crate::model::Schema) to output text.
+//!
+//! Emitters are pure functions of the schema; they never fail and do no I/O.
+
+pub mod sql;

@@ -1,0 +1,288 @@
+//! SQL DDL, written the way SQLAlchemy writes it for the same model, so that a database
+//! made by litemodel and one made by Flask-SQLAlchemy's `db.create_all()` match.
+//!
+//! SQL text goes through a [`Dialect`]; SQLite is the one dialect today.
+
+use crate::model::{Column, ColumnType, Literal, Model, Schema};
+use crate::names;
+
+/// What differs between SQL databases in the DDL.
+pub trait Dialect {
+    /// Quotes an identifier where the dialect needs it.
+    fn quote(&self, name: &str) -> String;
+    /// The declared type of a column.
+    fn column_type(&self, ty: &ColumnType) -> String;
+    /// The SQL form of a literal in a `DEFAULT` clause.
+    fn literal(&self, literal: &Literal) -> String;
+}
+
+/// SQLite, with SQLAlchemy's type names and quoting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqlite;
+
+impl Dialect for Sqlite {
+    fn quote(&self, name: &str) -> String {
+        names::quote_sql_as_needed(name)
+    }
+
+    fn column_type(&self, ty: &ColumnType) -> String {
+        match ty {
+            ColumnType::Integer => "INTEGER".into(),
+            ColumnType::SmallInteger => "SMALLINT".into(),
+            ColumnType::BigInteger => "BIGINT".into(),
+            ColumnType::Boolean => "BOOLEAN".into(),
+            ColumnType::Float => "FLOAT".into(),
+            ColumnType::Numeric {
+                precision: Some(p),
+                scale: Some(s),
+            } => format!("NUMERIC({p}, {s})"),
+            ColumnType::Numeric {
+                precision: Some(p),
+                scale: None,
+            } => format!("NUMERIC({p})"),
+            ColumnType::Numeric { .. } => "NUMERIC".into(),
+            ColumnType::String { length: Some(n) } => format!("VARCHAR({n})"),
+            ColumnType::String { length: None } => "VARCHAR".into(),
+            ColumnType::Text => "TEXT".into(),
+            ColumnType::Blob => "BLOB".into(),
+            ColumnType::Date => "DATE".into(),
+            ColumnType::Time => "TIME".into(),
+            ColumnType::DateTime { .. } => "DATETIME".into(),
+            ColumnType::Json => "JSON".into(),
+            // SQLAlchemy 2's `Uuid` stores 32 hex digits on SQLite.
+            ColumnType::Uuid => "CHAR(32)".into(),
+            // SQLAlchemy's non-native `Enum`: VARCHAR as long as the longest label.
+            ColumnType::Enum { values, .. } => {
+                let longest = values.iter().map(|v| v.chars().count()).max().unwrap_or(0);
+                format!("VARCHAR({longest})")
+            }
+        }
+    }
+
+    fn literal(&self, literal: &Literal) -> String {
+        match literal {
+            Literal::Integer(i) => i.to_string(),
+            Literal::Float(f) => format!("{f:?}"),
+            Literal::Boolean(b) => u8::from(*b).to_string(),
+            Literal::String(s) => names::sql_string_literal(s),
+        }
+    }
+}
+
+/// The DDL of one table: its `CREATE TABLE` and the `CREATE INDEX` statements after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDdl {
+    /// The table name (unquoted).
+    pub table: String,
+    /// Index into `Schema::models`.
+    pub model: usize,
+    /// `CREATE TABLE ...` without a trailing semicolon.
+    pub create: String,
+    /// `CREATE [UNIQUE] INDEX ...` statements, sorted by index name.
+    pub indexes: Vec<String>,
+}
+
+/// The DDL of every table, in foreign key dependency order (SQLAlchemy's order:
+/// tables sorted by name, each after the tables it references).
+pub fn tables(schema: &Schema, dialect: &dyn Dialect) -> Vec<TableDdl> {
+    dependency_order(schema)
+        .into_iter()
+        .map(|m| {
+            let model = &schema.models[m];
+            TableDdl {
+                table: model.table.clone(),
+                model: m,
+                create: create_table(schema, model, dialect),
+                indexes: create_indexes(model, dialect),
+            }
+        })
+        .collect()
+}
+
+/// The whole `create_all` script: every statement followed by `;` and a blank line.
+pub fn create_all(schema: &Schema, dialect: &dyn Dialect) -> String {
+    let mut out = String::new();
+    for table in tables(schema, dialect) {
+        out.push_str(&table.create);
+        out.push_str(";\n\n");
+        for index in &table.indexes {
+            out.push_str(index);
+            out.push_str(";\n\n");
+        }
+    }
+    out
+}
+
+/// `DROP TABLE` statements in reverse dependency order.
+pub fn drop_all(schema: &Schema, dialect: &dyn Dialect) -> Vec<String> {
+    tables(schema, dialect)
+        .into_iter()
+        .rev()
+        .map(|t| format!("DROP TABLE {}", dialect.quote(&t.table)))
+        .collect()
+}
+
+/// Model indices sorted by table name, then each placed after the tables its foreign
+/// keys reference (self-references ignored). Cycles keep name order.
+pub fn dependency_order(schema: &Schema) -> Vec<usize> {
+    let mut todo: Vec<usize> = (0..schema.models.len()).collect();
+    todo.sort_by(|&a, &b| schema.models[a].table.cmp(&schema.models[b].table));
+    let depends_on = |m: usize| -> Vec<usize> {
+        schema.models[m]
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.target)
+            .filter(|&t| t != m)
+            .collect()
+    };
+    let mut order = Vec::with_capacity(todo.len());
+    while !todo.is_empty() {
+        let ready: Vec<usize> = todo
+            .iter()
+            .copied()
+            .filter(|&m| depends_on(m).iter().all(|d| !todo.contains(d)))
+            .collect();
+        if ready.is_empty() {
+            // A cycle: SQLite accepts forward references, so keep name order.
+            order.append(&mut todo);
+            break;
+        }
+        todo.retain(|m| !ready.contains(m));
+        order.extend(ready);
+    }
+    order
+}
+
+fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String {
+    let mut lines: Vec<String> = model
+        .columns
+        .iter()
+        .map(|column| column_definition(column, dialect))
+        .collect();
+    let quote_list = |columns: &[usize]| -> String {
+        columns
+            .iter()
+            .map(|&c| dialect.quote(&model.columns[c].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !model.primary_key.is_empty() {
+        lines.push(format!("PRIMARY KEY ({})", quote_list(&model.primary_key)));
+    }
+    let named = |name: &Option<String>| -> String {
+        name.as_ref().map_or(String::new(), |n| {
+            format!("CONSTRAINT {} ", dialect.quote(n))
+        })
+    };
+    // Table-level constraints in declaration order, then the column-level ones in
+    // column order: the order SQLAlchemy creates them in.
+    for unique in &model.unique_constraints {
+        lines.push(format!(
+            "{}UNIQUE ({})",
+            named(&unique.name),
+            quote_list(&unique.columns)
+        ));
+    }
+    for check in &model.checks {
+        lines.push(format!("{}CHECK ({})", named(&check.name), check.sql));
+    }
+    let foreign_key = |fk: &crate::model::ForeignKey| -> String {
+        let target = &schema.models[fk.target];
+        let target_columns = fk
+            .target_columns
+            .iter()
+            .map(|&c| dialect.quote(&target.columns[c].name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut text = format!(
+            "{}FOREIGN KEY({}) REFERENCES {} ({})",
+            named(&fk.name),
+            quote_list(&fk.columns),
+            dialect.quote(&target.table),
+            target_columns
+        );
+        if let Some(action) = &fk.on_delete {
+            text.push_str(&format!(" ON DELETE {action}"));
+        }
+        if let Some(action) = &fk.on_update {
+            text.push_str(&format!(" ON UPDATE {action}"));
+        }
+        text
+    };
+    for fk in model.foreign_keys.iter().filter(|fk| fk.table_level) {
+        lines.push(foreign_key(fk));
+    }
+    for (c, column) in model.columns.iter().enumerate() {
+        if column.unique && !column.index {
+            lines.push(format!("UNIQUE ({})", dialect.quote(&column.name)));
+        }
+        for fk in model
+            .foreign_keys
+            .iter()
+            .filter(|fk| !fk.table_level && fk.columns == [c])
+        {
+            lines.push(foreign_key(fk));
+        }
+    }
+    format!(
+        "CREATE TABLE {} (\n\t{}\n)",
+        dialect.quote(&model.table),
+        lines.join(", \n\t")
+    )
+}
+
+fn column_definition(column: &Column, dialect: &dyn Dialect) -> String {
+    let mut text = format!(
+        "{} {}",
+        dialect.quote(&column.name),
+        dialect.column_type(&column.ty)
+    );
+    if let Some(sql) = &column.server_default {
+        text.push_str(" DEFAULT ");
+        text.push_str(sql);
+    }
+    if !column.nullable {
+        text.push_str(" NOT NULL");
+    }
+    text
+}
+
+fn create_indexes(model: &Model, dialect: &dyn Dialect) -> Vec<String> {
+    let mut indexes: Vec<(String, bool, Vec<usize>)> = model
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.index)
+        .map(|(i, c)| {
+            (
+                names::column_index_name(&model.table, &c.name),
+                c.unique,
+                vec![i],
+            )
+        })
+        .collect();
+    indexes.extend(
+        model
+            .indexes
+            .iter()
+            .map(|i| (i.name.clone(), i.unique, i.columns.clone())),
+    );
+    indexes.sort_by(|a, b| a.0.cmp(&b.0));
+    indexes
+        .into_iter()
+        .map(|(name, unique, columns)| {
+            let columns = columns
+                .iter()
+                .map(|&c| dialect.quote(&model.columns[c].name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "CREATE {}INDEX {} ON {} ({})",
+                if unique { "UNIQUE " } else { "" },
+                dialect.quote(&name),
+                dialect.quote(&model.table),
+                columns
+            )
+        })
+        .collect()
+}

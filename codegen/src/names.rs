@@ -1,0 +1,233 @@
+//! Naming rules shared by validation and the emitters: Rust identifiers, and
+//! SQLAlchemy's SQLite quoting and naming conventions.
+
+/// Rust keywords (strict and reserved, all editions).
+const RUST_KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be written as raw identifiers (`r#self` is not allowed).
+const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
+
+/// True when `name` is a Rust keyword (emitted as `r#name` where allowed).
+pub fn is_rust_keyword(name: &str) -> bool {
+    RUST_KEYWORDS.contains(&name)
+}
+
+/// True when `name` is a keyword that has no raw-identifier form.
+pub fn is_non_raw_keyword(name: &str) -> bool {
+    NON_RAW_KEYWORDS.contains(&name)
+}
+
+/// True when `name` has the shape of a Rust identifier (keywords included).
+pub fn is_identifier_shape(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) if first == '_' || first.is_alphabetic() => {}
+        _ => return false,
+    }
+    name != "_" && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// The reserved words of SQLAlchemy's SQLite dialect: a name in this list is quoted.
+const SQLITE_RESERVED: &[&str] = &[
+    "add",
+    "after",
+    "all",
+    "alter",
+    "analyze",
+    "and",
+    "as",
+    "asc",
+    "attach",
+    "autoincrement",
+    "before",
+    "begin",
+    "between",
+    "by",
+    "cascade",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "commit",
+    "conflict",
+    "constraint",
+    "create",
+    "cross",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "database",
+    "default",
+    "deferrable",
+    "deferred",
+    "delete",
+    "desc",
+    "detach",
+    "distinct",
+    "drop",
+    "each",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exclusive",
+    "exists",
+    "explain",
+    "fail",
+    "false",
+    "for",
+    "foreign",
+    "from",
+    "full",
+    "glob",
+    "group",
+    "having",
+    "if",
+    "ignore",
+    "immediate",
+    "in",
+    "index",
+    "indexed",
+    "initially",
+    "inner",
+    "insert",
+    "instead",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "key",
+    "left",
+    "like",
+    "limit",
+    "match",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "of",
+    "offset",
+    "on",
+    "or",
+    "order",
+    "outer",
+    "plan",
+    "pragma",
+    "primary",
+    "query",
+    "raise",
+    "references",
+    "reindex",
+    "rename",
+    "replace",
+    "restrict",
+    "right",
+    "rollback",
+    "row",
+    "select",
+    "set",
+    "table",
+    "temp",
+    "temporary",
+    "then",
+    "to",
+    "transaction",
+    "trigger",
+    "true",
+    "union",
+    "unique",
+    "update",
+    "using",
+    "vacuum",
+    "values",
+    "view",
+    "virtual",
+    "when",
+    "where",
+];
+
+/// True when `name` is an SQL reserved word in SQLite.
+pub fn is_sql_reserved(name: &str) -> bool {
+    SQLITE_RESERVED.contains(&name.to_lowercase().as_str())
+}
+
+/// Quotes an SQL identifier the way SQLAlchemy does: only when it must (a reserved
+/// word, upper case letters, a leading digit or `$`, or any character outside
+/// `[A-Za-z0-9_$]`), so the DDL text matches SQLAlchemy's.
+pub fn quote_sql_as_needed(name: &str) -> String {
+    let needs_quotes = name.is_empty()
+        || is_sql_reserved(name)
+        || name.starts_with(|c: char| c.is_ascii_digit() || c == '$')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        || name.to_lowercase() != name;
+    if needs_quotes {
+        quote_sql(name)
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Always quotes an SQL identifier, doubling embedded quotes.
+pub fn quote_sql(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// An SQL string literal, with embedded quotes doubled.
+pub fn sql_string_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Flask-SQLAlchemy's default table name for a model: its name in snake case
+/// (`UserRole` becomes `user_role`).
+pub fn default_table_name(model: &str) -> String {
+    heck::ToSnakeCase::to_snake_case(model)
+}
+
+/// SQLAlchemy's name for the index of an `index = true` column: `ix_<table>_<column>`.
+pub fn column_index_name(table: &str, column: &str) -> String {
+    format!("ix_{table}_{column}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_follows_sqlalchemy() {
+        assert_eq!(quote_sql_as_needed("users"), "users");
+        assert_eq!(quote_sql_as_needed("order"), "\"order\"");
+        assert_eq!(quote_sql_as_needed("Default"), "\"Default\"");
+        assert_eq!(quote_sql_as_needed("my col"), "\"my col\"");
+        assert_eq!(quote_sql_as_needed("1st"), "\"1st\"");
+        assert_eq!(quote_sql_as_needed("say\"hi"), "\"say\"\"hi\"");
+        assert_eq!(quote_sql_as_needed("größe"), "\"größe\"");
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(is_identifier_shape("username"));
+        assert!(is_identifier_shape("_private"));
+        assert!(is_identifier_shape("größe"));
+        assert!(!is_identifier_shape("my col"));
+        assert!(!is_identifier_shape("1st"));
+        assert!(!is_identifier_shape("_"));
+        assert!(is_rust_keyword("type"));
+        assert!(is_non_raw_keyword("self"));
+    }
+
+    #[test]
+    fn table_names() {
+        assert_eq!(default_table_name("User"), "user");
+        assert_eq!(default_table_name("UserRole"), "user_role");
+    }
+}

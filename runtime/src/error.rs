@@ -1,0 +1,216 @@
+//! The one error type of the runtime.
+
+use rusqlite::ffi;
+
+/// The result type of every fallible runtime operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, and on which table, column or constraint.
+///
+/// Constraint failures reported by SQLite are classified so callers can match
+/// on them; anything else from SQLite arrives as [`Error::Sqlite`].
+///
+/// ```
+/// # use litemodel::Error;
+/// let err = Error::NotFound { table: "users" };
+/// assert_eq!(err.to_string(), "no row found in table `users`");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A UNIQUE (or PRIMARY KEY) constraint failed: another row already holds
+    /// these values. The table and columns come from SQLite's message.
+    #[error("unique constraint failed on `{table}` ({})", columns.join(", "))]
+    UniqueViolation {
+        /// The table holding the constraint.
+        table: String,
+        /// The constrained columns, in the order SQLite names them.
+        columns: Vec<String>,
+    },
+    /// A NOT NULL constraint failed.
+    #[error("not null constraint failed on `{table}.{column}`")]
+    NotNullViolation {
+        /// The table of the column.
+        table: String,
+        /// The column that must not be NULL.
+        column: String,
+    },
+    /// A FOREIGN KEY constraint failed. SQLite does not say which key; the
+    /// table is the one the failing statement wrote to, when known (it is not
+    /// known for deferred checks that fail at COMMIT).
+    #[error("foreign key constraint failed{}", table.as_ref().map(|t| format!(" on `{t}`")).unwrap_or_default())]
+    ForeignKeyViolation {
+        /// The table the failing statement wrote to, if known.
+        table: Option<String>,
+    },
+    /// A CHECK constraint failed.
+    #[error("check constraint `{constraint}` failed")]
+    CheckViolation {
+        /// The constraint name (or expression) SQLite reports.
+        constraint: String,
+    },
+    /// `one()` found no row, or an object was expected to exist.
+    #[error("no row found in table `{table}`")]
+    NotFound {
+        /// The queried table.
+        table: &'static str,
+    },
+    /// `one()` or `one_or_none()` found more than one row.
+    #[error("more than one row found in table `{table}` where at most one was expected")]
+    MultipleRows {
+        /// The queried table.
+        table: &'static str,
+    },
+    /// A column value could not be converted to the field's Rust type.
+    #[error("cannot decode column `{table}.{column}` of the row with key {}: {source}", key.map_or_else(|| "unknown".to_owned(), |k| k.to_string()))]
+    Decode {
+        /// The table being read.
+        table: &'static str,
+        /// The column whose value did not fit.
+        column: &'static str,
+        /// The primary key of the row, when it could be read.
+        key: Option<i64>,
+        /// What rusqlite reported.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// An object links (through a many-to-one relationship) to a parent that
+    /// has no id and is not pending in this session, so the foreign key
+    /// cannot be filled. Add the parent to the session first.
+    #[error("`{table}.{relation}` refers to an object that is neither saved nor added to this session")]
+    UnsavedParent {
+        /// The table of the child object.
+        table: &'static str,
+        /// The relationship attribute holding the unsaved parent.
+        relation: &'static str,
+    },
+    /// Pending objects link to each other in a cycle, so no insertion order
+    /// can fill every foreign key.
+    #[error("pending objects of table `{table}` wait on each other in a cycle; set one link after the first commit")]
+    DependencyCycle {
+        /// A table of one of the objects in the cycle.
+        table: &'static str,
+    },
+    /// An object without a primary key was given where a saved one is
+    /// needed (for example to `Session::delete`).
+    #[error("the `{table}` object has no primary key: it was never saved")]
+    NotPersistent {
+        /// The object's table.
+        table: &'static str,
+    },
+    /// An UPDATE of a loaded object matched no row: someone else deleted it.
+    #[error("the `{table}` row with key {key} no longer exists")]
+    StaleObject {
+        /// The object's table.
+        table: &'static str,
+        /// The primary key that matched no row.
+        key: i64,
+    },
+    /// A session key was used with a session that did not issue it, or after
+    /// the object was expunged or the session rolled back.
+    #[error("the session key for table `{table}` does not belong to this session (or its object was expunged)")]
+    InvalidKey {
+        /// The table of the object the key stood for.
+        table: &'static str,
+    },
+    /// `paginate` was called with page 0 or per_page 0 (pages start at 1).
+    #[error("invalid pagination: page {page}, per_page {per_page} (both must be at least 1)")]
+    InvalidPage {
+        /// The requested page.
+        page: u64,
+        /// The requested page size.
+        per_page: u64,
+    },
+    /// Any other failure reported by SQLite or rusqlite.
+    #[error("sqlite error{}: {source}", table.map(|t| format!(" on `{t}`")).unwrap_or_default())]
+    Sqlite {
+        /// The table the statement worked on, when known.
+        table: Option<&'static str>,
+        /// What rusqlite reported.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(source: rusqlite::Error) -> Self {
+        classify(source, None)
+    }
+}
+
+/// Turns a rusqlite error into the matching variant, parsing constraint
+/// messages such as `UNIQUE constraint failed: users.username`.
+pub(crate) fn classify(source: rusqlite::Error, table: Option<&'static str>) -> Error {
+    let rusqlite::Error::SqliteFailure(code, Some(message)) = &source else {
+        return Error::Sqlite { table, source };
+    };
+    if code.code != ffi::ErrorCode::ConstraintViolation {
+        return Error::Sqlite { table, source };
+    }
+    let detail = message
+        .split_once(": ")
+        .map_or("", |(_, detail)| detail)
+        .to_owned();
+    match code.extended_code {
+        ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            let mut found_table = table.map(str::to_owned).unwrap_or_default();
+            let columns = detail
+                .split(", ")
+                .map(|qualified| match qualified.split_once('.') {
+                    Some((t, column)) => {
+                        t.clone_into(&mut found_table);
+                        column.to_owned()
+                    }
+                    None => qualified.to_owned(),
+                })
+                .collect();
+            Error::UniqueViolation {
+                table: found_table,
+                columns,
+            }
+        }
+        ffi::SQLITE_CONSTRAINT_NOTNULL => {
+            let (t, column) = detail
+                .split_once('.')
+                .map_or((table.unwrap_or_default(), detail.as_str()), |(t, c)| {
+                    (t, c)
+                });
+            Error::NotNullViolation {
+                table: t.to_owned(),
+                column: column.to_owned(),
+            }
+        }
+        ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Error::ForeignKeyViolation {
+            table: table.map(str::to_owned),
+        },
+        ffi::SQLITE_CONSTRAINT_CHECK => Error::CheckViolation { constraint: detail },
+        _ => Error::Sqlite { table, source },
+    }
+}
+
+/// Adds `optional()` to results of single-row lookups, turning
+/// [`Error::NotFound`] into `Ok(None)` (rusqlite's `OptionalExtension`).
+///
+/// ```
+/// # use litemodel::{Error, OptionalExtension, Result};
+/// let missing: Result<i64> = Err(Error::NotFound { table: "users" });
+/// assert_eq!(missing.optional().ok(), Some(None));
+/// ```
+pub trait OptionalExtension<T> {
+    /// Maps `Err(NotFound)` to `Ok(None)` and `Ok(v)` to `Ok(Some(v))`.
+    ///
+    /// # Errors
+    ///
+    /// Every error other than [`Error::NotFound`] is passed through.
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
