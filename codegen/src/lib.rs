@@ -65,3 +65,8 @@ pub fn check(file_name: &str, source: &str) -> Result<Checked, Diagnostics> {
 pub fn ddl(schema: &Schema) -> String {
     emit::sql::create_all(schema, &emit::sql::Sqlite)
 }
+
+/// The generated Rust module of a checked schema; `spec_name` appears in its header.
+pub fn rust(schema: &Schema, spec_name: &str) -> String {
+    emit::rust::generate(schema, spec_name)
+}

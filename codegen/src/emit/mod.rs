@@ -2,4 +2,5 @@
 //!
 //! Emitters are pure functions of the schema; they never fail and do no I/O.
 
+pub mod rust;
 pub mod sql;

@@ -1,0 +1,363 @@
+//! The connection: opening, schema management, SQL echo and the statement
+//! counter.
+
+use std::cell::Cell;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{CachedStatement, Connection, Statement};
+
+use crate::dialect::{Dialect, Sqlite};
+use crate::error::{classify, Error, Result};
+use crate::model::Model;
+use crate::schema::Schema;
+use crate::session::{Key, Session};
+
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Prepared statements kept per connection (queries differ by filter shape).
+const STATEMENT_CACHE_CAPACITY: usize = 256;
+
+/// An open SQLite database: the runtime's connection.
+///
+/// Opening turns on `PRAGMA foreign_keys`, sets a busy timeout of five
+/// seconds, and switches files to WAL journaling. Work that should be
+/// committed or rolled back together goes through a [`Session`].
+///
+/// ```
+/// # fn main() -> litemodel::Result<()> {
+/// let dir = tempfile::tempdir().map_err(|e| litemodel::Error::NotFound { table: "?" }).unwrap();
+/// let db = litemodel::Database::open(dir.path().join("app.sqlite"))?;
+/// assert!(!db.table_exists("users")?);
+/// # Ok(()) }
+/// ```
+pub struct Database {
+    conn: Connection,
+    echo: Cell<bool>,
+    counter: StatementCounter,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.conn.path())
+            .field("echo", &self.echo.get())
+            .field("statements", &self.counter.get())
+            .finish()
+    }
+}
+
+impl Database {
+    /// Opens (creating it if needed) the database file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file cannot be opened or configured.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let db = Self::configure(Connection::open(path)?)?;
+        db.execute("PRAGMA journal_mode = WAL", None)?;
+        Ok(db)
+    }
+
+    /// Opens a private in-memory database.
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// let db = litemodel::Database::open_in_memory()?;
+    /// assert!(!db.table_exists("roles")?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when SQLite cannot allocate the database.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::configure(Connection::open_in_memory()?)
+    }
+
+    fn configure(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        let db = Database {
+            conn,
+            echo: Cell::new(false),
+            counter: StatementCounter::default(),
+        };
+        db.execute("PRAGMA foreign_keys = ON", None)?;
+        Ok(db)
+    }
+
+    /// Logs every statement the runtime runs, with its parameter values
+    /// inlined, at `info` level on the `litemodel::sql` target of the `log`
+    /// facade (the analog of `SQLALCHEMY_ECHO`).
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// let db = litemodel::Database::open_in_memory()?;
+    /// db.set_echo(true);
+    /// assert!(db.echo());
+    /// # Ok(()) }
+    /// ```
+    pub fn set_echo(&self, on: bool) {
+        self.echo.set(on);
+    }
+
+    /// Whether statements are echoed to the log.
+    pub fn echo(&self) -> bool {
+        self.echo.get()
+    }
+
+    /// The number of statements run on this connection so far (every
+    /// statement the runtime executes, `BEGIN` and `COMMIT` included).
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// let db = litemodel::Database::open_in_memory()?;
+    /// let before = db.statement_count();
+    /// db.table_exists("users")?;
+    /// assert_eq!(db.statement_count() - before, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn statement_count(&self) -> u64 {
+        self.counter.get()
+    }
+
+    /// A handle on the statement counter that does not borrow the database,
+    /// for counting statements around code that holds a [`Session`].
+    pub fn statement_counter(&self) -> StatementCounter {
+        self.counter.clone()
+    }
+
+    /// The underlying rusqlite connection, for what the runtime does not
+    /// cover. Statements run through it are not counted or echoed.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Starts a unit of work. It rolls back when dropped unless committed
+    /// (or [`Session::commit_on_drop`] was asked for).
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// let mut db = litemodel::Database::open_in_memory()?;
+    /// let mut session = db.session();
+    /// session.commit()?; // nothing to do: no statement runs
+    /// # Ok(()) }
+    /// ```
+    pub fn session(&mut self) -> Session<'_> {
+        Session::new(self)
+    }
+
+    /// Runs `work` in a session that commits when it returns `Ok` and rolls
+    /// back when it returns `Err` (`SQLALCHEMY_COMMIT_ON_TEARDOWN` as a scope).
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// let mut db = litemodel::Database::open_in_memory()?;
+    /// let answer = db.transaction(|_session| Ok::<_, litemodel::Error>(42))?;
+    /// assert_eq!(answer, 42);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The closure's error (after rolling back), or the commit's.
+    pub fn transaction<R, E>(
+        &mut self,
+        work: impl FnOnce(&mut Session<'_>) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<Error>,
+    {
+        let mut session = self.session();
+        match work(&mut session) {
+            Ok(value) => {
+                session.commit()?;
+                Ok(value)
+            }
+            Err(err) => {
+                session.rollback()?;
+                Err(err)
+            }
+        }
+    }
+
+    /// Creates the tables of `schema` that do not exist yet, with their
+    /// indexes, in one transaction. Existing tables and their rows are left
+    /// alone (SQLAlchemy's `create_all`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] naming the table whose DDL failed.
+    pub fn create_all(&self, schema: &Schema) -> Result<()> {
+        self.in_transaction(|| {
+            for table in schema.tables {
+                if self.table_exists(table.name)? {
+                    continue;
+                }
+                self.execute(table.create, Some(table.name))?;
+                for index in table.indexes {
+                    self.execute(index, Some(table.name))?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Drops every table of `schema` that exists, children first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] naming the table that could not be dropped.
+    pub fn drop_all(&self, schema: &Schema) -> Result<()> {
+        self.in_transaction(|| {
+            for table in schema.tables.iter().rev() {
+                self.execute(&Sqlite.drop_table(table.name), Some(table.name))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether a table named `name` exists.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] if `sqlite_master` cannot be read.
+    pub fn table_exists(&self, name: &str) -> Result<bool> {
+        let mut stmt =
+            self.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", None)?;
+        stmt.raw_bind_parameter(1, name)?;
+        self.note(&stmt);
+        let mut rows = stmt.raw_query();
+        Ok(rows.next()?.is_some())
+    }
+
+    fn in_transaction(&self, work: impl FnOnce() -> Result<()>) -> Result<()> {
+        self.execute("BEGIN IMMEDIATE", None)?;
+        match work() {
+            Ok(()) => self.execute("COMMIT", None),
+            Err(err) => {
+                self.execute("ROLLBACK", None)?;
+                Err(err)
+            }
+        }
+    }
+
+    pub(crate) fn dialect(&self) -> &Sqlite {
+        &Sqlite
+    }
+
+    pub(crate) fn in_transaction_now(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Prepares `sql` through the statement cache.
+    pub(crate) fn prepare(&self, sql: &str, table: Option<&'static str>) -> Result<CachedStatement<'_>> {
+        self.conn.prepare_cached(sql).map_err(|e| classify(e, table))
+    }
+
+    /// Counts (and echoes) a statement about to run with its bound values.
+    pub(crate) fn note(&self, stmt: &Statement<'_>) {
+        self.counter.bump();
+        if self.echo.get() {
+            let sql = stmt.expanded_sql().unwrap_or_default();
+            log::info!(target: "litemodel::sql", "{sql}");
+        }
+    }
+
+    /// Runs a statement without parameters, reading and discarding any rows
+    /// (PRAGMAs answer with one).
+    pub(crate) fn execute(&self, sql: &str, table: Option<&'static str>) -> Result<()> {
+        let mut stmt = self.prepare(sql, table)?;
+        self.note(&stmt);
+        let mut rows = stmt.raw_query();
+        while rows.next().map_err(|e| classify(e, table))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// A shared view of a database's statement counter (Django's
+/// `assertNumQueries`).
+///
+/// ```
+/// # fn main() -> litemodel::Result<()> {
+/// let db = litemodel::Database::open_in_memory()?;
+/// let counter = db.statement_counter();
+/// let exists = counter.assert_statements(1, || db.table_exists("users"))?;
+/// assert!(!exists);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn bump(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs `work` and returns its result with the number of statements it
+    /// ran.
+    pub fn count<R>(&self, work: impl FnOnce() -> R) -> (R, u64) {
+        let before = self.get();
+        let result = work();
+        (result, self.get() - before)
+    }
+
+    /// Runs `work` and panics unless it ran exactly `expected` statements: a
+    /// test helper.
+    ///
+    /// # Panics
+    ///
+    /// When the count differs from `expected`.
+    #[track_caller]
+    pub fn assert_statements<R>(&self, expected: u64, work: impl FnOnce() -> R) -> R {
+        let (result, ran) = self.count(work);
+        assert_eq!(
+            ran, expected,
+            "expected {expected} SQL statements, {ran} were run"
+        );
+        result
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Database {}
+    impl Sealed for crate::session::Session<'_> {}
+}
+
+/// Where a query runs: a [`Database`] (autocommit) or a [`Session`] (inside
+/// its transaction, seeing its flushed changes). Sealed.
+pub trait Executor: sealed::Sealed {
+    #[doc(hidden)]
+    fn database(&self) -> &Database;
+
+    /// Called before a bulk write; a session opens its transaction.
+    #[doc(hidden)]
+    fn begin_write(&self) -> Result<()>;
+
+    /// The object a session holds under `key`, if this is that session.
+    #[doc(hidden)]
+    fn session_object<M: Model>(&self, key: Key<M>) -> Option<&M>;
+}
+
+impl Executor for Database {
+    fn database(&self) -> &Database {
+        self
+    }
+
+    fn begin_write(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn session_object<M: Model>(&self, _key: Key<M>) -> Option<&M> {
+        None
+    }
+}

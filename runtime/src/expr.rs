@@ -1,0 +1,444 @@
+//! Typed column handles and the filter expressions built from them.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{BitAnd, BitOr, Not};
+
+use rusqlite::types::Value;
+
+use crate::dialect::Dialect;
+
+/// A column of model `M` whose Rust field type is `T`.
+///
+/// The generator emits one `pub const` per column; comparisons only accept
+/// values of a compatible type, so `User::USERNAME.eq(5)` does not compile.
+///
+/// ```
+/// use litemodel::{Column, Expr};
+/// struct User;
+/// const USERNAME: Column<User, Option<String>> = Column::new("username");
+/// let filter: Expr<User> = USERNAME.eq("john") & !USERNAME.like("j%");
+/// assert_eq!(USERNAME.name(), "username");
+/// # let _ = filter;
+/// ```
+pub struct Column<M, T> {
+    name: &'static str,
+    marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Column<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M, T> Copy for Column<M, T> {}
+
+impl<M, T> fmt::Debug for Column<M, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Column({})", self.name)
+    }
+}
+
+/// A value that can stand on the other side of a comparison with a column of
+/// Rust type `T` (`&str` with `String`, any integer with `i64`, and so on;
+/// `Option<T>` columns accept what `T` accepts).
+pub trait Operand<T> {
+    /// The SQLite value bound as the parameter.
+    fn into_value(self) -> Value;
+}
+
+macro_rules! operands {
+    ($column:ty: $($arg:ty),*) => {$(
+        impl Operand<$column> for $arg {
+            fn into_value(self) -> Value {
+                Value::from(self)
+            }
+        }
+    )*};
+}
+operands!(i64: i8, i16, i32, i64, u8, u16, u32);
+operands!(f64: f32, f64);
+operands!(bool: bool);
+operands!(String: String);
+operands!(Vec<u8>: Vec<u8>);
+
+impl Operand<String> for &str {
+    fn into_value(self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+impl Operand<String> for &String {
+    fn into_value(self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl Operand<Vec<u8>> for &[u8] {
+    fn into_value(self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl<T, A: Operand<T>> Operand<Option<T>> for A {
+    fn into_value(self) -> Value {
+        Operand::<T>::into_value(self)
+    }
+}
+
+impl<M, T> Column<M, T> {
+    /// A handle on the column `name` (unquoted).
+    pub const fn new(name: &'static str) -> Self {
+        Column {
+            name,
+            marker: PhantomData,
+        }
+    }
+
+    /// The column name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn compare(self, op: &'static str, value: Value) -> Expr<M> {
+        Expr::new(Node::Compare {
+            column: self.name,
+            op,
+            value,
+        })
+    }
+
+    /// `column = value`.
+    pub fn eq(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare("=", value.into_value())
+    }
+
+    /// `column <> value`.
+    pub fn ne(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare("<>", value.into_value())
+    }
+
+    /// `column < value`.
+    pub fn lt(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare("<", value.into_value())
+    }
+
+    /// `column <= value`.
+    pub fn le(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare("<=", value.into_value())
+    }
+
+    /// `column > value`.
+    pub fn gt(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(">", value.into_value())
+    }
+
+    /// `column >= value`.
+    pub fn ge(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(">=", value.into_value())
+    }
+
+    /// `column LIKE pattern` (SQLite's LIKE: `%`, `_`, ASCII case-insensitive).
+    pub fn like<'p>(self, pattern: &'p str) -> Expr<M>
+    where
+        &'p str: Operand<T>,
+    {
+        self.compare("LIKE", pattern.into_value())
+    }
+
+    /// `column IN (values...)`; an empty list matches nothing.
+    pub fn in_<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
+        Expr::new(Node::In {
+            column: self.name,
+            values: values.into_iter().map(Operand::into_value).collect(),
+        })
+    }
+
+    /// `column BETWEEN low AND high` (both ends included).
+    pub fn between(self, low: impl Operand<T>, high: impl Operand<T>) -> Expr<M> {
+        Expr::new(Node::Between {
+            column: self.name,
+            low: low.into_value(),
+            high: high.into_value(),
+        })
+    }
+
+    /// Ascending order on this column.
+    pub fn asc(self) -> Order<M> {
+        Order {
+            column: self.name,
+            descending: false,
+            marker: PhantomData,
+        }
+    }
+
+    /// Descending order on this column.
+    pub fn desc(self) -> Order<M> {
+        Order {
+            column: self.name,
+            descending: true,
+            marker: PhantomData,
+        }
+    }
+
+    /// `SET column = value`, for a bulk [`Query::update`](crate::Query::update).
+    pub fn set(self, value: impl Operand<T>) -> Assignment<M> {
+        Assignment {
+            column: self.name,
+            value: value.into_value(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<M, T> Column<M, Option<T>> {
+    /// `column IS NULL`.
+    pub fn is_null(self) -> Expr<M> {
+        Expr::new(Node::Null {
+            column: self.name,
+            negated: false,
+        })
+    }
+
+    /// `column IS NOT NULL`.
+    pub fn is_not_null(self) -> Expr<M> {
+        Expr::new(Node::Null {
+            column: self.name,
+            negated: true,
+        })
+    }
+
+    /// `SET column = NULL`, for a bulk update.
+    pub fn set_null(self) -> Assignment<M> {
+        Assignment {
+            column: self.name,
+            value: Value::Null,
+            marker: PhantomData,
+        }
+    }
+}
+
+/// A sort key: a column and a direction.
+pub struct Order<M> {
+    pub(crate) column: &'static str,
+    pub(crate) descending: bool,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Order<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M> Copy for Order<M> {}
+
+impl<M> fmt::Debug for Order<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        write!(f, "Order({} {direction})", self.column)
+    }
+}
+
+/// One `SET column = value` of a bulk update.
+pub struct Assignment<M> {
+    pub(crate) column: &'static str,
+    pub(crate) value: Value,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> fmt::Debug for Assignment<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Assignment({} = {:?})", self.column, self.value)
+    }
+}
+
+/// A boolean SQL condition on rows of model `M`; combine with `&`, `|`, `!`
+/// (or [`Expr::and`], [`Expr::or`], [`Expr::not`]).
+pub struct Expr<M> {
+    node: Node,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Expr<M> {
+    fn clone(&self) -> Self {
+        Expr::new(self.node.clone())
+    }
+}
+
+impl<M> fmt::Debug for Expr<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Compare {
+        column: &'static str,
+        op: &'static str,
+        value: Value,
+    },
+    In {
+        column: &'static str,
+        values: Vec<Value>,
+    },
+    Between {
+        column: &'static str,
+        low: Value,
+        high: Value,
+    },
+    Null {
+        column: &'static str,
+        negated: bool,
+    },
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+}
+
+impl<M> Expr<M> {
+    pub(crate) fn new(node: Node) -> Self {
+        Expr {
+            node,
+            marker: PhantomData,
+        }
+    }
+
+    /// Both conditions.
+    pub fn and(self, other: Expr<M>) -> Expr<M> {
+        Expr::new(match self.node {
+            Node::And(mut nodes) => {
+                nodes.push(other.node);
+                Node::And(nodes)
+            }
+            node => Node::And(vec![node, other.node]),
+        })
+    }
+
+    /// Either condition.
+    pub fn or(self, other: Expr<M>) -> Expr<M> {
+        Expr::new(match self.node {
+            Node::Or(mut nodes) => {
+                nodes.push(other.node);
+                Node::Or(nodes)
+            }
+            node => Node::Or(vec![node, other.node]),
+        })
+    }
+
+    /// The negated condition.
+    #[allow(clippy::should_implement_trait)] // also implemented as `!`; the method reads better in chains
+    pub fn not(self) -> Expr<M> {
+        Expr::new(Node::Not(Box::new(self.node)))
+    }
+
+    /// Appends the condition's SQL and pushes its parameters in order.
+    pub(crate) fn render<'v>(&'v self, dialect: &impl Dialect, sql: &mut String, params: &mut Vec<&'v Value>) {
+        self.node.render(dialect, sql, params);
+    }
+}
+
+impl Node {
+    fn render<'v>(&'v self, d: &impl Dialect, sql: &mut String, params: &mut Vec<&'v Value>) {
+        let mut param = |sql: &mut String, params: &mut Vec<&'v Value>, value: &'v Value| {
+            params.push(value);
+            d.push_placeholder(sql, params.len());
+        };
+        match self {
+            Node::Compare { column, op, value } => {
+                d.push_identifier(sql, column);
+                sql.push(' ');
+                sql.push_str(op);
+                sql.push(' ');
+                param(sql, params, value);
+            }
+            Node::In { column, values } if values.is_empty() => {
+                let _ = column;
+                sql.push_str("1 = 0");
+            }
+            Node::In { column, values } => {
+                d.push_identifier(sql, column);
+                sql.push_str(" IN (");
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    param(sql, params, value);
+                }
+                sql.push(')');
+            }
+            Node::Between { column, low, high } => {
+                d.push_identifier(sql, column);
+                sql.push_str(" BETWEEN ");
+                param(sql, params, low);
+                sql.push_str(" AND ");
+                param(sql, params, high);
+            }
+            Node::Null { column, negated } => {
+                d.push_identifier(sql, column);
+                sql.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Node::And(nodes) | Node::Or(nodes) => {
+                let joiner = if matches!(self, Node::And(_)) { " AND " } else { " OR " };
+                sql.push('(');
+                for (i, node) in nodes.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(joiner);
+                    }
+                    node.render(d, sql, params);
+                }
+                sql.push(')');
+            }
+            Node::Not(node) => {
+                sql.push_str("NOT (");
+                node.render(d, sql, params);
+                sql.push(')');
+            }
+        }
+    }
+}
+
+impl<M> BitAnd for Expr<M> {
+    type Output = Expr<M>;
+    fn bitand(self, other: Expr<M>) -> Expr<M> {
+        self.and(other)
+    }
+}
+
+impl<M> BitOr for Expr<M> {
+    type Output = Expr<M>;
+    fn bitor(self, other: Expr<M>) -> Expr<M> {
+        self.or(other)
+    }
+}
+
+impl<M> Not for Expr<M> {
+    type Output = Expr<M>;
+    fn not(self) -> Expr<M> {
+        Expr::not(self)
+    }
+}
+
+/// `and_([a, b, c])`: every condition (SQLAlchemy's `and_`); empty matches all.
+pub fn and_<M>(exprs: impl IntoIterator<Item = Expr<M>>) -> Expr<M> {
+    Expr::new(Node::And(exprs.into_iter().map(|e| e.node).collect()))
+        .empty_as(true)
+}
+
+/// `or_(a, b, c)`: any condition (SQLAlchemy's `or_`); empty matches nothing.
+pub fn or_<M>(exprs: impl IntoIterator<Item = Expr<M>>) -> Expr<M> {
+    Expr::new(Node::Or(exprs.into_iter().map(|e| e.node).collect())).empty_as(false)
+}
+
+impl<M> Expr<M> {
+    fn empty_as(self, value: bool) -> Expr<M> {
+        match &self.node {
+            Node::And(nodes) | Node::Or(nodes) if nodes.is_empty() => {
+                // `IN ()` of nothing is false; NOT of it is true.
+                let never = Node::In {
+                    column: "",
+                    values: Vec::new(),
+                };
+                Expr::new(if value { Node::Not(Box::new(never)) } else { never })
+            }
+            _ => self,
+        }
+    }
+}

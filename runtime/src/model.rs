@@ -1,0 +1,207 @@
+//! The trait generated models implement, and the row and parameter adapters
+//! their generated code reads from and binds to.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use rusqlite::types::FromSql;
+use rusqlite::{Statement, ToSql};
+
+use crate::dialect::{Dialect, Sqlite};
+use crate::error::{Error, Result};
+use crate::session::Links;
+
+/// A table-backed type: what the generator emits for every model of the spec.
+///
+/// The integer primary key is an `Option<i64>`: `None` until the row is
+/// inserted (Python's `None` before commit), then the rowid SQLite assigned.
+/// See `docs/generated-code.md` for the exact shape of an implementation.
+///
+/// ```
+/// use litemodel::{Binder, Model, Result, Row};
+///
+/// #[derive(Clone, PartialEq)]
+/// struct Tag { id: Option<i64>, label: String }
+///
+/// impl Model for Tag {
+///     const TABLE: &'static str = "tags";
+///     const COLUMNS: &'static [&'static str] = &["id", "label"];
+///     const PRIMARY_KEY: &'static str = "id";
+///     fn primary_key(&self) -> Option<i64> { self.id }
+///     fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+///     fn from_row(row: &Row<'_>) -> Result<Self> {
+///         Ok(Tag { id: row.get(0)?, label: row.get(1)? })
+///     }
+///     fn bind(&self, binder: &mut Binder<'_, '_>) -> Result<()> {
+///         binder.bind(&self.label)
+///     }
+/// }
+/// assert_eq!(Tag::TABLE, "tags");
+/// ```
+pub trait Model: Clone + PartialEq + Sized + 'static {
+    /// The table name, unquoted.
+    const TABLE: &'static str;
+    /// Every column, in declaration order (the order of `from_row`).
+    const COLUMNS: &'static [&'static str];
+    /// The integer primary key column; one of `COLUMNS`.
+    const PRIMARY_KEY: &'static str;
+
+    /// The primary key, `None` while the object is not inserted.
+    fn primary_key(&self) -> Option<i64>;
+
+    /// Sets the primary key (the session fills it after INSERT).
+    fn set_primary_key(&mut self, key: Option<i64>);
+
+    /// Builds an object from a row holding `COLUMNS` in order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when a value does not fit its field.
+    fn from_row(row: &Row<'_>) -> Result<Self>;
+
+    /// Binds every column except the primary key, in `COLUMNS` order.
+    ///
+    /// # Errors
+    ///
+    /// A value rusqlite cannot bind.
+    fn bind(&self, binder: &mut Binder<'_, '_>) -> Result<()>;
+
+    /// Fills foreign keys from parents linked through many-to-one
+    /// relationships (one `links.link(...)` call per relationship). Models
+    /// without many-to-one relationships keep the default.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsavedParent`] when a linked parent can never get an id.
+    fn link_parents(&mut self, links: &mut Links<'_>) -> Result<()> {
+        let _ = links;
+        Ok(())
+    }
+}
+
+/// One result row, read by a generated `from_row`.
+///
+/// Decode failures come back as [`Error::Decode`] naming the table, column
+/// and primary key of the row.
+pub struct Row<'a> {
+    row: &'a rusqlite::Row<'a>,
+    table: &'static str,
+    columns: &'static [&'static str],
+    primary_key: &'static str,
+}
+
+impl<'a> Row<'a> {
+    pub(crate) fn new<M: Model>(row: &'a rusqlite::Row<'a>) -> Self {
+        Row {
+            row,
+            table: M::TABLE,
+            columns: M::COLUMNS,
+            primary_key: M::PRIMARY_KEY,
+        }
+    }
+
+    /// Reads column `index` (0-based, in `COLUMNS` order).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the value does not convert to `T` (a NULL into
+    /// a non-`Option`, text into an integer, an out of range integer).
+    pub fn get<T: FromSql>(&self, index: usize) -> Result<T> {
+        self.row.get(index).map_err(|source| self.decode_error(index, source))
+    }
+
+    #[cold]
+    fn decode_error(&self, index: usize, source: rusqlite::Error) -> Error {
+        let key = self
+            .columns
+            .iter()
+            .position(|c| *c == self.primary_key)
+            .and_then(|i| self.row.get::<_, Option<i64>>(i).ok().flatten());
+        Error::Decode {
+            table: self.table,
+            column: self.columns.get(index).copied().unwrap_or("?"),
+            key,
+            source,
+        }
+    }
+}
+
+/// Binds field values, in order, straight into a prepared statement.
+pub struct Binder<'a, 'conn> {
+    stmt: &'a mut Statement<'conn>,
+    next: usize,
+    table: &'static str,
+}
+
+impl<'a, 'conn> Binder<'a, 'conn> {
+    pub(crate) fn new(stmt: &'a mut Statement<'conn>, table: &'static str) -> Self {
+        Binder {
+            stmt,
+            next: 1,
+            table,
+        }
+    }
+
+    /// Binds `value` to the next parameter.
+    ///
+    /// # Errors
+    ///
+    /// A value rusqlite refuses to bind.
+    pub fn bind<T: ToSql + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let index = self.next;
+        self.next += 1;
+        self.stmt
+            .raw_bind_parameter(index, value)
+            .map_err(|source| Error::Sqlite {
+                table: Some(self.table),
+                source,
+            })
+    }
+
+    pub(crate) fn next_index(&self) -> usize {
+        self.next
+    }
+}
+
+/// The statements the runtime writes for one model, built once per process.
+pub(crate) struct ModelSql {
+    pub select: String,
+    pub insert: String,
+    pub insert_with_key: String,
+    pub update: String,
+    pub delete: String,
+}
+
+impl ModelSql {
+    pub(crate) fn of<M: Model>() -> &'static ModelSql {
+        static CACHE: OnceLock<Mutex<HashMap<TypeId, &'static ModelSql>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        // A poisoned lock only means another thread panicked while inserting;
+        // the map itself is still valid.
+        let mut map = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.entry(TypeId::of::<M>())
+            .or_insert_with(|| Box::leak(Box::new(ModelSql::build::<M>(&Sqlite))))
+    }
+
+    fn build<M: Model>(dialect: &impl Dialect) -> ModelSql {
+        let fields: Vec<&str> = M::COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| *c != M::PRIMARY_KEY)
+            .collect();
+        let mut with_key = fields.clone();
+        with_key.push(M::PRIMARY_KEY);
+        let mut select = String::from("SELECT ");
+        dialect.push_list(&mut select, M::COLUMNS);
+        select.push_str(" FROM ");
+        dialect.push_identifier(&mut select, M::TABLE);
+        ModelSql {
+            select,
+            insert: dialect.insert(M::TABLE, &fields, Some(M::PRIMARY_KEY)),
+            insert_with_key: dialect.insert(M::TABLE, &with_key, None),
+            update: dialect.update(M::TABLE, &fields, M::PRIMARY_KEY),
+            delete: dialect.delete(M::TABLE, M::PRIMARY_KEY),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+"""The top-level models.toml written for Flask-SQLAlchemy.
+
+`record.py` creates a database from these classes with `db.create_all()` and records
+its schema in `models.schema.txt`; litemodel's tests check that `litemodel create-all`
+on models.toml produces exactly that schema.
+"""
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+
+class Role(db.Model):
+    __tablename__ = 'roles'
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(64), unique=True)
+    users = db.relationship('User', backref='role', lazy='dynamic')
+
+    def __repr__(self):
+        return '<Role %r>' % self.name
+
+
+class User(db.Model):
+    __tablename__ = 'users'
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(64), unique=True, index=True)
+    role_id = db.Column(db.Integer, db.ForeignKey('roles.id'))
+    posts = db.relationship('Post', backref='author', order_by='Post.timestamp.desc()')
+
+    def __repr__(self):
+        return '<User %r>' % self.username
+
+
+class Post(db.Model):
+    __tablename__ = 'posts'
+    __table_args__ = (
+        db.Index('ix_posts_author_id_timestamp', 'author_id', 'timestamp'),
+        db.UniqueConstraint('author_id', 'title', name='uq_posts_author_title'),
+        db.CheckConstraint('views >= 0', name='ck_posts_views'),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(128), nullable=False)
+    body = db.Column(db.Text)
+    timestamp = db.Column(db.DateTime, index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey('users.id', ondelete='CASCADE'), index=True)
+    status = db.Column(db.Enum('draft', 'published', name='PostStatus'), default='draft')
+    views = db.Column(db.Integer, nullable=False, default=0, server_default=db.text('0'))
+    rating = db.Column(db.Float)
+    price = db.Column(db.Numeric(10, 2))
+    pinned = db.Column(db.Boolean, nullable=False, server_default=db.text('0'))
+    slug = db.Column(db.String(64), unique=True)
+    order = db.Column(db.Integer)
+    type = db.Column(db.String(16))
+
+    def __repr__(self):
+        return '<Post %r>' % self.title

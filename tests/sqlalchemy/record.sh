@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Re-records tests/sqlalchemy/*.schema.txt with the real Flask-SQLAlchemy.
+# Needs python3 and the PyPI registry; the tests themselves do not.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+venv="${LITEMODEL_SQLALCHEMY_VENV:-$here/../../target/sqlalchemy-venv}"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet -r "$here/requirements.txt"
+fi
+"$venv/bin/python" "$here/record.py" "$@"
+"$venv/bin/python" -c 'import sqlalchemy, flask_sqlalchemy; print("recorded with SQLAlchemy", sqlalchemy.__version__)'
