@@ -329,17 +329,28 @@ impl<M> Expr<M> {
         Expr::new(Node::Not(Box::new(self.node)))
     }
 
-    /// Appends the condition's SQL and pushes its parameters in order.
-    pub(crate) fn render<'v>(&'v self, dialect: &impl Dialect, sql: &mut String, params: &mut Vec<&'v Value>) {
-        self.node.render(dialect, sql, params);
+    /// Appends the condition's SQL; `bind` receives each parameter in order
+    /// and answers its placeholder number.
+    pub(crate) fn render<'v>(
+        &'v self,
+        dialect: &impl Dialect,
+        sql: &mut String,
+        bind: &mut dyn FnMut(&'v Value) -> usize,
+    ) {
+        self.node.render(dialect, sql, bind);
     }
 }
 
 impl Node {
-    fn render<'v>(&'v self, d: &impl Dialect, sql: &mut String, params: &mut Vec<&'v Value>) {
-        let mut param = |sql: &mut String, params: &mut Vec<&'v Value>, value: &'v Value| {
-            params.push(value);
-            d.push_placeholder(sql, params.len());
+    fn render<'v>(
+        &'v self,
+        d: &impl Dialect,
+        sql: &mut String,
+        bind: &mut dyn FnMut(&'v Value) -> usize,
+    ) {
+        let mut param = |sql: &mut String, bind: &mut dyn FnMut(&'v Value) -> usize, value: &'v Value| {
+            let index = bind(value);
+            d.push_placeholder(sql, index);
         };
         match self {
             Node::Compare { column, op, value } => {
@@ -347,7 +358,7 @@ impl Node {
                 sql.push(' ');
                 sql.push_str(op);
                 sql.push(' ');
-                param(sql, params, value);
+                param(sql, bind, value);
             }
             Node::In { column, values } if values.is_empty() => {
                 let _ = column;
@@ -360,16 +371,16 @@ impl Node {
                     if i > 0 {
                         sql.push_str(", ");
                     }
-                    param(sql, params, value);
+                    param(sql, bind, value);
                 }
                 sql.push(')');
             }
             Node::Between { column, low, high } => {
                 d.push_identifier(sql, column);
                 sql.push_str(" BETWEEN ");
-                param(sql, params, low);
+                param(sql, bind, low);
                 sql.push_str(" AND ");
-                param(sql, params, high);
+                param(sql, bind, high);
             }
             Node::Null { column, negated } => {
                 d.push_identifier(sql, column);
@@ -382,13 +393,13 @@ impl Node {
                     if i > 0 {
                         sql.push_str(joiner);
                     }
-                    node.render(d, sql, params);
+                    node.render(d, sql, bind);
                 }
                 sql.push(')');
             }
             Node::Not(node) => {
                 sql.push_str("NOT (");
-                node.render(d, sql, params);
+                node.render(d, sql, bind);
                 sql.push(')');
             }
         }

@@ -1,0 +1,560 @@
+//! Typed queries: `User::query().filter(...).order_by(...).all(&session)`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use rusqlite::types::Value;
+use rusqlite::{CachedStatement, ToSql};
+
+use crate::database::{Database, Executor};
+use crate::dialect::Dialect;
+use crate::error::{classify, Error, Result};
+use crate::expr::{Assignment, Column, Expr, Operand, Order};
+use crate::model::{Model, ModelSql, Row};
+
+/// A SELECT on model `M`'s table under construction, run by one of its
+/// terminal methods against a [`Database`] or a [`Session`](crate::Session).
+///
+/// Every value is bound as a parameter and every identifier quoted; the
+/// statement is prepared once per connection and taken from rusqlite's cache
+/// afterwards.
+#[must_use = "a query does nothing until a terminal method such as `all` runs it"]
+pub struct Query<M> {
+    filter: Option<Expr<M>>,
+    order: Vec<Order<M>>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Query<M> {
+    fn clone(&self) -> Self {
+        Query {
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<M> fmt::Debug for Query<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("filter", &self.filter)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
+impl<M: Model> Default for Query<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Something `filter_by` can compare for equality: a [`Column`] with a value
+/// of its type, or a many-to-one relationship with a parent object.
+pub trait FilterBy<M, V> {
+    /// The equality condition.
+    fn filter_expr(self, value: V) -> Expr<M>;
+}
+
+impl<M, T, V: Operand<T>> FilterBy<M, V> for Column<M, T> {
+    fn filter_expr(self, value: V) -> Expr<M> {
+        self.eq(value)
+    }
+}
+
+/// A parameter of a statement the query writes.
+enum Param<'q> {
+    Value(&'q Value),
+    Int(i64),
+}
+
+/// SQL text and its parameters, in placeholder order.
+struct Sql<'q> {
+    text: String,
+    params: Vec<Param<'q>>,
+}
+
+impl<'q> Sql<'q> {
+    fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_owned(),
+            params: Vec::new(),
+        }
+    }
+
+    fn push_int(&mut self, dialect: &impl Dialect, value: u64) {
+        self.params.push(Param::Int(i64::try_from(value).unwrap_or(i64::MAX)));
+        dialect.push_placeholder(&mut self.text, self.params.len());
+    }
+
+    fn push_value(&mut self, dialect: &impl Dialect, value: &'q Value) {
+        self.params.push(Param::Value(value));
+        dialect.push_placeholder(&mut self.text, self.params.len());
+    }
+
+    fn prepare<'c>(&self, db: &'c Database, table: &'static str) -> Result<CachedStatement<'c>> {
+        let mut stmt = db.prepare(&self.text, Some(table))?;
+        for (i, param) in self.params.iter().enumerate() {
+            let value: &dyn ToSql = match param {
+                Param::Value(value) => *value,
+                Param::Int(n) => n,
+            };
+            stmt.raw_bind_parameter(i + 1, value)
+                .map_err(|e| classify(e, Some(table)))?;
+        }
+        db.note(&stmt);
+        Ok(stmt)
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// A query for every row of `M`'s table. The generated `User::query()`
+    /// calls this.
+    pub fn new() -> Self {
+        Query {
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            marker: PhantomData,
+        }
+    }
+
+    /// Keeps the rows matching `condition` (AND-ed with earlier filters).
+    pub fn filter(mut self, condition: Expr<M>) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Keeps the rows where `column` equals `value`: Flask-SQLAlchemy's
+    /// `filter_by(column=value)`, also for relationships
+    /// (`filter_by(User::ROLE, &role)`).
+    pub fn filter_by<C, V>(self, column: C, value: V) -> Self
+    where
+        C: FilterBy<M, V>,
+    {
+        self.filter(column.filter_expr(value))
+    }
+
+    /// Sorts by `order` after any earlier sort keys.
+    pub fn order_by(mut self, order: Order<M>) -> Self {
+        self.order.push(order);
+        self
+    }
+
+    /// Returns at most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    fn push_where<'q>(&'q self, d: &impl Dialect, sql: &mut Sql<'q>) {
+        if let Some(filter) = &self.filter {
+            sql.text.push_str(" WHERE ");
+            let Sql { text, params } = sql;
+            filter.render(d, text, &mut |value| {
+                params.push(Param::Value(value));
+                params.len()
+            });
+        }
+    }
+
+    fn push_order_limit(&self, d: &impl Dialect, sql: &mut Sql<'_>, limit: Option<u64>) {
+        for (i, order) in self.order.iter().enumerate() {
+            sql.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
+            d.push_identifier(&mut sql.text, order.column);
+            sql.text.push_str(if order.descending { " DESC" } else { " ASC" });
+        }
+        if limit.is_some() || self.offset.is_some() {
+            sql.text.push_str(" LIMIT ");
+            match limit {
+                Some(n) => sql.push_int(d, n),
+                None => sql.text.push_str("-1"),
+            }
+        }
+        if let Some(n) = self.offset {
+            sql.text.push_str(" OFFSET ");
+            sql.push_int(d, n);
+        }
+    }
+
+    fn select(&self, d: &impl Dialect, limit: Option<u64>) -> Sql<'_> {
+        let mut sql = Sql::new(&ModelSql::of::<M>().select);
+        self.push_where(d, &mut sql);
+        self.push_order_limit(d, &mut sql, limit);
+        sql
+    }
+
+    fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
+        let db = conn.database();
+        let sql = self.select(db.dialect(), limit);
+        let mut stmt = sql.prepare(db, M::TABLE)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
+            out.push(M::from_row(&Row::new::<M>(row))?);
+        }
+        Ok(out)
+    }
+
+    fn capped(&self, n: u64) -> Option<u64> {
+        Some(self.limit.map_or(n, |limit| limit.min(n)))
+    }
+
+    /// Every matching row.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] for a row that does not fit `M`, [`Error::Sqlite`]
+    /// for a failing statement.
+    pub fn all<E: Executor>(&self, conn: &E) -> Result<Vec<M>> {
+        self.fetch(conn, self.limit)
+    }
+
+    /// The first matching row, if any.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Query::all`].
+    pub fn first<E: Executor>(&self, conn: &E) -> Result<Option<M>> {
+        Ok(self.fetch(conn, self.capped(1))?.pop())
+    }
+
+    /// Exactly one row.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for no row, [`Error::MultipleRows`] for several,
+    /// otherwise as for [`Query::all`].
+    pub fn one<E: Executor>(&self, conn: &E) -> Result<M> {
+        self.one_or_none(conn)?
+            .ok_or(Error::NotFound { table: M::TABLE })
+    }
+
+    /// One row or none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MultipleRows`] for several rows, otherwise as for [`Query::all`].
+    pub fn one_or_none<E: Executor>(&self, conn: &E) -> Result<Option<M>> {
+        let mut rows = self.fetch(conn, self.capped(2))?;
+        if rows.len() > 1 {
+            return Err(Error::MultipleRows { table: M::TABLE });
+        }
+        Ok(rows.pop())
+    }
+
+    /// The row with primary key `id` among the matching rows.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Query::all`].
+    pub fn get<E: Executor>(&self, conn: &E, id: i64) -> Result<Option<M>> {
+        let key: Column<M, i64> = Column::new(M::PRIMARY_KEY);
+        let mut query = self.clone().filter(key.eq(id));
+        query.order.clear();
+        query.limit = None;
+        query.offset = None;
+        query.one_or_none(conn)
+    }
+
+    /// The number of matching rows (after `limit` and `offset`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] for a failing statement.
+    pub fn count<E: Executor>(&self, conn: &E) -> Result<u64> {
+        let db = conn.database();
+        let d = db.dialect();
+        let mut sql = Sql::new("SELECT COUNT(*) FROM ");
+        if self.limit.is_none() && self.offset.is_none() {
+            d.push_identifier(&mut sql.text, M::TABLE);
+            self.push_where(d, &mut sql);
+        } else {
+            sql.text.push_str("(SELECT 1 FROM ");
+            d.push_identifier(&mut sql.text, M::TABLE);
+            self.push_where(d, &mut sql);
+            self.push_order_limit(d, &mut sql, self.limit);
+            sql.text.push(')');
+        }
+        let count: i64 = self.scalar(db, &sql)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Whether any row matches.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] for a failing statement.
+    pub fn exists<E: Executor>(&self, conn: &E) -> Result<bool> {
+        let db = conn.database();
+        let d = db.dialect();
+        let mut sql = Sql::new("SELECT EXISTS (SELECT 1 FROM ");
+        d.push_identifier(&mut sql.text, M::TABLE);
+        self.push_where(d, &mut sql);
+        self.push_order_limit(d, &mut sql, self.limit);
+        sql.text.push(')');
+        self.scalar(db, &sql)
+    }
+
+    fn scalar<T: rusqlite::types::FromSql>(&self, db: &Database, sql: &Sql<'_>) -> Result<T> {
+        let mut stmt = sql.prepare(db, M::TABLE)?;
+        let mut rows = stmt.raw_query();
+        let row = rows
+            .next()
+            .map_err(|e| classify(e, Some(M::TABLE)))?
+            .ok_or(Error::NotFound { table: M::TABLE })?;
+        row.get(0).map_err(|e| classify(e, Some(M::TABLE)))
+    }
+
+    /// One page of the matching rows (Flask-SQLAlchemy's `paginate`): pages
+    /// start at 1; a page past the end is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPage`] for page 0 or `per_page` 0, otherwise as for
+    /// [`Query::all`].
+    pub fn paginate<E: Executor>(&self, conn: &E, page: u64, per_page: u64) -> Result<Page<M>> {
+        if page == 0 || per_page == 0 {
+            return Err(Error::InvalidPage { page, per_page });
+        }
+        let mut counting = self.clone();
+        counting.order.clear();
+        counting.limit = None;
+        counting.offset = None;
+        let total = counting.count(conn)?;
+        let items = self
+            .clone()
+            .limit(per_page)
+            .offset((page - 1).saturating_mul(per_page))
+            .all(conn)?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// A WHERE clause selecting the matching rows for a bulk statement: the
+    /// filter itself, or a key subquery when ordering or limits apply.
+    fn push_target<'q>(&'q self, d: &impl Dialect, sql: &mut Sql<'q>) {
+        if self.limit.is_none() && self.offset.is_none() {
+            self.push_where(d, sql);
+            return;
+        }
+        sql.text.push_str(" WHERE ");
+        d.push_identifier(&mut sql.text, M::PRIMARY_KEY);
+        sql.text.push_str(" IN (SELECT ");
+        d.push_identifier(&mut sql.text, M::PRIMARY_KEY);
+        sql.text.push_str(" FROM ");
+        d.push_identifier(&mut sql.text, M::TABLE);
+        self.push_where(d, sql);
+        self.push_order_limit(d, sql, self.limit);
+        sql.text.push(')');
+    }
+
+    /// Sets columns on every matching row in one UPDATE and returns how many
+    /// rows changed. Objects already loaded are not refreshed. Through a
+    /// session, it runs in the session's transaction.
+    ///
+    /// # Errors
+    ///
+    /// A constraint violation ([`Error::UniqueViolation`], ...) or
+    /// [`Error::Sqlite`].
+    pub fn update<E: Executor>(
+        &self,
+        conn: &E,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
+    ) -> Result<usize> {
+        let assignments: Vec<Assignment<M>> = assignments.into_iter().collect();
+        if assignments.is_empty() {
+            return Ok(0);
+        }
+        conn.begin_write()?;
+        let db = conn.database();
+        let d = db.dialect();
+        let mut sql = Sql::new("UPDATE ");
+        d.push_identifier(&mut sql.text, M::TABLE);
+        sql.text.push_str(" SET ");
+        for (i, assignment) in assignments.iter().enumerate() {
+            if i > 0 {
+                sql.text.push_str(", ");
+            }
+            d.push_identifier(&mut sql.text, assignment.column);
+            sql.text.push_str(" = ");
+            sql.push_value(d, &assignment.value);
+        }
+        self.push_target(d, &mut sql);
+        let mut stmt = sql.prepare(db, M::TABLE)?;
+        stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
+    }
+
+    /// Deletes every matching row in one DELETE and returns how many went.
+    /// Through a session, it runs in the session's transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ForeignKeyViolation`] when other rows still reference one,
+    /// or [`Error::Sqlite`].
+    pub fn delete<E: Executor>(&self, conn: &E) -> Result<usize> {
+        conn.begin_write()?;
+        let db = conn.database();
+        let d = db.dialect();
+        let mut sql = Sql::new("DELETE FROM ");
+        d.push_identifier(&mut sql.text, M::TABLE);
+        self.push_target(d, &mut sql);
+        let mut stmt = sql.prepare(db, M::TABLE)?;
+        stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
+    }
+
+    /// Prepares the query for reading row by row without collecting the
+    /// rows: call [`Stream::iter`] on the result.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the statement cannot be prepared.
+    pub fn stream<'c, E: Executor>(&self, conn: &'c E) -> Result<Stream<'c, M>> {
+        let db = conn.database();
+        let sql = self.select(db.dialect(), self.limit);
+        let mut stmt = db.prepare(&sql.text, Some(M::TABLE))?;
+        for (i, param) in sql.params.iter().enumerate() {
+            let value: &dyn ToSql = match param {
+                Param::Value(value) => *value,
+                Param::Int(n) => n,
+            };
+            stmt.raw_bind_parameter(i + 1, value)
+                .map_err(|e| classify(e, Some(M::TABLE)))?;
+        }
+        Ok(Stream {
+            stmt,
+            db,
+            marker: PhantomData,
+        })
+    }
+}
+
+/// A query ready to be read row by row; see [`Query::stream`].
+pub struct Stream<'c, M> {
+    stmt: CachedStatement<'c>,
+    db: &'c Database,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Stream<'_, M> {
+    /// Runs the statement and iterates over its rows, decoding one at a time.
+    ///
+    /// ```
+    /// # use litemodel::{Binder, Database, Model, Query, Result, Row};
+    /// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64> }
+    /// # impl Model for Tag {
+    /// #   const TABLE: &'static str = "tags";
+    /// #   const COLUMNS: &'static [&'static str] = &["id"];
+    /// #   const PRIMARY_KEY: &'static str = "id";
+    /// #   fn primary_key(&self) -> Option<i64> { self.id }
+    /// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+    /// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)? }) }
+    /// #   fn bind(&self, _: &mut Binder<'_, '_>) -> Result<()> { Ok(()) }
+    /// # }
+    /// # fn main() -> Result<()> {
+    /// # let db = Database::open_in_memory()?;
+    /// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY); INSERT INTO tags DEFAULT VALUES;")?;
+    /// let mut stream = Query::<Tag>::new().stream(&db)?;
+    /// for tag in stream.iter() {
+    ///     assert_eq!(tag?.id, Some(1));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn iter(&mut self) -> StreamIter<'_, M> {
+        self.db.note(&self.stmt);
+        StreamIter {
+            rows: self.stmt.raw_query(),
+            done: false,
+            marker: PhantomData,
+        }
+    }
+}
+
+/// The rows of a [`Stream`], decoded one at a time.
+pub struct StreamIter<'s, M> {
+    rows: rusqlite::Rows<'s>,
+    done: bool,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Iterator for StreamIter<'_, M> {
+    type Item = Result<M>;
+
+    fn next(&mut self) -> Option<Result<M>> {
+        if self.done {
+            return None;
+        }
+        match self.rows.next() {
+            Ok(Some(row)) => Some(M::from_row(&Row::new::<M>(row))),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(classify(e, Some(M::TABLE))))
+            }
+        }
+    }
+}
+
+/// One page of results (Flask-SQLAlchemy's `Pagination`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<M> {
+    /// The rows of this page.
+    pub items: Vec<M>,
+    /// The number of matching rows on all pages.
+    pub total: u64,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// The page size asked for.
+    pub per_page: u64,
+}
+
+impl<M> Page<M> {
+    /// The number of pages (0 when nothing matches).
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page)
+    }
+
+    /// Whether a next page exists.
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages()
+    }
+
+    /// Whether a previous page exists.
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    /// The next page number, if there is one.
+    pub fn next_num(&self) -> Option<u64> {
+        self.has_next().then_some(self.page + 1)
+    }
+
+    /// The previous page number, if there is one.
+    pub fn prev_num(&self) -> Option<u64> {
+        self.has_prev().then_some(self.page - 1)
+    }
+}
