@@ -19,6 +19,7 @@
 //! # Ok::<(), String>(())
 //! ```
 
+mod builder;
 pub mod diagnostics;
 pub mod emit;
 pub mod model;
@@ -27,6 +28,7 @@ pub mod spec;
 pub mod validate;
 pub mod write;
 
+pub use builder::{BuildError, Builder};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use model::Schema;
 

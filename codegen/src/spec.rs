@@ -66,6 +66,10 @@ pub struct ModelSpec {
     pub checks: Vec<CheckSpec>,
     /// `[[models.Name.foreign_keys]]`
     pub foreign_keys: Vec<ForeignKeySpec>,
+    /// Some column (or the `columns` table itself) could not be read and an error says
+    /// so already; validation then skips the checks that would only repeat it ("no
+    /// columns", "no primary key").
+    pub columns_incomplete: bool,
 }
 
 /// One entry of `[models.Name.columns]`.
@@ -253,17 +257,22 @@ const FOREIGN_KEY_KEYS: &[&str] = &["name", "columns", "references", "on_delete"
 pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Spec> {
     let (root, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
+        // A table declared twice makes every key in its second copy a duplicate too;
+        // the first diagnostic says it all.
+        let mut repeated_sections: Vec<Span> = Vec::new();
         for error in errors {
             let span = error.span().unwrap_or(0..0);
-            let message = error.message().trim_end().to_owned();
-            diags.push(
-                Diagnostic::error(
-                    format!("invalid TOML: {}", first_line(&message)),
-                    span,
-                    "here",
-                )
-                .with_help("the spec must be valid TOML; see https://toml.io for the syntax"),
-            );
+            let message = error.message().trim_end();
+            if message.starts_with("duplicate key") {
+                if repeated_sections.iter().any(|s| s.contains(&span.start)) {
+                    continue;
+                }
+                let (diagnostic, section) = duplicate_key(source, span);
+                repeated_sections.extend(section);
+                diags.push(diagnostic);
+            } else {
+                diags.push(syntax_error(source, first_line(message), span));
+            }
         }
         return None;
     }
@@ -275,7 +284,265 @@ fn first_line(message: &str) -> &str {
     message.lines().next().unwrap_or(message)
 }
 
+const TOML_HELP: &str = "the spec must be valid TOML; see https://toml.io for the syntax";
+
+fn syntax_error(source: &str, message: &str, span: Span) -> Diagnostic {
+    let rest_of_line = source
+        .get(span.start..)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or("");
+    let before = source.get(..span.start).unwrap_or("");
+    let line_before = before.rsplit('\n').next().unwrap_or("");
+    // toml reports `key =` with nothing after it as an unquoted string.
+    if line_before.trim_end().ends_with('=')
+        && (rest_of_line.trim().is_empty() || rest_of_line.trim_start().starts_with('#'))
+    {
+        let key = line_before.trim_end().trim_end_matches('=').trim();
+        return Diagnostic::error(
+            format!("invalid TOML: `{key}` has no value"),
+            span,
+            "expected a value after `=`",
+        )
+        .with_help(format!(
+            "write a value, for example `{key} = \"...\"`, or remove the line"
+        ));
+    }
+    let mut diagnostic = Diagnostic::error(format!("invalid TOML: {message}"), span.clone(), "here");
+    if message.starts_with("string values must be quoted") {
+        let word = source.get(span).unwrap_or("").trim();
+        if !word.is_empty() {
+            return diagnostic
+                .with_help(format!("put the text in quotes: `\"{word}\"`"))
+                .with_note(TOML_HELP);
+        }
+    }
+    diagnostic = diagnostic.with_help(TOML_HELP);
+    diagnostic
+}
+
+/// The diagnostic for toml's bare "duplicate key", naming what was declared twice and
+/// where it was first; plus the span of the repeated section when a whole table header
+/// was repeated.
+fn duplicate_key(source: &str, span: Span) -> (Diagnostic, Option<Span>) {
+    let lines = toml_lines(source);
+    let here = lines
+        .iter()
+        .rposition(|line| line.start <= span.start)
+        .unwrap_or(0);
+    let key_text = unquote(source.get(span.clone()).unwrap_or("").trim());
+    let note = "TOML allows each key, and each `[table]` header, only once";
+    let Some(line) = lines.get(here) else {
+        return (
+            Diagnostic::error("invalid TOML: duplicate key", span, "declared again here")
+                .with_note(note),
+            None,
+        );
+    };
+    if let Some(header) = &line.header {
+        let first = lines[..here]
+            .iter()
+            .find(|l| l.header.as_ref() == Some(header) && !l.array);
+        let section_end = lines[here + 1..]
+            .iter()
+            .find(|l| l.header.is_some())
+            .map_or(source.len(), |l| l.start);
+        let (message, help) = match header.as_slice() {
+            [models, name] if models == "models" => (
+                format!("model `{name}` is declared twice"),
+                format!("give the second model another name, or merge the two `[models.{name}]` tables into one"),
+            ),
+            _ => (
+                format!("table `[{}]` is declared twice", header.join(".")),
+                format!("merge the two `[{}]` tables into one", header.join(".")),
+            ),
+        };
+        let mut d = Diagnostic::error(message, span, "declared again here");
+        if let Some(first) = first {
+            d = d.with_secondary(first.text_span.clone(), "first declared here");
+        }
+        return (
+            d.with_help(help).with_note(note),
+            Some(line.start..section_end),
+        );
+    }
+    // A key inside a section: its full path is the section's, the line's dotted key,
+    // and (inside an inline table) the key itself.
+    let section: Vec<String> = lines[..here]
+        .iter()
+        .rev()
+        .find_map(|l| l.header.clone())
+        .unwrap_or_default();
+    let in_line_key = line.key_span.as_ref().is_some_and(|k| k.contains(&span.start));
+    let mut path = section.clone();
+    path.extend(line.key.iter().cloned());
+    let first = if in_line_key {
+        let section_start = lines[..here]
+            .iter()
+            .rposition(|l| l.header.is_some())
+            .map_or(0, |i| i + 1);
+        lines[section_start..here]
+            .iter()
+            .find(|l| l.header.is_none() && l.key == line.key)
+            .and_then(|l| l.key_span.clone())
+    } else {
+        path.push(key_text.clone());
+        find_inline_key(source, line.start..span.start, &key_text)
+    };
+    let (message, help) = match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["models", name] => (
+            format!("model `{name}` is declared twice"),
+            "give the second model another name, or remove it".to_owned(),
+        ),
+        ["models", model, "columns", column] => (
+            format!("column `{column}` is declared twice in model `{model}`"),
+            "remove one of them, or rename it".to_owned(),
+        ),
+        ["models", model, "relationships", relationship] => (
+            format!("relationship `{relationship}` is declared twice in model `{model}`"),
+            "remove one of them, or rename it".to_owned(),
+        ),
+        ["models", model, "columns", column, key] => (
+            format!("key `{key}` is set twice in column `{model}.{column}`"),
+            "keep one of the two".to_owned(),
+        ),
+        ["models", model, "relationships", relationship, key] => (
+            format!("key `{key}` is set twice in relationship `{model}.{relationship}`"),
+            "keep one of the two".to_owned(),
+        ),
+        ["models", model, key] => (
+            format!("key `{key}` is set twice in model `{model}`"),
+            "keep one of the two".to_owned(),
+        ),
+        _ => (
+            format!("key `{}` is set twice", path.join(".")),
+            "keep one of the two".to_owned(),
+        ),
+    };
+    let mut d = Diagnostic::error(message, span, "declared again here");
+    if let Some(first) = first {
+        d = d.with_secondary(first, "first declared here");
+    }
+    (d.with_help(help).with_note(note), None)
+}
+
+/// One line of a TOML file as far as locating keys needs: its table header, or the
+/// dotted key before its `=`. Multi-line strings are not tracked; this only improves
+/// messages, it never decides whether the spec is valid.
+struct TomlLine {
+    start: usize,
+    header: Option<Vec<String>>,
+    array: bool,
+    /// The trimmed text of a header line.
+    text_span: Span,
+    key: Vec<String>,
+    key_span: Option<Span>,
+}
+
+fn toml_lines(source: &str) -> Vec<TomlLine> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for raw in source.split_inclusive('\n') {
+        let text = raw.trim_end();
+        let indent = text.len() - text.trim_start().len();
+        let trimmed = text.trim_start();
+        let mut line = TomlLine {
+            start,
+            header: None,
+            array: false,
+            text_span: start + indent..start + text.len(),
+            key: Vec::new(),
+            key_span: None,
+        };
+        if let Some(inner) = trimmed.strip_prefix('[') {
+            let array = inner.starts_with('[');
+            let inner = inner.trim_start_matches('[');
+            let close = outside_quotes(inner, ']').unwrap_or(inner.len());
+            line.header = Some(split_dotted(&inner[..close]));
+            line.array = array;
+            line.text_span = start + indent..start + indent + close + if array { 4 } else { 2 };
+        } else if !trimmed.starts_with('#') {
+            if let Some(eq) = outside_quotes(trimmed, '=') {
+                let key = trimmed[..eq].trim_end();
+                line.key = split_dotted(key);
+                line.key_span = Some(start + indent..start + indent + key.len());
+            }
+        }
+        lines.push(line);
+        start += raw.len();
+    }
+    lines
+}
+
+/// The position of `wanted` in `text`, skipping quoted parts.
+fn outside_quotes(text: &str, wanted: char) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == wanted => return Some(i),
+            None => {}
+        }
+    }
+    None
+}
+
+fn split_dotted(key: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = key;
+    while let Some(dot) = outside_quotes(rest, '.') {
+        parts.push(unquote(rest[..dot].trim()));
+        rest = &rest[dot + 1..];
+    }
+    parts.push(unquote(rest.trim()));
+    parts
+}
+
+fn unquote(key: &str) -> String {
+    key.strip_prefix('"')
+        .and_then(|k| k.strip_suffix('"'))
+        .or_else(|| key.strip_prefix('\'').and_then(|k| k.strip_suffix('\'')))
+        .unwrap_or(key)
+        .to_owned()
+}
+
+/// The span of `key =` in `range` of an inline table, its first definition.
+fn find_inline_key(source: &str, range: Span, key: &str) -> Option<Span> {
+    let text = source.get(range.clone())?;
+    let mut from = 0;
+    while let Some(found) = text[from..].find(key) {
+        let at = from + found;
+        let before = text[..at].trim_end().chars().last();
+        let after = text[at + key.len()..].trim_start();
+        if matches!(before, Some('{' | ',')) && after.starts_with('=') {
+            return Some(range.start + at..range.start + at + key.len());
+        }
+        from = at + key.len();
+    }
+    None
+}
+
 type Entry<'a, 'i> = (&'a Spanned<Cow<'i, str>>, &'a Spanned<DeValue<'i>>);
+
+/// A table whose keys were checked, with each misspelt key (`nulable`) standing in for
+/// the key it was meant to be (`nullable`): the typo is reported once, and the rest of
+/// the spec is read as intended instead of raising errors that only repeat it.
+struct Section<'t, 'i> {
+    table: &'t DeTable<'i>,
+    misspelt: Vec<(&'static str, &'t Spanned<DeValue<'i>>)>,
+}
+
+impl<'t, 'i> Section<'t, 'i> {
+    fn get(&self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        self.table.get(key).or_else(|| {
+            self.misspelt
+                .iter()
+                .find(|(meant, _)| *meant == key)
+                .map(|(_, value)| *value)
+        })
+    }
+}
 
 struct Reader<'d> {
     diags: &'d mut Diagnostics,
@@ -284,16 +551,18 @@ struct Reader<'d> {
 impl Reader<'_> {
     fn root(&mut self, root: &DeTable<'_>) -> Spec {
         let mut spec = Spec::default();
-        self.check_keys(root, ROOT_KEYS, "at the top level of the spec");
+        let root = self.check_keys(root, ROOT_KEYS, "at the top level of the spec");
         if let Some(value) = root.get("database") {
-            if let Some(table) = self.expect_table(value, "`database`") {
-                self.check_keys(table, DATABASE_KEYS, "in `[database]`");
-                spec.database.path = self.string(table, "path");
+            let help = "write a `[database]` table with `path = \"data.sqlite\"` under it";
+            if let Some(table) = self.expect_table(value, "`database`", help) {
+                let table = self.check_keys(table, DATABASE_KEYS, "in `[database]`");
+                spec.database.path = self.string(&table, "path");
             }
         }
         match root.get("models") {
             Some(value) => {
-                if let Some(models) = self.expect_table(value, "`models`") {
+                let help = "declare each model as a `[models.Name]` table";
+                if let Some(models) = self.expect_table(value, "`models`", help) {
                     for (name, value) in models.iter() {
                         if let Some(model) = self.model((name, value)) {
                             spec.models.push(model);
@@ -318,32 +587,49 @@ impl Reader<'_> {
     fn model(&mut self, (name, value): Entry<'_, '_>) -> Option<ModelSpec> {
         let name = Sp::new(name.get_ref().to_string(), name.span());
         let what = format!("model `{}`", name.value);
-        let table = self.expect_table(value, &what)?;
-        self.check_keys(table, MODEL_KEYS, &format!("in {what}"));
+        let help = format!(
+            "declare the model as a table: `[models.{0}]`, with its columns in `[models.{0}.columns]`",
+            name.value
+        );
+        let table = self.expect_table(value, &what, &help)?;
+        let table = self.check_keys(table, MODEL_KEYS, &format!("in {what}"));
         let mut model = ModelSpec {
-            table: self.string(table, "table"),
-            doc: self.string(table, "doc"),
-            repr: self.string_or_list(table, "repr"),
+            table: self.string(&table, "table"),
+            doc: self.string(&table, "doc"),
+            repr: self.string_or_list(&table, "repr"),
             columns: Vec::new(),
             relationships: Vec::new(),
             indexes: Vec::new(),
             unique: Vec::new(),
             checks: Vec::new(),
             foreign_keys: Vec::new(),
+            columns_incomplete: false,
             name,
         };
         if let Some(value) = table.get("columns") {
-            if let Some(columns) = self.expect_table(value, &format!("`columns` of {what}")) {
+            let errors_before = self.diags.error_count();
+            let help = format!(
+                "write a `[models.{}.columns]` table with one `name = {{ type = \"...\" }}` per column",
+                model.name.value
+            );
+            if let Some(columns) =
+                self.expect_table(value, &format!("`columns` of {what}"), &help)
+            {
                 for entry in columns.iter() {
                     if let Some(column) = self.column(&model.name.value, entry) {
                         model.columns.push(column);
                     }
                 }
             }
+            model.columns_incomplete = self.diags.error_count() > errors_before;
         }
         if let Some(value) = table.get("relationships") {
             let kind = format!("`relationships` of {what}");
-            if let Some(relationships) = self.expect_table(value, &kind) {
+            let help = format!(
+                "write a `[models.{}.relationships]` table with one `name = {{ model = \"Other\" }}` per relationship",
+                model.name.value
+            );
+            if let Some(relationships) = self.expect_table(value, &kind, &help) {
                 for entry in relationships.iter() {
                     if let Some(relationship) = self.relationship(&model.name.value, entry) {
                         model.relationships.push(relationship);
@@ -351,36 +637,37 @@ impl Reader<'_> {
                 }
             }
         }
-        for (entry, span) in self.array_of_tables(table, "indexes", INDEX_KEYS, &what) {
+        for (entry, span) in self.array_of_tables(&table, "indexes", INDEX_KEYS, &what) {
             model.indexes.push(IndexSpec {
                 span,
-                name: self.string(entry, "name"),
-                columns: self.string_list(entry, "columns"),
-                unique: self.boolean(entry, "unique"),
+                name: self.string(&entry, "name"),
+                columns: self.string_list(&entry, "columns"),
+                unique: self.boolean(&entry, "unique"),
             });
         }
-        for (entry, span) in self.array_of_tables(table, "unique", UNIQUE_KEYS, &what) {
+        for (entry, span) in self.array_of_tables(&table, "unique", UNIQUE_KEYS, &what) {
             model.unique.push(UniqueSpec {
                 span,
-                name: self.string(entry, "name"),
-                columns: self.string_list(entry, "columns"),
+                name: self.string(&entry, "name"),
+                columns: self.string_list(&entry, "columns"),
             });
         }
-        for (entry, span) in self.array_of_tables(table, "checks", CHECK_KEYS, &what) {
+        for (entry, span) in self.array_of_tables(&table, "checks", CHECK_KEYS, &what) {
             model.checks.push(CheckSpec {
                 span,
-                name: self.string(entry, "name"),
-                sql: self.string(entry, "sql"),
+                name: self.string(&entry, "name"),
+                sql: self.string(&entry, "sql"),
             });
         }
-        for (entry, span) in self.array_of_tables(table, "foreign_keys", FOREIGN_KEY_KEYS, &what) {
+        for (entry, span) in self.array_of_tables(&table, "foreign_keys", FOREIGN_KEY_KEYS, &what)
+        {
             model.foreign_keys.push(ForeignKeySpec {
                 span,
-                name: self.string(entry, "name"),
-                columns: self.string_list(entry, "columns"),
-                references: self.string_list(entry, "references"),
-                on_delete: self.string(entry, "on_delete"),
-                on_update: self.string(entry, "on_update"),
+                name: self.string(&entry, "name"),
+                columns: self.string_list(&entry, "columns"),
+                references: self.string_list(&entry, "references"),
+                on_delete: self.string(&entry, "on_delete"),
+                on_update: self.string(&entry, "on_update"),
             });
         }
         Some(model)
@@ -433,9 +720,9 @@ impl Reader<'_> {
         }
         let table = value.get_ref().as_table()?;
         let what = format!("in column `{model}.{}`", column.name.value);
-        self.check_keys(table, COLUMN_KEYS, &what);
-        column.ty = self.string(table, "type");
-        if column.ty.is_none() {
+        let table = self.check_keys(table, COLUMN_KEYS, &what);
+        column.ty = self.string(&table, "type");
+        if column.ty.is_none() && table.get("type").is_none() {
             self.diags.push(
                 Diagnostic::error(
                     format!("column `{model}.{}` has no `type`", column.name.value),
@@ -448,20 +735,20 @@ impl Reader<'_> {
             );
         }
         if let Some(list) = table.get("values") {
-            let items = self.string_list(table, "values");
+            let items = self.string_list(&table, "values");
             column.values = Some(Sp::new(items, list.span()));
         }
-        column.enum_name = self.string(table, "enum_name");
-        column.primary_key = self.boolean(table, "primary_key");
-        column.nullable = self.boolean(table, "nullable");
-        column.unique = self.boolean(table, "unique");
-        column.index = self.boolean(table, "index");
-        column.foreign_key = self.string(table, "foreign_key");
-        column.on_delete = self.string(table, "on_delete");
-        column.on_update = self.string(table, "on_update");
-        column.server_default = self.string(table, "server_default");
-        column.doc = self.string(table, "doc");
-        column.rust_name = self.string(table, "rust_name");
+        column.enum_name = self.string(&table, "enum_name");
+        column.primary_key = self.boolean(&table, "primary_key");
+        column.nullable = self.boolean(&table, "nullable");
+        column.unique = self.boolean(&table, "unique");
+        column.index = self.boolean(&table, "index");
+        column.foreign_key = self.string(&table, "foreign_key");
+        column.on_delete = self.string(&table, "on_delete");
+        column.on_update = self.string(&table, "on_update");
+        column.server_default = self.string(&table, "server_default");
+        column.doc = self.string(&table, "doc");
+        column.rust_name = self.string(&table, "rust_name");
         if let Some(value) = table.get("default") {
             let literal = match value.get_ref() {
                 DeValue::String(s) => Some(LiteralSpec::String(s.to_string())),
@@ -551,9 +838,9 @@ impl Reader<'_> {
         }
         let table = value.get_ref().as_table()?;
         let what = format!("in relationship `{model}.{}`", relationship.name.value);
-        self.check_keys(table, RELATIONSHIP_KEYS, &what);
-        relationship.model = self.string(table, "model");
-        if relationship.model.is_none() {
+        let table = self.check_keys(table, RELATIONSHIP_KEYS, &what);
+        relationship.model = self.string(&table, "model");
+        if relationship.model.is_none() && table.get("model").is_none() {
             self.diags.push(
                 Diagnostic::error(
                     format!(
@@ -566,27 +853,27 @@ impl Reader<'_> {
                 .with_help("name the related model, for example `model = \"User\"`"),
             );
         }
-        relationship.backref = self.string(table, "backref");
-        relationship.back_populates = self.string(table, "back_populates");
-        relationship.lazy = self.string(table, "lazy");
-        relationship.uselist = self.boolean(table, "uselist");
-        relationship.secondary = self.string(table, "secondary");
-        relationship.foreign_keys = self.string_or_list(table, "foreign_keys");
-        relationship.order_by = self.string_or_list(table, "order_by");
-        relationship.cascade = self.string(table, "cascade");
-        relationship.passive_deletes = self.boolean(table, "passive_deletes");
-        relationship.doc = self.string(table, "doc");
+        relationship.backref = self.string(&table, "backref");
+        relationship.back_populates = self.string(&table, "back_populates");
+        relationship.lazy = self.string(&table, "lazy");
+        relationship.uselist = self.boolean(&table, "uselist");
+        relationship.secondary = self.string(&table, "secondary");
+        relationship.foreign_keys = self.string_or_list(&table, "foreign_keys");
+        relationship.order_by = self.string_or_list(&table, "order_by");
+        relationship.cascade = self.string(&table, "cascade");
+        relationship.passive_deletes = self.boolean(&table, "passive_deletes");
+        relationship.doc = self.string(&table, "doc");
         Some(relationship)
     }
 
     /// The tables of `[[parent.key]]`, each checked for unknown keys.
     fn array_of_tables<'t, 'i>(
         &mut self,
-        parent: &'t DeTable<'i>,
+        parent: &Section<'t, 'i>,
         key: &str,
-        allowed: &[&str],
+        allowed: &'static [&'static str],
         owner: &str,
-    ) -> Vec<(&'t DeTable<'i>, Span)> {
+    ) -> Vec<(Section<'t, 'i>, Span)> {
         let Some(value) = parent.get(key) else {
             return Vec::new();
         };
@@ -610,28 +897,44 @@ impl Reader<'_> {
         for item in items.iter() {
             match item.get_ref() {
                 DeValue::Table(table) => {
-                    self.check_keys(
+                    let section = self.check_keys(
                         table,
                         allowed,
                         &format!("in an entry of `{key}` of {owner}"),
                     );
-                    tables.push((table, item.span()));
+                    tables.push((section, item.span()));
                 }
-                other => self.diags.push(Diagnostic::error(
-                    format!(
-                        "entries of `{key}` must be tables, found {}",
-                        other.type_str()
-                    ),
-                    item.span(),
-                    "expected a table",
-                )),
+                other => self.diags.push(
+                    Diagnostic::error(
+                        format!(
+                            "entries of `{key}` must be tables, found {}",
+                            other.type_str()
+                        ),
+                        item.span(),
+                        "expected a table",
+                    )
+                    .with_help(format!(
+                        "write each entry as a `[[models.Name.{key}]]` table"
+                    )),
+                ),
             }
         }
         tables
     }
 
-    fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], place: &str) {
-        for key in table.keys() {
+    /// Reports every key of `table` not in `allowed`, and reads a misspelt key as the
+    /// one it was meant to be when that one is not also present.
+    fn check_keys<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        allowed: &'static [&'static str],
+        place: &str,
+    ) -> Section<'t, 'i> {
+        let mut section = Section {
+            table,
+            misspelt: Vec::new(),
+        };
+        for (key, value) in table.iter() {
             let name = key.get_ref();
             if allowed.contains(&name.as_ref()) {
                 continue;
@@ -642,7 +945,14 @@ impl Reader<'_> {
                 "unknown key",
             );
             diagnostic = match did_you_mean(name, allowed.iter().copied()) {
-                Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                Some(suggestion) => {
+                    let taken = table.get(suggestion).is_some()
+                        || section.misspelt.iter().any(|(k, _)| *k == suggestion);
+                    if !taken {
+                        section.misspelt.push((suggestion, value));
+                    }
+                    diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                }
                 None => diagnostic.with_note(format!(
                     "the keys allowed here are {}",
                     allowed
@@ -654,27 +964,32 @@ impl Reader<'_> {
             };
             self.diags.push(diagnostic);
         }
+        section
     }
 
     fn expect_table<'t, 'i>(
         &mut self,
         value: &'t Spanned<DeValue<'i>>,
         what: &str,
+        help: &str,
     ) -> Option<&'t DeTable<'i>> {
         match value.get_ref() {
             DeValue::Table(table) => Some(table),
             other => {
-                self.diags.push(Diagnostic::error(
-                    format!("{what} must be a table, found {}", other.type_str()),
-                    value.span(),
-                    "expected a table",
-                ));
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("{what} must be a table, found {}", other.type_str()),
+                        value.span(),
+                        "expected a table",
+                    )
+                    .with_help(help),
+                );
                 None
             }
         }
     }
 
-    fn string(&mut self, table: &DeTable<'_>, key: &str) -> Option<Sp<String>> {
+    fn string(&mut self, table: &Section<'_, '_>, key: &str) -> Option<Sp<String>> {
         let value = table.get(key)?;
         match value.get_ref() {
             DeValue::String(s) => Some(Sp::new(s.to_string(), value.span())),
@@ -685,39 +1000,63 @@ impl Reader<'_> {
         }
     }
 
-    fn boolean(&mut self, table: &DeTable<'_>, key: &str) -> Option<Sp<bool>> {
+    /// A boolean. A quoted `"true"`, or `"yes"`, `1` and the like, is an error that
+    /// still reads as the boolean it was meant to be, so that nothing downstream
+    /// reports the same mistake again (a "missing" primary key, say).
+    fn boolean(&mut self, table: &Section<'_, '_>, key: &str) -> Option<Sp<bool>> {
         let value = table.get(key)?;
-        match value.get_ref() {
-            DeValue::Boolean(b) => Some(Sp::new(*b, value.span())),
-            DeValue::String(s) if matches!(s.as_ref(), "true" | "false") => {
+        let meant = match value.get_ref() {
+            DeValue::Boolean(b) => return Some(Sp::new(*b, value.span())),
+            DeValue::String(s) => match s.to_lowercase().as_str() {
+                "true" | "yes" | "on" | "1" => Some(true),
+                "false" | "no" | "off" | "0" => Some(false),
+                _ => None,
+            },
+            DeValue::Integer(i) => match i.as_str() {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        let found = value.get_ref().type_str();
+        match meant {
+            Some(b) => {
+                let quotes = if found == "string" { ", without quotes" } else { "" };
                 self.diags.push(
                     Diagnostic::error(
-                        format!("`{key}` must be a boolean, found a string"),
+                        format!("`{key}` must be a boolean, found {found}"),
                         value.span(),
-                        "a string",
+                        format!("{found}, not a boolean"),
                     )
-                    .with_help(format!("remove the quotes: `{key} = {s}`")),
+                    .with_help(format!("write `{key} = {b}`{quotes}")),
                 );
-                None
+                Some(Sp::new(b, value.span()))
             }
-            other => {
-                self.wrong_kind(
-                    key,
-                    "a boolean (`true` or `false`)",
-                    other.type_str(),
-                    value.span(),
-                );
+            None => {
+                self.wrong_kind(key, "a boolean (`true` or `false`)", found, value.span());
                 None
             }
         }
     }
 
-    fn string_list(&mut self, table: &DeTable<'_>, key: &str) -> Vec<Sp<String>> {
+    fn string_list(&mut self, table: &Section<'_, '_>, key: &str) -> Vec<Sp<String>> {
         let Some(value) = table.get(key) else {
             return Vec::new();
         };
         match value.get_ref() {
             DeValue::Array(items) => self.strings_of(key, items.iter()),
+            DeValue::String(s) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` must be an array of strings, found string"),
+                        value.span(),
+                        "expected an array",
+                    )
+                    .with_help(format!("write `{key} = [\"{s}\"]`")),
+                );
+                vec![Sp::new(s.to_string(), value.span())]
+            }
             other => {
                 self.wrong_kind(key, "an array of strings", other.type_str(), value.span());
                 Vec::new()
@@ -725,7 +1064,7 @@ impl Reader<'_> {
         }
     }
 
-    fn string_or_list(&mut self, table: &DeTable<'_>, key: &str) -> Vec<Sp<String>> {
+    fn string_or_list(&mut self, table: &Section<'_, '_>, key: &str) -> Vec<Sp<String>> {
         let Some(value) = table.get(key) else {
             return Vec::new();
         };
@@ -753,7 +1092,11 @@ impl Reader<'_> {
         for item in items {
             match item.get_ref() {
                 DeValue::String(s) => strings.push(Sp::new(s.to_string(), item.span())),
-                other => self.wrong_kind(key, "strings", other.type_str(), item.span()),
+                other => self.diags.push(Diagnostic::error(
+                    format!("the items of `{key}` must be strings, found {}", other.type_str()),
+                    item.span(),
+                    "expected a string",
+                )),
             }
         }
         strings

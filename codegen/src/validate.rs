@@ -78,6 +78,8 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
         diags,
         models: Vec::new(),
         fk_spans: Vec::new(),
+        broken_fk: vec![false; spec.models.len()],
+        index_spans: vec![Vec::new(); spec.models.len()],
         model_index: HashMap::new(),
         table_index: HashMap::new(),
     };
@@ -109,6 +111,11 @@ struct Validator<'s, 'd> {
     models: Vec<Model>,
     /// Per model, per foreign key: where it was declared.
     fk_spans: Vec<Vec<Span>>,
+    /// Per model: a foreign key could not be resolved (already reported), so a
+    /// relationship that finds no key path may just be missing that one.
+    broken_fk: Vec<bool>,
+    /// Per model, per entry of `indexes`: its `name`, or the entry when it has none.
+    index_spans: Vec<Vec<Span>>,
     model_index: HashMap<&'s str, usize>,
     /// Lower-cased table name → model (SQLite names are case-insensitive).
     table_index: HashMap<String, usize>,
@@ -204,6 +211,9 @@ impl<'s> Validator<'s, '_> {
         let spec = &self.spec.models[m];
         let model_name = spec.name.value.clone();
         if spec.columns.is_empty() {
+            if spec.columns_incomplete {
+                return;
+            }
             self.error(
                 Diagnostic::error(
                     format!("model `{model_name}` has no columns"),
@@ -259,7 +269,7 @@ impl<'s> Validator<'s, '_> {
         let primary_key: Vec<usize> = (0..self.models[m].columns.len())
             .filter(|&c| self.models[m].columns[c].primary_key)
             .collect();
-        if primary_key.is_empty() {
+        if primary_key.is_empty() && !spec.columns_incomplete {
             let first = &spec.columns[0];
             self.error(
                 Diagnostic::error(
@@ -434,14 +444,14 @@ impl<'s> Validator<'s, '_> {
             None => (text, None),
         };
         let lower = base.to_lowercase();
-        let bad_args = |v: &mut Self, expected: &str| {
+        let bad_args = |v: &mut Self, label: &str, help: &str| {
             v.error(
                 Diagnostic::error(
                     format!("invalid parameters for type `{base}`"),
                     ty.span.clone(),
-                    format!("expected {expected}"),
+                    label,
                 )
-                .with_help(format!("write `{expected}`")),
+                .with_help(help),
             );
         };
         let number = |s: &str| s.parse::<u32>().ok().filter(|n| *n > 0);
@@ -474,7 +484,11 @@ impl<'s> Validator<'s, '_> {
                 None => ColumnType::DateTime { timezone: false },
                 Some(["timezone"]) => ColumnType::DateTime { timezone: true },
                 Some(_) => {
-                    bad_args(self, "datetime(timezone)");
+                    bad_args(
+                        self,
+                        "expected `timezone` or nothing",
+                        "write `datetime`, or `datetime(timezone)` for timezone-aware values",
+                    );
                     ColumnType::DateTime { timezone: false }
                 }
             },
@@ -482,7 +496,11 @@ impl<'s> Validator<'s, '_> {
                 None => ColumnType::String { length: None },
                 Some([n]) if number(n).is_some() => ColumnType::String { length: number(n) },
                 Some(_) => {
-                    bad_args(self, "string(64)");
+                    bad_args(
+                        self,
+                        "expected a positive length",
+                        "write the maximum length, as in `string(64)`, or `string` for no limit",
+                    );
                     ColumnType::String { length: None }
                 }
             },
@@ -498,13 +516,23 @@ impl<'s> Validator<'s, '_> {
                 Some([p, s]) if number(p).is_some() && s.parse::<u32>().is_ok() => {
                     let precision = number(p);
                     let scale = s.parse::<u32>().ok();
-                    if scale > precision {
-                        bad_args(self, "numeric(precision, scale) with scale <= precision");
+                    if let (Some(p), Some(s)) = (precision, scale) {
+                        if s > p {
+                            bad_args(
+                                self,
+                                &format!("scale {s} is larger than precision {p}"),
+                                &format!("precision counts all digits and scale those after the point, so scale cannot exceed precision; did you mean `numeric({s}, {p})`?"),
+                            );
+                        }
                     }
                     ColumnType::Numeric { precision, scale }
                 }
                 Some(_) => {
-                    bad_args(self, "numeric(10, 2)");
+                    bad_args(
+                        self,
+                        "expected a precision and a scale",
+                        "write `numeric(10, 2)` for 10 digits, 2 after the point, or `numeric` for no limit",
+                    );
                     ColumnType::Numeric {
                         precision: None,
                         scale: None,
@@ -529,14 +557,20 @@ impl<'s> Validator<'s, '_> {
                         .with_help("list the labels: `values = [\"draft\", \"published\"]`"),
                     );
                 }
-                let mut seen = HashSet::new();
+                let mut seen: HashMap<&str, Span> = HashMap::new();
                 for value in spec.values.iter().flat_map(|v| v.value.iter()) {
-                    if !seen.insert(value.value.as_str()) {
-                        self.error(Diagnostic::error(
-                            format!("duplicate enum label `{}`", value.value),
-                            value.span.clone(),
-                            "duplicate label",
-                        ));
+                    if let Some(first) = seen.get(value.value.as_str()) {
+                        self.error(
+                            Diagnostic::error(
+                                format!("duplicate enum label `{}`", value.value),
+                                value.span.clone(),
+                                "duplicate label",
+                            )
+                            .with_secondary(first.clone(), "first listed here")
+                            .with_help("remove one of them"),
+                        );
+                    } else {
+                        seen.insert(value.value.as_str(), value.span.clone());
                     }
                 }
                 let name = spec.enum_name.as_ref().map_or_else(
@@ -629,18 +663,57 @@ impl<'s> Validator<'s, '_> {
             _ => false,
         };
         if !fits {
-            self.error(
-                Diagnostic::error(
-                    format!(
-                        "default does not fit column `{model}.{}` of type `{}`",
-                        spec.name.value,
-                        type_label(ty)
-                    ),
-                    value.span.clone(),
-                    "wrong kind of value",
-                )
-                .with_help("give a value of the column's type, or use `server_default` for SQL"),
+            let expected = match ty {
+                t if t.is_integer() => "an integer",
+                ColumnType::Float | ColumnType::Numeric { .. } => "a number",
+                ColumnType::Boolean => "`true` or `false`",
+                ColumnType::Blob | ColumnType::Json => "no literal default for this type",
+                _ => "a string",
+            };
+            let mut d = Diagnostic::error(
+                format!(
+                    "default does not fit column `{model}.{}` of type `{}`",
+                    spec.name.value,
+                    type_label(ty)
+                ),
+                value.span.clone(),
+                if matches!(ty, ColumnType::Blob | ColumnType::Json) {
+                    expected.to_owned()
+                } else {
+                    format!("expected {expected}")
+                },
             );
+            let unquoted = match (&literal, ty) {
+                (Literal::String(text), t) if t.is_integer() => {
+                    text.trim().parse::<i64>().ok().map(|i| i.to_string())
+                }
+                (Literal::String(text), ColumnType::Float) => {
+                    text.trim().parse::<f64>().ok().map(|_| text.trim().to_owned())
+                }
+                (Literal::String(text), ColumnType::Boolean) => {
+                    match text.trim().to_lowercase().as_str() {
+                        "true" | "1" => Some("true".to_owned()),
+                        "false" | "0" => Some("false".to_owned()),
+                        _ => None,
+                    }
+                }
+                (Literal::Integer(1), ColumnType::Boolean) => Some("true".to_owned()),
+                (Literal::Integer(0), ColumnType::Boolean) => Some("false".to_owned()),
+                _ => None,
+            };
+            d = match (unquoted, &literal) {
+                (Some(fixed), _) => d.with_help(format!("write `default = {fixed}`")),
+                (None, Literal::Integer(i)) if ty.is_integer() => d
+                    .with_note(format!("{i} does not fit in a `{}` column", type_label(ty)))
+                    .with_help("use a wider type (`integer`, `big_integer`) or a smaller default"),
+                (None, _) if matches!(ty, ColumnType::Blob | ColumnType::Json) => d.with_help(
+                    "use `server_default = \"SQL\"` for a default computed by the database",
+                ),
+                (None, _) => d.with_help(format!(
+                    "write {expected}, or use `server_default = \"SQL\"` for a default computed by the database"
+                )),
+            };
+            self.error(d);
             return None;
         }
         Some(literal)
@@ -658,8 +731,9 @@ impl<'s> Validator<'s, '_> {
                 match self.find_column(m, &c.value) {
                     Some(i) => columns.push(i),
                     None => {
-                        let d = self.unknown_column(m, c, "foreign key column");
+                        let d = self.unknown_column(m, c, "a foreign key names");
                         self.error(d);
+                        self.broken_fk[m] = true;
                     }
                 }
             }
@@ -668,33 +742,55 @@ impl<'s> Validator<'s, '_> {
                     Diagnostic::error(
                         "a composite foreign key needs as many `references` as `columns`",
                         fk.span.clone(),
-                        format!("{} columns, {} references", fk.columns.len(), fk.references.len()),
+                        format!(
+                            "{}, {}",
+                            plural(fk.columns.len(), "column"),
+                            plural(fk.references.len(), "reference")
+                        ),
                     )
                     .with_help("write `columns = [\"a\", \"b\"]` and `references = [\"other.x\", \"other.y\"]`"),
                 );
+                self.broken_fk[m] = true;
                 continue;
             }
-            let mut target = None;
+            let mut target: Option<(usize, Span)> = None;
             let mut target_columns = Vec::new();
+            let mut one_table = true;
             for reference in &fk.references {
                 if let Some((t, c)) = self.resolve_reference(reference) {
-                    if target.is_some_and(|prev| prev != t) {
-                        self.error(Diagnostic::error(
-                            "all `references` of a foreign key must name the same table",
-                            reference.span.clone(),
-                            "another table",
-                        ));
+                    if let Some((first, first_span)) = &target {
+                        if *first != t && one_table {
+                            one_table = false;
+                            let first_table = self.models[*first].table.clone();
+                            self.error(
+                                Diagnostic::error(
+                                    "all `references` of a foreign key must name the same table",
+                                    reference.span.clone(),
+                                    format!("not `{first_table}`"),
+                                )
+                                .with_secondary(first_span.clone(), format!("`{first_table}` here"))
+                                .with_help("a foreign key points at one table; declare one foreign key per table"),
+                            );
+                        }
+                    } else {
+                        target = Some((t, reference.span.clone()));
                     }
-                    target = Some(t);
                     target_columns.push(c);
+                } else {
+                    self.broken_fk[m] = true;
                 }
             }
+            if !one_table {
+                continue;
+            }
+            let target = target.map(|(t, _)| t);
             let (on_delete, on_update) = (self.action(&fk.on_delete), self.action(&fk.on_update));
             if let Some(target) = target {
-                if columns.len() == target_columns.len() {
+                if !columns.is_empty() && columns.len() == fk.columns.len() && columns.len() == target_columns.len() {
                     self.check_fk_types(m, &columns, target, &target_columns, &fk.references);
                     self.check_fk_target_unique(target, &target_columns, &fk.span);
-                    self.check_set_null(m, &columns, on_delete.as_deref(), &fk.span);
+                    let span = fk.on_delete.as_ref().map_or(&fk.span, |a| &a.span);
+                    self.check_set_null(m, &columns, on_delete.as_deref(), span);
                     self.models[m].foreign_keys.push(ForeignKey {
                         name: fk.name.as_ref().map(|n| n.value.clone()),
                         columns,
@@ -732,6 +828,7 @@ impl<'s> Validator<'s, '_> {
             let on_delete = self.action(&column.on_delete);
             let on_update = self.action(&column.on_update);
             let Some((target, target_column)) = self.resolve_reference(reference) else {
+                self.broken_fk[m] = true;
                 continue;
             };
             self.check_fk_types(
@@ -742,7 +839,8 @@ impl<'s> Validator<'s, '_> {
                 std::slice::from_ref(reference),
             );
             self.check_fk_target_unique(target, &[target_column], &reference.span);
-            self.check_set_null(m, &[c], on_delete.as_deref(), &reference.span);
+            let span = column.on_delete.as_ref().map_or(&reference.span, |a| &a.span);
+            self.check_set_null(m, &[c], on_delete.as_deref(), span);
             self.models[m].foreign_keys.push(ForeignKey {
                 name: None,
                 columns: vec![c],
@@ -788,9 +886,17 @@ impl<'s> Validator<'s, '_> {
                 ));
             } else {
                 let tables: Vec<String> = self.models.iter().map(|m| m.table.clone()).collect();
-                if let Some(s) = did_you_mean(table, tables.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}.{column}`?"));
-                }
+                d = match did_you_mean(table, tables.iter().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}.{column}`?")),
+                    None => d.with_note(format!(
+                        "the tables are {}",
+                        tables
+                            .iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                };
             }
             self.error(d);
             return None;
@@ -907,16 +1013,23 @@ impl<'s> Validator<'s, '_> {
         for &c in columns {
             let column = &self.models[m].columns[c];
             if !column.nullable {
-                let d = Diagnostic::error(
+                let mut d = Diagnostic::error(
                     format!(
                         "`on_delete = \"SET NULL\"` on column `{}.{}`, which is NOT NULL",
                         self.models[m].table, column.name
                     ),
                     span.clone(),
-                    "cannot be set to NULL",
-                )
-                .with_help("make the column nullable, or use `on_delete = \"CASCADE\"`");
-                self.error(d);
+                    "cannot set the column to NULL",
+                );
+                let spec = &self.spec.models[m].columns[c];
+                d = match (&spec.nullable, &spec.primary_key) {
+                    (Some(n), _) => d.with_secondary(n.span.clone(), "NOT NULL here"),
+                    (None, Some(p)) => d.with_secondary(p.span.clone(), "a primary key is NOT NULL"),
+                    _ => d,
+                };
+                self.error(d.with_help(
+                    "make the column nullable, or use `on_delete = \"CASCADE\"` to delete the rows instead",
+                ));
             }
         }
     }
@@ -954,14 +1067,19 @@ impl<'s> Validator<'s, '_> {
     fn constraints(&mut self, m: usize) {
         let spec = &self.spec.models[m];
         for unique in &spec.unique {
-            let columns = self.column_list(m, &unique.columns, &unique.span, "unique constraint");
+            let columns = self.column_list(m, &unique.columns, &unique.span, "a unique constraint");
             self.models[m].unique_constraints.push(UniqueConstraint {
                 name: unique.name.as_ref().map(|n| n.value.clone()),
                 columns,
             });
         }
         for index in &spec.indexes {
-            let columns = self.column_list(m, &index.columns, &index.span, "index");
+            let columns = self.column_list(m, &index.columns, &index.span, "an index");
+            if columns.len() != index.columns.len() {
+                // A column is unknown (reported); a name made of the others could
+                // collide with a real index and raise a second, misleading error.
+                continue;
+            }
             let name = index.name.as_ref().map_or_else(
                 || {
                     let mut name = format!("ix_{}", self.models[m].table);
@@ -972,6 +1090,12 @@ impl<'s> Validator<'s, '_> {
                     name
                 },
                 |n| n.value.clone(),
+            );
+            self.index_spans[m].push(
+                index
+                    .name
+                    .as_ref()
+                    .map_or(index.span.clone(), |n| n.span.clone()),
             );
             self.models[m].indexes.push(Index {
                 name,
@@ -1007,7 +1131,7 @@ impl<'s> Validator<'s, '_> {
         if columns.is_empty() {
             self.error(
                 Diagnostic::error(
-                    format!("a {what} needs `columns`"),
+                    format!("{what} needs `columns`"),
                     span.clone(),
                     "no columns",
                 )
@@ -1019,7 +1143,7 @@ impl<'s> Validator<'s, '_> {
             match self.find_column(m, &c.value) {
                 Some(i) => result.push(i),
                 None => {
-                    let d = self.unknown_column(m, c, what);
+                    let d = self.unknown_column(m, c, &format!("{what} names"));
                     self.error(d);
                 }
             }
@@ -1029,42 +1153,56 @@ impl<'s> Validator<'s, '_> {
 
     /// Index names are global to an SQLite database.
     fn index_names(&mut self) {
-        let mut seen: HashMap<String, (usize, Option<Span>)> = HashMap::new();
+        // Lower-cased name → (the name as written, where, the column whose
+        // `index = true` made it, if one did).
+        let mut seen: HashMap<String, (String, Span, Option<String>)> = HashMap::new();
         for m in 0..self.models.len() {
             let model = &self.models[m];
-            let mut names: Vec<(String, Option<Span>)> = model
-                .columns
-                .iter()
-                .filter(|c| c.index)
-                .map(|c| (names::column_index_name(&model.table, &c.name), None))
-                .collect();
-            for (i, index) in model.indexes.iter().enumerate() {
-                let span = self.spec.models[m]
-                    .indexes
-                    .get(i)
-                    .map(|s| s.name.as_ref().map_or(s.span.clone(), |n| n.span.clone()));
-                names.push((index.name.clone(), span));
+            let spec = &self.spec.models[m];
+            let mut names: Vec<(String, Span, Option<String>)> = Vec::new();
+            for (c, column) in model.columns.iter().enumerate() {
+                if column.index {
+                    let span = spec.columns[c]
+                        .index
+                        .as_ref()
+                        .map_or(spec.columns[c].name.span.clone(), |i| i.span.clone());
+                    let name = names::column_index_name(&model.table, &column.name);
+                    names.push((name, span, Some(format!("{}.{}", model.table, column.name))));
+                }
             }
-            for (name, span) in names {
+            for (index, span) in model.indexes.iter().zip(&self.index_spans[m]) {
+                names.push((index.name.clone(), span.clone(), None));
+            }
+            for (name, span, column) in names {
                 let key = name.to_lowercase();
-                if let Some((other, other_span)) = seen.get(&key) {
-                    let here = span
-                        .clone()
-                        .unwrap_or(self.spec.models[m].name.span.clone());
+                if let Some((first_name, first_span, first_column)) = seen.get(&key) {
                     let mut d = Diagnostic::error(
-                        format!("index name `{name}` is used twice"),
-                        here,
-                        "duplicate index name",
+                        format!("index name `{name}` is already used"),
+                        span,
+                        match &column {
+                            Some(c) => format!("`index = true` on `{c}` names its index `{name}`"),
+                            None => "duplicate index name".to_owned(),
+                        },
                     )
-                    .with_help("give one of the indexes another `name`")
+                    .with_secondary(
+                        first_span.clone(),
+                        match first_column {
+                            Some(c) => format!("`index = true` on `{c}` names its index `{first_name}`"),
+                            None => format!("`{first_name}` first used here"),
+                        },
+                    )
+                    .with_help(match (&column, first_column) {
+                        (None, _) => "give this index another `name`",
+                        (Some(_), None) => "give the other index another `name`",
+                        (Some(_), Some(_)) => "rename one of the tables or columns",
+                    })
                     .with_note("index names are shared by all tables of an SQLite database");
-                    let first = other_span
-                        .clone()
-                        .unwrap_or(self.spec.models[*other].name.span.clone());
-                    d = d.with_secondary(first, "first used here");
+                    if *first_name != name {
+                        d = d.with_note("SQLite index names are case-insensitive");
+                    }
                     self.error(d);
                 } else {
-                    seen.insert(key, (m, span));
+                    seen.insert(key, (name, span, column));
                 }
             }
         }
@@ -1247,7 +1385,11 @@ impl<'s> Validator<'s, '_> {
             );
         }
         if cascade.delete_orphan && direction != Direction::OneToMany {
-            let span = spec.cascade.as_ref().map_or(0..0, |c| c.span.clone());
+            let span = spec.cascade.as_ref().map_or(spec.name.span.clone(), |c| {
+                comma_separated(c)
+                    .find(|(part, _)| *part == "delete-orphan")
+                    .map_or(c.span.clone(), |(_, span)| span)
+            });
             self.error(
                 Diagnostic::error(
                     format!(
@@ -1358,7 +1500,13 @@ impl<'s> Validator<'s, '_> {
                     secondary.span.clone(),
                     "no such table",
                 );
-                let tables: Vec<String> = self.models.iter().map(|m| m.table.clone()).collect();
+                // Only tables that could link two models are worth suggesting.
+                let tables: Vec<String> = self
+                    .models
+                    .iter()
+                    .filter(|m| m.foreign_keys.len() >= 2)
+                    .map(|m| m.table.clone())
+                    .collect();
                 if let Some(s) = did_you_mean(&secondary.value, tables.iter().map(String::as_str)) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 } else {
@@ -1383,6 +1531,9 @@ impl<'s> Validator<'s, '_> {
                 })
                 .collect();
             if to_local.len() != 1 || to_remote.len() != 1 {
+                if self.broken_fk[assoc] {
+                    return None;
+                }
                 let problem = if to_local.is_empty() || to_remote.is_empty() {
                     "has no foreign key"
                 } else {
@@ -1433,6 +1584,7 @@ impl<'s> Validator<'s, '_> {
         }
         match candidates.as_slice() {
             [(direction, owner, key)] => Some((*direction, Some((*owner, *key)), None)),
+            [] if self.broken_fk[m] || self.broken_fk[target] => None,
             [] => {
                 let span = spec
                     .model
@@ -1495,12 +1647,7 @@ impl<'s> Validator<'s, '_> {
             return Cascade::DEFAULT;
         };
         let mut cascade = Cascade::default();
-        for part in value
-            .value
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
+        for (part, span) in comma_separated(value) {
             match part {
                 "all" => {
                     cascade.save_update = true;
@@ -1518,8 +1665,8 @@ impl<'s> Validator<'s, '_> {
                 other => {
                     let mut d = Diagnostic::error(
                         format!("invalid cascade option `{other}`"),
-                        value.span.clone(),
-                        "unknown cascade",
+                        span,
+                        "unknown cascade option",
                     );
                     let normalized = other.replace('_', "-");
                     d = match did_you_mean(&normalized, CASCADE_OPTIONS.iter().copied()) {
@@ -1651,7 +1798,12 @@ impl<'s> Validator<'s, '_> {
                 .iter()
                 .map(|r| r.name.as_str())
                 .collect();
-            d = match did_you_mean(&back.value, names.iter().copied()) {
+            // The other side may already name this one: then that is the one meant.
+            let naming_us = target_model
+                .relationships
+                .iter()
+                .find(|r| r.target == m && !r.from_backref && r.back.as_deref() == Some(rel.name.as_str()));
+            d = match naming_us.map(|r| r.name.as_str()).or_else(|| did_you_mean(&back.value, names.iter().copied())) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!(
                     "declare `{}` on `{}` with `back_populates = \"{}\"`, or use `backref` to create it",
@@ -1661,7 +1813,51 @@ impl<'s> Validator<'s, '_> {
             self.error(d);
             return;
         };
-        let consistent = other.target == m && other.back.as_deref() == Some(rel.name.as_str());
+        if other.target != m {
+            let other_target = self.models[other.target].name.clone();
+            let mut d = Diagnostic::error(
+                format!(
+                    "`back_populates` names `{}.{}`, which relates to `{other_target}`, not `{model_name}`",
+                    target_model.name, back.value
+                ),
+                back.span.clone(),
+                format!("not a relationship to `{model_name}`"),
+            );
+            if let Some(span) = self.spec.models[target]
+                .relationships
+                .iter()
+                .find(|r| r.name.value == back.value)
+                .map(|r| r.name.span.clone())
+            {
+                d = d.with_secondary(span, format!("relates to `{other_target}`"));
+            }
+            let pointing_back: Vec<&str> = target_model
+                .relationships
+                .iter()
+                .filter(|r| r.target == m && !r.from_backref)
+                .map(|r| r.name.as_str())
+                .collect();
+            d = match pointing_back.as_slice() {
+                [one] => d.with_help(format!("did you mean `back_populates = \"{one}\"`?")),
+                _ => d.with_help(format!(
+                    "name the relationship of `{}` that points back at `{model_name}`",
+                    target_model.name
+                )),
+            };
+            self.error(d);
+            return;
+        }
+        let other_names_nothing = other.back.as_ref().is_some_and(|name| {
+            !self.models[m]
+                .relationships
+                .iter()
+                .any(|r| &r.name == name && !r.from_backref)
+        });
+        if other_names_nothing {
+            // The other side's `back_populates` is wrong and reported from there.
+            return;
+        }
+        let consistent = other.back.as_deref() == Some(rel.name.as_str());
         if !consistent {
             let other_span = self.spec.models[target]
                 .relationships
@@ -1887,6 +2083,38 @@ pub fn type_label(ty: &ColumnType) -> String {
         ColumnType::Json => "json".into(),
         ColumnType::Uuid => "uuid".into(),
         ColumnType::Enum { .. } => "enum".into(),
+    }
+}
+
+/// The comma-separated parts of a string value, trimmed, each with its own span when
+/// the string is written plainly (no escapes), else with the whole value's span.
+fn comma_separated(value: &Sp<String>) -> impl Iterator<Item = (&str, Span)> {
+    // A basic or literal string without escapes spans its text plus two quotes.
+    let plain = value.span.len() == value.value.len() + 2;
+    let mut offset = 0;
+    value.value.split(',').filter_map(move |raw| {
+        let start = offset + (raw.len() - raw.trim_start().len());
+        offset += raw.len() + 1;
+        let part = raw.trim();
+        if part.is_empty() {
+            return None;
+        }
+        let span = if plain {
+            let at = value.span.start + 1 + start;
+            at..at + part.len()
+        } else {
+            value.span.clone()
+        };
+        Some((part, span))
+    })
+}
+
+/// `1 column`, `2 columns`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

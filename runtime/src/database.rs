@@ -27,8 +27,8 @@ const STATEMENT_CACHE_CAPACITY: usize = 256;
 /// committed or rolled back together goes through a [`Session`].
 ///
 /// ```
-/// # fn main() -> litemodel::Result<()> {
-/// let dir = tempfile::tempdir().map_err(|e| litemodel::Error::NotFound { table: "?" }).unwrap();
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
 /// let db = litemodel::Database::open(dir.path().join("app.sqlite"))?;
 /// assert!(!db.table_exists("users")?);
 /// # Ok(()) }
@@ -226,8 +226,10 @@ impl Database {
     ///
     /// [`Error::Sqlite`] if `sqlite_master` cannot be read.
     pub fn table_exists(&self, name: &str) -> Result<bool> {
-        let mut stmt =
-            self.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", None)?;
+        let mut stmt = self.prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            None,
+        )?;
         stmt.raw_bind_parameter(1, name)?;
         self.note(&stmt);
         let mut rows = stmt.raw_query();
@@ -254,8 +256,14 @@ impl Database {
     }
 
     /// Prepares `sql` through the statement cache.
-    pub(crate) fn prepare(&self, sql: &str, table: Option<&'static str>) -> Result<CachedStatement<'_>> {
-        self.conn.prepare_cached(sql).map_err(|e| classify(e, table))
+    pub(crate) fn prepare(
+        &self,
+        sql: &str,
+        table: Option<&'static str>,
+    ) -> Result<CachedStatement<'_>> {
+        self.conn
+            .prepare_cached(sql)
+            .map_err(|e| classify(e, table))
     }
 
     /// Counts (and echoes) a statement about to run with its bound values.

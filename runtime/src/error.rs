@@ -77,7 +77,9 @@ pub enum Error {
     /// An object links (through a many-to-one relationship) to a parent that
     /// has no id and is not pending in this session, so the foreign key
     /// cannot be filled. Add the parent to the session first.
-    #[error("`{table}.{relation}` refers to an object that is neither saved nor added to this session")]
+    #[error(
+        "`{table}.{relation}` refers to an object that is neither saved nor added to this session"
+    )]
     UnsavedParent {
         /// The table of the child object.
         table: &'static str,

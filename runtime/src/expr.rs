@@ -42,6 +42,10 @@ impl<M, T> fmt::Debug for Column<M, T> {
 /// A value that can stand on the other side of a comparison with a column of
 /// Rust type `T` (`&str` with `String`, any integer with `i64`, and so on;
 /// `Option<T>` columns accept what `T` accepts).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be compared with a column of Rust type `{T}`",
+    label = "expected a value of the column's type `{T}`"
+)]
 pub trait Operand<T> {
     /// The SQLite value bound as the parameter.
     fn into_value(self) -> Value;
@@ -348,10 +352,11 @@ impl Node {
         sql: &mut String,
         bind: &mut dyn FnMut(&'v Value) -> usize,
     ) {
-        let mut param = |sql: &mut String, bind: &mut dyn FnMut(&'v Value) -> usize, value: &'v Value| {
-            let index = bind(value);
-            d.push_placeholder(sql, index);
-        };
+        let param =
+            |sql: &mut String, bind: &mut dyn FnMut(&'v Value) -> usize, value: &'v Value| {
+                let index = bind(value);
+                d.push_placeholder(sql, index);
+            };
         match self {
             Node::Compare { column, op, value } => {
                 d.push_identifier(sql, column);
@@ -387,7 +392,11 @@ impl Node {
                 sql.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
             }
             Node::And(nodes) | Node::Or(nodes) => {
-                let joiner = if matches!(self, Node::And(_)) { " AND " } else { " OR " };
+                let joiner = if matches!(self, Node::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 sql.push('(');
                 for (i, node) in nodes.iter().enumerate() {
                     if i > 0 {
@@ -429,8 +438,7 @@ impl<M> Not for Expr<M> {
 
 /// `and_([a, b, c])`: every condition (SQLAlchemy's `and_`); empty matches all.
 pub fn and_<M>(exprs: impl IntoIterator<Item = Expr<M>>) -> Expr<M> {
-    Expr::new(Node::And(exprs.into_iter().map(|e| e.node).collect()))
-        .empty_as(true)
+    Expr::new(Node::And(exprs.into_iter().map(|e| e.node).collect())).empty_as(true)
 }
 
 /// `or_(a, b, c)`: any condition (SQLAlchemy's `or_`); empty matches nothing.
@@ -447,7 +455,11 @@ impl<M> Expr<M> {
                     column: "",
                     values: Vec::new(),
                 };
-                Expr::new(if value { Node::Not(Box::new(never)) } else { never })
+                Expr::new(if value {
+                    Node::Not(Box::new(never))
+                } else {
+                    never
+                })
             }
             _ => self,
         }

@@ -108,7 +108,9 @@ impl<'a> Row<'a> {
     /// [`Error::Decode`] when the value does not convert to `T` (a NULL into
     /// a non-`Option`, text into an integer, an out of range integer).
     pub fn get<T: FromSql>(&self, index: usize) -> Result<T> {
-        self.row.get(index).map_err(|source| self.decode_error(index, source))
+        self.row
+            .get(index)
+            .map_err(|source| self.decode_error(index, source))
     }
 
     #[cold]
@@ -158,10 +160,6 @@ impl<'a, 'conn> Binder<'a, 'conn> {
                 source,
             })
     }
-
-    pub(crate) fn next_index(&self) -> usize {
-        self.next
-    }
 }
 
 /// The statements the runtime writes for one model, built once per process.
@@ -179,7 +177,9 @@ impl ModelSql {
         let cache = CACHE.get_or_init(Default::default);
         // A poisoned lock only means another thread panicked while inserting;
         // the map itself is still valid.
-        let mut map = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         map.entry(TypeId::of::<M>())
             .or_insert_with(|| Box::leak(Box::new(ModelSql::build::<M>(&Sqlite))))
     }

@@ -90,7 +90,8 @@ impl<'q> Sql<'q> {
     }
 
     fn push_int(&mut self, dialect: &impl Dialect, value: u64) {
-        self.params.push(Param::Int(i64::try_from(value).unwrap_or(i64::MAX)));
+        self.params
+            .push(Param::Int(i64::try_from(value).unwrap_or(i64::MAX)));
         dialect.push_placeholder(&mut self.text, self.params.len());
     }
 
@@ -179,7 +180,8 @@ impl<M: Model> Query<M> {
         for (i, order) in self.order.iter().enumerate() {
             sql.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
             d.push_identifier(&mut sql.text, order.column);
-            sql.text.push_str(if order.descending { " DESC" } else { " ASC" });
+            sql.text
+                .push_str(if order.descending { " DESC" } else { " ASC" });
         }
         if limit.is_some() || self.offset.is_some() {
             sql.text.push_str(" LIMIT ");

@@ -1,0 +1,982 @@
+//! The unit of work: objects added, changed and deleted, written by one
+//! transaction on commit.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::ops::{Index, IndexMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::database::{Database, Executor};
+use crate::error::{classify, Error, Result};
+use crate::model::{Binder, Model, ModelSql};
+use crate::relation::{ManyToOne, Parent, ParentState};
+
+/// Session ids; a rolled-back session takes a new one so old keys go stale.
+static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
+
+fn next_session_id() -> u64 {
+    NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+const SAVEPOINT: &str = "SAVEPOINT litemodel_flush";
+const RELEASE: &str = "RELEASE litemodel_flush";
+const ROLLBACK_TO: &str = "ROLLBACK TO litemodel_flush";
+
+/// A typed handle on an object held by a [`Session`], returned by
+/// [`Session::add`]. Read the object with `session[key]`; link other objects
+/// to it before it has an id.
+pub struct Key<M> {
+    index: u32,
+    session: u64,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Key<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M> Copy for Key<M> {}
+
+impl<M> PartialEq for Key<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index && self.session == other.session
+    }
+}
+impl<M> Eq for Key<M> {}
+
+impl<M> Hash for Key<M> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.index.hash(state);
+        self.session.hash(state);
+    }
+}
+
+impl<M> fmt::Debug for Key<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key({})", self.index)
+    }
+}
+
+/// What [`Session::delete`] accepts: a session key or a loaded object.
+pub trait Target {
+    /// The model of the object.
+    type Model: Model;
+    #[doc(hidden)]
+    fn into_target(self) -> TargetKind<Self::Model>;
+}
+
+#[doc(hidden)]
+pub enum TargetKind<M> {
+    Key(Key<M>),
+    Object(M),
+}
+
+impl<M: Model> Target for Key<M> {
+    type Model = M;
+    fn into_target(self) -> TargetKind<M> {
+        TargetKind::Key(self)
+    }
+}
+
+impl<M: Model> Target for &M {
+    type Model = M;
+    fn into_target(self) -> TargetKind<M> {
+        TargetKind::Object(self.clone())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Added without an id: INSERT on flush.
+    New,
+    /// In the database: UPDATE on flush when changed.
+    Persistent,
+    /// Marked for DELETE on flush.
+    Deleted,
+    /// Deleted in the database; kept readable, ignored by flushes.
+    Gone,
+}
+
+#[derive(Clone)]
+struct Entry<M> {
+    value: M,
+    state: State,
+    /// The row as this session last wrote or knew it; `None` when unknown
+    /// (an object added by value), which makes the next flush write it.
+    flushed: Option<M>,
+}
+
+/// Where a linked parent stands during a flush.
+enum Slot {
+    Id(i64),
+    Pending,
+    Missing,
+}
+
+/// Per-flush bookkeeping: the transaction (or savepoint) is opened by the
+/// first statement that needs it, so a flush with nothing to do runs none.
+#[derive(Default)]
+struct FlushTx {
+    /// `Some(true)`: this flush began the transaction; `Some(false)`: it
+    /// opened a savepoint in an existing one.
+    opened: Option<bool>,
+    deferred_foreign_keys: bool,
+}
+
+impl FlushTx {
+    fn ensure(&mut self, db: &Database) -> Result<()> {
+        if self.opened.is_none() {
+            let begin = !db.in_transaction_now();
+            db.execute(if begin { "BEGIN IMMEDIATE" } else { SAVEPOINT }, None)?;
+            self.opened = Some(begin);
+        }
+        Ok(())
+    }
+}
+
+/// The stores of a session other than the one being flushed, for resolving
+/// links between objects.
+struct LinkCtx<'a> {
+    session: u64,
+    stores: &'a [Option<Box<dyn Store>>],
+    types: &'a HashMap<TypeId, usize>,
+}
+
+/// Fills foreign keys from linked parents during a flush; generated
+/// `Model::link_parents` calls [`Links::link`] once per many-to-one
+/// relationship.
+pub struct Links<'a> {
+    ctx: &'a LinkCtx<'a>,
+    current: &'a dyn Store,
+    current_type: TypeId,
+    table: &'static str,
+    apply: bool,
+    waiting: bool,
+    changes: bool,
+}
+
+impl Links<'_> {
+    /// Resolves `parent` (the attribute of `relation`) into the foreign-key
+    /// field `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsavedParent`] when the parent has no id and is not
+    /// pending in this session.
+    pub fn link<M, P: Model>(
+        &mut self,
+        relation: ManyToOne<M, P>,
+        parent: &Parent<P>,
+        key: &mut Option<i64>,
+    ) -> Result<()> {
+        let unsaved = Error::UnsavedParent {
+            table: self.table,
+            relation: relation.name(),
+        };
+        let session_key = match parent.state() {
+            ParentState::Column => return Ok(()),
+            ParentState::Unsaved => return Err(unsaved),
+            ParentState::Pending(session_key) => session_key,
+        };
+        if session_key.session != self.ctx.session {
+            // A key from another (or rolled back) session: trust an id that
+            // was already filled in, otherwise there is nothing to go on.
+            return if key.is_some() { Ok(()) } else { Err(unsaved) };
+        }
+        let type_id = TypeId::of::<P>();
+        let slot = if type_id == self.current_type {
+            self.current.slot(session_key.index)
+        } else {
+            self.ctx
+                .types
+                .get(&type_id)
+                .and_then(|&position| self.ctx.stores.get(position))
+                .and_then(Option::as_ref)
+                .map_or(Slot::Missing, |store| store.slot(session_key.index))
+        };
+        match slot {
+            Slot::Id(id) => {
+                if *key != Some(id) {
+                    self.changes = true;
+                    if self.apply {
+                        *key = Some(id);
+                    }
+                }
+                Ok(())
+            }
+            Slot::Pending => {
+                self.waiting = true;
+                Ok(())
+            }
+            Slot::Missing => Err(unsaved),
+        }
+    }
+}
+
+struct LinkOutcome {
+    waiting: bool,
+    changes: bool,
+}
+
+/// The type-erased side of one model's objects in a session.
+trait Store: Any {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn table(&self) -> &'static str;
+    fn slot(&self, index: u32) -> Slot;
+    /// Inserts every new object whose parents have ids; returns (inserted,
+    /// still waiting).
+    fn insert_ready(
+        &mut self,
+        db: &Database,
+        ctx: &LinkCtx<'_>,
+        tx: &mut FlushTx,
+    ) -> Result<(usize, usize)>;
+    fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()>;
+    fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()>;
+    /// Undoes this flush's changes to the objects.
+    fn abort_flush(&mut self);
+    /// Keeps this flush's changes; remembers how objects were before the
+    /// transaction.
+    fn finish_flush(&mut self);
+    /// Undoes the whole transaction's changes to the objects.
+    fn abort_transaction(&mut self);
+    /// Forgets the transaction's backups (after COMMIT).
+    fn finish_transaction(&mut self);
+}
+
+struct TypedStore<M> {
+    entries: Vec<Option<Entry<M>>>,
+    /// Primary key to entry index, for objects with an id.
+    identity: HashMap<i64, u32>,
+    /// Entries as they were before the current flush touched them.
+    flush_backup: Vec<(u32, Entry<M>)>,
+    /// Entries as they were before the current transaction touched them.
+    tx_backup: HashMap<u32, Entry<M>>,
+}
+
+impl<M: Model> TypedStore<M> {
+    fn new() -> Self {
+        TypedStore {
+            entries: Vec::new(),
+            identity: HashMap::new(),
+            flush_backup: Vec::new(),
+            tx_backup: HashMap::new(),
+        }
+    }
+
+    fn rebuild_identity(&mut self) {
+        self.identity.clear();
+        for (index, entry) in self.entries.iter().enumerate() {
+            if let Some(entry) = entry {
+                if let (Some(id), true) = (entry.value.primary_key(), entry.state != State::New) {
+                    self.identity.insert(id, index_u32(index));
+                }
+            }
+        }
+    }
+
+    /// Runs `link_parents` on `entry` with `self` readable for links
+    /// between objects of the same model.
+    fn link(&self, ctx: &LinkCtx<'_>, entry: &mut Entry<M>, apply: bool) -> Result<LinkOutcome> {
+        let mut links = Links {
+            ctx,
+            current: self,
+            current_type: TypeId::of::<M>(),
+            table: M::TABLE,
+            apply,
+            waiting: false,
+            changes: false,
+        };
+        entry.value.link_parents(&mut links)?;
+        Ok(LinkOutcome {
+            waiting: links.waiting,
+            changes: links.changes,
+        })
+    }
+
+    fn insert(db: &Database, entry: &mut Entry<M>, tx: &mut FlushTx) -> Result<()> {
+        tx.ensure(db)?;
+        let sql = ModelSql::of::<M>();
+        let table = Some(M::TABLE);
+        let id = match entry.value.primary_key() {
+            None => {
+                let mut stmt = db.prepare(&sql.insert, table)?;
+                entry.value.bind(&mut Binder::new(&mut stmt, M::TABLE))?;
+                db.note(&stmt);
+                let mut rows = stmt.raw_query();
+                let row = rows
+                    .next()
+                    .map_err(|e| classify(e, table))?
+                    .ok_or(Error::NotFound { table: M::TABLE })?;
+                row.get::<_, i64>(0).map_err(|e| classify(e, table))?
+            }
+            Some(id) => {
+                let mut stmt = db.prepare(&sql.insert_with_key, table)?;
+                let mut binder = Binder::new(&mut stmt, M::TABLE);
+                entry.value.bind(&mut binder)?;
+                binder.bind(&id)?;
+                db.note(&stmt);
+                stmt.raw_execute().map_err(|e| classify(e, table))?;
+                id
+            }
+        };
+        entry.value.set_primary_key(Some(id));
+        entry.state = State::Persistent;
+        entry.flushed = Some(entry.value.clone());
+        Ok(())
+    }
+
+    fn update(db: &Database, entry: &mut Entry<M>, id: i64, tx: &mut FlushTx) -> Result<()> {
+        tx.ensure(db)?;
+        let sql = ModelSql::of::<M>();
+        let table = Some(M::TABLE);
+        let changed = {
+            let mut stmt = db.prepare(&sql.update, table)?;
+            let mut binder = Binder::new(&mut stmt, M::TABLE);
+            entry.value.bind(&mut binder)?;
+            binder.bind(&id)?;
+            db.note(&stmt);
+            stmt.raw_execute().map_err(|e| classify(e, table))?
+        };
+        if changed == 0 {
+            if entry.flushed.is_some() {
+                return Err(Error::StaleObject {
+                    table: M::TABLE,
+                    key: id,
+                });
+            }
+            // Added by value with an id the table does not hold: insert it
+            // under that id (SQLAlchemy's `merge`).
+            return Self::insert(db, entry, tx);
+        }
+        entry.flushed = Some(entry.value.clone());
+        Ok(())
+    }
+
+    fn backup(&mut self, index: u32, entry: &Entry<M>) {
+        self.flush_backup.push((index, entry.clone()));
+    }
+}
+
+fn index_u32(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+impl<M: Model> Store for TypedStore<M> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn table(&self) -> &'static str {
+        M::TABLE
+    }
+
+    fn slot(&self, index: u32) -> Slot {
+        match self.entries.get(index as usize).and_then(Option::as_ref) {
+            None => Slot::Missing,
+            Some(entry) if entry.state == State::New => Slot::Pending,
+            Some(entry) => entry.value.primary_key().map_or(Slot::Missing, Slot::Id),
+        }
+    }
+
+    fn insert_ready(
+        &mut self,
+        db: &Database,
+        ctx: &LinkCtx<'_>,
+        tx: &mut FlushTx,
+    ) -> Result<(usize, usize)> {
+        let (mut inserted, mut waiting) = (0, 0);
+        for index in 0..self.entries.len() {
+            let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::New) else {
+                continue;
+            };
+            let before = entry.clone();
+            let result = self.link(ctx, &mut entry, false).and_then(|probe| {
+                if probe.waiting {
+                    return Ok(false);
+                }
+                self.link(ctx, &mut entry, true)?;
+                Self::insert(db, &mut entry, tx)?;
+                Ok(true)
+            });
+            match result {
+                Ok(true) => {
+                    inserted += 1;
+                    if let Some(id) = entry.value.primary_key() {
+                        self.identity.insert(id, index_u32(index));
+                    }
+                    self.entries[index] = Some(entry);
+                    self.backup(index_u32(index), &before);
+                }
+                Ok(false) => {
+                    waiting += 1;
+                    self.entries[index] = Some(entry);
+                }
+                Err(err) => {
+                    self.entries[index] = Some(before);
+                    return Err(err);
+                }
+            }
+        }
+        Ok((inserted, waiting))
+    }
+
+    fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()> {
+        for index in 0..self.entries.len() {
+            let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::Persistent)
+            else {
+                continue;
+            };
+            let result = self.link(ctx, &mut entry, false).and_then(|probe| {
+                let dirty = probe.changes || entry.flushed.as_ref() != Some(&entry.value);
+                if !dirty {
+                    return Ok(None);
+                }
+                let before = entry.clone();
+                if probe.changes {
+                    self.link(ctx, &mut entry, true)?;
+                }
+                let id = entry
+                    .value
+                    .primary_key()
+                    .ok_or(Error::NotPersistent { table: M::TABLE });
+                match id.and_then(|id| Self::update(db, &mut entry, id, tx)) {
+                    Ok(()) => Ok(Some(before)),
+                    Err(err) => {
+                        entry = before;
+                        Err(err)
+                    }
+                }
+            });
+            self.entries[index] = Some(entry);
+            if let Some(before) = result? {
+                self.backup(index_u32(index), &before);
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()> {
+        let sql = ModelSql::of::<M>();
+        for index in 0..self.entries.len() {
+            let Some(entry) = self.entries[index]
+                .as_ref()
+                .filter(|e| e.state == State::Deleted)
+            else {
+                continue;
+            };
+            let before = entry.clone();
+            if let Some(id) = entry.value.primary_key() {
+                tx.ensure(db)?;
+                if !tx.deferred_foreign_keys {
+                    // Rows deleted together may reference each other; check
+                    // the foreign keys at COMMIT instead of per statement.
+                    db.execute("PRAGMA defer_foreign_keys = ON", None)?;
+                    tx.deferred_foreign_keys = true;
+                }
+                let mut stmt = db.prepare(&sql.delete, Some(M::TABLE))?;
+                stmt.raw_bind_parameter(1, id)
+                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                db.note(&stmt);
+                stmt.raw_execute()
+                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                self.identity.remove(&id);
+            }
+            if let Some(entry) = self.entries[index].as_mut() {
+                entry.state = State::Gone;
+            }
+            self.backup(index_u32(index), &before);
+        }
+        Ok(())
+    }
+
+    fn abort_flush(&mut self) {
+        for (index, entry) in self.flush_backup.drain(..).rev() {
+            if let Some(slot) = self.entries.get_mut(index as usize) {
+                *slot = Some(entry);
+            }
+        }
+        self.rebuild_identity();
+    }
+
+    fn finish_flush(&mut self) {
+        for (index, entry) in self.flush_backup.drain(..) {
+            self.tx_backup.entry(index).or_insert(entry);
+        }
+    }
+
+    fn abort_transaction(&mut self) {
+        self.abort_flush();
+        for (index, entry) in self.tx_backup.drain() {
+            if let Some(slot) = self.entries.get_mut(index as usize) {
+                *slot = Some(entry);
+            }
+        }
+        self.rebuild_identity();
+    }
+
+    fn finish_transaction(&mut self) {
+        self.flush_backup.clear();
+        self.tx_backup.clear();
+    }
+}
+
+/// A unit of work over a [`Database`] (SQLAlchemy's `db.session`).
+///
+/// Objects are plain values: [`add`](Session::add) moves one in and returns
+/// its [`Key`]; `session[key]` reads or changes it. [`commit`](Session::commit)
+/// writes everything in one transaction: new objects are inserted parents
+/// first with their foreign keys filled in, changed ones updated, deleted
+/// ones deleted; ids are readable afterwards. If the commit fails, the
+/// database and the session are left as they were, so the objects can be
+/// fixed and committed again.
+///
+/// Dropping a session rolls back what it has not committed, unless
+/// [`commit_on_drop`](Session::commit_on_drop) was asked for.
+///
+/// Queries do not flush pending objects first (no autoflush): call
+/// [`flush`](Session::flush) to make them visible to queries run through the
+/// session before committing.
+///
+/// ```
+/// # use litemodel::{Binder, Database, Model, Query, Result, Row};
+/// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64>, label: String }
+/// # impl Model for Tag {
+/// #   const TABLE: &'static str = "tags";
+/// #   const COLUMNS: &'static [&'static str] = &["id", "label"];
+/// #   const PRIMARY_KEY: &'static str = "id";
+/// #   fn primary_key(&self) -> Option<i64> { self.id }
+/// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+/// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)?, label: row.get(1)? }) }
+/// #   fn bind(&self, b: &mut Binder<'_, '_>) -> Result<()> { b.bind(&self.label) }
+/// # }
+/// # fn main() -> Result<()> {
+/// let mut db = Database::open_in_memory()?;
+/// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT UNIQUE)")?;
+/// let mut session = db.session();
+/// let rust = session.add(Tag { id: None, label: "rust".into() });
+/// session.commit()?;
+/// assert_eq!(session[rust].id, Some(1));
+///
+/// session[rust].label = "Rust".into();
+/// session.commit()?; // UPDATE
+/// assert_eq!(Query::<Tag>::new().one(&session)?.label, "Rust");
+/// # Ok(()) }
+/// ```
+pub struct Session<'db> {
+    db: &'db mut Database,
+    id: u64,
+    stores: Vec<Option<Box<dyn Store>>>,
+    types: HashMap<TypeId, usize>,
+    commit_on_drop: bool,
+}
+
+impl fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tables: Vec<&str> = self.stores.iter().flatten().map(|s| s.table()).collect();
+        f.debug_struct("Session")
+            .field("tables", &tables)
+            .field("commit_on_drop", &self.commit_on_drop)
+            .finish()
+    }
+}
+
+impl<'db> Session<'db> {
+    pub(crate) fn new(db: &'db mut Database) -> Self {
+        Session {
+            db,
+            id: next_session_id(),
+            stores: Vec::new(),
+            types: HashMap::new(),
+            commit_on_drop: false,
+        }
+    }
+
+    /// Commits instead of rolling back when the session is dropped
+    /// (`SQLALCHEMY_COMMIT_ON_TEARDOWN`). A commit failing on drop cannot be
+    /// returned: it is logged at `error` level and rolled back. Prefer
+    /// [`Database::transaction`] where the error matters.
+    #[must_use]
+    pub fn commit_on_drop(mut self) -> Self {
+        self.commit_on_drop = true;
+        self
+    }
+
+    /// The database this session works on.
+    pub fn database(&self) -> &Database {
+        self.db
+    }
+
+    fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
+        let position = *self.types.get(&TypeId::of::<M>())?;
+        self.stores.get(position)?.as_ref()?.as_any().downcast_ref()
+    }
+
+    fn store_mut<M: Model>(&mut self) -> Option<&mut TypedStore<M>> {
+        let position = *self.types.get(&TypeId::of::<M>())?;
+        self.stores
+            .get_mut(position)?
+            .as_mut()?
+            .as_any_mut()
+            .downcast_mut()
+    }
+
+    fn store_or_create<M: Model>(&mut self) -> &mut TypedStore<M> {
+        let position = *self.types.entry(TypeId::of::<M>()).or_insert_with(|| {
+            self.stores.push(Some(Box::new(TypedStore::<M>::new())));
+            self.stores.len() - 1
+        });
+        let store = self.stores[position] // ok: positions come from `types`
+            .as_mut()
+            .and_then(|s| s.as_any_mut().downcast_mut::<TypedStore<M>>());
+        match store {
+            Some(store) => store,
+            // Unreachable: stores are only taken out during a flush, which
+            // holds `&mut self`, and each TypeId maps to its own store type.
+            None => unreachable!("session store for {} is missing", M::TABLE),
+        }
+    }
+
+    fn key<M>(&self, index: usize) -> Key<M> {
+        Key {
+            index: index_u32(index),
+            session: self.id,
+            marker: PhantomData,
+        }
+    }
+
+    /// Puts `object` in the session and returns its key.
+    ///
+    /// Without an id it is inserted by the next flush; with one it is
+    /// written with UPDATE (or inserted under that id if the table does not
+    /// hold it). Adding an object whose id the session already holds
+    /// replaces that object and returns the same key.
+    pub fn add<M: Model>(&mut self, object: M) -> Key<M> {
+        let store = self.store_or_create::<M>();
+        if let Some(id) = object.primary_key() {
+            if let Some(&index) = store.identity.get(&id) {
+                if let Some(entry) = store.entries[index as usize].as_mut() {
+                    entry.value = object;
+                    if entry.state == State::Gone {
+                        entry.flushed = None;
+                    }
+                    entry.state = State::Persistent;
+                    return self.key(index as usize);
+                }
+            }
+        }
+        let index = store.entries.len();
+        let state = if object.primary_key().is_some() {
+            State::Persistent
+        } else {
+            State::New
+        };
+        if let Some(id) = object.primary_key() {
+            store.identity.insert(id, index_u32(index));
+        }
+        store.entries.push(Some(Entry {
+            value: object,
+            state,
+            flushed: None,
+        }));
+        self.key(index)
+    }
+
+    /// Adds every object (`db.session.add_all`), returning their keys in
+    /// order.
+    pub fn add_all<M: Model>(&mut self, objects: impl IntoIterator<Item = M>) -> Vec<Key<M>> {
+        objects.into_iter().map(|object| self.add(object)).collect()
+    }
+
+    /// The object held under `key`, or `None` if the key is not from this
+    /// session or the object was expunged.
+    pub fn get<M: Model>(&self, key: Key<M>) -> Option<&M> {
+        if key.session != self.id {
+            return None;
+        }
+        let entry = self
+            .store::<M>()?
+            .entries
+            .get(key.index as usize)?
+            .as_ref()?;
+        Some(&entry.value)
+    }
+
+    /// The object held under `key`, mutably; changes are written by the next
+    /// flush.
+    pub fn get_mut<M: Model>(&mut self, key: Key<M>) -> Option<&mut M> {
+        if key.session != self.id {
+            return None;
+        }
+        let entry = self
+            .store_mut::<M>()?
+            .entries
+            .get_mut(key.index as usize)?
+            .as_mut()?;
+        Some(&mut entry.value)
+    }
+
+    /// Removes the object from the session and returns it; nothing is
+    /// written for it any more.
+    pub fn expunge<M: Model>(&mut self, key: Key<M>) -> Option<M> {
+        if key.session != self.id {
+            return None;
+        }
+        let store = self.store_mut::<M>()?;
+        let entry = store.entries.get_mut(key.index as usize)?.take()?;
+        if let Some(id) = entry.value.primary_key() {
+            store.identity.remove(&id);
+        }
+        Some(entry.value)
+    }
+
+    /// Marks an object for deletion by the next flush: a key, or a loaded
+    /// object (`db.session.delete(obj)`). A pending object that was never
+    /// inserted is simply expunged.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a key of another session,
+    /// [`Error::NotPersistent`] for an object without id.
+    pub fn delete<T: Target>(&mut self, target: T) -> Result<()> {
+        let table = T::Model::TABLE;
+        match target.into_target() {
+            TargetKind::Key(key) => {
+                let state = self
+                    .get(key)
+                    .and_then(|_| self.store::<T::Model>())
+                    .and_then(|s| s.entries.get(key.index as usize)?.as_ref())
+                    .map(|e| e.state)
+                    .ok_or(Error::InvalidKey { table })?;
+                match state {
+                    State::New => {
+                        self.expunge(key);
+                    }
+                    State::Persistent => {
+                        if let Some(entry) = self
+                            .store_mut::<T::Model>()
+                            .and_then(|s| s.entries.get_mut(key.index as usize)?.as_mut())
+                        {
+                            entry.state = State::Deleted;
+                        }
+                    }
+                    State::Deleted | State::Gone => {}
+                }
+                Ok(())
+            }
+            TargetKind::Object(object) => {
+                if object.primary_key().is_none() {
+                    return Err(Error::NotPersistent { table });
+                }
+                let key = self.add(object);
+                self.delete(key)
+            }
+        }
+    }
+
+    /// Writes pending changes inside the session's transaction (opened if
+    /// needed) without committing. Runs no statement when nothing changed.
+    ///
+    /// # Errors
+    ///
+    /// A constraint violation ([`Error::UniqueViolation`], ...),
+    /// [`Error::UnsavedParent`], [`Error::DependencyCycle`],
+    /// [`Error::StaleObject`] or [`Error::Sqlite`]. On error the flush is
+    /// undone in the database and in the session.
+    pub fn flush(&mut self) -> Result<()> {
+        let mut tx = FlushTx::default();
+        let result = self.flush_stores(&mut tx);
+        let db: &Database = self.db;
+        match (result, tx.opened) {
+            (Ok(()), opened) => {
+                if opened == Some(false) {
+                    db.execute(RELEASE, None)?;
+                }
+                self.each_store(|s| s.finish_flush());
+                Ok(())
+            }
+            (Err(err), None) => {
+                self.each_store(|s| s.abort_flush());
+                Err(err)
+            }
+            (Err(err), Some(true)) => {
+                db.execute("ROLLBACK", None)?;
+                self.each_store(|s| {
+                    s.abort_flush();
+                    s.finish_transaction();
+                });
+                Err(err)
+            }
+            (Err(err), Some(false)) => {
+                db.execute(ROLLBACK_TO, None)?;
+                db.execute(RELEASE, None)?;
+                self.each_store(|s| s.abort_flush());
+                Err(err)
+            }
+        }
+    }
+
+    fn each_store(&mut self, mut f: impl FnMut(&mut dyn Store)) {
+        for store in self.stores.iter_mut().flatten() {
+            f(store.as_mut());
+        }
+    }
+
+    fn flush_stores(&mut self, tx: &mut FlushTx) -> Result<()> {
+        let db: &Database = self.db;
+        // Inserts, parents first: every pass inserts the objects whose
+        // parents have ids, until none wait.
+        loop {
+            let (mut inserted, mut waiting, mut waiting_table) = (0, 0, "");
+            for position in 0..self.stores.len() {
+                let Some(mut store) = self.stores[position].take() else {
+                    continue;
+                };
+                let ctx = LinkCtx {
+                    session: self.id,
+                    stores: &self.stores,
+                    types: &self.types,
+                };
+                let result = store.insert_ready(db, &ctx, tx);
+                let table = store.table();
+                self.stores[position] = Some(store);
+                let (done, left) = result?;
+                inserted += done;
+                waiting += left;
+                if left > 0 && waiting_table.is_empty() {
+                    waiting_table = table;
+                }
+            }
+            if waiting == 0 {
+                break;
+            }
+            if inserted == 0 {
+                return Err(Error::DependencyCycle {
+                    table: waiting_table,
+                });
+            }
+        }
+        for position in 0..self.stores.len() {
+            let Some(mut store) = self.stores[position].take() else {
+                continue;
+            };
+            let ctx = LinkCtx {
+                session: self.id,
+                stores: &self.stores,
+                types: &self.types,
+            };
+            let result = store.update_dirty(db, &ctx, tx);
+            self.stores[position] = Some(store);
+            result?;
+        }
+        for store in self.stores.iter_mut().flatten() {
+            store.delete_marked(db, tx)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and commits the transaction (`db.session.commit()`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`Session::flush`]; also a deferred foreign-key violation
+    /// found at COMMIT. Either way the database and the session's objects
+    /// are as they were before the commit.
+    pub fn commit(&mut self) -> Result<()> {
+        self.flush()?;
+        let db: &Database = self.db;
+        if db.in_transaction_now() {
+            if let Err(err) = db.execute("COMMIT", None) {
+                if db.in_transaction_now() {
+                    db.execute("ROLLBACK", None)?;
+                }
+                self.each_store(|s| s.abort_transaction());
+                return Err(err);
+            }
+        }
+        self.each_store(|s| s.finish_transaction());
+        Ok(())
+    }
+
+    /// Rolls the transaction back and empties the session (SQLAlchemy
+    /// expunges new objects and expires loaded ones; plain values cannot be
+    /// expired, so every object goes and every key stops working).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] if ROLLBACK fails.
+    pub fn rollback(&mut self) -> Result<()> {
+        self.stores.clear();
+        self.types.clear();
+        self.id = next_session_id();
+        if self.db.in_transaction_now() {
+            self.db.execute("ROLLBACK", None)?;
+        }
+        Ok(())
+    }
+}
+
+impl<M: Model> Index<Key<M>> for Session<'_> {
+    type Output = M;
+
+    /// # Panics
+    ///
+    /// When the key is not from this session or its object was expunged;
+    /// use [`Session::get`] to check.
+    fn index(&self, key: Key<M>) -> &M {
+        match self.get(key) {
+            Some(object) => object,
+            None => panic!("{key:?} does not belong to this session"),
+        }
+    }
+}
+
+impl<M: Model> IndexMut<Key<M>> for Session<'_> {
+    fn index_mut(&mut self, key: Key<M>) -> &mut M {
+        match self.get_mut(key) {
+            Some(object) => object,
+            None => panic!("{key:?} does not belong to this session"),
+        }
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if self.commit_on_drop {
+            if let Err(err) = self.commit() {
+                log::error!(target: "litemodel", "commit on drop failed, rolling back: {err}");
+            }
+        }
+        if self.db.in_transaction_now() {
+            if let Err(err) = self.db.execute("ROLLBACK", None) {
+                log::error!(target: "litemodel", "rollback on drop failed: {err}");
+            }
+        }
+    }
+}
+
+impl Executor for Session<'_> {
+    fn database(&self) -> &Database {
+        self.db
+    }
+
+    fn begin_write(&self) -> Result<()> {
+        if !self.db.in_transaction_now() {
+            self.db.execute("BEGIN IMMEDIATE", None)?;
+        }
+        Ok(())
+    }
+
+    fn session_object<M: Model>(&self, key: Key<M>) -> Option<&M> {
+        self.get(key)
+    }
+}

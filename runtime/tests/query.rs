@@ -1,0 +1,373 @@
+//! Typed queries: every filter operator, ordering, paging, terminal methods,
+//! bulk statements and streaming.
+
+mod common;
+
+use common::blog_models::{Author, Post};
+use common::seed_models::{Role, User};
+use common::{blog_db, seed_db, TestResult};
+use litemodel::{and_, or_, Database, Error, Expr};
+use tempfile::TempDir;
+
+/// Posts p1..p5 with views 10, 20, 30, 40, 50; p1-p3 by ann, p4 by bob, p5 by nobody.
+fn posts_db() -> TestResult<(TempDir, Database)> {
+    let (dir, mut db) = blog_db()?;
+    db.transaction(|s| {
+        let ann = s.add(Author::new("ann"));
+        let bob = s.add(Author::new("bob"));
+        for (i, author) in [Some(ann), Some(ann), Some(ann), Some(bob), None]
+            .into_iter()
+            .enumerate()
+        {
+            let views = 10 * (i as i64 + 1);
+            let post = Post::new(format!("p{}", i + 1), views);
+            s.add(match author {
+                Some(author) => post.with_author(author),
+                None => post,
+            });
+        }
+        Ok::<_, Error>(())
+    })?;
+    Ok((dir, db))
+}
+
+fn titles(db: &Database, filter: Expr<Post>) -> TestResult<Vec<String>> {
+    Ok(Post::query()
+        .filter(filter)
+        .order_by(Post::ID.asc())
+        .all(db)?
+        .into_iter()
+        .map(|p| p.title)
+        .collect())
+}
+
+#[test]
+fn comparison_operators() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    assert_eq!(titles(&db, Post::VIEWS.eq(30))?, ["p3"]);
+    assert_eq!(titles(&db, Post::VIEWS.ne(30))?, ["p1", "p2", "p4", "p5"]);
+    assert_eq!(titles(&db, Post::VIEWS.lt(30))?, ["p1", "p2"]);
+    assert_eq!(titles(&db, Post::VIEWS.le(30))?, ["p1", "p2", "p3"]);
+    assert_eq!(titles(&db, Post::VIEWS.gt(30))?, ["p4", "p5"]);
+    assert_eq!(titles(&db, Post::VIEWS.ge(30))?, ["p3", "p4", "p5"]);
+    assert_eq!(
+        titles(&db, Post::VIEWS.between(20, 40))?,
+        ["p2", "p3", "p4"]
+    );
+    assert_eq!(titles(&db, Post::TITLE.like("p_"))?.len(), 5);
+    assert_eq!(titles(&db, Post::TITLE.like("%4"))?, ["p4"]);
+    assert_eq!(
+        titles(&db, Post::TITLE.in_(["p1", "p5", "nope"]))?,
+        ["p1", "p5"]
+    );
+    assert!(titles(&db, Post::TITLE.in_(Vec::<String>::new()))?.is_empty());
+    assert_eq!(titles(&db, Post::AUTHOR_ID.is_null())?, ["p5"]);
+    assert_eq!(titles(&db, Post::AUTHOR_ID.is_not_null())?.len(), 4);
+    Ok(())
+}
+
+#[test]
+fn boolean_combinators() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    assert_eq!(
+        titles(&db, Post::VIEWS.gt(10) & Post::VIEWS.lt(40))?,
+        ["p2", "p3"]
+    );
+    assert_eq!(
+        titles(&db, Post::VIEWS.eq(10) | Post::VIEWS.eq(50))?,
+        ["p1", "p5"]
+    );
+    assert_eq!(titles(&db, !Post::VIEWS.le(30))?, ["p4", "p5"]);
+    assert_eq!(
+        titles(
+            &db,
+            Post::VIEWS
+                .eq(10)
+                .or(Post::VIEWS.eq(20))
+                .and(Post::TITLE.ne("p1"))
+        )?,
+        ["p2"]
+    );
+    assert_eq!(titles(&db, Post::VIEWS.eq(10).not())?.len(), 4);
+    assert_eq!(
+        titles(&db, and_([Post::VIEWS.ge(20), Post::VIEWS.le(30)]))?,
+        ["p2", "p3"]
+    );
+    assert_eq!(
+        titles(&db, or_([Post::TITLE.eq("p1"), Post::TITLE.eq("p2")]))?,
+        ["p1", "p2"]
+    );
+    assert_eq!(titles(&db, and_([]))?.len(), 5);
+    assert!(titles(&db, or_([]))?.is_empty());
+    // Successive filters are AND-ed.
+    let both = Post::query()
+        .filter(Post::VIEWS.gt(10))
+        .filter(Post::VIEWS.lt(30))
+        .all(&db)?;
+    assert_eq!(format!("{both:?}"), "[<Post 'p2'>]");
+    Ok(())
+}
+
+#[test]
+fn values_are_bound_not_spliced() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let evil = "p1' OR '1'='1";
+    assert!(titles(&db, Post::TITLE.eq(evil))?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn order_limit_offset() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let desc = Post::query().order_by(Post::VIEWS.desc()).all(&db)?;
+    assert_eq!(
+        format!("{desc:?}"),
+        "[<Post 'p5'>, <Post 'p4'>, <Post 'p3'>, <Post 'p2'>, <Post 'p1'>]"
+    );
+    let page = Post::query()
+        .order_by(Post::AUTHOR_ID.asc())
+        .order_by(Post::VIEWS.desc())
+        .limit(2)
+        .offset(1)
+        .all(&db)?;
+    // author NULL first (p5), then ann's posts by views desc: p3, p2, p1.
+    assert_eq!(format!("{page:?}"), "[<Post 'p3'>, <Post 'p2'>]");
+    let skipped = Post::query().order_by(Post::ID.asc()).offset(3).all(&db)?;
+    assert_eq!(format!("{skipped:?}"), "[<Post 'p4'>, <Post 'p5'>]");
+    Ok(())
+}
+
+#[test]
+fn first_one_one_or_none() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let first = Post::query().order_by(Post::VIEWS.desc()).first(&db)?;
+    assert_eq!(first.map(|p| p.title).as_deref(), Some("p5"));
+    assert!(Post::query()
+        .filter(Post::VIEWS.gt(99))
+        .first(&db)?
+        .is_none());
+
+    let one = Post::query().filter_by(Post::TITLE, "p2").one(&db)?;
+    assert_eq!(one.views, 20);
+    assert!(matches!(
+        Post::query().filter(Post::VIEWS.gt(99)).one(&db),
+        Err(Error::NotFound { table: "posts" })
+    ));
+    assert!(matches!(
+        Post::query().one(&db),
+        Err(Error::MultipleRows { table: "posts" })
+    ));
+    assert!(Post::query()
+        .filter(Post::VIEWS.gt(99))
+        .one_or_none(&db)?
+        .is_none());
+    assert!(Post::query()
+        .filter(Post::VIEWS.eq(10))
+        .one_or_none(&db)?
+        .is_some());
+    assert!(matches!(
+        Post::query().one_or_none(&db),
+        Err(Error::MultipleRows { .. })
+    ));
+    use litemodel::OptionalExtension;
+    assert!(Post::query()
+        .filter(Post::VIEWS.gt(99))
+        .one(&db)
+        .optional()?
+        .is_none());
+    Ok(())
+}
+
+#[test]
+fn count_exists_get() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    assert_eq!(Post::query().count(&db)?, 5);
+    assert_eq!(Post::query().filter(Post::VIEWS.gt(20)).count(&db)?, 3);
+    assert_eq!(Post::query().limit(2).count(&db)?, 2);
+    assert_eq!(Post::query().offset(4).count(&db)?, 1);
+    assert!(Post::query().filter(Post::TITLE.eq("p3")).exists(&db)?);
+    assert!(!Post::query().filter(Post::TITLE.eq("p9")).exists(&db)?);
+    assert_eq!(
+        Post::query().get(&db, 4)?.map(|p| p.title).as_deref(),
+        Some("p4")
+    );
+    assert!(Post::query().get(&db, 99)?.is_none());
+    Ok(())
+}
+
+#[test]
+fn paginate_like_flask_sqlalchemy() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let query = Post::query().order_by(Post::ID.asc());
+    let page = query.paginate(&db, 1, 2)?;
+    assert_eq!(format!("{:?}", page.items), "[<Post 'p1'>, <Post 'p2'>]");
+    assert_eq!((page.total, page.pages()), (5, 3));
+    assert!(page.has_next() && !page.has_prev());
+    assert_eq!((page.next_num(), page.prev_num()), (Some(2), None));
+    let last = query.paginate(&db, 3, 2)?;
+    assert_eq!(format!("{:?}", last.items), "[<Post 'p5'>]");
+    assert!(!last.has_next() && last.has_prev());
+    assert!(query.paginate(&db, 4, 2)?.items.is_empty());
+    assert!(matches!(
+        query.paginate(&db, 0, 2),
+        Err(Error::InvalidPage {
+            page: 0,
+            per_page: 2
+        })
+    ));
+    let filtered = Post::query()
+        .filter(Post::VIEWS.gt(30))
+        .paginate(&db, 1, 10)?;
+    assert_eq!(
+        (filtered.total, filtered.pages(), filtered.items.len()),
+        (2, 1, 2)
+    );
+    Ok(())
+}
+
+#[test]
+fn bulk_update_and_delete() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let changed = Post::query()
+        .filter(Post::VIEWS.lt(30))
+        .update(&db, [Post::VIEWS.set(0), Post::TITLE.set("cold")])?;
+    assert_eq!(changed, 2);
+    assert_eq!(titles(&db, Post::VIEWS.eq(0))?, ["cold", "cold"]);
+    // With order and limit, through a key subquery.
+    let changed = Post::query()
+        .order_by(Post::VIEWS.desc())
+        .limit(1)
+        .update(&db, [Post::AUTHOR_ID.set_null()])?;
+    assert_eq!(changed, 1);
+    assert_eq!(
+        Post::query().filter(Post::AUTHOR_ID.is_null()).count(&db)?,
+        1
+    );
+    assert_eq!(Post::query().update(&db, [])?, 0);
+
+    let deleted = Post::query().filter(Post::TITLE.eq("cold")).delete(&db)?;
+    assert_eq!(deleted, 2);
+    let deleted = Post::query()
+        .order_by(Post::VIEWS.asc())
+        .limit(1)
+        .delete(&db)?;
+    assert_eq!(deleted, 1);
+    assert_eq!(
+        format!("{:?}", Post::query().order_by(Post::ID.asc()).all(&db)?),
+        "[<Post 'p4'>, <Post 'p5'>]"
+    );
+    Ok(())
+}
+
+#[test]
+fn bulk_statements_in_a_session_follow_its_transaction() -> TestResult {
+    let (_dir, mut db) = posts_db()?;
+    {
+        let s = db.session();
+        assert_eq!(Post::query().delete(&s)?, 5);
+        assert_eq!(Post::query().count(&s)?, 0);
+        // Dropped without commit.
+    }
+    assert_eq!(Post::query().count(&db)?, 5);
+    let mut s = db.session();
+    Post::query().update(&s, [Post::VIEWS.set(1)])?;
+    s.commit()?;
+    drop(s);
+    assert_eq!(Post::query().filter(Post::VIEWS.eq(1)).count(&db)?, 5);
+    Ok(())
+}
+
+#[test]
+fn bulk_delete_reports_foreign_keys() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let err = Author::query().delete(&db).err();
+    assert!(
+        matches!(err, Some(Error::ForeignKeyViolation { .. })),
+        "{err:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn streaming_reads_row_by_row() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let counter = db.statement_counter();
+    let query = Post::query()
+        .filter(Post::VIEWS.ge(20))
+        .order_by(Post::VIEWS.asc());
+    let mut stream = query.stream(&db)?;
+    let mut seen = Vec::new();
+    counter.assert_statements(1, || -> litemodel::Result<()> {
+        for post in stream.iter() {
+            let post = post?;
+            seen.push(post.title);
+            if seen.len() == 2 {
+                break; // stop early: the remaining rows are never read
+            }
+        }
+        Ok(())
+    })?;
+    assert_eq!(seen, ["p2", "p3"]);
+    // Iterating again runs the statement again from the start.
+    let all: Vec<_> = stream.iter().collect::<litemodel::Result<_>>()?;
+    assert_eq!(all.len(), 4);
+    Ok(())
+}
+
+#[test]
+fn statements_are_prepared_once_and_cached() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    let query = Post::query().filter(Post::VIEWS.gt(0));
+    query.all(&db)?;
+    Post::query().filter(Post::VIEWS.gt(25)).all(&db)?;
+    // The cache hands back the statement both queries ran: it ran twice.
+    let sql = r#"SELECT "id", "title", "views", "author_id" FROM "posts" WHERE "views" > ?1"#;
+    let stmt = db.connection().prepare_cached(sql)?;
+    assert_eq!(
+        stmt.get_status(litemodel::rusqlite::StatementStatus::Run),
+        2
+    );
+    Ok(())
+}
+
+#[test]
+fn decode_errors_name_table_column_and_key() -> TestResult {
+    let (_dir, db) = posts_db()?;
+    db.connection()
+        .execute("UPDATE posts SET views = 'lots' WHERE id = 3", [])?;
+    let err = Post::query().all(&db).err();
+    match &err {
+        Some(Error::Decode {
+            table: "posts",
+            column: "views",
+            key: Some(3),
+            ..
+        }) => {}
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    let message = err.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.starts_with("cannot decode column `posts.views` of the row with key 3"),
+        "{message}"
+    );
+    Ok(())
+}
+
+#[test]
+fn filter_by_relationship_and_column() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let admin = s.add(Role::new("Admin"));
+    s.add_all([User::new("a").with_role(admin), User::new("b")]);
+    s.commit()?;
+    let admins = User::query().filter_by(User::ROLE, &s[admin]).all(&s)?;
+    assert_eq!(format!("{admins:?}"), "[<User 'a'>]");
+    let by_fk = User::query().filter_by(User::ROLE_ID, 1).all(&s)?;
+    assert_eq!(by_fk, admins);
+    // An unsaved parent matches nothing.
+    assert!(User::query()
+        .filter_by(User::ROLE, &Role::new("x"))
+        .all(&s)?
+        .is_empty());
+    Ok(())
+}

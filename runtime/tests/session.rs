@@ -1,0 +1,429 @@
+//! The unit of work: add, delete, flush, commit, rollback, and how failures
+//! leave the database and the session.
+
+mod common;
+
+use common::blog_models::{Author, Post};
+use common::seed_models::{Role, User};
+use common::{blog_db, seed_db, TestResult};
+use litemodel::{Database, Error, Query};
+
+fn count<M: litemodel::Model>(db: &Database) -> TestResult<u64> {
+    Ok(Query::<M>::new().count(db)?)
+}
+
+#[test]
+fn add_and_commit_assigns_ids() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let keys = s.add_all([Role::new("a"), Role::new("b")]);
+    assert_eq!(s[keys[0]].id, None);
+    s.commit()?;
+    assert_eq!((s[keys[0]].id, s[keys[1]].id), (Some(1), Some(2)));
+    drop(s);
+    assert_eq!(count::<Role>(&db)?, 2);
+    Ok(())
+}
+
+#[test]
+fn commit_inserts_parents_first_whatever_the_add_order() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    // The user type is registered with the session before the role type,
+    // and the link is set after both were added.
+    let early = s.add(User::new("early"));
+    let role = s.add(Role::new("late role"));
+    s[early].set_role(role);
+    let child = s.add(User::new("child").with_role(role));
+    // BEGIN, 1 role insert, 2 user inserts, COMMIT.
+    counter.assert_statements(5, || s.commit())?;
+    let role_id = s[role].id;
+    assert!(role_id.is_some());
+    assert_eq!(s[early].role_id, role_id);
+    assert_eq!(s[child].role_id, role_id);
+    Ok(())
+}
+
+#[test]
+fn chains_of_pending_parents_resolve() -> TestResult {
+    let (_dir, mut db) = blog_db()?;
+    let mut s = db.session();
+    let author = s.add(Author::new("ann"));
+    let post = s.add(Post::new("hello", 1).with_author(author));
+    s.commit()?;
+    assert_eq!(s[post].author_id, s[author].id);
+    // The backref reads the session's object while the key is held.
+    assert_eq!(format!("{:?}", s[post].author(&s)?), "Some(<Author 'ann'>)");
+    Ok(())
+}
+
+#[test]
+fn flush_writes_without_committing() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    {
+        let mut s = db.session();
+        let role = s.add(Role::new("flushed"));
+        s.flush()?;
+        assert_eq!(s[role].id, Some(1));
+        // Visible inside the session's transaction...
+        assert_eq!(Role::query().count(&s)?, 1);
+        // ...and rolled back when the session is dropped.
+    }
+    assert_eq!(count::<Role>(&db)?, 0);
+    Ok(())
+}
+
+#[test]
+fn empty_commit_runs_no_statement() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let role = s.add(Role::new("x"));
+    s.commit()?;
+    // A clean persistent object is not written again.
+    counter.assert_statements(0, || s.commit())?;
+    s[role].name = Some("y".into());
+    // BEGIN, UPDATE, COMMIT.
+    counter.assert_statements(3, || s.commit())?;
+    Ok(())
+}
+
+#[test]
+fn loaded_objects_are_updated_when_added_back() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    db.transaction(|s| {
+        s.add(Role::new("Admin"));
+        Ok::<_, Error>(())
+    })?;
+    let mut admin = Role::query().one(&db)?;
+    admin.name = Some("Administrator".into());
+    db.transaction(|s| {
+        s.add(admin.clone());
+        Ok::<_, Error>(())
+    })?;
+    assert_eq!(
+        Role::query().one(&db)?.name.as_deref(),
+        Some("Administrator")
+    );
+    Ok(())
+}
+
+#[test]
+fn adding_an_object_with_an_unknown_id_inserts_it() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    db.transaction(|s| {
+        s.add(Role {
+            id: Some(42),
+            name: Some("explicit".into()),
+        });
+        Ok::<_, Error>(())
+    })?;
+    assert_eq!(
+        Role::query().get(&db, 42)?.and_then(|r| r.name),
+        Some("explicit".into())
+    );
+    Ok(())
+}
+
+#[test]
+fn adding_the_same_id_twice_gives_the_same_key() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let key = s.add(Role::new("r"));
+    s.commit()?;
+    let mut copy = s[key].clone();
+    copy.name = Some("renamed".into());
+    assert_eq!(s.add(copy), key);
+    s.commit()?;
+    assert_eq!(Role::query().one(&s)?.name.as_deref(), Some("renamed"));
+    Ok(())
+}
+
+#[test]
+fn delete_by_key_and_by_loaded_object() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let keys = s.add_all([Role::new("a"), Role::new("b"), Role::new("c")]);
+    s.commit()?;
+    s.delete(keys[0])?;
+    let b = Role::query().filter_by(Role::NAME, "b").one(&s)?;
+    s.delete(&b)?;
+    s.commit()?;
+    let left = Role::query().all(&s)?;
+    assert_eq!(format!("{left:?}"), "[<Role 'c'>]");
+    // Deleted objects stay readable.
+    assert_eq!(s[keys[0]].name.as_deref(), Some("a"));
+    // A pending object is simply forgotten.
+    let pending = s.add(Role::new("never"));
+    s.delete(pending)?;
+    assert!(s.get(pending).is_none());
+    s.commit()?;
+    assert_eq!(Role::query().count(&s)?, 1);
+    // An object without an id cannot be deleted.
+    assert!(matches!(
+        s.delete(&Role::new("x")),
+        Err(Error::NotPersistent { table: "roles" })
+    ));
+    Ok(())
+}
+
+#[test]
+fn parent_and_children_deleted_together_in_any_order() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let role = s.add(Role::new("r"));
+    let user = s.add(User::new("u").with_role(role));
+    s.commit()?;
+    s.delete(role)?;
+    s.delete(user)?;
+    s.commit()?;
+    assert_eq!(User::query().count(&s)?, 0);
+    assert_eq!(Role::query().count(&s)?, 0);
+    Ok(())
+}
+
+#[test]
+fn deleting_a_referenced_parent_fails_at_commit_and_restores() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let role = s.add(Role::new("r"));
+    s.add(User::new("u").with_role(role));
+    s.commit()?;
+    s.delete(role)?;
+    let err = s.commit().err();
+    assert!(
+        matches!(err, Some(Error::ForeignKeyViolation { .. })),
+        "{err:?}"
+    );
+    assert_eq!(Role::query().count(&s)?, 1);
+    // The deletion mark is back: committing again fails again.
+    assert!(s.commit().is_err());
+    Ok(())
+}
+
+#[test]
+fn unique_violation_leaves_database_and_session_as_before() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    s.add(Role::new("Admin"));
+    s.commit()?;
+
+    let moderator = s.add(Role::new("Moderator"));
+    let duplicate = s.add(Role::new("Admin"));
+    let user = s.add(User::new("mia").with_role(moderator));
+    let err = s.commit().err();
+    match &err {
+        Some(Error::UniqueViolation { table, columns }) => {
+            assert_eq!(table, "roles");
+            assert_eq!(columns, &["name"]);
+        }
+        other => panic!("expected a unique violation, got {other:?}"),
+    }
+    assert_eq!(
+        err.map(|e| e.to_string()).unwrap_or_default(),
+        "unique constraint failed on `roles` (name)"
+    );
+    // Database: as before the commit.
+    assert_eq!(Role::query().count(&s)?, 1);
+    assert_eq!(User::query().count(&s)?, 0);
+    // Session: the ids handed out during the failed flush are gone again.
+    assert_eq!(s[moderator].id, None);
+    assert_eq!(s[user].id, None);
+    assert_eq!(s[user].role_id, None);
+
+    // Fix and retry.
+    s[duplicate].name = Some("Guest".into());
+    let before = counter.get();
+    s.commit()?;
+    assert!(counter.get() > before);
+    assert_eq!(s[user].role_id, s[moderator].id);
+    let names: Vec<_> = Role::query()
+        .order_by(Role::NAME.asc())
+        .all(&s)?
+        .into_iter()
+        .filter_map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["Admin", "Guest", "Moderator"]);
+    Ok(())
+}
+
+#[test]
+fn failed_flush_after_an_earlier_flush_keeps_the_earlier_work() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    s.add(Role::new("kept"));
+    s.flush()?;
+    let dup = s.add(Role::new("kept"));
+    assert!(matches!(s.commit(), Err(Error::UniqueViolation { .. })));
+    assert_eq!(s[dup].id, None);
+    s.expunge(dup);
+    s.commit()?;
+    drop(s);
+    assert_eq!(count::<Role>(&db)?, 1);
+    Ok(())
+}
+
+#[test]
+fn rollback_discards_work_and_empties_the_session() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let role = s.add(Role::new("gone"));
+    s.flush()?;
+    s.rollback()?;
+    assert!(s.get(role).is_none());
+    assert!(matches!(s.delete(role), Err(Error::InvalidKey { .. })));
+    assert_eq!(Role::query().count(&s)?, 0);
+    // The session is usable afterwards.
+    let again = s.add(Role::new("again"));
+    s.commit()?;
+    assert_eq!(s[again].id, Some(1));
+    Ok(())
+}
+
+#[test]
+fn drop_rolls_back() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let counter = db.statement_counter();
+    {
+        let mut s = db.session();
+        s.add(Role::new("uncommitted"));
+        s.flush()?;
+        // Dropping runs exactly one ROLLBACK.
+        counter.assert_statements(1, || drop(s));
+    }
+    assert_eq!(count::<Role>(&db)?, 0);
+    Ok(())
+}
+
+#[test]
+fn commit_on_drop_commits() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    {
+        let mut s = db.session().commit_on_drop();
+        let role = s.add(Role::new("kept"));
+        s.add(User::new("u").with_role(role));
+    }
+    assert_eq!(count::<Role>(&db)?, 1);
+    assert_eq!(count::<User>(&db)?, 1);
+    Ok(())
+}
+
+#[test]
+fn transaction_commits_on_ok_and_rolls_back_on_err() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let id = db.transaction(|s| {
+        let key = s.add(Role::new("ok"));
+        s.flush()?;
+        Ok::<_, Error>(s[key].id)
+    })?;
+    assert_eq!(id, Some(1));
+
+    #[derive(Debug)]
+    enum AppError {
+        Db(Error),
+        Refused,
+    }
+    impl From<Error> for AppError {
+        fn from(e: Error) -> Self {
+            AppError::Db(e)
+        }
+    }
+    let result: Result<(), AppError> = db.transaction(|s| {
+        s.add(Role::new("refused"));
+        s.flush()?;
+        Err(AppError::Refused)
+    });
+    assert!(matches!(result, Err(AppError::Refused)));
+    let result: Result<(), AppError> = db.transaction(|s| {
+        s.add(Role::new("ok"));
+        Ok(())
+    });
+    assert!(matches!(
+        result,
+        Err(AppError::Db(Error::UniqueViolation { .. }))
+    ));
+    assert_eq!(count::<Role>(&db)?, 1);
+    Ok(())
+}
+
+#[test]
+fn linking_to_an_unsaved_object_outside_the_session_fails() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let user = s.add(User::new("orphan").with_role(&Role::new("never added")));
+    let err = s.commit().err();
+    assert!(
+        matches!(
+            err,
+            Some(Error::UnsavedParent {
+                table: "users",
+                relation: "role"
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(s[user].id, None);
+    // Linking to an expunged pending object fails the same way.
+    let role = s.add(Role::new("r"));
+    s[user].set_role(role);
+    s.expunge(role);
+    assert!(matches!(s.commit(), Err(Error::UnsavedParent { .. })));
+    Ok(())
+}
+
+#[test]
+fn linking_to_a_loaded_object_copies_its_id() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    db.transaction(|s| {
+        s.add(Role::new("r"));
+        Ok::<_, Error>(())
+    })?;
+    let role = Role::query().one(&db)?;
+    let user = User::new("u").with_role(&role);
+    assert_eq!(user.role_id, role.id);
+    db.transaction(|s| {
+        s.add(user);
+        Ok::<_, Error>(())
+    })?;
+    assert_eq!(User::query().filter_by(User::ROLE, &role).count(&db)?, 1);
+    Ok(())
+}
+
+#[test]
+fn stale_update_is_reported() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let role = s.add(Role::new("r"));
+    s.commit()?;
+    Role::query().delete(&s)?;
+    s[role].name = Some("changed".into());
+    let err = s.commit().err();
+    assert!(
+        matches!(
+            err,
+            Some(Error::StaleObject {
+                table: "roles",
+                key: 1
+            })
+        ),
+        "{err:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn not_null_violation_names_the_column() -> TestResult {
+    let (_dir, db) = blog_db()?;
+    let err = db
+        .connection()
+        .execute("INSERT INTO authors (name) VALUES (NULL)", [])
+        .map_err(Error::from)
+        .err();
+    assert!(
+        matches!(&err, Some(Error::NotNullViolation { table, column }) if table == "authors" && column == "name"),
+        "{err:?}"
+    );
+    Ok(())
+}
