@@ -98,12 +98,16 @@ impl Builder {
             source,
         })?;
         let name = self.spec.display().to_string();
-        let checked = crate::check(&name, &source).map_err(BuildError::Spec)?;
+        let checked = crate::check_for_rust(&name, &source).map_err(BuildError::Spec)?;
         if self.emit_rerun {
             for warning in checked.warnings.render(false).split("\n\n") {
                 let first = warning.lines().next().unwrap_or_default();
                 if !first.trim().is_empty() {
-                    println!("cargo:warning={} ({})", first.trim_start_matches("warning: "), name);
+                    println!(
+                        "cargo:warning={} ({})",
+                        first.trim_start_matches("warning: "),
+                        name
+                    );
                 }
             }
         }

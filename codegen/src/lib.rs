@@ -25,6 +25,7 @@ pub mod emit;
 pub mod model;
 pub mod names;
 pub mod spec;
+pub mod support;
 pub mod validate;
 pub mod write;
 
@@ -50,17 +51,37 @@ pub struct Checked {
 /// Every problem in the spec, errors and warnings together, ready to
 /// [`render`](Diagnostics::render).
 pub fn check(file_name: &str, source: &str) -> Result<Checked, Diagnostics> {
+    run(file_name, source, false)
+}
+
+/// Like [`check`], and also checks that the Rust generator supports every feature the
+/// spec uses (see [`support`]). `litemodel generate` and [`Builder`] use this.
+///
+/// # Errors
+///
+/// As for [`check`], plus one error for each feature not generated as Rust yet.
+pub fn check_for_rust(file_name: &str, source: &str) -> Result<Checked, Diagnostics> {
+    run(file_name, source, true)
+}
+
+fn run(file_name: &str, source: &str, rust: bool) -> Result<Checked, Diagnostics> {
     let mut diags = Diagnostics::new(file_name, source);
     let Some(spec) = spec::parse(source, &mut diags) else {
         return Err(diags);
     };
-    match validate::validate(&spec, &mut diags) {
-        Some(schema) if !diags.has_errors() => Ok(Checked {
-            schema,
-            warnings: diags,
-        }),
-        _ => Err(diags),
+    let Some(schema) = validate::validate(&spec, &mut diags) else {
+        return Err(diags);
+    };
+    if rust {
+        support::check(&spec, &schema, &mut diags);
     }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(Checked {
+        schema,
+        warnings: diags,
+    })
 }
 
 /// The SQLite `create_all` script of a checked schema.

@@ -101,7 +101,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
-    let checked = load(cli)?;
+    let for_rust = matches!(cli.command, Command::Generate { .. });
+    let checked = load(cli, for_rust)?;
     match &cli.command {
         Command::Check => {
             let schema = &checked.schema;
@@ -146,7 +147,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
 }
 
 /// Reads and checks the spec, printing its diagnostics to standard error.
-fn load(cli: &Cli) -> Result<Checked, Failure> {
+fn load(cli: &Cli, for_rust: bool) -> Result<Checked, Failure> {
     let source = std::fs::read_to_string(&cli.spec).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             "\n  help: run litemodel in the folder that holds models.toml, or pass `--spec PATH`"
@@ -159,7 +160,12 @@ fn load(cli: &Cli) -> Result<Checked, Failure> {
         ))
     })?;
     let name = cli.spec.display().to_string();
-    match litemodel_codegen::check(&name, &source) {
+    let checked = if for_rust {
+        litemodel_codegen::check_for_rust(&name, &source)
+    } else {
+        litemodel_codegen::check(&name, &source)
+    };
+    match checked {
         Ok(checked) => {
             print_diagnostics(cli, &checked.warnings);
             Ok(checked)

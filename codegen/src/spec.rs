@@ -307,7 +307,8 @@ fn syntax_error(source: &str, message: &str, span: Span) -> Diagnostic {
             "write a value, for example `{key} = \"...\"`, or remove the line"
         ));
     }
-    let mut diagnostic = Diagnostic::error(format!("invalid TOML: {message}"), span.clone(), "here");
+    let mut diagnostic =
+        Diagnostic::error(format!("invalid TOML: {message}"), span.clone(), "here");
     if message.starts_with("string values must be quoted") {
         let word = source.get(span).unwrap_or("").trim();
         if !word.is_empty() {
@@ -372,7 +373,10 @@ fn duplicate_key(source: &str, span: Span) -> (Diagnostic, Option<Span>) {
         .rev()
         .find_map(|l| l.header.clone())
         .unwrap_or_default();
-    let in_line_key = line.key_span.as_ref().is_some_and(|k| k.contains(&span.start));
+    let in_line_key = line
+        .key_span
+        .as_ref()
+        .is_some_and(|k| k.contains(&span.start));
     let mut path = section.clone();
     path.extend(line.key.iter().cloned());
     let first = if in_line_key {
@@ -388,7 +392,12 @@ fn duplicate_key(source: &str, span: Span) -> (Diagnostic, Option<Span>) {
         path.push(key_text.clone());
         find_inline_key(source, line.start..span.start, &key_text)
     };
-    let (message, help) = match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let (message, help) = match path
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["models", name] => (
             format!("model `{name}` is declared twice"),
             "give the second model another name, or remove it".to_owned(),
@@ -563,6 +572,16 @@ impl Reader<'_> {
             Some(value) => {
                 let help = "declare each model as a `[models.Name]` table";
                 if let Some(models) = self.expect_table(value, "`models`", help) {
+                    if models.is_empty() {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "the spec declares no models",
+                                value.span(),
+                                "no `[models.Name]` table",
+                            )
+                            .with_help("declare a model with a `[models.User]` table and its `[models.User.columns]`"),
+                        );
+                    }
                     for (name, value) in models.iter() {
                         if let Some(model) = self.model((name, value)) {
                             spec.models.push(model);
@@ -612,8 +631,7 @@ impl Reader<'_> {
                 "write a `[models.{}.columns]` table with one `name = {{ type = \"...\" }}` per column",
                 model.name.value
             );
-            if let Some(columns) =
-                self.expect_table(value, &format!("`columns` of {what}"), &help)
+            if let Some(columns) = self.expect_table(value, &format!("`columns` of {what}"), &help)
             {
                 for entry in columns.iter() {
                     if let Some(column) = self.column(&model.name.value, entry) {
@@ -659,8 +677,7 @@ impl Reader<'_> {
                 sql: self.string(&entry, "sql"),
             });
         }
-        for (entry, span) in self.array_of_tables(&table, "foreign_keys", FOREIGN_KEY_KEYS, &what)
-        {
+        for (entry, span) in self.array_of_tables(&table, "foreign_keys", FOREIGN_KEY_KEYS, &what) {
             model.foreign_keys.push(ForeignKeySpec {
                 span,
                 name: self.string(&entry, "name"),
@@ -1022,7 +1039,11 @@ impl Reader<'_> {
         let found = value.get_ref().type_str();
         match meant {
             Some(b) => {
-                let quotes = if found == "string" { ", without quotes" } else { "" };
+                let quotes = if found == "string" {
+                    ", without quotes"
+                } else {
+                    ""
+                };
                 self.diags.push(
                     Diagnostic::error(
                         format!("`{key}` must be a boolean, found {found}"),
@@ -1093,7 +1114,10 @@ impl Reader<'_> {
             match item.get_ref() {
                 DeValue::String(s) => strings.push(Sp::new(s.to_string(), item.span())),
                 other => self.diags.push(Diagnostic::error(
-                    format!("the items of `{key}` must be strings, found {}", other.type_str()),
+                    format!(
+                        "the items of `{key}` must be strings, found {}",
+                        other.type_str()
+                    ),
                     item.span(),
                     "expected a string",
                 )),

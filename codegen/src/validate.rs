@@ -595,7 +595,7 @@ impl<'s> Validator<'s, '_> {
                     "unknown type",
                 );
                 d = match suggestion {
-                    Some(s) if s == "string" => {
+                    Some("string") => {
                         d.with_help("did you mean `string(64)`? (`string(n)` is VARCHAR(n))")
                     }
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -687,9 +687,11 @@ impl<'s> Validator<'s, '_> {
                 (Literal::String(text), t) if t.is_integer() => {
                     text.trim().parse::<i64>().ok().map(|i| i.to_string())
                 }
-                (Literal::String(text), ColumnType::Float) => {
-                    text.trim().parse::<f64>().ok().map(|_| text.trim().to_owned())
-                }
+                (Literal::String(text), ColumnType::Float) => text
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .map(|_| text.trim().to_owned()),
                 (Literal::String(text), ColumnType::Boolean) => {
                     match text.trim().to_lowercase().as_str() {
                         "true" | "1" => Some("true".to_owned()),
@@ -786,7 +788,10 @@ impl<'s> Validator<'s, '_> {
             let target = target.map(|(t, _)| t);
             let (on_delete, on_update) = (self.action(&fk.on_delete), self.action(&fk.on_update));
             if let Some(target) = target {
-                if !columns.is_empty() && columns.len() == fk.columns.len() && columns.len() == target_columns.len() {
+                if !columns.is_empty()
+                    && columns.len() == fk.columns.len()
+                    && columns.len() == target_columns.len()
+                {
                     self.check_fk_types(m, &columns, target, &target_columns, &fk.references);
                     self.check_fk_target_unique(target, &target_columns, &fk.span);
                     let span = fk.on_delete.as_ref().map_or(&fk.span, |a| &a.span);
@@ -839,7 +844,10 @@ impl<'s> Validator<'s, '_> {
                 std::slice::from_ref(reference),
             );
             self.check_fk_target_unique(target, &[target_column], &reference.span);
-            let span = column.on_delete.as_ref().map_or(&reference.span, |a| &a.span);
+            let span = column
+                .on_delete
+                .as_ref()
+                .map_or(&reference.span, |a| &a.span);
             self.check_set_null(m, &[c], on_delete.as_deref(), span);
             self.models[m].foreign_keys.push(ForeignKey {
                 name: None,
@@ -1024,7 +1032,9 @@ impl<'s> Validator<'s, '_> {
                 let spec = &self.spec.models[m].columns[c];
                 d = match (&spec.nullable, &spec.primary_key) {
                     (Some(n), _) => d.with_secondary(n.span.clone(), "NOT NULL here"),
-                    (None, Some(p)) => d.with_secondary(p.span.clone(), "a primary key is NOT NULL"),
+                    (None, Some(p)) => {
+                        d.with_secondary(p.span.clone(), "a primary key is NOT NULL")
+                    }
                     _ => d,
                 };
                 self.error(d.with_help(
@@ -1187,7 +1197,9 @@ impl<'s> Validator<'s, '_> {
                     .with_secondary(
                         first_span.clone(),
                         match first_column {
-                            Some(c) => format!("`index = true` on `{c}` names its index `{first_name}`"),
+                            Some(c) => {
+                                format!("`index = true` on `{c}` names its index `{first_name}`")
+                            }
                             None => format!("`{first_name}` first used here"),
                         },
                     )
@@ -1799,10 +1811,9 @@ impl<'s> Validator<'s, '_> {
                 .map(|r| r.name.as_str())
                 .collect();
             // The other side may already name this one: then that is the one meant.
-            let naming_us = target_model
-                .relationships
-                .iter()
-                .find(|r| r.target == m && !r.from_backref && r.back.as_deref() == Some(rel.name.as_str()));
+            let naming_us = target_model.relationships.iter().find(|r| {
+                r.target == m && !r.from_backref && r.back.as_deref() == Some(rel.name.as_str())
+            });
             d = match naming_us.map(|r| r.name.as_str()).or_else(|| did_you_mean(&back.value, names.iter().copied())) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!(

@@ -24,8 +24,8 @@ fn project() -> Result<tempfile::TempDir, std::io::Error> {
 
 fn tables(path: &Path) -> rusqlite::Result<Vec<String>> {
     let connection = Connection::open(path)?;
-    let mut statement = connection
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+    let mut statement =
+        connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
     let names = statement.query_map([], |row| row.get(0))?;
     names.collect()
 }
@@ -60,7 +60,9 @@ fn check_reports_every_error_with_location_and_exits_1() -> TestResult {
         .assert()
         .code(1)
         .stdout("")
-        .stderr(predicate::str::contains("error: unknown column type `integr`"))
+        .stderr(predicate::str::contains(
+            "error: unknown column type `integr`",
+        ))
         .stderr(predicate::str::contains("bad.toml:3:"))
         .stderr(predicate::str::contains("help: did you mean `integer`?"))
         .stderr(predicate::str::contains("error: unknown key `uniqe`"))
@@ -98,7 +100,9 @@ fn a_missing_spec_is_a_usage_error() -> TestResult {
         .arg("check")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot read the spec `models.toml`"))
+        .stderr(predicate::str::contains(
+            "cannot read the spec `models.toml`",
+        ))
         .stderr(predicate::str::contains("--spec PATH"));
     Ok(())
 }
@@ -107,7 +111,11 @@ fn a_missing_spec_is_a_usage_error() -> TestResult {
 fn bad_arguments_exit_2() {
     litemodel().arg("frobnicate").assert().code(2);
     litemodel().args(["ddl", "--no-such-flag"]).assert().code(2);
-    litemodel().arg("generate").assert().code(2).stderr(predicate::str::contains("--out"));
+    litemodel()
+        .arg("generate")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--out"));
 }
 
 #[test]
@@ -134,7 +142,9 @@ fn ddl_prints_sqlalchemy_style_sql() -> TestResult {
         .arg("ddl")
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("CREATE TABLE roles (\n\tid INTEGER NOT NULL, \n"))
+        .stdout(predicate::str::starts_with(
+            "CREATE TABLE roles (\n\tid INTEGER NOT NULL, \n",
+        ))
         .stdout(predicate::str::contains(
             "CREATE UNIQUE INDEX ix_users_username ON users (username);",
         ));
@@ -159,13 +169,20 @@ fn output_files_are_written_once_and_left_alone_when_unchanged() -> TestResult {
         .assert()
         .success()
         .stderr(predicate::str::contains("schema.sql is up to date"));
-    assert_eq!(fs::metadata(&out)?.modified()?, first, "an unchanged file is not rewritten");
+    assert_eq!(
+        fs::metadata(&out)?.modified()?,
+        first,
+        "an unchanged file is not rewritten"
+    );
     assert!(fs::read_to_string(&out)?.contains("CREATE TABLE users"));
     let leftovers: Vec<_> = fs::read_dir(dir.path())?
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
-    assert!(leftovers.is_empty(), "no temporary files remain: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files remain: {leftovers:?}"
+    );
     Ok(())
 }
 
@@ -249,7 +266,11 @@ fn create_all_creates_only_what_is_missing() -> TestResult {
 fn drop_all_drops_only_the_spec_tables() -> TestResult {
     let dir = project()?;
     let database = dir.path().join("data.sqlite");
-    litemodel().current_dir(dir.path()).arg("create-all").assert().success();
+    litemodel()
+        .current_dir(dir.path())
+        .arg("create-all")
+        .assert()
+        .success();
     let connection = Connection::open(&database)?;
     connection.execute_batch("CREATE TABLE unrelated (x); INSERT INTO roles (name) VALUES ('Admin'); INSERT INTO users (username, role_id) VALUES ('john', 1);")?;
     drop(connection);
@@ -287,7 +308,10 @@ fn create_all_without_a_database_is_a_usage_error() -> TestResult {
 #[test]
 fn create_all_reports_an_unusable_database() -> TestResult {
     let dir = project()?;
-    fs::write(dir.path().join("not-a-db.sqlite"), "this is not an SQLite file, just text that is long enough")?;
+    fs::write(
+        dir.path().join("not-a-db.sqlite"),
+        "this is not an SQLite file, just text that is long enough",
+    )?;
     litemodel()
         .current_dir(dir.path())
         .args(["create-all", "--database", "not-a-db.sqlite"])

@@ -15,7 +15,10 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 fn valid_specs() -> Result<Vec<(String, PathBuf)>, std::io::Error> {
     let root = workspace_root();
     let mut specs = vec![("models".to_owned(), root.join("models.toml"))];
-    for dir in [root.join("tests/fixtures/ok"), root.join("codegen/tests/fixtures/ok")] {
+    for dir in [
+        root.join("tests/fixtures/ok"),
+        root.join("codegen/tests/fixtures/ok"),
+    ] {
         if !dir.exists() {
             continue;
         }
@@ -26,7 +29,10 @@ fn valid_specs() -> Result<Vec<(String, PathBuf)>, std::io::Error> {
             .collect();
         files.sort();
         for file in files {
-            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             specs.push((stem, file));
         }
     }
@@ -44,7 +50,10 @@ fn ddl_snapshots() -> TestResult {
     assert!(specs.len() >= 2, "the fixtures were found");
     for (name, path) in specs {
         let checked = check(&path)?;
-        insta::assert_snapshot!(format!("ddl_{name}"), litemodel_codegen::ddl(&checked.schema));
+        insta::assert_snapshot!(
+            format!("ddl_{name}"),
+            litemodel_codegen::ddl(&checked.schema)
+        );
     }
     Ok(())
 }
@@ -65,11 +74,32 @@ fn ddl_executes_in_sqlite_and_reads_back() -> TestResult {
                 .prepare("SELECT name, \"notnull\", pk FROM pragma_table_info(?1)")?
                 .query_map([&model.table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            assert_eq!(columns.len(), model.columns.len(), "{name}: columns of {}", model.table);
+            assert_eq!(
+                columns.len(),
+                model.columns.len(),
+                "{name}: columns of {}",
+                model.table
+            );
             for (column, (sql_name, not_null, pk)) in model.columns.iter().zip(&columns) {
-                assert_eq!(&column.name, sql_name, "{name}: column order of {}", model.table);
-                assert_eq!(*not_null == 1, !column.nullable, "{name}: NOT NULL of {}.{}", model.table, column.name);
-                assert_eq!(*pk > 0, column.primary_key, "{name}: primary key of {}.{}", model.table, column.name);
+                assert_eq!(
+                    &column.name, sql_name,
+                    "{name}: column order of {}",
+                    model.table
+                );
+                assert_eq!(
+                    *not_null == 1,
+                    !column.nullable,
+                    "{name}: NOT NULL of {}.{}",
+                    model.table,
+                    column.name
+                );
+                assert_eq!(
+                    *pk > 0,
+                    column.primary_key,
+                    "{name}: primary key of {}.{}",
+                    model.table,
+                    column.name
+                );
             }
             let foreign_keys: i64 = connection.query_row(
                 "SELECT count(DISTINCT id) FROM pragma_foreign_key_list(?1)",
@@ -83,7 +113,10 @@ fn ddl_executes_in_sqlite_and_reads_back() -> TestResult {
                 model.table
             );
         }
-        let problems: i64 = connection.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        let problems: i64 =
+            connection.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
         assert_eq!(problems, 0);
     }
     Ok(())

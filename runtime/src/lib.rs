@@ -42,5 +42,25 @@ pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};
 pub use session::{Key, Links, Session, Target};
 
+/// Includes the models that `litemodel_codegen::Builder` generated from `build.rs`.
+///
+/// With no argument it includes `models.rs`; `include_models!("blog")` includes
+/// `blog.rs` (for `Builder::out_file("blog.rs")`). Put it in a module of its own:
+///
+/// ```ignore
+/// pub mod models {
+///     litemodel::include_models!();
+/// }
+/// ```
+#[macro_export]
+macro_rules! include_models {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/models.rs"));
+    };
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
+
 /// rusqlite, for the types generated code names and for direct access.
 pub use rusqlite;

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 use crate::database::Executor;
 use crate::error::Result;
-use crate::expr::{Column, Expr, Node};
+use crate::expr::{Column, Expr, Node, Order};
 use crate::model::Model;
 use crate::query::{FilterBy, Query};
 use crate::session::Key;
@@ -303,6 +303,33 @@ impl<C: Model> Children<C> {
             return Ok(&[]);
         }
         let children = Query::<C>::new().filter(relation.is(parent)).all(conn)?;
+        Ok(self.cache.get_or_init(|| children))
+    }
+
+    /// Like [`Children::load`], with the relationship's `order_by` applied to the
+    /// one SELECT.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Query::all`].
+    pub fn load_ordered<P: Model, E: Executor>(
+        &self,
+        conn: &E,
+        parent: &P,
+        relation: ManyToOne<C, P>,
+        order: &[Order<C>],
+    ) -> Result<&[C]> {
+        if let Some(children) = self.cache.get() {
+            return Ok(children);
+        }
+        if parent.primary_key().is_none() {
+            return Ok(&[]);
+        }
+        let mut query = Query::<C>::new().filter(relation.is(parent));
+        for item in order {
+            query = query.order_by(*item);
+        }
+        let children = query.all(conn)?;
         Ok(self.cache.get_or_init(|| children))
     }
 
