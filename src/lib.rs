@@ -2,6 +2,8 @@
 //! `models.toml` (through `build.rs`), used by `examples/` and the end-to-end tests.
 #![deny(warnings)]
 
+pub mod app;
+
 /// The models of `models.toml`: the seed's `Role` and `User` (`lazy = "dynamic"`),
 /// and `Post`.
 pub mod models {

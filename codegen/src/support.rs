@@ -18,8 +18,8 @@ pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {
         let Some(model_spec) = spec.models.get(m) else {
             continue;
         };
-        let single_integer_key = model.primary_key.len() == 1
-            && model.columns[model.primary_key[0]].ty.is_integer();
+        let single_integer_key =
+            model.primary_key.len() == 1 && model.columns[model.primary_key[0]].ty.is_integer();
         if !single_integer_key {
             diags.push(
                 Diagnostic::error(
@@ -141,15 +141,16 @@ fn relationship_span(spec: &Spec, schema: &Schema, m: usize, name: &str) -> Span
     for model in &spec.models {
         for rel in &model.relationships {
             if let Some(backref) = &rel.backref {
-                let targets_m = rel
-                    .model
-                    .as_ref()
-                    .is_some_and(|target| schema.models.get(m).is_some_and(|t| t.name == target.value));
+                let targets_m = rel.model.as_ref().is_some_and(|target| {
+                    schema.models.get(m).is_some_and(|t| t.name == target.value)
+                });
                 if backref.value == name && targets_m {
                     return backref.span.clone();
                 }
             }
         }
     }
-    spec.models.get(m).map_or(0..0, |model| model.name.span.clone())
+    spec.models
+        .get(m)
+        .map_or(0..0, |model| model.name.span.clone())
 }

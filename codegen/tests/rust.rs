@@ -12,8 +12,8 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn generate(spec: &Path) -> Result<String, String> {
     let source = fs::read_to_string(spec).map_err(|e| e.to_string())?;
-    let checked = litemodel_codegen::check_for_rust("models.toml", &source)
-        .map_err(|d| d.render(false))?;
+    let checked =
+        litemodel_codegen::check_for_rust("models.toml", &source).map_err(|d| d.render(false))?;
     Ok(litemodel_codegen::rust(&checked.schema, "models.toml"))
 }
 
@@ -21,7 +21,10 @@ fn generate(spec: &Path) -> Result<String, String> {
 fn generated_rust_snapshots() -> TestResult {
     let root = workspace_root();
     insta::assert_snapshot!("rust_models", generate(&root.join("models.toml"))?);
-    insta::assert_snapshot!("rust_seed", generate(&root.join("tests/fixtures/ok/seed.toml"))?);
+    insta::assert_snapshot!(
+        "rust_seed",
+        generate(&root.join("tests/fixtures/ok/seed.toml"))?
+    );
     Ok(())
 }
 

@@ -59,15 +59,17 @@ fn space_items(code: &str) -> String {
             .any(|start| trimmed.starts_with(start));
         let previous_trimmed = previous.trim_start();
         let previous_indent = previous.len() - previous_trimmed.len();
-        let after_item_end = (previous_trimmed == "}" || previous_trimmed == "};")
-            && previous_indent == indent;
+        let after_item_end =
+            (previous_trimmed == "}" || previous_trimmed == "};") && previous_indent == indent;
         let after_imports = previous_trimmed.starts_with("use ") && !trimmed.starts_with("use ")
             || previous_trimmed == "};" && previous_indent == 0 && indent == 0;
         let is_const = |l: &str| l.starts_with("pub const ") || l.starts_with("const ");
-        let after_consts = is_const(previous_trimmed)
-            && !is_const(trimmed)
-            && indent == previous_indent;
-        if starts_item && (indent == 0 || indent == 4) && (after_item_end || after_imports || after_consts) {
+        let after_consts =
+            is_const(previous_trimmed) && !is_const(trimmed) && indent == previous_indent;
+        if starts_item
+            && (indent == 0 || indent == 4)
+            && (after_item_end || after_imports || after_consts)
+        {
             out.push('\n');
         }
         out.push_str(line);
@@ -102,23 +104,28 @@ impl ModelEmitter<'_> {
             };
             quote! { #doc pub #field: #ty, }
         });
-        let relationship_fields = self.model.relationships.iter().filter_map(|rel| {
-            let field = field_ident(&rel.name);
-            let target = type_ident(&self.schema.models[rel.target].name);
-            let doc = doc_attr(&self.relationship_doc(rel));
-            match (rel.direction, rel.lazy) {
-                (Direction::ManyToOne, _) => {
-                    imports.insert("Parent");
-                    Some(quote! { #doc pub #field: Parent<#target>, })
+        let relationship_fields = self
+            .model
+            .relationships
+            .iter()
+            .filter_map(|rel| {
+                let field = field_ident(&rel.name);
+                let target = type_ident(&self.schema.models[rel.target].name);
+                let doc = doc_attr(&self.relationship_doc(rel));
+                match (rel.direction, rel.lazy) {
+                    (Direction::ManyToOne, _) => {
+                        imports.insert("Parent");
+                        Some(quote! { #doc pub #field: Parent<#target>, })
+                    }
+                    (Direction::OneToMany, Lazy::Dynamic) => None,
+                    (Direction::OneToMany, _) => {
+                        imports.insert("Children");
+                        Some(quote! { #doc pub #field: Children<#target>, })
+                    }
+                    (Direction::ManyToMany, _) => None,
                 }
-                (Direction::OneToMany, Lazy::Dynamic) => None,
-                (Direction::OneToMany, _) => {
-                    imports.insert("Children");
-                    Some(quote! { #doc pub #field: Children<#target>, })
-                }
-                (Direction::ManyToMany, _) => None,
-            }
-        }).collect::<Vec<_>>();
+            })
+            .collect::<Vec<_>>();
 
         let column_consts = self.model.columns.iter().map(|column| {
             let konst = const_ident(&column.field);
@@ -138,10 +145,7 @@ impl ModelEmitter<'_> {
         let constructor = self.constructor();
         let singular = self.model.name.to_lowercase();
         let new_doc = doc_attr(&format!("A new, unsaved {singular}."));
-        let query_doc = doc_attr(&format!(
-            "Every {singular}: `{}.query`.",
-            self.model.name
-        ));
+        let query_doc = doc_attr(&format!("Every {singular}: `{}.query`.", self.model.name));
         let accessors: Vec<TokenStream> = self
             .model
             .relationships
@@ -210,13 +214,19 @@ impl ModelEmitter<'_> {
     }
 
     fn is_key_reference(&self, column: &Column) -> bool {
-        let Some(c) = self.model.columns.iter().position(|c| c.name == column.name) else {
+        let Some(c) = self
+            .model
+            .columns
+            .iter()
+            .position(|c| c.name == column.name)
+        else {
             return false;
         };
         self.model.foreign_keys.iter().any(|fk| {
             fk.columns == [c] && {
                 let target = &self.schema.models[fk.target];
-                target.primary_key == fk.target_columns && target.columns[fk.target_columns[0]].ty.is_integer()
+                target.primary_key == fk.target_columns
+                    && target.columns[fk.target_columns[0]].ty.is_integer()
             }
         })
     }
@@ -289,7 +299,9 @@ impl ModelEmitter<'_> {
             (Direction::ManyToOne, _, true, Some(back)) => {
                 format!("The `{}` backref of `{target}.{back}`.", rel.name)
             }
-            (Direction::ManyToOne, ..) => format!("The related `{target}`, loaded on first access."),
+            (Direction::ManyToOne, ..) => {
+                format!("The related `{target}`, loaded on first access.")
+            }
             (_, lazy, ..) => format!(
                 "`{}.{}` (`lazy = \"{}\"`), loaded on first access.",
                 self.model.name,
@@ -335,7 +347,9 @@ impl ModelEmitter<'_> {
                 imports.insert("Executor");
                 let doc = doc_attr(&format!(
                     "{} Loaded with one SELECT on first access, then cached.",
-                    rel.doc.clone().unwrap_or_else(|| format!("`{}.{}`.", self.model.name, rel.name))
+                    rel.doc
+                        .clone()
+                        .unwrap_or_else(|| format!("`{}.{}`.", self.model.name, rel.name))
                 ));
                 let load = if order.is_empty() {
                     quote!(self.#method.load(conn, self, #relation))
@@ -356,12 +370,17 @@ impl ModelEmitter<'_> {
                 let with = format_ident!("with_{}", rel.name.trim_start_matches("r#"));
                 let singular = self.model.name.to_lowercase();
                 let attr = &rel.name;
-                let getter_doc = doc_attr(&format!("The {singular}'s `{attr}`, loaded on first access and cached."));
+                let getter_doc = doc_attr(&format!(
+                    "The {singular}'s `{attr}`, loaded on first access and cached."
+                ));
                 let set_doc = doc_attr(&format!(
                     "Sets `{attr}`: a session key (saved or pending) or a loaded `{}`.",
                     target_model.name
                 ));
-                let with_doc = doc_attr(&format!("`{}({attr}=...)`: this {singular} with `{attr}` set.", self.model.name));
+                let with_doc = doc_attr(&format!(
+                    "`{}({attr}=...)`: this {singular} with `{attr}` set.",
+                    self.model.name
+                ));
                 quote! {
                     #getter_doc
                     pub fn #method<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a #target>> {
@@ -390,7 +409,9 @@ impl ModelEmitter<'_> {
         let target_model = &self.schema.models[rel.target];
         let target = type_ident(&target_model.name);
         if let Some(back) = target_model.relationships.iter().find(|r| {
-            r.direction == Direction::ManyToOne && r.target == self.index && r.foreign_key == rel.foreign_key
+            r.direction == Direction::ManyToOne
+                && r.target == self.index
+                && r.foreign_key == rel.foreign_key
         }) {
             let konst = const_ident(&back.name);
             return quote!(#target::#konst);
@@ -486,9 +507,17 @@ impl ModelEmitter<'_> {
     fn debug_impl(&self) -> TokenStream {
         let name = type_ident(&self.model.name);
         let shown: Vec<&Column> = if self.model.repr.is_empty() {
-            self.model.primary_key.iter().map(|&c| &self.model.columns[c]).collect()
+            self.model
+                .primary_key
+                .iter()
+                .map(|&c| &self.model.columns[c])
+                .collect()
         } else {
-            self.model.repr.iter().map(|&c| &self.model.columns[c]).collect()
+            self.model
+                .repr
+                .iter()
+                .map(|&c| &self.model.columns[c])
+                .collect()
         };
         let mut template = format!("<{}", self.model.name.replace('{', "{{").replace('}', "}}"));
         let mut locals = Vec::new();
@@ -547,7 +576,9 @@ enum BaseKind {
 
 fn base_type_kind(ty: &ColumnType) -> BaseKind {
     match ty {
-        ColumnType::Integer | ColumnType::SmallInteger | ColumnType::BigInteger => BaseKind::Integer,
+        ColumnType::Integer | ColumnType::SmallInteger | ColumnType::BigInteger => {
+            BaseKind::Integer
+        }
         ColumnType::Boolean => BaseKind::Bool,
         ColumnType::Float => BaseKind::Float,
         ColumnType::Blob => BaseKind::Bytes,
@@ -626,7 +657,8 @@ pub fn field_ident(name: &str) -> Ident {
 /// The constant of a column or relationship: its name in SHOUTY_SNAKE_CASE.
 fn const_ident(field: &str) -> Ident {
     let shouty = field.to_shouty_snake_case();
-    if shouty.is_empty() || !names::is_identifier_shape(&shouty) || names::is_rust_keyword(&shouty) {
+    if shouty.is_empty() || !names::is_identifier_shape(&shouty) || names::is_rust_keyword(&shouty)
+    {
         format_ident!("COLUMN_{}", shouty)
     } else {
         Ident::new(&shouty, Span::call_site())
