@@ -155,9 +155,16 @@ impl ModelEmitter<'_> {
 
         let model_impl = self.model_impl(imports);
         let debug_impl = self.debug_impl();
+        // Spec defaults must hold in `Model::default()` too (`..Default::default()`),
+        // so a model with any spec default spells its `Default` out.
+        let (derive, default_impl) = if self.model.columns.iter().any(|c| c.default.is_some()) {
+            (quote!(#[derive(Clone, PartialEq)]), self.default_impl())
+        } else {
+            (quote!(#[derive(Clone, PartialEq, Default)]), TokenStream::new())
+        };
         quote! {
             #struct_doc
-            #[derive(Clone, PartialEq, Default)]
+            #derive
             pub struct #name {
                 #(#column_fields)*
                 #(#relationship_fields)*
@@ -178,9 +185,46 @@ impl ModelEmitter<'_> {
                 #(#accessors)*
             }
 
+            #default_impl
+
             #model_impl
 
             #debug_impl
+        }
+    }
+
+    /// `Default` with the spec's `default` values; other fields take their type's default.
+    fn default_impl(&self) -> TokenStream {
+        let name = type_ident(&self.model.name);
+        let columns = self.model.columns.iter().map(|column| {
+            let field = field_ident(&column.field);
+            match &column.default {
+                Some(default) if !column.primary_key && !self.is_key_reference(column) => {
+                    let value = default_value(column, default);
+                    if column.nullable {
+                        quote! { #field: Some(#value), }
+                    } else {
+                        quote! { #field: #value, }
+                    }
+                }
+                _ => quote! { #field: Default::default(), },
+            }
+        });
+        let relationships = self.model.relationships.iter().filter_map(|rel| {
+            let field = field_ident(&rel.name);
+            match (rel.direction, rel.lazy) {
+                (Direction::OneToMany, Lazy::Dynamic) | (Direction::ManyToMany, _) => None,
+                _ => Some(quote! { #field: Default::default(), }),
+            }
+        });
+        let doc = doc_attr("A new, unsaved object with the spec's `default` values.");
+        quote! {
+            impl Default for #name {
+                #doc
+                fn default() -> Self {
+                    #name { #(#columns)* #(#relationships)* }
+                }
+            }
         }
     }
 
