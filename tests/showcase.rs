@@ -87,7 +87,9 @@ fn dynamic_is_a_query_and_select_is_a_cached_list() -> TestResult {
 
     // lazy = "select" (the same tables through seed_select's models): one SELECT on
     // first access, none after.
-    let role = seed_select::Role::query().get(&db, role_id)?.ok_or("no role")?;
+    let role = seed_select::Role::query()
+        .get(&db, role_id)?
+        .ok_or("no role")?;
     let loaded = counter.assert_statements(1, || role.users(&db).map(<[_]>::to_vec))?;
     assert_eq!(format!("{loaded:?}"), "[<User 'steve'>, <User 'fred'>]");
     let again = counter.assert_statements(0, || role.users(&db).map(<[_]>::len))?;
@@ -108,9 +110,19 @@ fn select_relationship_applies_its_order_by() -> TestResult {
         s.flush()?;
         Ok::<_, Error>(s[author].id)
     })?;
-    let author = User::query().get(&db, author.ok_or("no id")?)?.ok_or("no user")?;
-    let titles: Vec<&str> = author.posts(&db)?.iter().map(|p| p.title.as_str()).collect();
-    assert_eq!(titles, ["newest", "middle", "older"], "order_by = \"-timestamp\"");
+    let author = User::query()
+        .get(&db, author.ok_or("no id")?)?
+        .ok_or("no user")?;
+    let titles: Vec<&str> = author
+        .posts(&db)?
+        .iter()
+        .map(|p| p.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        ["newest", "middle", "older"],
+        "order_by = \"-timestamp\""
+    );
     Ok(())
 }
 
@@ -173,6 +185,10 @@ fn on_delete_cascade_reaches_the_database() -> TestResult {
     })?;
     assert_eq!(Post::query().count(&db)?, 2);
     User::query().filter(User::USERNAME.eq("ann")).delete(&db)?;
-    assert_eq!(Post::query().count(&db)?, 0, "ON DELETE CASCADE removed the posts");
+    assert_eq!(
+        Post::query().count(&db)?,
+        0,
+        "ON DELETE CASCADE removed the posts"
+    );
     Ok(())
 }

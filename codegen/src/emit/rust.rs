@@ -160,7 +160,10 @@ impl ModelEmitter<'_> {
         let (derive, default_impl) = if self.model.columns.iter().any(|c| c.default.is_some()) {
             (quote!(#[derive(Clone, PartialEq)]), self.default_impl())
         } else {
-            (quote!(#[derive(Clone, PartialEq, Default)]), TokenStream::new())
+            (
+                quote!(#[derive(Clone, PartialEq, Default)]),
+                TokenStream::new(),
+            )
         };
         quote! {
             #struct_doc
