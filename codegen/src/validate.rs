@@ -594,12 +594,16 @@ impl<'s> Validator<'s, '_> {
                     ty.span.clone(),
                     "unknown type",
                 );
-                d = match suggestion {
-                    Some("string") => {
-                        d.with_help("did you mean `string(64)`? (`string(n)` is VARCHAR(n))")
+                let params = args.as_ref().map(|a| a.join(", "));
+                d = match (suggestion, params) {
+                    (Some("string"), None) => d.with_help(
+                        "did you mean `string(n)`, for example `string(64)`? (`string(n)` is VARCHAR(n))",
+                    ),
+                    (Some(s @ ("string" | "numeric")), Some(params)) => {
+                        d.with_help(format!("did you mean `{s}({params})`?"))
                     }
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d,
+                    (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+                    (None, _) => d,
                 };
                 self.error(d.with_note(format!("the column types are {}", TYPE_NAMES.join(", "))));
                 ColumnType::Integer
