@@ -11,8 +11,12 @@ use proc_macro2::{Ident, Literal as TokenLiteral, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::emit::sql::{self, Sqlite};
-use crate::model::{Column, ColumnType, Direction, Lazy, Literal, Model, Relationship, Schema};
+use crate::model::{Column, Direction, Lazy, Model, Relationship, Schema};
 use crate::names;
+
+mod types;
+
+use types::{base_type, base_type_kind, default_value, BaseKind};
 
 /// The whole generated module, formatted, with its "do not edit" header.
 pub fn generate(schema: &Schema, spec_name: &str) -> String {
@@ -610,75 +614,6 @@ fn schema_static(schema: &Schema, imports: &mut BTreeSet<&'static str>) -> Token
         pub static SCHEMA: Schema = Schema {
             tables: &[#(#tables),*],
         };
-    }
-}
-
-enum BaseKind {
-    Integer,
-    Float,
-    Bool,
-    String,
-    Bytes,
-}
-
-fn base_type_kind(ty: &ColumnType) -> BaseKind {
-    match ty {
-        ColumnType::Integer | ColumnType::SmallInteger | ColumnType::BigInteger => {
-            BaseKind::Integer
-        }
-        ColumnType::Boolean => BaseKind::Bool,
-        ColumnType::Float => BaseKind::Float,
-        ColumnType::Blob => BaseKind::Bytes,
-        // Text in SQLite; the types issue gives the remaining ones their own Rust types.
-        ColumnType::String { .. }
-        | ColumnType::Text
-        | ColumnType::Numeric { .. }
-        | ColumnType::Date
-        | ColumnType::Time
-        | ColumnType::DateTime { .. }
-        | ColumnType::Json
-        | ColumnType::Uuid
-        | ColumnType::Enum { .. } => BaseKind::String,
-    }
-}
-
-/// The Rust type of a column's non-null value.
-fn base_type(ty: &ColumnType) -> TokenStream {
-    match base_type_kind(ty) {
-        BaseKind::Integer => quote!(i64),
-        BaseKind::Float => quote!(f64),
-        BaseKind::Bool => quote!(bool),
-        BaseKind::String => quote!(String),
-        BaseKind::Bytes => quote!(Vec<u8>),
-    }
-}
-
-/// A column's literal `default` as a Rust expression of its base type.
-fn default_value(column: &Column, default: &Literal) -> TokenStream {
-    match (base_type_kind(&column.ty), default) {
-        (BaseKind::Integer, Literal::Integer(i)) => {
-            let lit = TokenLiteral::i64_unsuffixed(*i);
-            quote!(#lit)
-        }
-        (BaseKind::Float, Literal::Integer(i)) => {
-            let lit = TokenLiteral::f64_unsuffixed(*i as f64);
-            quote!(#lit)
-        }
-        (BaseKind::Float, Literal::Float(f)) => {
-            let lit = TokenLiteral::f64_unsuffixed(*f);
-            quote!(#lit)
-        }
-        (BaseKind::Bool, Literal::Boolean(b)) => quote!(#b),
-        (_, Literal::String(s)) => quote!(String::from(#s)),
-        (_, Literal::Integer(i)) => {
-            let text = i.to_string();
-            quote!(String::from(#text))
-        }
-        (_, Literal::Float(f)) => {
-            let text = f.to_string();
-            quote!(String::from(#text))
-        }
-        (_, Literal::Boolean(b)) => quote!(#b),
     }
 }
 
