@@ -105,6 +105,14 @@ pub struct ColumnSpec {
     pub doc: Option<Sp<String>>,
     /// `rust_name = "kind"`
     pub rust_name: Option<Sp<String>>,
+    /// `rust_type = "crate::Money"`
+    pub rust_type: Option<Sp<String>>,
+    /// `default_factory = "now"`
+    pub default_factory: Option<Sp<String>>,
+    /// `onupdate = "now"`
+    pub onupdate: Option<Sp<String>>,
+    /// `autoincrement = true`
+    pub autoincrement: Option<Sp<bool>>,
 }
 
 /// A literal `default`.
@@ -230,6 +238,10 @@ pub const COLUMN_KEYS: &[&str] = &[
     "server_default",
     "doc",
     "rust_name",
+    "rust_type",
+    "default_factory",
+    "onupdate",
+    "autoincrement",
 ];
 /// Keys of a relationship table.
 pub const RELATIONSHIP_KEYS: &[&str] = &[
@@ -708,6 +720,10 @@ impl Reader<'_> {
             server_default: None,
             doc: None,
             rust_name: None,
+            rust_type: None,
+            default_factory: None,
+            onupdate: None,
+            autoincrement: None,
         };
         match value.get_ref() {
             // Shorthand: `name = "string(64)"`.
@@ -766,6 +782,10 @@ impl Reader<'_> {
         column.server_default = self.string(&table, "server_default");
         column.doc = self.string(&table, "doc");
         column.rust_name = self.string(&table, "rust_name");
+        column.rust_type = self.string(&table, "rust_type");
+        column.default_factory = self.string(&table, "default_factory");
+        column.onupdate = self.string(&table, "onupdate");
+        column.autoincrement = self.boolean(&table, "autoincrement");
         if let Some(value) = table.get("default") {
             let literal = match value.get_ref() {
                 DeValue::String(s) => Some(LiteralSpec::String(s.to_string())),

@@ -284,6 +284,22 @@ impl<'s> Validator<'s, '_> {
                 .with_note("SQLAlchemy maps no table without a primary key, and neither does litemodel"),
             );
         }
+        if primary_key.len() > 1 {
+            if let Some(flag) = spec
+                .columns
+                .iter()
+                .find_map(|c| c.autoincrement.as_ref().filter(|a| a.value))
+            {
+                self.error(
+                    Diagnostic::error(
+                        format!("`autoincrement` needs a single-column primary key, but `{model_name}` has a composite one"),
+                        flag.span.clone(),
+                        "composite primary key",
+                    )
+                    .with_note("SQLite accepts AUTOINCREMENT only on an INTEGER PRIMARY KEY"),
+                );
+            }
+        }
         self.models[m].primary_key = primary_key;
         // repr
         let mut repr = Vec::new();
@@ -357,7 +373,154 @@ impl<'s> Validator<'s, '_> {
             default,
             server_default: spec.server_default.as_ref().map(|s| s.value.clone()),
             doc: spec.doc.as_ref().map(|d| d.value.clone()),
+            rust_type: self.rust_type(model, spec),
+            default_factory: self.generated(model, spec, &ty, "default_factory"),
+            onupdate: self.generated(model, spec, &ty, "onupdate"),
+            autoincrement: self.autoincrement(model, spec, &ty, primary_key),
         }
+    }
+
+    /// `rust_type = "crate::Money"`: a Rust path, not on key columns, without a literal
+    /// `default` (the generator cannot build the user's type from it).
+    fn rust_type(&mut self, model: &str, spec: &ColumnSpec) -> Option<String> {
+        let rust_type = spec.rust_type.as_ref()?;
+        let path = rust_type.value.trim();
+        let segments_ok = path
+            .trim_start_matches("::")
+            .split("::")
+            .all(|segment| names::is_identifier_shape(segment.trim()));
+        if path.is_empty() || !segments_ok {
+            self.error(
+                Diagnostic::error(
+                    format!("`rust_type` `{path}` is not a Rust type path"),
+                    rust_type.span.clone(),
+                    "not a type path",
+                )
+                .with_help("name the type by its path, for example `rust_type = \"crate::Money\"`"),
+            );
+            return None;
+        }
+        let conflict = if spec.primary_key.as_ref().is_some_and(|p| p.value) {
+            Some("a primary key column")
+        } else if spec.foreign_key.is_some() {
+            Some("a foreign key column")
+        } else if spec.default.is_some() {
+            Some("a column with a literal `default`")
+        } else if spec.default_factory.is_some() || spec.onupdate.is_some() {
+            Some("a column with a generated value")
+        } else {
+            None
+        };
+        if let Some(what) = conflict {
+            self.error(
+                Diagnostic::error(
+                    format!("`rust_type` is not supported on {what} (`{model}.{}`)", spec.name.value),
+                    rust_type.span.clone(),
+                    "not allowed here",
+                )
+                .with_help("give the field your type's value in your own constructor instead"),
+            );
+            return None;
+        }
+        Some(path.to_owned())
+    }
+
+    /// `default_factory` / `onupdate`: `now` on date and time columns, `uuid4` on `uuid`.
+    fn generated(
+        &mut self,
+        model: &str,
+        spec: &ColumnSpec,
+        ty: &ColumnType,
+        key: &str,
+    ) -> Option<Generated> {
+        let value = if key == "onupdate" {
+            spec.onupdate.as_ref()?
+        } else {
+            spec.default_factory.as_ref()?
+        };
+        let Some(&(_, generated)) = Generated::ALL.iter().find(|(name, _)| *name == value.value)
+        else {
+            let names: Vec<&str> = Generated::ALL.iter().map(|(name, _)| *name).collect();
+            let d = Diagnostic::error(
+                format!("unknown `{key}` `{}`", value.value),
+                value.span.clone(),
+                "unknown generator",
+            );
+            let d = match did_you_mean(&value.value, names.iter().copied()) {
+                Some(name) => d.with_help(format!("did you mean `{name}`?")),
+                None => d,
+            };
+            self.error(d.with_note(format!("the generators are {}", names.join(", "))));
+            return None;
+        };
+        let fits = match generated {
+            Generated::Now => matches!(
+                ty,
+                ColumnType::Date | ColumnType::Time | ColumnType::DateTime { .. }
+            ),
+            Generated::Uuid4 => matches!(ty, ColumnType::Uuid) && key == "default_factory",
+        };
+        if !fits {
+            self.error(
+                Diagnostic::error(
+                    format!(
+                        "`{key} = \"{}\"` does not fit column `{model}.{}` of type `{}`",
+                        value.value,
+                        spec.name.value,
+                        type_label(ty)
+                    ),
+                    value.span.clone(),
+                    "wrong type for this generator",
+                )
+                .with_help("`now` fills `date`, `time` and `datetime` columns; `uuid4` (only as `default_factory`) fills `uuid` columns"),
+            );
+            return None;
+        }
+        if key == "default_factory" {
+            if let Some(default) = &spec.default {
+                self.error(
+                    Diagnostic::error(
+                        format!("column `{model}.{}` has both `default` and `default_factory`", spec.name.value),
+                        value.span.clone(),
+                        "second default",
+                    )
+                    .with_secondary(default.span.clone(), "literal default here")
+                    .with_help("keep one of them"),
+                );
+                return None;
+            }
+        }
+        Some(generated)
+    }
+
+    /// `autoincrement = true`: only on an `integer` primary key (SQLite allows the
+    /// keyword only on `INTEGER PRIMARY KEY`).
+    fn autoincrement(
+        &mut self,
+        model: &str,
+        spec: &ColumnSpec,
+        ty: &ColumnType,
+        primary_key: bool,
+    ) -> bool {
+        let Some(flag) = &spec.autoincrement else {
+            return false;
+        };
+        if flag.value && !(primary_key && *ty == ColumnType::Integer) {
+            self.error(
+                Diagnostic::error(
+                    format!(
+                        "`autoincrement` needs an `integer` primary key, but `{model}.{}` is {}",
+                        spec.name.value,
+                        if primary_key { format!("of type `{}`", type_label(ty)) } else { "not a primary key".to_owned() }
+                    ),
+                    flag.span.clone(),
+                    "not an integer primary key",
+                )
+                .with_note("SQLite accepts AUTOINCREMENT only on an INTEGER PRIMARY KEY"),
+            );
+            return false;
+        }
+        flag.value
     }
 
     fn field_name(&mut self, spec: &ColumnSpec) -> String {

@@ -277,6 +277,18 @@ impl Database {
 
     /// Runs a statement without parameters, reading and discarding any rows
     /// (PRAGMAs answer with one).
+    /// Runs `sql` with integer parameters `?1`, `?2`, ... and returns the number of
+    /// rows it changed.
+    pub(crate) fn execute_with(&self, sql: &str, table: &'static str, params: &[i64]) -> Result<usize> {
+        let mut stmt = self.prepare(sql, Some(table))?;
+        for (i, value) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, value)
+                .map_err(|e| classify(e, Some(table)))?;
+        }
+        self.note(&stmt);
+        stmt.raw_execute().map_err(|e| classify(e, Some(table)))
+    }
+
     pub(crate) fn execute(&self, sql: &str, table: Option<&'static str>) -> Result<()> {
         let mut stmt = self.prepare(sql, table)?;
         self.note(&stmt);

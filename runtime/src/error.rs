@@ -123,6 +123,23 @@ pub enum Error {
         /// The requested page size.
         per_page: u64,
     },
+    /// A relationship with `lazy = "raise"` (or a query's `raiseload`) was read
+    /// without being loaded by the query.
+    #[error("relationship `{relationship}` is not loaded and its loading strategy is `raise`: load it with the query, e.g. `.options({option})`")]
+    RaiseLoad {
+        /// `Model.relationship`.
+        relationship: &'static str,
+        /// The query option that loads it (`Role::USERS.selectin()`).
+        option: String,
+    },
+    /// A [`Pool`](crate::Pool) could not hand out a connection: none became
+    /// free within its wait, or a new one could not be opened.
+    #[error("no database connection from the pool: {source}")]
+    Pool {
+        /// What r2d2 reported (it names the last connection error, if any).
+        #[source]
+        source: r2d2::Error,
+    },
     /// Any other failure reported by SQLite or rusqlite.
     #[error("sqlite error{}: {source}", table.map(|t| format!(" on `{t}`")).unwrap_or_default())]
     Sqlite {

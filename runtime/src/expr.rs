@@ -7,6 +7,7 @@ use std::ops::{BitAnd, BitOr, Not};
 use rusqlite::types::Value;
 
 use crate::dialect::Dialect;
+use crate::types::ToColumn;
 
 /// A column of model `M` whose Rust field type is `T`.
 ///
@@ -40,52 +41,54 @@ impl<M, T> fmt::Debug for Column<M, T> {
 }
 
 /// A value that can stand on the other side of a comparison with a column of
-/// Rust type `T` (`&str` with `String`, any integer with `i64`, and so on;
-/// `Option<T>` columns accept what `T` accepts).
+/// Rust type `T`: a value of `T` itself (any [`ToColumn`] type, generated
+/// enums and `rust_type`s included), `&str` with `String`, a narrower integer
+/// with `i64` and `i32`, `f32` with `f64`; `Option<T>` columns accept what `T`
+/// accepts.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be compared with a column of Rust type `{T}`",
     label = "expected a value of the column's type `{T}`"
 )]
 pub trait Operand<T> {
-    /// The SQLite value bound as the parameter.
+    /// The SQLite value bound as the parameter, stored the way the column
+    /// stores it ([`ToColumn::to_operand`]).
     fn into_value(self) -> Value;
 }
 
+impl<T: ToColumn> Operand<T> for T {
+    fn into_value(self) -> Value {
+        self.to_operand()
+    }
+}
+
+impl<T: ToColumn> Operand<Option<T>> for T {
+    fn into_value(self) -> Value {
+        self.to_operand()
+    }
+}
+
+/// Operands of another Rust type than the column's, for it and its `Option`.
 macro_rules! operands {
     ($column:ty: $($arg:ty),*) => {$(
         impl Operand<$column> for $arg {
             fn into_value(self) -> Value {
-                Value::from(self)
+                self.to_operand()
+            }
+        }
+        impl Operand<Option<$column>> for $arg {
+            fn into_value(self) -> Value {
+                self.to_operand()
             }
         }
     )*};
 }
-operands!(i64: i8, i16, i32, i64, u8, u16, u32);
-operands!(f64: f32, f64);
-operands!(bool: bool);
-operands!(String: String);
-operands!(Vec<u8>: Vec<u8>);
-
-impl Operand<String> for &str {
-    fn into_value(self) -> Value {
-        Value::Text(self.to_owned())
-    }
-}
-impl Operand<String> for &String {
-    fn into_value(self) -> Value {
-        Value::Text(self.clone())
-    }
-}
-impl Operand<Vec<u8>> for &[u8] {
-    fn into_value(self) -> Value {
-        Value::Blob(self.to_vec())
-    }
-}
-impl<T, A: Operand<T>> Operand<Option<T>> for A {
-    fn into_value(self) -> Value {
-        Operand::<T>::into_value(self)
-    }
-}
+// Not for `i16`: with a single integer operand type, a literal (`.eq(5)`) is
+// inferred as `i16`; `i32` and `i64` columns take literals through i32.
+operands!(i64: i8, i16, i32, u8, u16, u32);
+operands!(i32: i8, i16, u8, u16);
+operands!(f64: f32);
+operands!(String: &str, &String);
+operands!(Vec<u8>: &[u8]);
 
 impl<M, T> Column<M, T> {
     /// A handle on the column `name` (unquoted).
@@ -292,6 +295,14 @@ pub(crate) enum Node {
         column: &'static str,
         negated: bool,
     },
+    /// `column IN (SELECT select FROM table [WHERE filter])`: relationship
+    /// conditions (`has`, `any`) and association tables.
+    InSelect {
+        column: &'static str,
+        table: &'static str,
+        select: &'static str,
+        filter: Option<Box<Node>>,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
@@ -303,6 +314,10 @@ impl<M> Expr<M> {
             node,
             marker: PhantomData,
         }
+    }
+
+    pub(crate) fn into_node(self) -> Node {
+        self.node
     }
 
     /// Both conditions.
@@ -390,6 +405,23 @@ impl Node {
             Node::Null { column, negated } => {
                 d.push_identifier(sql, column);
                 sql.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Node::InSelect {
+                column,
+                table,
+                select,
+                filter,
+            } => {
+                d.push_identifier(sql, column);
+                sql.push_str(" IN (SELECT ");
+                d.push_identifier(sql, select);
+                sql.push_str(" FROM ");
+                d.push_identifier(sql, table);
+                if let Some(filter) = filter {
+                    sql.push_str(" WHERE ");
+                    filter.render(d, sql, bind);
+                }
+                sql.push(')');
             }
             Node::And(nodes) | Node::Or(nodes) => {
                 let joiner = if matches!(self, Node::And(_)) {

@@ -10,7 +10,8 @@
 //!   counts SQL;
 //! - [`Session`] is the unit of work (`add`, `delete`, `flush`, `commit`,
 //!   `rollback`);
-//! - [`Query`] filters, orders, pages, counts, bulk-updates and streams.
+//! - [`Query`] filters, orders, pages, counts, bulk-updates and streams;
+//! - [`Pool`] shares connections to one file between threads.
 //!
 //! ```
 //! # fn main() -> litemodel::Result<()> {
@@ -25,22 +26,30 @@ mod database;
 pub mod dialect;
 mod error;
 mod expr;
+mod load;
+pub mod migrate;
 mod model;
+mod pool;
 mod query;
 mod relation;
 mod repr;
 mod schema;
 mod session;
+pub mod types;
 
 pub use database::{Database, Executor, StatementCounter};
 pub use error::{Error, OptionalExtension, Result};
 pub use expr::{and_, or_, Assignment, Column, Expr, Operand, Order};
+pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
+pub use pool::{DatabaseManager, Pool, PooledDatabase};
 pub use query::{FilterBy, Page, Query, Stream, StreamIter};
-pub use relation::{Children, Link, ManyToOne, Parent};
+pub use load::{Load, RelationLoad, Strategy};
+pub use relation::{Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent};
 pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};
 pub use session::{Key, Links, Session, Target};
+pub use types::{ColumnError, ColumnValue, FromColumn, ToColumn};
 
 /// Includes the models that `litemodel_codegen::Builder` generated from `build.rs`.
 ///

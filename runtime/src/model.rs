@@ -5,12 +5,13 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use rusqlite::types::FromSql;
-use rusqlite::{Statement, ToSql};
+use rusqlite::Statement;
 
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
-use crate::session::Links;
+use crate::database::Database;
+use crate::session::{Key, Links, Session};
+use crate::types::{ColumnValue, FromColumn, ToColumn};
 
 /// A table-backed type: what the generator emits for every model of the spec.
 ///
@@ -78,6 +79,33 @@ pub trait Model: Clone + PartialEq + Sized + 'static {
         let _ = links;
         Ok(())
     }
+
+    /// Whether [`Model::cascade`] has work to do (models with collections).
+    const CASCADES: bool = false;
+
+    /// The session cascades of the object under `key`, run at each flush: objects
+    /// appended to its collections are added (`save-update`), objects removed from
+    /// them are deleted (`delete-orphan`) or unlinked.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Session::delete`].
+    fn cascade(key: Key<Self>, session: &mut Session<'_>) -> Result<()> {
+        let _ = (key, session);
+        Ok(())
+    }
+
+    /// Runs in the flush that deletes this object's row, just before it: the
+    /// `delete` cascade deletes children, otherwise children's foreign keys are set
+    /// to NULL and association rows deleted (as SQLAlchemy does).
+    ///
+    /// # Errors
+    ///
+    /// A constraint violation or [`Error::Sqlite`].
+    fn before_delete(&self, db: &Database) -> Result<()> {
+        let _ = db;
+        Ok(())
+    }
 }
 
 /// One result row, read by a generated `from_row`.
@@ -89,15 +117,24 @@ pub struct Row<'a> {
     table: &'static str,
     columns: &'static [&'static str],
     primary_key: &'static str,
+    /// Where this model's columns start in the result row (after the columns of
+    /// other models in a joined SELECT).
+    offset: usize,
 }
 
 impl<'a> Row<'a> {
     pub(crate) fn new<M: Model>(row: &'a rusqlite::Row<'a>) -> Self {
+        Row::at::<M>(row, 0)
+    }
+
+    /// `M`'s columns starting at result column `offset`.
+    pub(crate) fn at<M: Model>(row: &'a rusqlite::Row<'a>, offset: usize) -> Self {
         Row {
             row,
             table: M::TABLE,
             columns: M::COLUMNS,
             primary_key: M::PRIMARY_KEY,
+            offset,
         }
     }
 
@@ -105,12 +142,23 @@ impl<'a> Row<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Decode`] when the value does not convert to `T` (a NULL into
-    /// a non-`Option`, text into an integer, an out of range integer).
-    pub fn get<T: FromSql>(&self, index: usize) -> Result<T> {
-        self.row
-            .get(index)
-            .map_err(|source| self.decode_error(index, source))
+    /// [`Error::Decode`] when the stored value does not decode into `T` (a
+    /// NULL into a non-`Option`, text into an integer, an out of range
+    /// integer, a malformed date, an unknown enum label); see
+    /// [`FromColumn`].
+    pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
+        let value = self
+            .row
+            .get_ref(self.offset + index)
+            .map_err(|source| self.decode_error(index, source))?;
+        let data_type = value.data_type();
+        ColumnValue::from_ref(value)
+            .and_then(T::from_column)
+            .map_err(|err| {
+                let source =
+                    rusqlite::Error::FromSqlConversionFailure(index, data_type, Box::new(err));
+                self.decode_error(index, source)
+            })
     }
 
     #[cold]
@@ -119,7 +167,7 @@ impl<'a> Row<'a> {
             .columns
             .iter()
             .position(|c| *c == self.primary_key)
-            .and_then(|i| self.row.get::<_, Option<i64>>(i).ok().flatten());
+            .and_then(|i| self.row.get::<_, Option<i64>>(self.offset + i).ok().flatten());
         Error::Decode {
             table: self.table,
             column: self.columns.get(index).copied().unwrap_or("?"),
@@ -149,16 +197,19 @@ impl<'a, 'conn> Binder<'a, 'conn> {
     ///
     /// # Errors
     ///
-    /// A value rusqlite refuses to bind.
-    pub fn bind<T: ToSql + ?Sized>(&mut self, value: &T) -> Result<()> {
+    /// [`Error::Sqlite`] with a conversion failure when the value has no
+    /// faithful stored form (see [`ToColumn`]), or one rusqlite refuses.
+    pub fn bind<T: ToColumn + ?Sized>(&mut self, value: &T) -> Result<()> {
         let index = self.next;
         self.next += 1;
+        let table = Some(self.table);
+        let stored = value.to_column().map_err(|err| Error::Sqlite {
+            table,
+            source: rusqlite::Error::ToSqlConversionFailure(Box::new(err)),
+        })?;
         self.stmt
-            .raw_bind_parameter(index, value)
-            .map_err(|source| Error::Sqlite {
-                table: Some(self.table),
-                source,
-            })
+            .raw_bind_parameter(index, &stored)
+            .map_err(|source| Error::Sqlite { table, source })
     }
 }
 

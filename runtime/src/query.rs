@@ -10,7 +10,9 @@ use crate::database::{Database, Executor};
 use crate::dialect::Dialect;
 use crate::error::{classify, Error, Result};
 use crate::expr::{Assignment, Column, Expr, Operand, Order};
+use crate::load::{Load, Strategy};
 use crate::model::{Model, ModelSql, Row};
+use crate::relation::Mark;
 
 /// A SELECT on model `M`'s table under construction, run by one of its
 /// terminal methods against a [`Database`] or a [`Session`](crate::Session).
@@ -24,6 +26,7 @@ pub struct Query<M> {
     order: Vec<Order<M>>,
     limit: Option<u64>,
     offset: Option<u64>,
+    loads: Vec<Load<M>>,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -34,6 +37,7 @@ impl<M> Clone for Query<M> {
             order: self.order.clone(),
             limit: self.limit,
             offset: self.offset,
+            loads: self.loads.clone(),
             marker: PhantomData,
         }
     }
@@ -46,6 +50,7 @@ impl<M> fmt::Debug for Query<M> {
             .field("order", &self.order)
             .field("limit", &self.limit)
             .field("offset", &self.offset)
+            .field("loads", &self.loads)
             .finish()
     }
 }
@@ -124,8 +129,20 @@ impl<M: Model> Query<M> {
             order: Vec::new(),
             limit: None,
             offset: None,
+            loads: Vec::new(),
             marker: PhantomData,
         }
+    }
+
+    /// Chooses how the query loads a relationship, replacing the relationship's
+    /// declared `lazy` (SQLAlchemy's `options(selectinload(...))`):
+    /// `Role::query().options(Role::USERS.selectin())`.
+    pub fn options(mut self, option: impl Into<Load<M>>) -> Self {
+        let option = option.into();
+        let relationship = option.relationship();
+        self.loads.retain(|l| l.relationship() != relationship);
+        self.loads.push(option);
+        self
     }
 
     /// Keeps the rows matching `condition` (AND-ed with earlier filters).
@@ -204,7 +221,107 @@ impl<M: Model> Query<M> {
     }
 
     fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
-        let db = conn.database();
+        self.fetch_loaded(conn.database(), limit, &mut Vec::new())
+    }
+
+    /// Every matching row with its loading options applied, skipping options for
+    /// relationships already on `path` (eager loading that would go round a cycle).
+    pub(crate) fn fetch_on_path<E: Executor>(&self, conn: &E, path: &mut Vec<String>) -> Result<Vec<M>> {
+        self.fetch_loaded(conn.database(), self.limit, path)
+    }
+
+    fn fetch_loaded(&self, db: &Database, limit: Option<u64>, path: &mut Vec<String>) -> Result<Vec<M>> {
+        let active: Vec<&Load<M>> = self
+            .loads
+            .iter()
+            .filter(|l| !path.contains(&l.relationship()))
+            .collect();
+        let joined = active.iter().position(|l| l.strategy() == Strategy::Joined);
+        let rows = match joined {
+            Some(i) => self.fetch_joined(db, limit, active[i], path)?,
+            None => self.fetch_plain(db, limit)?,
+        };
+        for (i, load) in active.iter().enumerate() {
+            if Some(i) != joined {
+                apply(db, &rows, load, path)?;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// One statement: the query's rows (as a subquery, so that LIMIT counts them,
+    /// not the joined rows) LEFT OUTER JOINed with the related rows.
+    fn fetch_joined(
+        &self,
+        db: &Database,
+        limit: Option<u64>,
+        load: &Load<M>,
+        path: &mut Vec<String>,
+    ) -> Result<Vec<M>> {
+        let d = db.dialect();
+        let join = load.plan().join();
+        let inner = self.select(d, limit);
+        let mut parent = String::new();
+        d.push_identifier(&mut parent, M::TABLE);
+        let mut text = String::from("SELECT ");
+        for (i, column) in M::COLUMNS.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&parent);
+            text.push('.');
+            d.push_identifier(&mut text, column);
+        }
+        join.push_select(d, &mut text);
+        text.push_str(" FROM (");
+        text.push_str(&inner.text);
+        text.push_str(") AS ");
+        text.push_str(&parent);
+        join.push_from(d, &mut text, &parent);
+        text.push_str(" ORDER BY ");
+        for order in &self.order {
+            text.push_str(&parent);
+            text.push('.');
+            d.push_identifier(&mut text, order.column);
+            text.push_str(if order.descending { " DESC, " } else { " ASC, " });
+        }
+        text.push_str(&parent);
+        text.push('.');
+        d.push_identifier(&mut text, M::PRIMARY_KEY);
+        join.push_order(d, &mut text);
+        let sql = Sql {
+            text,
+            params: inner.params,
+        };
+        let key_index = M::COLUMNS
+            .iter()
+            .position(|c| *c == M::PRIMARY_KEY)
+            .unwrap_or(0);
+        let mut related = join.start();
+        let mut objects: Vec<M> = Vec::new();
+        let mut last_key = None;
+        {
+            let mut stmt = sql.prepare(db, M::TABLE)?;
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
+                let key: Option<i64> = row
+                    .get(key_index)
+                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                if objects.is_empty() || key != last_key {
+                    objects.push(M::from_row(&Row::new::<M>(row))?);
+                    last_key = key;
+                }
+                related.row(row, M::COLUMNS.len(), objects.len() - 1)?;
+            }
+        }
+        path.push(load.relationship());
+        let finished = related.finish(db, &objects, path);
+        path.pop();
+        finished?;
+        Ok(objects)
+    }
+
+    fn fetch_plain(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
         let sql = self.select(db.dialect(), limit);
         let mut stmt = sql.prepare(db, M::TABLE)?;
         let mut rows = stmt.raw_query();
@@ -450,6 +567,50 @@ impl<M: Model> Query<M> {
             marker: PhantomData,
         })
     }
+}
+
+/// Applies one loading option to `objects`.
+fn apply<M: Model>(db: &Database, objects: &[M], load: &Load<M>, path: &mut Vec<String>) -> Result<()> {
+    let plan = load.plan();
+    match load.strategy() {
+        Strategy::Selectin | Strategy::Joined => {
+            path.push(load.relationship());
+            let loaded = plan.selectin(db, objects, path);
+            path.pop();
+            loaded
+        }
+        Strategy::Lazy => {
+            plan.mark(objects, Mark::Default);
+            Ok(())
+        }
+        Strategy::Noload => {
+            plan.mark(objects, Mark::Noload);
+            Ok(())
+        }
+        Strategy::Raise => {
+            plan.mark(objects, Mark::Raise);
+            Ok(())
+        }
+    }
+}
+
+/// Applies loading options to objects loaded some other way (the related objects of
+/// an eager load, for the next level).
+pub(crate) fn run_loads<M: Model>(
+    db: &Database,
+    objects: &[M],
+    loads: &[Load<M>],
+    path: &mut Vec<String>,
+) -> Result<()> {
+    if objects.is_empty() {
+        return Ok(());
+    }
+    for load in loads {
+        if !path.contains(&load.relationship()) {
+            apply(db, objects, load, path)?;
+        }
+    }
+    Ok(())
 }
 
 /// A query ready to be read row by row; see [`Query::stream`].

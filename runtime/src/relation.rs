@@ -1,23 +1,76 @@
-//! Relationships: the many-to-one handle and the two lazy-loading holders.
+//! Relationships: the handles the generator emits for each relationship of the spec
+//! ([`ManyToOne`], [`OneToMany`], [`ManyToMany`]) and the holders of loaded related
+//! objects ([`Parent`], [`Children`]).
 //!
-//! A spec relationship `users = relationship('User', backref='role')` gives
-//! the child a [`Parent`] field (`user.role`) and a [`ManyToOne`] constant
-//! (`User::ROLE`); the parent gets either a query accessor (`lazy =
-//! "dynamic"`) or a [`Children`] field loaded on first access (`lazy =
-//! "select"`, the default).
+//! A spec relationship `users = relationship('User', backref='role')` gives the
+//! child a [`Parent`] field (`user.role`) and a [`ManyToOne`] constant
+//! (`User::ROLE`); the parent gets a [`OneToMany`] constant (`Role::USERS`) and
+//! either a query accessor (`lazy = "dynamic"`/`"write_only"`) or a [`Children`]
+//! field loaded on first access or eagerly by the query.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::marker::PhantomData;
 
+use rusqlite::types::Value;
+
 use crate::database::Executor;
-use crate::error::Result;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Node, Order};
 use crate::model::Model;
 use crate::query::{FilterBy, Query};
 use crate::session::Key;
 
-use rusqlite::types::Value;
+/// SQLAlchemy's loader strategies, as declared by a relationship's `lazy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lazy {
+    /// Loaded with one SELECT on first access (the default).
+    Select,
+    /// The accessor is a query.
+    Dynamic,
+    /// Loaded with its parent in the same statement (LEFT OUTER JOIN).
+    Joined,
+    /// Loaded for all parents at once with a second SELECT ... IN (...).
+    Selectin,
+    /// Reading it without loading it with the query is an error.
+    Raise,
+    /// Never loaded: reads as empty.
+    Noload,
+    /// Append/remove and an explicit query, never an implicit load.
+    WriteOnly,
+}
+
+/// What a query said about a relationship it did not load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Mark {
+    /// Follow the relationship's own `lazy`.
+    #[default]
+    Default,
+    /// `raiseload`: reading it is an error.
+    Raise,
+    /// `noload`: it reads as empty.
+    Noload,
+}
+
+fn order_of<C>(order: &'static [(&'static str, bool)]) -> impl Iterator<Item = Order<C>> {
+    order.iter().map(|&(column, descending)| {
+        let column: Column<C, ()> = Column::new(column);
+        if descending {
+            column.desc()
+        } else {
+            column.asc()
+        }
+    })
+}
+
+fn key_is<M>(column: &'static str, key: i64) -> Expr<M> {
+    Expr::new(Node::Compare {
+        column,
+        op: "=",
+        value: Value::Integer(key),
+    })
+}
 
 /// The many-to-one side of a relationship, from child `M` to parent `P`: its
 /// attribute name and its foreign-key column.
@@ -43,6 +96,10 @@ use rusqlite::types::Value;
 pub struct ManyToOne<M, P> {
     name: &'static str,
     column: &'static str,
+    owner: &'static str,
+    slot: Option<fn(&M) -> &Parent<P>>,
+    key: Option<fn(&M) -> Option<i64>>,
+    lazy: Lazy,
     marker: PhantomData<fn() -> (M, P)>,
 }
 
@@ -65,7 +122,29 @@ impl<M, P> ManyToOne<M, P> {
         ManyToOne {
             name,
             column,
+            owner: "",
+            slot: None,
+            key: None,
+            lazy: Lazy::Select,
             marker: PhantomData,
+        }
+    }
+
+    /// Where the generated model keeps the loaded parent and the foreign key, and the
+    /// relationship's declared `lazy`: what loading needs.
+    pub const fn with_access(
+        self,
+        owner: &'static str,
+        slot: fn(&M) -> &Parent<P>,
+        key: fn(&M) -> Option<i64>,
+        lazy: Lazy,
+    ) -> Self {
+        ManyToOne {
+            owner,
+            slot: Some(slot),
+            key: Some(key),
+            lazy,
+            ..self
         }
     }
 
@@ -77,6 +156,28 @@ impl<M, P> ManyToOne<M, P> {
     /// The foreign-key column (`role_id`).
     pub const fn column(&self) -> Column<M, Option<i64>> {
         Column::new(self.column)
+    }
+
+    /// The declared loading strategy.
+    pub const fn lazy(&self) -> Lazy {
+        self.lazy
+    }
+
+    pub(crate) fn slot(&self) -> Option<fn(&M) -> &Parent<P>> {
+        self.slot
+    }
+
+    pub(crate) fn key_of(&self) -> Option<fn(&M) -> Option<i64>> {
+        self.key
+    }
+
+    pub(crate) fn column_name(&self) -> &'static str {
+        self.column
+    }
+
+    /// `Owner.name`, for messages.
+    pub(crate) fn path(&self) -> String {
+        format!("{}.{}", self.owner, self.name)
     }
 }
 
@@ -91,11 +192,519 @@ impl<M, P: Model> ManyToOne<M, P> {
             value,
         })
     }
+
+    /// Rows whose parent matches `filter` (SQLAlchemy's `User.role.has(...)`), as
+    /// `role_id IN (SELECT id FROM roles WHERE ...)`.
+    pub fn has(self, filter: Expr<P>) -> Expr<M> {
+        Expr::new(Node::InSelect {
+            column: self.column,
+            table: P::TABLE,
+            select: P::PRIMARY_KEY,
+            filter: Some(Box::new(filter.into_node())),
+        })
+    }
+
+    /// The parent of `child`: loaded on first access with one SELECT and cached,
+    /// unless the query loaded it already; `lazy = "raise"`/`"noload"` (declared, or
+    /// set by the query) make an unloaded parent an error or `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RaiseLoad`], or as for [`Query::get`].
+    pub fn load<'a, E: Executor>(self, child: &'a M, conn: &'a E) -> Result<Option<&'a P>> {
+        let (Some(slot), Some(key)) = (self.slot, self.key) else {
+            return Ok(None);
+        };
+        let parent = slot(child);
+        if let Some(loaded) = parent.cached() {
+            return Ok(loaded);
+        }
+        let lazy = match parent.mark() {
+            Mark::Raise => Lazy::Raise,
+            Mark::Noload => Lazy::Noload,
+            Mark::Default => self.lazy,
+        };
+        match lazy {
+            Lazy::Raise if parent.pending_key().is_none() => Err(Error::RaiseLoad {
+                relationship: self.name,
+                option: format!("{}.selectin()", const_name(self.owner, self.name)),
+            }),
+            Lazy::Noload if parent.pending_key().is_none() => Ok(None),
+            _ => parent.get(conn, key(child)),
+        }
+    }
+}
+
+/// `Owner::NAME`, the generated constant of a relationship.
+fn const_name(owner: &str, name: &str) -> String {
+    format!("{owner}::{}", name.to_uppercase())
 }
 
 impl<'a, M, P: Model> FilterBy<M, &'a P> for ManyToOne<M, P> {
     fn filter_expr(self, parent: &'a P) -> Expr<M> {
         self.is(parent)
+    }
+}
+
+/// The one-to-many side of a relationship, from parent `P` to its children `C`
+/// (`Role::USERS`): the children's foreign-key column, where the generated model
+/// keeps the loaded children, and the declared `lazy` and `order_by`.
+pub struct OneToMany<P, C> {
+    owner: &'static str,
+    name: &'static str,
+    fk: &'static str,
+    child_key: fn(&C) -> Option<i64>,
+    base: fn() -> Query<C>,
+    slot: Option<fn(&P) -> &Children<C>>,
+    lazy: Lazy,
+    order: &'static [(&'static str, bool)],
+    marker: PhantomData<fn() -> (P, C)>,
+}
+
+impl<P, C> Clone for OneToMany<P, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P, C> Copy for OneToMany<P, C> {}
+
+impl<P, C> fmt::Debug for OneToMany<P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OneToMany({}.{} via {})", self.owner, self.name, self.fk)
+    }
+}
+
+impl<P, C> OneToMany<P, C> {
+    /// Relationship `owner.name` whose children point back through column `fk`;
+    /// `child_key` reads that column from a child and `base` is the child model's
+    /// `query` (with its own default loading options).
+    pub const fn new(
+        owner: &'static str,
+        name: &'static str,
+        fk: &'static str,
+        child_key: fn(&C) -> Option<i64>,
+        base: fn() -> Query<C>,
+    ) -> Self {
+        OneToMany {
+            owner,
+            name,
+            fk,
+            child_key,
+            base,
+            slot: None,
+            lazy: Lazy::Select,
+            order: &[],
+            marker: PhantomData,
+        }
+    }
+
+    /// Where the generated model keeps the loaded children (all modes but
+    /// `dynamic` and `write_only`).
+    pub const fn with_slot(self, slot: fn(&P) -> &Children<C>) -> Self {
+        OneToMany {
+            slot: Some(slot),
+            ..self
+        }
+    }
+
+    /// The declared loading strategy.
+    pub const fn with_lazy(self, lazy: Lazy) -> Self {
+        OneToMany { lazy, ..self }
+    }
+
+    /// The declared `order_by`: (column, descending) pairs.
+    pub const fn with_order(self, order: &'static [(&'static str, bool)]) -> Self {
+        OneToMany { order, ..self }
+    }
+
+    /// The declared loading strategy.
+    pub const fn lazy(&self) -> Lazy {
+        self.lazy
+    }
+
+    pub(crate) fn path(&self) -> String {
+        format!("{}.{}", self.owner, self.name)
+    }
+
+    pub(crate) fn slot(&self) -> Option<fn(&P) -> &Children<C>> {
+        self.slot
+    }
+
+    pub(crate) fn child_key(&self) -> fn(&C) -> Option<i64> {
+        self.child_key
+    }
+
+    pub(crate) fn fk(&self) -> &'static str {
+        self.fk
+    }
+
+    pub(crate) fn base(&self) -> Query<C> {
+        (self.base)()
+    }
+
+
+    pub(crate) fn order(&self) -> &'static [(&'static str, bool)] {
+        self.order
+    }
+}
+
+impl<P: Model, C: Model> OneToMany<P, C> {
+    pub(crate) fn ordered(&self, mut query: Query<C>) -> Query<C> {
+        for order in order_of(self.order) {
+            query = query.order_by(order);
+        }
+        query
+    }
+
+    /// The children of `parent` as a query, in the declared order: the accessor of
+    /// `lazy = "dynamic"` (`role.users().filter(...).all(&db)`). An unsaved parent
+    /// has no children.
+    pub fn query(self, parent: &P) -> Query<C> {
+        let key = parent.primary_key().map_or(Value::Null, Value::Integer);
+        let filter = Expr::new(Node::Compare {
+            column: self.fk,
+            op: "=",
+            value: key,
+        });
+        self.ordered(self.base().filter(filter))
+    }
+
+    /// Parents with a child matching `filter` (SQLAlchemy's `Role.users.any(...)`),
+    /// as `id IN (SELECT role_id FROM users WHERE ...)`.
+    pub fn any(self, filter: Expr<C>) -> Expr<P> {
+        Expr::new(Node::InSelect {
+            column: P::PRIMARY_KEY,
+            table: C::TABLE,
+            select: self.fk,
+            filter: Some(Box::new(filter.into_node())),
+        })
+    }
+
+    /// The children of `parent`: loaded with one SELECT on first access and cached,
+    /// unless the query loaded them already. `lazy = "raise"` (declared or set by the
+    /// query) makes an unloaded collection an error; `noload` an empty one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RaiseLoad`], or as for [`Query::all`].
+    pub fn load<'a, E: Executor>(self, parent: &'a P, conn: &'a E) -> Result<&'a [C]> {
+        let Some(slot) = self.slot else {
+            return Ok(&[]);
+        };
+        let children = slot(parent);
+        if let Some(loaded) = children.loaded() {
+            return Ok(loaded);
+        }
+        match children.effective(self.lazy) {
+            Lazy::Raise => Err(Error::RaiseLoad {
+                relationship: self.name,
+                option: format!("{}.selectin()", const_name(self.owner, self.name)),
+            }),
+            Lazy::Noload => Ok(&[]),
+            _ if parent.primary_key().is_none() => Ok(&[]),
+            _ => {
+                let path = self.path();
+                let rows = self.query(parent).fetch_on_path(conn, &mut vec![path])?;
+                Ok(children.fill(rows))
+            }
+        }
+    }
+
+    /// Deletes the children of `parent` (the `delete` cascade), each after its own
+    /// cascades.
+    ///
+    /// # Errors
+    ///
+    /// A constraint violation or [`Error::Sqlite`].
+    pub fn delete_all(self, db: &crate::Database, parent: &P) -> Result<()> {
+        let Some(key) = parent.primary_key() else {
+            return Ok(());
+        };
+        if C::CASCADES {
+            for child in Query::<C>::new().filter(key_is(self.fk, key)).all(db)? {
+                child.before_delete(db)?;
+            }
+        }
+        Query::<C>::new().filter(key_is(self.fk, key)).delete(db)?;
+        Ok(())
+    }
+
+    /// Sets the children's foreign key to NULL (what deleting the parent does without
+    /// a `delete` cascade).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotNullViolation`] when the foreign key is NOT NULL, or
+    /// [`Error::Sqlite`].
+    pub fn detach_all(self, db: &crate::Database, parent: &P) -> Result<()> {
+        let Some(key) = parent.primary_key() else {
+            return Ok(());
+        };
+        let fk: Column<C, Option<i64>> = Column::new(self.fk);
+        Query::<C>::new()
+            .filter(key_is(self.fk, key))
+            .update(db, [fk.set_null()])?;
+        Ok(())
+    }
+
+    /// The single child of a one-to-one relationship (`uselist = false`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`OneToMany::load`].
+    pub fn load_one<'a, E: Executor>(self, parent: &'a P, conn: &'a E) -> Result<Option<&'a C>> {
+        Ok(self.load(parent, conn)?.first())
+    }
+}
+
+/// A many-to-many relationship through an association table (`secondary`), from `M`
+/// to `T` (`Post::TAGS`).
+pub struct ManyToMany<M, T> {
+    owner: &'static str,
+    name: &'static str,
+    table: &'static str,
+    local: &'static str,
+    remote: &'static str,
+    base: fn() -> Query<T>,
+    slot: Option<fn(&M) -> &Children<T>>,
+    lazy: Lazy,
+    order: &'static [(&'static str, bool)],
+    marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for ManyToMany<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M, T> Copy for ManyToMany<M, T> {}
+
+impl<M, T> fmt::Debug for ManyToMany<M, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ManyToMany({}.{} via {})", self.owner, self.name, self.table)
+    }
+}
+
+impl<M, T> ManyToMany<M, T> {
+    /// Relationship `owner.name` through association `table`, whose column `local`
+    /// references `M` and `remote` references `T`; `base` is `T`'s `query`.
+    pub const fn new(
+        owner: &'static str,
+        name: &'static str,
+        table: &'static str,
+        local: &'static str,
+        remote: &'static str,
+        base: fn() -> Query<T>,
+    ) -> Self {
+        ManyToMany {
+            owner,
+            name,
+            table,
+            local,
+            remote,
+            base,
+            slot: None,
+            lazy: Lazy::Select,
+            order: &[],
+            marker: PhantomData,
+        }
+    }
+
+    /// Where the generated model keeps the loaded collection.
+    pub const fn with_slot(self, slot: fn(&M) -> &Children<T>) -> Self {
+        ManyToMany {
+            slot: Some(slot),
+            ..self
+        }
+    }
+
+    /// The declared loading strategy.
+    pub const fn with_lazy(self, lazy: Lazy) -> Self {
+        ManyToMany { lazy, ..self }
+    }
+
+    /// The declared `order_by`: (column, descending) pairs.
+    pub const fn with_order(self, order: &'static [(&'static str, bool)]) -> Self {
+        ManyToMany { order, ..self }
+    }
+
+    /// The declared loading strategy.
+    pub const fn lazy(&self) -> Lazy {
+        self.lazy
+    }
+
+    pub(crate) fn path(&self) -> String {
+        format!("{}.{}", self.owner, self.name)
+    }
+
+    pub(crate) fn slot(&self) -> Option<fn(&M) -> &Children<T>> {
+        self.slot
+    }
+
+    pub(crate) fn order(&self) -> &'static [(&'static str, bool)] {
+        self.order
+    }
+
+    pub(crate) fn parts(&self) -> (&'static str, &'static str, &'static str) {
+        (self.table, self.local, self.remote)
+    }
+
+    pub(crate) fn base(&self) -> Query<T> {
+        (self.base)()
+    }
+
+}
+
+impl<M: Model, T: Model> ManyToMany<M, T> {
+    pub(crate) fn ordered(&self, mut query: Query<T>) -> Query<T> {
+        for order in order_of(self.order) {
+            query = query.order_by(order);
+        }
+        query
+    }
+
+    /// The related objects of `owner` as a query, in the declared order.
+    pub fn query(self, owner: &M) -> Query<T> {
+        let key = owner.primary_key().map_or(Value::Null, Value::Integer);
+        let filter = Expr::new(Node::InSelect {
+            column: T::PRIMARY_KEY,
+            table: self.table,
+            select: self.remote,
+            filter: Some(Box::new(Node::Compare {
+                column: self.local,
+                op: "=",
+                value: key,
+            })),
+        });
+        self.ordered(self.base().filter(filter))
+    }
+
+    /// Objects related to at least one `T` matching `filter`
+    /// (SQLAlchemy's `Post.tags.any(...)`).
+    pub fn any(self, filter: Expr<T>) -> Expr<M> {
+        Expr::new(Node::InSelect {
+            column: M::PRIMARY_KEY,
+            table: self.table,
+            select: self.local,
+            filter: Some(Box::new(Node::InSelect {
+                column: self.remote,
+                table: T::TABLE,
+                select: T::PRIMARY_KEY,
+                filter: Some(Box::new(filter.into_node())),
+            })),
+        })
+    }
+
+    /// The related objects of `owner`, loaded on first access and cached (or by the
+    /// query); see [`OneToMany::load`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RaiseLoad`], or as for [`Query::all`].
+    pub fn load<'a, E: Executor>(self, owner: &'a M, conn: &'a E) -> Result<&'a [T]> {
+        let Some(slot) = self.slot else {
+            return Ok(&[]);
+        };
+        let children = slot(owner);
+        if let Some(loaded) = children.loaded() {
+            return Ok(loaded);
+        }
+        match children.effective(self.lazy) {
+            Lazy::Raise => Err(Error::RaiseLoad {
+                relationship: self.name,
+                option: format!("{}.selectin()", const_name(self.owner, self.name)),
+            }),
+            Lazy::Noload => Ok(&[]),
+            _ if owner.primary_key().is_none() => Ok(&[]),
+            _ => {
+                let path = self.path();
+                let rows = self.query(owner).fetch_on_path(conn, &mut vec![path])?;
+                Ok(children.fill(rows))
+            }
+        }
+    }
+
+    /// Writes the association row linking `owner` and `target`
+    /// (`post.tags.append(tag)` + flush); linking twice is a no-op. Through a
+    /// session it runs in the session's transaction. A cached collection of `owner`
+    /// is not updated: reload the object to see it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotPersistent`] when either object has no id;
+    /// [`Error::ForeignKeyViolation`] or [`Error::Sqlite`].
+    pub fn link<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
+        let (a, b) = self.ids(owner, target)?;
+        conn.begin_write()?;
+        let db = conn.database();
+        let d = db.dialect();
+        let mut sql = String::from("INSERT INTO ");
+        d.push_identifier(&mut sql, self.table);
+        sql.push_str(" (");
+        d.push_identifier(&mut sql, self.local);
+        sql.push_str(", ");
+        d.push_identifier(&mut sql, self.remote);
+        sql.push_str(") SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM ");
+        d.push_identifier(&mut sql, self.table);
+        sql.push_str(" WHERE ");
+        d.push_identifier(&mut sql, self.local);
+        sql.push_str(" = ?1 AND ");
+        d.push_identifier(&mut sql, self.remote);
+        sql.push_str(" = ?2)");
+        db.execute_with(&sql, self.table, &[a, b])?;
+        Ok(())
+    }
+
+    /// Deletes the association row linking `owner` and `target`
+    /// (`post.tags.remove(tag)` + flush).
+    ///
+    /// # Errors
+    ///
+    /// As for [`ManyToMany::link`].
+    pub fn unlink<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
+        let (a, b) = self.ids(owner, target)?;
+        conn.begin_write()?;
+        let db = conn.database();
+        let d = db.dialect();
+        let mut sql = String::from("DELETE FROM ");
+        d.push_identifier(&mut sql, self.table);
+        sql.push_str(" WHERE ");
+        d.push_identifier(&mut sql, self.local);
+        sql.push_str(" = ?1 AND ");
+        d.push_identifier(&mut sql, self.remote);
+        sql.push_str(" = ?2");
+        db.execute_with(&sql, self.table, &[a, b])?;
+        Ok(())
+    }
+
+    fn ids(self, owner: &M, target: &T) -> Result<(i64, i64)> {
+        let a = owner
+            .primary_key()
+            .ok_or(Error::NotPersistent { table: M::TABLE })?;
+        let b = target
+            .primary_key()
+            .ok_or(Error::NotPersistent { table: T::TABLE })?;
+        Ok((a, b))
+    }
+
+    /// Deletes every association row of `owner` (SQLAlchemy does this before it
+    /// deletes `owner`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`].
+    pub fn unlink_all(self, conn: &crate::Database, owner: &M) -> Result<()> {
+        let Some(owner) = owner.primary_key() else {
+            return Ok(());
+        };
+        let d = conn.dialect();
+        let mut sql = String::from("DELETE FROM ");
+        d.push_identifier(&mut sql, self.table);
+        sql.push_str(" WHERE ");
+        d.push_identifier(&mut sql, self.local);
+        sql.push_str(" = ?1");
+        conn.execute_with(&sql, self.table, &[owner])?;
+        Ok(())
     }
 }
 
@@ -150,7 +759,9 @@ impl<P> Copy for ParentState<P> {}
 /// generated `set_*` method, or [`Parent::reset`].
 pub struct Parent<P> {
     state: ParentState<P>,
-    cache: OnceCell<Option<P>>,
+    // Boxed so that a model can be its own parent (a tree).
+    cache: OnceCell<Option<Box<P>>>,
+    mark: Cell<Mark>,
 }
 
 impl<P> Default for Parent<P> {
@@ -158,6 +769,7 @@ impl<P> Default for Parent<P> {
         Parent {
             state: ParentState::Column,
             cache: OnceCell::new(),
+            mark: Cell::new(Mark::Default),
         }
     }
 }
@@ -167,6 +779,7 @@ impl<P: Clone> Clone for Parent<P> {
         Parent {
             state: self.state,
             cache: self.cache.clone(),
+            mark: self.mark.clone(),
         }
     }
 }
@@ -180,6 +793,29 @@ impl<P> PartialEq for Parent<P> {
 impl<P> fmt::Debug for Parent<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Parent(..)")
+    }
+}
+
+impl<P> Parent<P> {
+    /// The loaded parent, if it was loaded: `Some(None)` for "loaded, there is none".
+    pub(crate) fn cached(&self) -> Option<Option<&P>> {
+        if matches!(self.state, ParentState::Pending(_)) {
+            return None;
+        }
+        self.cache.get().map(|p| p.as_deref())
+    }
+
+    /// Stores an eagerly loaded parent (ignored when one is loaded already).
+    pub(crate) fn fill(&self, parent: Option<P>) {
+        let _ = self.cache.set(parent.map(Box::new));
+    }
+
+    pub(crate) fn mark(&self) -> Mark {
+        self.mark.get()
+    }
+
+    pub(crate) fn set_mark(&self, mark: Mark) {
+        self.mark.set(mark);
     }
 }
 
@@ -197,13 +833,13 @@ impl<P: Model> Parent<P> {
             }
         }
         if let Some(cached) = self.cache.get() {
-            return Ok(cached.as_ref());
+            return Ok(cached.as_deref());
         }
         let Some(id) = key else {
             return Ok(None);
         };
         let loaded = Query::<P>::new().get(conn, id)?;
-        Ok(self.cache.get_or_init(|| loaded).as_ref())
+        Ok(self.cache.get_or_init(|| loaded.map(Box::new)).as_deref())
     }
 
     /// Points the relationship at `link`, updating `key` (the foreign-key
@@ -216,7 +852,7 @@ impl<P: Model> Parent<P> {
                 Some(id) => {
                     *key = Some(id);
                     self.state = ParentState::Column;
-                    self.cache = OnceCell::from(Some(object));
+                    self.cache = OnceCell::from(Some(Box::new(object)));
                 }
                 None => self.state = ParentState::Unsaved,
             },
@@ -245,20 +881,30 @@ impl<P: Model> Parent<P> {
     }
 }
 
-/// A one-to-many collection loaded on first access (`lazy = "select"`):
-/// one SELECT, then the cached rows; a second access runs no statement.
+/// A collection of related objects (`role.users`, `post.tags`) held by the parent:
+/// loaded on first access with one SELECT, or eagerly by the query, then cached.
 ///
 /// The accessor returns a slice, so there is no `order_by` on it: ordering
-/// belongs to the query (`lazy = "dynamic"`). Equality ignores it and
-/// `Debug` hides it.
+/// belongs to the query (`lazy = "dynamic"`) or to the relationship's
+/// `order_by`. Objects [`append`](Children::append)ed here are added to the
+/// session with their parent (the `save-update` cascade); objects
+/// [`remove`](Children::remove)d are deleted on flush under `delete-orphan`, or
+/// unlinked (foreign key set to NULL) otherwise. Equality ignores it and `Debug`
+/// hides it.
 pub struct Children<C> {
     cache: OnceCell<Vec<C>>,
+    mark: Cell<Mark>,
+    pending: Vec<C>,
+    removed: Vec<C>,
 }
 
 impl<C> Default for Children<C> {
     fn default() -> Self {
         Children {
             cache: OnceCell::new(),
+            mark: Cell::new(Mark::Default),
+            pending: Vec::new(),
+            removed: Vec::new(),
         }
     }
 }
@@ -267,6 +913,9 @@ impl<C: Clone> Clone for Children<C> {
     fn clone(&self) -> Self {
         Children {
             cache: self.cache.clone(),
+            mark: self.mark.clone(),
+            pending: self.pending.clone(),
+            removed: self.removed.clone(),
         }
     }
 }
@@ -283,54 +932,10 @@ impl<C> fmt::Debug for Children<C> {
     }
 }
 
-impl<C: Model> Children<C> {
-    /// The children of `parent` through `relation`, loaded on first access
-    /// and cached. An unsaved parent has no children (nothing is cached).
-    ///
-    /// # Errors
-    ///
-    /// As for [`Query::all`].
-    pub fn load<P: Model, E: Executor>(
-        &self,
-        conn: &E,
-        parent: &P,
-        relation: ManyToOne<C, P>,
-    ) -> Result<&[C]> {
-        if let Some(children) = self.cache.get() {
-            return Ok(children);
-        }
-        if parent.primary_key().is_none() {
-            return Ok(&[]);
-        }
-        let children = Query::<C>::new().filter(relation.is(parent)).all(conn)?;
-        Ok(self.cache.get_or_init(|| children))
-    }
-
-    /// Like [`Children::load`], with the relationship's `order_by` applied to the
-    /// one SELECT.
-    ///
-    /// # Errors
-    ///
-    /// As for [`Query::all`].
-    pub fn load_ordered<P: Model, E: Executor>(
-        &self,
-        conn: &E,
-        parent: &P,
-        relation: ManyToOne<C, P>,
-        order: &[Order<C>],
-    ) -> Result<&[C]> {
-        if let Some(children) = self.cache.get() {
-            return Ok(children);
-        }
-        if parent.primary_key().is_none() {
-            return Ok(&[]);
-        }
-        let mut query = Query::<C>::new().filter(relation.is(parent));
-        for item in order {
-            query = query.order_by(*item);
-        }
-        let children = query.all(conn)?;
-        Ok(self.cache.get_or_init(|| children))
+impl<C> Children<C> {
+    /// The loaded collection, if it was loaded.
+    pub fn loaded(&self) -> Option<&[C]> {
+        self.cache.get().map(Vec::as_slice)
     }
 
     /// Whether the collection has been loaded.
@@ -341,5 +946,66 @@ impl<C: Model> Children<C> {
     /// Forgets the loaded collection; the next access loads it again.
     pub fn reset(&mut self) {
         self.cache = OnceCell::new();
+    }
+
+    /// Adds a new related object: it is added to the session together with the
+    /// parent (or at the next flush, if the parent is in the session already), with
+    /// its foreign key pointing at the parent (`role.users.append(user)`).
+    pub fn append(&mut self, child: C) {
+        self.pending.push(child);
+    }
+
+    /// Removes the loaded related objects matching `which` from the collection
+    /// (`role.users.remove(user)`): on the next flush they are deleted under a
+    /// `delete-orphan` cascade, or unlinked (foreign key NULL) otherwise. Returns
+    /// how many were removed; an unloaded collection removes nothing.
+    pub fn remove(&mut self, which: impl Fn(&C) -> bool) -> usize {
+        let Some(loaded) = self.cache.get_mut() else {
+            return 0;
+        };
+        let before = loaded.len();
+        let mut kept = Vec::with_capacity(before);
+        for child in loaded.drain(..) {
+            if which(&child) {
+                self.removed.push(child);
+            } else {
+                kept.push(child);
+            }
+        }
+        *loaded = kept;
+        before - loaded.len()
+    }
+
+    /// The objects [`append`](Children::append)ed since the last flush (for the
+    /// generated cascade code).
+    #[doc(hidden)]
+    pub fn take_pending(&mut self) -> Vec<C> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// The objects [`remove`](Children::remove)d since the last flush (for the
+    /// generated cascade code).
+    #[doc(hidden)]
+    pub fn take_removed(&mut self) -> Vec<C> {
+        std::mem::take(&mut self.removed)
+    }
+
+    /// Stores an eagerly loaded collection and returns it (keeps one that is loaded
+    /// already).
+    pub(crate) fn fill(&self, children: Vec<C>) -> &[C] {
+        self.cache.get_or_init(|| children)
+    }
+
+    pub(crate) fn set_mark(&self, mark: Mark) {
+        self.mark.set(mark);
+    }
+
+    /// The strategy for an unloaded access: the query's mark, else `declared`.
+    pub(crate) fn effective(&self, declared: Lazy) -> Lazy {
+        match self.mark.get() {
+            Mark::Raise => Lazy::Raise,
+            Mark::Noload => Lazy::Noload,
+            Mark::Default => declared,
+        }
     }
 }

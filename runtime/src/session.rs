@@ -222,6 +222,9 @@ struct LinkOutcome {
     changes: bool,
 }
 
+/// A cascade to run on one object before a flush.
+type CascadeJob = Box<dyn for<'s, 'db> FnOnce(&'s mut Session<'db>) -> Result<()>>;
+
 /// The type-erased side of one model's objects in a session.
 trait Store: Any {
     fn as_any(&self) -> &dyn Any;
@@ -238,6 +241,10 @@ trait Store: Any {
     ) -> Result<(usize, usize)>;
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()>;
     fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()>;
+    /// One cascade job per live object, for models with cascades.
+    fn cascade_jobs(&self, session: u64) -> Vec<CascadeJob>;
+    /// The number of entries ever added (cascades stop when it stops growing).
+    fn len(&self) -> usize;
     /// Undoes this flush's changes to the objects.
     fn abort_flush(&mut self);
     /// Keeps this flush's changes; remembers how objects were before the
@@ -483,6 +490,8 @@ impl<M: Model> Store for TypedStore<M> {
                     db.execute("PRAGMA defer_foreign_keys = ON", None)?;
                     tx.deferred_foreign_keys = true;
                 }
+                // Children and association rows first (cascades).
+                entry.value.before_delete(db)?;
                 let mut stmt = db.prepare(&sql.delete, Some(M::TABLE))?;
                 stmt.raw_bind_parameter(1, id)
                     .map_err(|e| classify(e, Some(M::TABLE)))?;
@@ -497,6 +506,32 @@ impl<M: Model> Store for TypedStore<M> {
             self.backup(index_u32(index), &before);
         }
         Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn cascade_jobs(&self, session: u64) -> Vec<CascadeJob> {
+        if !M::CASCADES {
+            return Vec::new();
+        }
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.as_ref()
+                    .is_some_and(|e| matches!(e.state, State::New | State::Persistent))
+            })
+            .map(|(index, _)| {
+                let key = Key::<M> {
+                    index: index_u32(index),
+                    session,
+                    marker: PhantomData,
+                };
+                Box::new(move |s: &mut Session<'_>| M::cascade(key, s)) as CascadeJob
+            })
+            .collect()
     }
 
     fn abort_flush(&mut self) {
@@ -793,6 +828,7 @@ impl<'db> Session<'db> {
     /// [`Error::StaleObject`] or [`Error::Sqlite`]. On error the flush is
     /// undone in the database and in the session.
     pub fn flush(&mut self) -> Result<()> {
+        self.run_cascades()?;
         let mut tx = FlushTx::default();
         let result = self.flush_stores(&mut tx);
         let db: &Database = self.db;
@@ -808,21 +844,58 @@ impl<'db> Session<'db> {
                 self.each_store(|s| s.abort_flush());
                 Err(err)
             }
+            // SQLite rolls the whole transaction back by itself on some
+            // errors (a trigger's RAISE(ROLLBACK), an interrupt, some I/O
+            // errors): nothing is left to undo in the database, and the
+            // objects go back to how they were before the transaction.
+            (Err(err), Some(_)) if !db.in_transaction_now() => {
+                self.each_store(|s| s.abort_transaction());
+                Err(err)
+            }
+            // The objects are restored first, so that they match the
+            // database even if undoing it fails too.
             (Err(err), Some(true)) => {
-                db.execute("ROLLBACK", None)?;
                 self.each_store(|s| {
                     s.abort_flush();
                     s.finish_transaction();
                 });
+                self.db.execute("ROLLBACK", None)?;
                 Err(err)
             }
             (Err(err), Some(false)) => {
-                db.execute(ROLLBACK_TO, None)?;
-                db.execute(RELEASE, None)?;
                 self.each_store(|s| s.abort_flush());
+                self.db.execute(ROLLBACK_TO, None)?;
+                self.db.execute(RELEASE, None)?;
                 Err(err)
             }
         }
+    }
+
+    /// Runs the cascades of every live object, until they add no more objects.
+    fn run_cascades(&mut self) -> Result<()> {
+        loop {
+            let jobs: Vec<CascadeJob> = self
+                .stores
+                .iter()
+                .flatten()
+                .flat_map(|store| store.cascade_jobs(self.id))
+                .collect();
+            let before = self.object_count();
+            for job in jobs {
+                job(self)?;
+            }
+            if self.object_count() == before {
+                return Ok(());
+            }
+        }
+    }
+
+    fn object_count(&self) -> usize {
+        self.stores
+            .iter()
+            .flatten()
+            .map(|store| store.len())
+            .sum()
     }
 
     fn each_store(&mut self, mut f: impl FnMut(&mut dyn Store)) {
@@ -896,10 +969,10 @@ impl<'db> Session<'db> {
         let db: &Database = self.db;
         if db.in_transaction_now() {
             if let Err(err) = db.execute("COMMIT", None) {
-                if db.in_transaction_now() {
-                    db.execute("ROLLBACK", None)?;
-                }
                 self.each_store(|s| s.abort_transaction());
+                if self.db.in_transaction_now() {
+                    self.db.execute("ROLLBACK", None)?;
+                }
                 return Err(err);
             }
         }

@@ -1,0 +1,661 @@
+//! Loading strategies chosen per query: SQLAlchemy's `options(selectinload(...))`.
+//!
+//! `Role::query().options(Role::USERS.selectin().then(User::POSTS.joined()))` loads
+//! the roles, then every role's users with one more SELECT, and every user's posts
+//! joined into that SELECT. A relationship's declared `lazy = "joined"` or
+//! `"selectin"` is the default its model's `query()` starts with.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::database::Database;
+use crate::dialect::{Dialect, Sqlite};
+use crate::error::{classify, Result};
+use crate::model::{Model, Row};
+use crate::query::{run_loads, Query};
+use crate::relation::{ManyToMany, ManyToOne, Mark, OneToMany};
+
+/// How a query loads one relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// On first access, with one SELECT per object (`lazyload`).
+    Lazy,
+    /// In the query's own statement, through a LEFT OUTER JOIN (`joinedload`).
+    Joined,
+    /// With one more SELECT ... WHERE key IN (...) for all objects (`selectinload`).
+    Selectin,
+    /// Never: it reads as empty (`noload`).
+    Noload,
+    /// Reading it is an error (`raiseload`).
+    Raise,
+}
+
+/// A loading option for one relationship of `M`, given to
+/// [`Query::options`]. Build it from a relationship constant:
+/// `Role::USERS.selectin()`, `User::ROLE.joined()`, `Post::TAGS.noload()`.
+pub struct Load<M> {
+    strategy: Strategy,
+    plan: Arc<dyn Plan<M> + Send + Sync>,
+}
+
+impl<M> Clone for Load<M> {
+    fn clone(&self) -> Self {
+        Load {
+            strategy: self.strategy,
+            plan: Arc::clone(&self.plan),
+        }
+    }
+}
+
+impl<M> std::fmt::Debug for Load<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Load({} {:?})", self.plan.path(), self.strategy)
+    }
+}
+
+impl<M> Load<M> {
+    /// The strategy.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// `Model.relationship`.
+    pub fn relationship(&self) -> String {
+        self.plan.path()
+    }
+
+    pub(crate) fn plan(&self) -> &(dyn Plan<M> + Send + Sync) {
+        &*self.plan
+    }
+}
+
+/// A loading option under construction, with options for the next level:
+/// `Role::USERS.selectin().then(User::POSTS.selectin())`.
+pub struct RelationLoad<M, T> {
+    strategy: Strategy,
+    relation: Relation<M, T>,
+    nested: Vec<Load<T>>,
+}
+
+enum Relation<M, T> {
+    ToOne(ManyToOne<M, T>),
+    ToMany(OneToMany<M, T>),
+    Through(ManyToMany<M, T>),
+}
+
+impl<M, T> RelationLoad<M, T> {
+    /// Also applies `option` to the related objects this option loads (eager loading
+    /// of the next level: roles → users → posts).
+    pub fn then(mut self, option: impl Into<Load<T>>) -> Self {
+        self.nested.push(option.into());
+        self
+    }
+}
+
+impl<M: Model, T: Model> From<RelationLoad<M, T>> for Load<M> {
+    fn from(load: RelationLoad<M, T>) -> Self {
+        let plan: Arc<dyn Plan<M> + Send + Sync> = match load.relation {
+            Relation::ToOne(relation) => Arc::new(ToOne {
+                relation,
+                nested: load.nested,
+            }),
+            Relation::ToMany(relation) => Arc::new(ToMany {
+                relation,
+                nested: load.nested,
+            }),
+            Relation::Through(relation) => Arc::new(Through {
+                relation,
+                nested: load.nested,
+            }),
+        };
+        Load {
+            strategy: load.strategy,
+            plan,
+        }
+    }
+}
+
+macro_rules! strategies {
+    ($kind:ident, $variant:ident) => {
+        impl<M: Model, T: Model> $kind<M, T> {
+            fn option(self, strategy: Strategy) -> RelationLoad<M, T> {
+                RelationLoad {
+                    strategy,
+                    relation: Relation::$variant(self),
+                    nested: Vec::new(),
+                }
+            }
+
+            /// Load with the query, in the same statement (`joinedload`).
+            pub fn joined(self) -> RelationLoad<M, T> {
+                self.option(Strategy::Joined)
+            }
+
+            /// Load with the query, with one more SELECT for all objects (`selectinload`).
+            pub fn selectin(self) -> RelationLoad<M, T> {
+                self.option(Strategy::Selectin)
+            }
+
+            /// Load on first access (`lazyload`), whatever the declared `lazy`.
+            pub fn lazyload(self) -> RelationLoad<M, T> {
+                self.option(Strategy::Lazy)
+            }
+
+            /// Never load: reads as empty (`noload`).
+            pub fn noload(self) -> RelationLoad<M, T> {
+                self.option(Strategy::Noload)
+            }
+
+            /// Make reading it without loading it an error (`raiseload`).
+            pub fn raiseload(self) -> RelationLoad<M, T> {
+                self.option(Strategy::Raise)
+            }
+        }
+    };
+}
+strategies!(ManyToOne, ToOne);
+strategies!(OneToMany, ToMany);
+strategies!(ManyToMany, Through);
+
+/// What a loading option does, for one kind of relationship.
+pub(crate) trait Plan<M> {
+    /// `Model.relationship`.
+    fn path(&self) -> String;
+    /// Loads the relationship of every object with SELECT ... IN.
+    fn selectin(&self, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()>;
+    /// Records a `noload`/`raiseload`/`lazyload` choice on every object.
+    fn mark(&self, objects: &[M], mark: Mark);
+    /// The SQL and decoding of joined loading.
+    fn join(&self) -> &dyn Join<M>;
+}
+
+/// Joined loading: extra columns and LEFT OUTER JOINs on the query's statement.
+pub(crate) trait Join<M> {
+    /// `, anon_1."a", anon_1."b"`.
+    fn push_select(&self, d: &Sqlite, sql: &mut String);
+    /// ` LEFT OUTER JOIN ... ON ...`, the query's rows being `parent`.
+    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str);
+    /// `, anon_1."x" ASC` to keep related rows in their declared order.
+    fn push_order(&self, d: &Sqlite, sql: &mut String);
+    /// Collects the related objects row by row.
+    fn start(&self) -> Box<dyn JoinRows<M> + '_>;
+}
+
+/// The related objects of a joined query, collected per parent object.
+pub(crate) trait JoinRows<M> {
+    /// Reads the related object at `offset` of `row`, which belongs to object `index`.
+    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()>;
+    /// Hands the related objects to their parents (after loading the next level).
+    fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()>;
+}
+
+/// SQLAlchemy's `selectinload` chunk size.
+const CHUNK: usize = 500;
+
+const ALIAS: &str = "anon_1";
+const LINK_ALIAS: &str = "anon_2";
+
+fn push_columns<T: Model>(d: &Sqlite, sql: &mut String, alias: &str) {
+    for column in T::COLUMNS {
+        sql.push_str(", ");
+        sql.push_str(alias);
+        sql.push('.');
+        d.push_identifier(sql, column);
+    }
+}
+
+fn push_order(d: &Sqlite, sql: &mut String, alias: &str, order: &[(&str, bool)], key: &str) {
+    for (column, descending) in order {
+        sql.push_str(", ");
+        sql.push_str(alias);
+        sql.push('.');
+        d.push_identifier(sql, column);
+        sql.push_str(if *descending { " DESC" } else { " ASC" });
+    }
+    sql.push_str(", ");
+    sql.push_str(alias);
+    sql.push('.');
+    d.push_identifier(sql, key);
+}
+
+fn key_index<T: Model>() -> usize {
+    T::COLUMNS
+        .iter()
+        .position(|c| *c == T::PRIMARY_KEY)
+        .unwrap_or(0)
+}
+
+/// Reads the object of `T` at `offset`, or `None` for the NULLs of an outer join.
+fn decode_at<T: Model>(row: &rusqlite::Row<'_>, offset: usize) -> Result<Option<T>> {
+    let key: Option<i64> = row
+        .get(offset + key_index::<T>())
+        .map_err(|e| classify(e, Some(T::TABLE)))?;
+    if key.is_none() {
+        return Ok(None);
+    }
+    T::from_row(&Row::at::<T>(row, offset)).map(Some)
+}
+
+fn distinct_keys(keys: impl Iterator<Item = Option<i64>>) -> Vec<i64> {
+    let mut seen = HashSet::new();
+    keys.flatten().filter(|k| seen.insert(*k)).collect()
+}
+
+// ---- many-to-one -------------------------------------------------------------------
+
+struct ToOne<M, P> {
+    relation: ManyToOne<M, P>,
+    nested: Vec<Load<P>>,
+}
+
+impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
+    fn path(&self) -> String {
+        self.relation.path()
+    }
+
+    fn selectin(&self, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
+        let (Some(slot), Some(key_of)) = (self.relation.slot(), self.relation.key_of()) else {
+            return Ok(());
+        };
+        let keys = distinct_keys(objects.iter().map(key_of));
+        let mut parents: HashMap<i64, P> = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(CHUNK) {
+            let key = crate::Column::<P, i64>::new(P::PRIMARY_KEY);
+            let mut query = Query::<P>::new().filter(key.in_(chunk.iter().copied()));
+            for option in &self.nested {
+                query = query.options(option.clone());
+            }
+            for parent in query.fetch_on_path(db, path)? {
+                if let Some(id) = parent.primary_key() {
+                    parents.insert(id, parent);
+                }
+            }
+        }
+        for object in objects {
+            let parent = key_of(object).and_then(|k| parents.get(&k)).cloned();
+            slot(object).fill(parent);
+        }
+        Ok(())
+    }
+
+    fn mark(&self, objects: &[M], mark: Mark) {
+        if let Some(slot) = self.relation.slot() {
+            for object in objects {
+                slot(object).set_mark(mark);
+            }
+        }
+    }
+
+    fn join(&self) -> &dyn Join<M> {
+        self
+    }
+}
+
+impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
+    fn push_select(&self, d: &Sqlite, sql: &mut String) {
+        push_columns::<P>(d, sql, ALIAS);
+    }
+
+    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
+        sql.push_str(" LEFT OUTER JOIN ");
+        d.push_identifier(sql, P::TABLE);
+        sql.push_str(" AS ");
+        sql.push_str(ALIAS);
+        sql.push_str(" ON ");
+        sql.push_str(ALIAS);
+        sql.push('.');
+        d.push_identifier(sql, P::PRIMARY_KEY);
+        sql.push_str(" = ");
+        sql.push_str(parent);
+        sql.push('.');
+        d.push_identifier(sql, self.relation.column_name());
+    }
+
+    fn push_order(&self, _: &Sqlite, _: &mut String) {}
+
+    fn start(&self) -> Box<dyn JoinRows<M> + '_> {
+        Box::new(ToOneRows {
+            plan: self,
+            parents: Vec::new(),
+        })
+    }
+}
+
+struct ToOneRows<'a, M, P> {
+    plan: &'a ToOne<M, P>,
+    parents: Vec<(usize, P)>,
+}
+
+impl<M: Model, P: Model> JoinRows<M> for ToOneRows<'_, M, P> {
+    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
+        if let Some(parent) = decode_at::<P>(row, offset)? {
+            self.parents.push((index, parent));
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
+        let Some(slot) = self.plan.relation.slot() else {
+            return Ok(());
+        };
+        let (indexes, parents): (Vec<usize>, Vec<P>) = self.parents.into_iter().unzip();
+        run_loads(db, &parents, &self.plan.nested, path)?;
+        let mut by_object: HashMap<usize, P> = indexes.into_iter().zip(parents).collect();
+        for (index, object) in objects.iter().enumerate() {
+            slot(object).fill(by_object.remove(&index));
+        }
+        Ok(())
+    }
+}
+
+// ---- one-to-many ---------------------------------------------------------------------
+
+struct ToMany<P, C> {
+    relation: OneToMany<P, C>,
+    nested: Vec<Load<C>>,
+}
+
+impl<P: Model, C: Model> ToMany<P, C> {
+    fn distribute(&self, objects: &[P], mut groups: HashMap<i64, Vec<C>>) {
+        let Some(slot) = self.relation.slot() else {
+            return;
+        };
+        for object in objects {
+            let children = object
+                .primary_key()
+                .and_then(|k| groups.remove(&k))
+                .unwrap_or_default();
+            slot(object).fill(children);
+        }
+    }
+}
+
+impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
+    fn path(&self) -> String {
+        self.relation.path()
+    }
+
+    fn selectin(&self, db: &Database, objects: &[P], path: &mut Vec<String>) -> Result<()> {
+        if self.relation.slot().is_none() {
+            return Ok(());
+        }
+        let keys = distinct_keys(objects.iter().map(Model::primary_key));
+        let child_key = self.relation.child_key();
+        let mut groups: HashMap<i64, Vec<C>> = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(CHUNK) {
+            let fk = crate::Column::<C, i64>::new(self.relation.fk());
+            let mut query = self
+                .relation
+                .ordered(self.relation.base().filter(fk.in_(chunk.iter().copied())));
+            for option in &self.nested {
+                query = query.options(option.clone());
+            }
+            for child in query.fetch_on_path(db, path)? {
+                if let Some(parent) = child_key(&child) {
+                    groups.entry(parent).or_default().push(child);
+                }
+            }
+        }
+        self.distribute(objects, groups);
+        Ok(())
+    }
+
+    fn mark(&self, objects: &[P], mark: Mark) {
+        if let Some(slot) = self.relation.slot() {
+            for object in objects {
+                slot(object).set_mark(mark);
+            }
+        }
+    }
+
+    fn join(&self) -> &dyn Join<P> {
+        self
+    }
+}
+
+impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
+    fn push_select(&self, d: &Sqlite, sql: &mut String) {
+        push_columns::<C>(d, sql, ALIAS);
+    }
+
+    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
+        sql.push_str(" LEFT OUTER JOIN ");
+        d.push_identifier(sql, C::TABLE);
+        sql.push_str(" AS ");
+        sql.push_str(ALIAS);
+        sql.push_str(" ON ");
+        sql.push_str(ALIAS);
+        sql.push('.');
+        d.push_identifier(sql, self.relation.fk());
+        sql.push_str(" = ");
+        sql.push_str(parent);
+        sql.push('.');
+        d.push_identifier(sql, P::PRIMARY_KEY);
+    }
+
+    fn push_order(&self, d: &Sqlite, sql: &mut String) {
+        push_order(d, sql, ALIAS, self.relation.order(), C::PRIMARY_KEY);
+    }
+
+    fn start(&self) -> Box<dyn JoinRows<P> + '_> {
+        Box::new(ToManyRows {
+            plan: self,
+            children: Vec::new(),
+            owners: Vec::new(),
+        })
+    }
+}
+
+struct ToManyRows<'a, P, C> {
+    plan: &'a ToMany<P, C>,
+    children: Vec<C>,
+    owners: Vec<usize>,
+}
+
+impl<P: Model, C: Model> JoinRows<P> for ToManyRows<'_, P, C> {
+    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
+        if let Some(child) = decode_at::<C>(row, offset)? {
+            self.children.push(child);
+            self.owners.push(index);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, db: &Database, objects: &[P], path: &mut Vec<String>) -> Result<()> {
+        run_loads(db, &self.children, &self.plan.nested, path)?;
+        let mut groups: HashMap<i64, Vec<C>> = HashMap::new();
+        for (child, owner) in self.children.into_iter().zip(self.owners) {
+            if let Some(key) = objects.get(owner).and_then(Model::primary_key) {
+                groups.entry(key).or_default().push(child);
+            }
+        }
+        self.plan.distribute(objects, groups);
+        Ok(())
+    }
+}
+
+// ---- many-to-many --------------------------------------------------------------------
+
+struct Through<M, T> {
+    relation: ManyToMany<M, T>,
+    nested: Vec<Load<T>>,
+}
+
+impl<M: Model, T: Model> Through<M, T> {
+    fn distribute(&self, objects: &[M], mut groups: HashMap<i64, Vec<T>>) {
+        let Some(slot) = self.relation.slot() else {
+            return;
+        };
+        for object in objects {
+            let related = object
+                .primary_key()
+                .and_then(|k| groups.remove(&k))
+                .unwrap_or_default();
+            slot(object).fill(related);
+        }
+    }
+}
+
+impl<M: Model, T: Model> Plan<M> for Through<M, T> {
+    fn path(&self) -> String {
+        self.relation.path()
+    }
+
+    fn selectin(&self, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
+        if self.relation.slot().is_none() {
+            return Ok(());
+        }
+        let d = db.dialect();
+        let (table, local, remote) = self.relation.parts();
+        let keys = distinct_keys(objects.iter().map(Model::primary_key));
+        let mut owners = Vec::new();
+        let mut related = Vec::new();
+        for chunk in keys.chunks(CHUNK) {
+            // SELECT anon_2.local, anon_1.* FROM T AS anon_1 JOIN assoc AS anon_2 ...
+            let mut sql = String::from("SELECT ");
+            sql.push_str(LINK_ALIAS);
+            sql.push('.');
+            d.push_identifier(&mut sql, local);
+            push_columns::<T>(d, &mut sql, ALIAS);
+            sql.push_str(" FROM ");
+            d.push_identifier(&mut sql, T::TABLE);
+            sql.push_str(" AS ");
+            sql.push_str(ALIAS);
+            sql.push_str(" JOIN ");
+            d.push_identifier(&mut sql, table);
+            sql.push_str(" AS ");
+            sql.push_str(LINK_ALIAS);
+            sql.push_str(" ON ");
+            sql.push_str(LINK_ALIAS);
+            sql.push('.');
+            d.push_identifier(&mut sql, remote);
+            sql.push_str(" = ");
+            sql.push_str(ALIAS);
+            sql.push('.');
+            d.push_identifier(&mut sql, T::PRIMARY_KEY);
+            sql.push_str(" WHERE ");
+            sql.push_str(LINK_ALIAS);
+            sql.push('.');
+            d.push_identifier(&mut sql, local);
+            sql.push_str(" IN (");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                d.push_placeholder(&mut sql, i + 1);
+            }
+            sql.push_str(") ORDER BY ");
+            sql.push_str(LINK_ALIAS);
+            sql.push('.');
+            d.push_identifier(&mut sql, local);
+            push_order(d, &mut sql, ALIAS, self.relation.order(), T::PRIMARY_KEY);
+            let mut stmt = db.prepare(&sql, Some(T::TABLE))?;
+            for (i, key) in chunk.iter().enumerate() {
+                stmt.raw_bind_parameter(i + 1, key)
+                    .map_err(|e| classify(e, Some(T::TABLE)))?;
+            }
+            db.note(&stmt);
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next().map_err(|e| classify(e, Some(T::TABLE)))? {
+                let owner: i64 = row.get(0).map_err(|e| classify(e, Some(table)))?;
+                if let Some(object) = decode_at::<T>(row, 1)? {
+                    owners.push(owner);
+                    related.push(object);
+                }
+            }
+        }
+        run_loads(db, &related, &self.nested, path)?;
+        let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
+        for (owner, object) in owners.into_iter().zip(related) {
+            groups.entry(owner).or_default().push(object);
+        }
+        self.distribute(objects, groups);
+        Ok(())
+    }
+
+    fn mark(&self, objects: &[M], mark: Mark) {
+        if let Some(slot) = self.relation.slot() {
+            for object in objects {
+                slot(object).set_mark(mark);
+            }
+        }
+    }
+
+    fn join(&self) -> &dyn Join<M> {
+        self
+    }
+}
+
+impl<M: Model, T: Model> Join<M> for Through<M, T> {
+    fn push_select(&self, d: &Sqlite, sql: &mut String) {
+        push_columns::<T>(d, sql, ALIAS);
+    }
+
+    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
+        let (table, local, remote) = self.relation.parts();
+        sql.push_str(" LEFT OUTER JOIN ");
+        d.push_identifier(sql, table);
+        sql.push_str(" AS ");
+        sql.push_str(LINK_ALIAS);
+        sql.push_str(" ON ");
+        sql.push_str(LINK_ALIAS);
+        sql.push('.');
+        d.push_identifier(sql, local);
+        sql.push_str(" = ");
+        sql.push_str(parent);
+        sql.push('.');
+        d.push_identifier(sql, M::PRIMARY_KEY);
+        sql.push_str(" LEFT OUTER JOIN ");
+        d.push_identifier(sql, T::TABLE);
+        sql.push_str(" AS ");
+        sql.push_str(ALIAS);
+        sql.push_str(" ON ");
+        sql.push_str(ALIAS);
+        sql.push('.');
+        d.push_identifier(sql, T::PRIMARY_KEY);
+        sql.push_str(" = ");
+        sql.push_str(LINK_ALIAS);
+        sql.push('.');
+        d.push_identifier(sql, remote);
+    }
+
+    fn push_order(&self, d: &Sqlite, sql: &mut String) {
+        push_order(d, sql, ALIAS, self.relation.order(), T::PRIMARY_KEY);
+    }
+
+    fn start(&self) -> Box<dyn JoinRows<M> + '_> {
+        Box::new(ThroughRows {
+            plan: self,
+            related: Vec::new(),
+            owners: Vec::new(),
+        })
+    }
+}
+
+struct ThroughRows<'a, M, T> {
+    plan: &'a Through<M, T>,
+    related: Vec<T>,
+    owners: Vec<usize>,
+}
+
+impl<M: Model, T: Model> JoinRows<M> for ThroughRows<'_, M, T> {
+    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
+        if let Some(object) = decode_at::<T>(row, offset)? {
+            self.related.push(object);
+            self.owners.push(index);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
+        run_loads(db, &self.related, &self.plan.nested, path)?;
+        let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
+        for (object, owner) in self.related.into_iter().zip(self.owners) {
+            if let Some(key) = objects.get(owner).and_then(Model::primary_key) {
+                groups.entry(key).or_default().push(object);
+            }
+        }
+        self.plan.distribute(objects, groups);
+        Ok(())
+    }
+}

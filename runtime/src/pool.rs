@@ -1,0 +1,149 @@
+//! A connection pool for multi-threaded applications: [`r2d2`] handing out
+//! [`Database`] connections to one SQLite file.
+//!
+//! (`r2d2_sqlite` would be the usual manager, but its releases pin an older
+//! rusqlite than ours, and two rusqlite versions cannot link two SQLites into
+//! one program; the manager below is the same few lines over [`Database`].)
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::database::Database;
+use crate::error::{Error, Result};
+
+/// How many connections a pool opens at most, unless told otherwise.
+const DEFAULT_MAX_SIZE: u32 = 8;
+
+/// Opens [`Database`] connections for [`r2d2`]: each with foreign keys on,
+/// WAL journaling and a busy timeout, exactly as [`Database::open`] does.
+#[derive(Debug, Clone)]
+pub struct DatabaseManager {
+    path: PathBuf,
+    busy_timeout: Option<Duration>,
+}
+
+impl DatabaseManager {
+    /// A manager for the database file at `path`.
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        DatabaseManager {
+            path: path.as_ref().to_path_buf(),
+            busy_timeout: None,
+        }
+    }
+
+    /// How long each connection waits for another's lock before failing
+    /// with "database is locked" (default: [`Database::open`]'s 5 seconds).
+    #[must_use]
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = Some(timeout);
+        self
+    }
+}
+
+impl r2d2::ManageConnection for DatabaseManager {
+    type Connection = Database;
+    type Error = Error;
+
+    fn connect(&self) -> Result<Database> {
+        let db = Database::open(&self.path)?;
+        if let Some(timeout) = self.busy_timeout {
+            db.connection().busy_timeout(timeout)?;
+        }
+        Ok(db)
+    }
+
+    fn is_valid(&self, db: &mut Database) -> Result<()> {
+        db.connection().execute_batch("SELECT 1")?;
+        Ok(())
+    }
+
+    /// A connection handed back inside a transaction (a leaked session) is
+    /// closed, which rolls the transaction back, rather than reused.
+    fn has_broken(&self, db: &mut Database) -> bool {
+        !db.connection().is_autocommit()
+    }
+}
+
+/// A connection checked out of a [`Pool`]; it goes back when dropped.
+/// Dereferences to [`Database`], so `conn.session()` works as usual.
+pub type PooledDatabase = r2d2::PooledConnection<DatabaseManager>;
+
+/// A pool of connections to one database file, shared by threads (clone it
+/// freely: clones share the connections).
+///
+/// Each connection is a [`Database`] with WAL journaling, so readers never
+/// wait for the writer; writers take turns (sessions begin their
+/// transactions with `BEGIN IMMEDIATE`) and wait up to the busy timeout for
+/// each other.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let pool = litemodel::Pool::open(dir.path().join("app.sqlite"))?;
+/// let workers: Vec<_> = (0..4)
+///     .map(|_| {
+///         let pool = pool.clone();
+///         std::thread::spawn(move || -> litemodel::Result<bool> {
+///             let mut db = pool.get()?;
+///             let _session = db.session(); // each thread its own unit of work
+///             Ok(true)
+///         })
+///     })
+///     .collect();
+/// for worker in workers {
+///     assert!(worker.join().map_err(|_| "a worker panicked")??);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pool {
+    inner: r2d2::Pool<DatabaseManager>,
+}
+
+impl Pool {
+    /// A pool of up to eight connections to the database file at `path`
+    /// (created if needed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Pool`] when the first connection cannot be opened.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::with_manager(DatabaseManager::new(path), DEFAULT_MAX_SIZE)
+    }
+
+    /// A pool of up to `max_size` connections opened by `manager` (for a
+    /// custom busy timeout). At least one connection is opened at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Pool`] when the first connection cannot be opened.
+    pub fn with_manager(manager: DatabaseManager, max_size: u32) -> Result<Self> {
+        // Open the file once first: it creates the database and switches it
+        // to WAL before any pooled connection races to do the same, and its
+        // error is the real cause rather than r2d2's timeout.
+        drop(r2d2::ManageConnection::connect(&manager)?);
+        let inner = r2d2::Pool::builder()
+            .max_size(max_size.max(1))
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|source| Error::Pool { source })?;
+        Ok(Pool { inner })
+    }
+
+    /// A connection for this thread, waiting (30 seconds at most) for one to
+    /// be free.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Pool`] when none became free, or a new one could not be
+    /// opened, in time.
+    pub fn get(&self) -> Result<PooledDatabase> {
+        self.inner.get().map_err(|source| Error::Pool { source })
+    }
+
+    /// The number of connections open, and of those idle.
+    pub fn connections(&self) -> (u32, u32) {
+        let state = self.inner.state();
+        (state.connections, state.idle_connections)
+    }
+}
