@@ -22,6 +22,8 @@
 mod builder;
 pub mod diagnostics;
 pub mod emit;
+pub mod introspect;
+pub mod migrate;
 pub mod model;
 pub mod names;
 pub mod spec;

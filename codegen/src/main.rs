@@ -11,6 +11,9 @@ use litemodel_codegen::emit::sql::{self, Sqlite};
 use litemodel_codegen::write::{write_if_changed, WriteOutcome};
 use litemodel_codegen::{Checked, Diagnostics};
 
+#[path = "migrate/cli.rs"]
+mod migrate_cli;
+
 /// Generate Rust models and SQLite DDL from a models.toml spec.
 #[derive(Debug, Parser)]
 #[command(name = "litemodel", version, about, propagate_version = true)]
@@ -67,6 +70,32 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         database: Option<PathBuf>,
     },
+    /// Generate, apply, revert and check migrations (see docs/migrations.md).
+    Migrate {
+        /// The migrations folder [default: `migrations/` next to the spec].
+        #[arg(long, global = true, value_name = "DIR")]
+        migrations: Option<PathBuf>,
+        #[command(subcommand)]
+        action: migrate_cli::Action,
+    },
+    /// Read an existing SQLite database and print a spec that recreates its schema.
+    Introspect {
+        /// The SQLite database to read.
+        #[arg(long, value_name = "FILE")]
+        database: PathBuf,
+        /// Write the spec to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print the models and their relationships as a diagram.
+    Diagram {
+        /// Mermaid `erDiagram` (renders on GitHub) or Graphviz DOT.
+        #[arg(long, value_name = "FORMAT", default_value = "mermaid")]
+        format: migrate_cli::DiagramFormat,
+        /// Write the diagram to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Exit status for a spec with errors, or a failed operation.
@@ -101,6 +130,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
+    if let Command::Introspect { database, out } = &cli.command {
+        return migrate_cli::introspect(database, out.as_deref());
+    }
     let for_rust = matches!(cli.command, Command::Generate { .. });
     let checked = load(cli, for_rust)?;
     match &cli.command {
@@ -143,6 +175,20 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let path = database_path(cli, &checked, database.as_deref())?;
             drop_all(&checked, &path)
         }
+        Command::Migrate { migrations, action } => {
+            migrate_cli::run(cli, &checked, migrations.as_deref(), action)
+        }
+        Command::Diagram { format, out } => {
+            let diagram = migrate_cli::diagram(&checked, *format);
+            match out {
+                Some(path) => write_output(path, &diagram),
+                None => {
+                    print!("{diagram}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Introspect { .. } => Ok(()),
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Model {
     pub table: String,
     /// Documentation from the spec's `doc` key.
     pub doc: Option<String>,
+    /// `renamed_from`: the table's previous name; `litemodel migrate new` renames it.
+    pub renamed_from: Option<String>,
     /// Columns in declaration order.
     pub columns: Vec<Column>,
     /// Indices into `columns` of the primary key, in declaration order.
@@ -71,6 +73,8 @@ pub struct Column {
     pub server_default: Option<String>,
     /// Documentation from the spec's `doc` key.
     pub doc: Option<String>,
+    /// `renamed_from`: the column's previous name; `litemodel migrate new` renames it.
+    pub renamed_from: Option<String>,
     /// `rust_type`: the path of a user type used as the field's type instead of the
     /// column type's own (it implements `litemodel::ToColumn` and `FromColumn`).
     pub rust_type: Option<String>,
@@ -168,6 +172,117 @@ pub enum Literal {
     Boolean(bool),
     /// A string.
     String(String),
+}
+
+impl Literal {
+    /// A `YYYY-MM-DD` string default as (year, month, day), if it is a valid date.
+    pub fn as_date(&self) -> Option<(i32, u32, u32)> {
+        let Literal::String(text) = self else {
+            return None;
+        };
+        parse_date(text)
+    }
+
+    /// An `HH:MM[:SS[.ffffff]]` string default as (hour, minute, second, microsecond).
+    pub fn as_time(&self) -> Option<(u32, u32, u32, u32)> {
+        let Literal::String(text) = self else {
+            return None;
+        };
+        parse_time(text)
+    }
+
+    /// A `YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]` string default (also with `T`).
+    pub fn as_datetime(&self) -> Option<((i32, u32, u32), (u32, u32, u32, u32))> {
+        let Literal::String(text) = self else {
+            return None;
+        };
+        let date = parse_date(text.get(..10)?)?;
+        let rest = &text[10..];
+        if rest.is_empty() {
+            return Some((date, (0, 0, 0, 0)));
+        }
+        let rest = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('T'))?;
+        Some((date, parse_time(rest)?))
+    }
+
+    /// A UUID string default (32 hex digits, dashes allowed where UUIDs have them).
+    pub fn as_uuid(&self) -> Option<u128> {
+        let Literal::String(text) = self else {
+            return None;
+        };
+        let hex: String = text.chars().filter(|c| *c != '-').collect();
+        let dashes_ok = text.len() == 32
+            || (text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-'));
+        if hex.len() != 32 || !dashes_ok || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u128::from_str_radix(&hex, 16).ok()
+    }
+
+    /// A numeric default as (mantissa, scale): `"1.10"` is (110, 2), `5` is (5, 0).
+    pub fn as_decimal(&self) -> Option<(i128, u32)> {
+        let text = match self {
+            Literal::Integer(i) => return Some((i128::from(*i), 0)),
+            Literal::Float(f) if f.is_finite() => format!("{f:?}"),
+            Literal::String(text) => text.trim().to_owned(),
+            _ => return None,
+        };
+        let (negative, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(&text)),
+        };
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+            return None;
+        }
+        // rust_decimal holds 28 digits after the point at most.
+        let scale = u32::try_from(fraction.len()).ok().filter(|s| *s <= 28)?;
+        let mantissa: i128 = format!("{whole}{fraction}").parse().ok()?;
+        Some((if negative { -mantissa } else { mantissa }, scale))
+    }
+}
+
+fn parse_date(text: &str) -> Option<(i32, u32, u32)> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let (year, month, day): (i32, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (year >= 1 && (1..=days).contains(&day)).then_some((year, month, day))
+}
+
+fn parse_time(text: &str) -> Option<(u32, u32, u32, u32)> {
+    let (clock, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let parts: Vec<&str> = clock.split(':').collect();
+    let two = |s: &str| -> Option<u32> {
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    let (hour, minute, second) = match parts.as_slice() {
+        [h, m] if fraction.is_empty() => (two(h)?, two(m)?, 0),
+        [h, m, s] => (two(h)?, two(m)?, two(s)?),
+        _ => return None,
+    };
+    let micros = if fraction.is_empty() {
+        0
+    } else if fraction.len() <= 6 && fraction.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{fraction:0<6}").parse().ok()?
+    } else {
+        return None;
+    };
+    (hour < 24 && minute < 60 && second < 60).then_some((hour, minute, second, micros))
 }
 
 /// A foreign key constraint.

@@ -52,6 +52,8 @@ pub struct ModelSpec {
     pub table: Option<Sp<String>>,
     /// `doc = "..."`
     pub doc: Option<Sp<String>>,
+    /// `renamed_from = "old_table"`: the table's previous name, for migrations.
+    pub renamed_from: Option<Sp<String>>,
     /// `repr = "username"` or `repr = ["a", "b"]`
     pub repr: Vec<Sp<String>>,
     /// `[models.Name.columns]`
@@ -105,6 +107,8 @@ pub struct ColumnSpec {
     pub doc: Option<Sp<String>>,
     /// `rust_name = "kind"`
     pub rust_name: Option<Sp<String>>,
+    /// `renamed_from = "old_name"`: the column's previous name, for migrations.
+    pub renamed_from: Option<Sp<String>>,
     /// `rust_type = "crate::Money"`
     pub rust_type: Option<Sp<String>>,
     /// `default_factory = "now"`
@@ -221,6 +225,7 @@ const MODEL_KEYS: &[&str] = &[
     "unique",
     "checks",
     "foreign_keys",
+    "renamed_from",
 ];
 /// Keys of a column table.
 pub const COLUMN_KEYS: &[&str] = &[
@@ -238,6 +243,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "server_default",
     "doc",
     "rust_name",
+    "renamed_from",
     "rust_type",
     "default_factory",
     "onupdate",
@@ -627,6 +633,7 @@ impl Reader<'_> {
         let mut model = ModelSpec {
             table: self.string(&table, "table"),
             doc: self.string(&table, "doc"),
+            renamed_from: self.string(&table, "renamed_from"),
             repr: self.string_or_list(&table, "repr"),
             columns: Vec::new(),
             relationships: Vec::new(),
@@ -720,6 +727,7 @@ impl Reader<'_> {
             server_default: None,
             doc: None,
             rust_name: None,
+            renamed_from: None,
             rust_type: None,
             default_factory: None,
             onupdate: None,
@@ -782,6 +790,7 @@ impl Reader<'_> {
         column.server_default = self.string(&table, "server_default");
         column.doc = self.string(&table, "doc");
         column.rust_name = self.string(&table, "rust_name");
+        column.renamed_from = self.string(&table, "renamed_from");
         column.rust_type = self.string(&table, "rust_type");
         column.default_factory = self.string(&table, "default_factory");
         column.onupdate = self.string(&table, "onupdate");

@@ -6,7 +6,7 @@
 //! compile, `litemodel generate` and `Builder` report them here, with the spec's spans.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Span};
-use crate::model::{ColumnType, Direction, Lazy, Schema};
+use crate::model::{ColumnType, Schema};
 use crate::spec::Spec;
 
 /// Method names the generator gives every model.
@@ -18,21 +18,19 @@ pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {
         let Some(model_spec) = spec.models.get(m) else {
             continue;
         };
-        let single_integer_key =
-            model.primary_key.len() == 1 && model.columns[model.primary_key[0]].ty.is_integer();
-        if !single_integer_key {
+        let rowid = crate::emit::rust::uses_rowid(model);
+        if let Some(column) = model.columns.iter().find(|c| rowid && c.field == "rowid") {
             diags.push(
                 Diagnostic::error(
                     format!(
-                        "the Rust generator needs one integer primary key, but `{}` has {}",
-                        model.name,
-                        describe_key(schema, m)
+                        "model `{}` has a column `{}` whose field is `rowid`, where its generated code keeps SQLite's rowid",
+                        model.name, column.name
                     ),
                     model_spec.name.span.clone(),
-                    "not supported for Rust yet",
+                    "`rowid` is taken",
                 )
-                .with_help("use `id = { type = \"integer\", primary_key = true }` and a `[[models.X.unique]]` constraint for the other key")
-                .with_note("`litemodel ddl` and `create-all` support this model already"),
+                .with_help("set `rust_name` on that column")
+                .with_note("a model whose primary key is not one integer column is identified by SQLite's rowid"),
             );
         }
         for column in &model.repr {
@@ -67,25 +65,10 @@ pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {
                 );
                 continue;
             }
-            let unsupported = if rel.direction == Direction::ManyToMany {
-                Some("many-to-many relationships (`secondary`)".to_owned())
-            } else if rel.target == m {
-                Some("self-referential relationships".to_owned())
-            } else if rel.direction == Direction::OneToMany && !rel.uselist {
-                Some("one-to-one relationships (`uselist = false`)".to_owned())
-            } else if rel.direction == Direction::OneToMany
-                && !matches!(rel.lazy, Lazy::Select | Lazy::Dynamic)
-            {
-                Some(format!("`lazy = \"{}\"`", rel.lazy.as_str()))
-            } else if rel.direction == Direction::ManyToOne && rel.lazy != Lazy::Select {
-                Some(format!(
-                    "`lazy = \"{}\"` on a many-to-one",
-                    rel.lazy.as_str()
-                ))
-            } else if !key_reference(schema, rel) {
-                Some("relationships over a composite or non-primary-key foreign key".to_owned())
-            } else {
+            let unsupported = if key_reference(schema, rel) {
                 None
+            } else {
+                Some("relationships over a composite foreign key, or one that does not reference an integer primary key")
             };
             if let Some(what) = unsupported {
                 diags.push(
@@ -97,7 +80,7 @@ pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {
                         span,
                         "not supported for Rust yet",
                     )
-                    .with_help("use a one-to-many with `lazy = \"select\"` or `\"dynamic\"` and its many-to-one backref for now")
+                    .with_help("point the foreign key at the other model's integer primary key (`id`)")
                     .with_note("`litemodel ddl` and `create-all` support this spec already"),
                 );
             }
@@ -105,28 +88,24 @@ pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {
     }
 }
 
-fn describe_key(schema: &Schema, m: usize) -> String {
-    let model = &schema.models[m];
-    match model.primary_key.as_slice() {
-        [] => "none".to_owned(),
-        [single] => format!(
-            "`{}` of type `{}`",
-            model.columns[*single].name,
-            crate::validate::type_label(&model.columns[*single].ty)
-        ),
-        several => format!("a composite key of {} columns", several.len()),
-    }
-}
-
-/// The foreign key of a one-to-many/many-to-one is one column referencing the other
-/// model's integer primary key.
+/// The foreign keys of a relationship are single columns referencing an integer
+/// primary key (the runtime links objects by that key).
 fn key_reference(schema: &Schema, rel: &crate::model::Relationship) -> bool {
-    let Some((owner, key)) = rel.foreign_key else {
-        return false;
+    let references_integer_key = |owner: usize, key: usize| {
+        let fk = &schema.models[owner].foreign_keys[key];
+        let target = &schema.models[fk.target];
+        fk.columns.len() == 1
+            && target.primary_key == fk.target_columns
+            && !crate::emit::rust::uses_rowid(target)
     };
-    let fk = &schema.models[owner].foreign_keys[key];
-    let target = &schema.models[fk.target];
-    fk.columns.len() == 1 && target.primary_key == fk.target_columns
+    match (&rel.secondary, rel.foreign_key) {
+        (Some(secondary), _) => {
+            references_integer_key(secondary.model, secondary.local_key)
+                && references_integer_key(secondary.model, secondary.remote_key)
+        }
+        (None, Some((owner, key))) => references_integer_key(owner, key),
+        (None, None) => false,
+    }
 }
 
 /// Where a relationship was declared: its key, or the `backref` that created it.

@@ -188,10 +188,12 @@ impl<'s> Validator<'s, '_> {
             } else {
                 self.table_index.insert(table.to_lowercase(), m);
             }
+            let renamed_from = self.renamed_from("model", &name.value, &table, &spec.renamed_from);
             self.models.push(Model {
                 name: name.value.clone(),
                 table,
                 doc: spec.doc.as_ref().map(|d| d.value.clone()),
+                renamed_from,
                 columns: Vec::new(),
                 primary_key: Vec::new(),
                 repr: Vec::new(),
@@ -362,6 +364,10 @@ impl<'s> Validator<'s, '_> {
                 );
             }
         }
+        let rust_type = self.rust_type(model, spec);
+        let default_factory = self.generated(model, spec, &ty, "default_factory");
+        let onupdate = self.generated(model, spec, &ty, "onupdate");
+        let autoincrement = self.autoincrement(model, spec, &ty, primary_key);
         Column {
             name: name.value.clone(),
             field,
@@ -373,10 +379,11 @@ impl<'s> Validator<'s, '_> {
             default,
             server_default: spec.server_default.as_ref().map(|s| s.value.clone()),
             doc: spec.doc.as_ref().map(|d| d.value.clone()),
-            rust_type: self.rust_type(model, spec),
-            default_factory: self.generated(model, spec, &ty, "default_factory"),
-            onupdate: self.generated(model, spec, &ty, "onupdate"),
-            autoincrement: self.autoincrement(model, spec, &ty, primary_key),
+            renamed_from: self.renamed_from("column", &format!("{model}.{}", name.value), &name.value, &spec.renamed_from),
+            rust_type,
+            default_factory,
+            onupdate,
+            autoincrement,
         }
     }
 
@@ -817,16 +824,13 @@ impl<'s> Validator<'s, '_> {
                 }
                 true
             }
-            (
-                ColumnType::String { .. }
-                | ColumnType::Text
-                | ColumnType::Date
-                | ColumnType::Time
-                | ColumnType::DateTime { .. }
-                | ColumnType::Uuid
-                | ColumnType::Numeric { .. },
-                Literal::String(_),
-            ) => true,
+            (ColumnType::String { .. } | ColumnType::Text, Literal::String(_)) => true,
+            // Typed in Rust: the text must be a value of the type.
+            (ColumnType::Date, Literal::String(_)) => literal.as_date().is_some(),
+            (ColumnType::Time, Literal::String(_)) => literal.as_time().is_some(),
+            (ColumnType::DateTime { .. }, Literal::String(_)) => literal.as_datetime().is_some(),
+            (ColumnType::Uuid, Literal::String(_)) => literal.as_uuid().is_some(),
+            (ColumnType::Numeric { .. }, Literal::String(_)) => literal.as_decimal().is_some(),
             _ => false,
         };
         if !fits {
@@ -835,6 +839,10 @@ impl<'s> Validator<'s, '_> {
                 ColumnType::Float | ColumnType::Numeric { .. } => "a number",
                 ColumnType::Boolean => "`true` or `false`",
                 ColumnType::Blob | ColumnType::Json => "no literal default for this type",
+                ColumnType::Date => "a date string `YYYY-MM-DD`",
+                ColumnType::Time => "a time string `HH:MM:SS`",
+                ColumnType::DateTime { .. } => "a datetime string `YYYY-MM-DD HH:MM:SS`",
+                ColumnType::Uuid => "a UUID string",
                 _ => "a string",
             };
             let mut d = Diagnostic::error(
@@ -2302,5 +2310,35 @@ fn suggest_type_name(name: &str) -> String {
         camel
     } else {
         "MyModel".to_owned()
+    }
+}
+
+// ---- renames (read by `litemodel migrate new`) ----------------------------------------
+
+impl Validator<'_, '_> {
+    /// A `renamed_from` hint: a name, and not the current one.
+    fn renamed_from(
+        &mut self,
+        kind: &str,
+        owner: &str,
+        current: &str,
+        value: &Option<Sp<String>>,
+    ) -> Option<String> {
+        let value = value.as_ref()?;
+        let old = value.value.trim();
+        if old.is_empty() || old.eq_ignore_ascii_case(current) {
+            self.error(
+                Diagnostic::error(
+                    format!("`renamed_from` of {kind} `{owner}` must name its previous name"),
+                    value.span.clone(),
+                    if old.is_empty() { "empty" } else { "the current name" },
+                )
+                .with_help(format!(
+                    "write the name `{current}` had before (`renamed_from = \"old_name\"`), or remove the key once every database is migrated"
+                )),
+            );
+            return None;
+        }
+        Some(old.to_owned())
     }
 }

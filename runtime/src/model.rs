@@ -80,6 +80,28 @@ pub trait Model: Clone + PartialEq + Sized + 'static {
         Ok(())
     }
 
+    /// The columns with a `server_default`, with its SQL: `(column, sql)`.
+    /// An INSERT writes `COALESCE(?n, sql)` for them, so a `None` field gets
+    /// the database's default, and returns the stored row after the key
+    /// (`RETURNING id, <COLUMNS>`) for [`Model::read_server_defaults`]. An
+    /// UPDATE keeps the stored value when the field is `None`.
+    const SERVER_DEFAULTS: &'static [(&'static str, &'static str)] = &[];
+
+    /// Reads back the `SERVER_DEFAULTS` columns of the row an INSERT returned
+    /// (`row` holds `COLUMNS` in order).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when a stored value does not fit its field.
+    fn read_server_defaults(&mut self, row: &Row<'_>) -> Result<()> {
+        let _ = row;
+        Ok(())
+    }
+
+    /// Sets the `onupdate` columns (`last_seen = now`); the session calls it
+    /// before it writes a changed object with UPDATE.
+    fn before_update(&mut self) {}
+
     /// Whether [`Model::cascade`] has work to do (models with collections).
     const CASCADES: bool = false;
 
@@ -247,12 +269,89 @@ impl ModelSql {
         dialect.push_list(&mut select, M::COLUMNS);
         select.push_str(" FROM ");
         dialect.push_identifier(&mut select, M::TABLE);
+        if M::SERVER_DEFAULTS.is_empty() {
+            return ModelSql {
+                select,
+                insert: dialect.insert(M::TABLE, &fields, Some(M::PRIMARY_KEY)),
+                insert_with_key: dialect.insert(M::TABLE, &with_key, None),
+                update: dialect.update(M::TABLE, &fields, M::PRIMARY_KEY),
+                delete: dialect.delete(M::TABLE, M::PRIMARY_KEY),
+            };
+        }
         ModelSql {
             select,
-            insert: dialect.insert(M::TABLE, &fields, Some(M::PRIMARY_KEY)),
-            insert_with_key: dialect.insert(M::TABLE, &with_key, None),
-            update: dialect.update(M::TABLE, &fields, M::PRIMARY_KEY),
+            insert: insert_with_defaults::<M>(dialect, &fields, true),
+            insert_with_key: insert_with_defaults::<M>(dialect, &with_key, false),
+            update: update_with_defaults::<M>(dialect, &fields),
             delete: dialect.delete(M::TABLE, M::PRIMARY_KEY),
         }
     }
+}
+
+fn server_default<M: Model>(column: &str) -> Option<&'static str> {
+    M::SERVER_DEFAULTS
+        .iter()
+        .find(|(name, _)| *name == column)
+        .map(|(_, sql)| *sql)
+}
+
+/// `INSERT ... VALUES (?1, COALESCE(?2, <server default>)) [RETURNING key, <COLUMNS>]`.
+fn insert_with_defaults<M: Model>(dialect: &impl Dialect, columns: &[&str], returning: bool) -> String {
+    let mut sql = String::from("INSERT INTO ");
+    dialect.push_identifier(&mut sql, M::TABLE);
+    sql.push_str(" (");
+    dialect.push_list(&mut sql, columns);
+    sql.push_str(") VALUES (");
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        match server_default::<M>(column) {
+            Some(default) => {
+                sql.push_str("COALESCE(");
+                dialect.push_placeholder(&mut sql, i + 1);
+                sql.push_str(", ");
+                sql.push_str(default);
+                sql.push(')');
+            }
+            None => dialect.push_placeholder(&mut sql, i + 1),
+        }
+    }
+    sql.push(')');
+    if returning {
+        sql.push_str(" RETURNING ");
+        dialect.push_identifier(&mut sql, M::PRIMARY_KEY);
+        sql.push_str(", ");
+        dialect.push_list(&mut sql, M::COLUMNS);
+    }
+    sql
+}
+
+/// `UPDATE ... SET c = ?1, d = COALESCE(?2, d) WHERE key = ?n`: a `None` field keeps
+/// the value the database filled in.
+fn update_with_defaults<M: Model>(dialect: &impl Dialect, columns: &[&str]) -> String {
+    let mut sql = String::from("UPDATE ");
+    dialect.push_identifier(&mut sql, M::TABLE);
+    sql.push_str(" SET ");
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        dialect.push_identifier(&mut sql, column);
+        sql.push_str(" = ");
+        if server_default::<M>(column).is_some() {
+            sql.push_str("COALESCE(");
+            dialect.push_placeholder(&mut sql, i + 1);
+            sql.push_str(", ");
+            dialect.push_identifier(&mut sql, column);
+            sql.push(')');
+        } else {
+            dialect.push_placeholder(&mut sql, i + 1);
+        }
+    }
+    sql.push_str(" WHERE ");
+    dialect.push_identifier(&mut sql, M::PRIMARY_KEY);
+    sql.push_str(" = ");
+    dialect.push_placeholder(&mut sql, columns.len() + 1);
+    sql
 }

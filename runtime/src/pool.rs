@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 
 /// How many connections a pool opens at most, unless told otherwise.
 const DEFAULT_MAX_SIZE: u32 = 8;
+/// How long `Pool::get` waits for a free connection, unless told otherwise.
+const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 
 /// Opens [`Database`] connections for [`r2d2`]: each with foreign keys on,
 /// WAL journaling and a busy timeout, exactly as [`Database::open`] does.
@@ -102,41 +104,42 @@ pub struct Pool {
 
 impl Pool {
     /// A pool of up to eight connections to the database file at `path`
-    /// (created if needed).
+    /// (created if needed), waiting up to 30 seconds for a free one.
     ///
     /// # Errors
     ///
-    /// [`Error::Pool`] when the first connection cannot be opened.
+    /// [`Error::Sqlite`] when the file cannot be opened.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::with_manager(DatabaseManager::new(path), DEFAULT_MAX_SIZE)
+        Self::builder(path).build()
     }
 
-    /// A pool of up to `max_size` connections opened by `manager` (for a
-    /// custom busy timeout). At least one connection is opened at once.
+    /// Configures a pool of connections to the file at `path`.
     ///
-    /// # Errors
-    ///
-    /// [`Error::Pool`] when the first connection cannot be opened.
-    pub fn with_manager(manager: DatabaseManager, max_size: u32) -> Result<Self> {
-        // Open the file once first: it creates the database and switches it
-        // to WAL before any pooled connection races to do the same, and its
-        // error is the real cause rather than r2d2's timeout.
-        drop(r2d2::ManageConnection::connect(&manager)?);
-        let inner = r2d2::Pool::builder()
-            .max_size(max_size.max(1))
-            .min_idle(Some(1))
-            .build(manager)
-            .map_err(|source| Error::Pool { source })?;
-        Ok(Pool { inner })
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// use std::time::Duration;
+    /// let pool = litemodel::Pool::builder(dir.path().join("app.sqlite"))
+    ///     .max_size(4)
+    ///     .busy_timeout(Duration::from_secs(10))
+    ///     .wait(Duration::from_secs(5))
+    ///     .build()?;
+    /// # drop(pool); Ok(()) }
+    /// ```
+    pub fn builder(path: impl AsRef<Path>) -> PoolBuilder {
+        PoolBuilder {
+            manager: DatabaseManager::new(path),
+            max_size: DEFAULT_MAX_SIZE,
+            wait: DEFAULT_WAIT,
+        }
     }
 
-    /// A connection for this thread, waiting (30 seconds at most) for one to
-    /// be free.
+    /// A connection for this thread, waiting for one to be free.
     ///
     /// # Errors
     ///
     /// [`Error::Pool`] when none became free, or a new one could not be
-    /// opened, in time.
+    /// opened, within the pool's wait.
     pub fn get(&self) -> Result<PooledDatabase> {
         self.inner.get().map_err(|source| Error::Pool { source })
     }
@@ -145,5 +148,56 @@ impl Pool {
     pub fn connections(&self) -> (u32, u32) {
         let state = self.inner.state();
         (state.connections, state.idle_connections)
+    }
+}
+
+/// Settings of a [`Pool`], from [`Pool::builder`].
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct PoolBuilder {
+    manager: DatabaseManager,
+    max_size: u32,
+    wait: Duration,
+}
+
+impl PoolBuilder {
+    /// At most `n` connections (at least one; default 8).
+    pub fn max_size(mut self, n: u32) -> Self {
+        self.max_size = n.max(1);
+        self
+    }
+
+    /// How long each connection waits for another connection's (or
+    /// process's) lock before "database is locked" (default 5 seconds).
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.manager = self.manager.busy_timeout(timeout);
+        self
+    }
+
+    /// How long [`Pool::get`] waits for a free connection (default 30
+    /// seconds).
+    pub fn wait(mut self, wait: Duration) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Opens the pool with one connection; more are opened as needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the file cannot be opened, [`Error::Pool`]
+    /// when the pool cannot start.
+    pub fn build(self) -> Result<Pool> {
+        // Open the file once first: it creates the database and switches it
+        // to WAL before pooled connections race to do the same, and its
+        // error names the real cause rather than r2d2's timeout.
+        drop(r2d2::ManageConnection::connect(&self.manager)?);
+        let inner = r2d2::Pool::builder()
+            .max_size(self.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(self.wait)
+            .build(self.manager)
+            .map_err(|source| Error::Pool { source })?;
+        Ok(Pool { inner })
     }
 }

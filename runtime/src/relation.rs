@@ -387,7 +387,7 @@ impl<P: Model, C: Model> OneToMany<P, C> {
     /// # Errors
     ///
     /// [`Error::RaiseLoad`], or as for [`Query::all`].
-    pub fn load<'a, E: Executor>(self, parent: &'a P, conn: &'a E) -> Result<&'a [C]> {
+    pub fn load<'a, E: Executor>(self, parent: &'a P, conn: &E) -> Result<&'a [C]> {
         let Some(slot) = self.slot else {
             return Ok(&[]);
         };
@@ -452,7 +452,7 @@ impl<P: Model, C: Model> OneToMany<P, C> {
     /// # Errors
     ///
     /// As for [`OneToMany::load`].
-    pub fn load_one<'a, E: Executor>(self, parent: &'a P, conn: &'a E) -> Result<Option<&'a C>> {
+    pub fn load_one<'a, E: Executor>(self, parent: &'a P, conn: &E) -> Result<Option<&'a C>> {
         Ok(self.load(parent, conn)?.first())
     }
 }
@@ -601,7 +601,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     /// # Errors
     ///
     /// [`Error::RaiseLoad`], or as for [`Query::all`].
-    pub fn load<'a, E: Executor>(self, owner: &'a M, conn: &'a E) -> Result<&'a [T]> {
+    pub fn load<'a, E: Executor>(self, owner: &'a M, conn: &E) -> Result<&'a [T]> {
         let Some(slot) = self.slot else {
             return Ok(&[]);
         };

@@ -163,11 +163,18 @@ fn foreign_key_violation_at_the_500th_insert_changes_nothing() -> TestResult {
 #[test]
 fn deferred_foreign_key_failing_at_commit_changes_nothing() -> TestResult {
     let (_dir, mut db) = blog_db()?;
+    // A table the models do not know references authors: deleting an author does
+    // not detach it (as the author's posts are detached), so the key fails.
+    db.connection()
+        .execute_batch("CREATE TABLE reviews (author_id INTEGER REFERENCES authors (id))")?;
     let outside = observer(&db)?;
     let mut s = db.session();
     let author = s.add(Author::new("ann"));
     s.add(Post::new("kept", 1).with_author(author));
     s.commit()?;
+    s.database()
+        .connection()
+        .execute("INSERT INTO reviews (author_id) VALUES (1)", [])?;
     let before = snapshot(&outside)?;
 
     // Deletes check foreign keys at COMMIT: deleting a referenced author

@@ -19,7 +19,7 @@ fn posts_db() -> TestResult<(TempDir, Database)> {
             .into_iter()
             .enumerate()
         {
-            let views = 10 * (i as i64 + 1);
+            let views = 10 * (i as i32 + 1);
             let post = Post::new(format!("p{}", i + 1), views);
             s.add(match author {
                 Some(author) => post.with_author(author),

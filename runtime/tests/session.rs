@@ -184,12 +184,34 @@ fn parent_and_children_deleted_together_in_any_order() -> TestResult {
 }
 
 #[test]
-fn deleting_a_referenced_parent_fails_at_commit_and_restores() -> TestResult {
+fn deleting_a_parent_detaches_its_children_like_sqlalchemy() -> TestResult {
     let (_dir, mut db) = seed_db()?;
     let mut s = db.session();
     let role = s.add(Role::new("r"));
     s.add(User::new("u").with_role(role));
     s.commit()?;
+    // Without a `delete` cascade, SQLAlchemy sets the children's foreign key to NULL.
+    s.delete(role)?;
+    s.commit()?;
+    assert_eq!(Role::query().count(&s)?, 0);
+    let user = User::query().one(&s)?;
+    assert_eq!(user.role_id, None);
+    Ok(())
+}
+
+#[test]
+fn deleting_a_parent_still_referenced_elsewhere_fails_at_commit_and_restores() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    // A table the models do not know references roles: nothing detaches it.
+    db.connection().execute_batch(
+        "CREATE TABLE grants (role_id INTEGER REFERENCES roles (id)); ",
+    )?;
+    let mut s = db.session();
+    let role = s.add(Role::new("r"));
+    s.commit()?;
+    s.database()
+        .connection()
+        .execute("INSERT INTO grants (role_id) VALUES (1)", [])?;
     s.delete(role)?;
     let err = s.commit().err();
     assert!(

@@ -166,7 +166,10 @@ fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if !model.primary_key.is_empty() {
+    // `autoincrement = true` is SQLAlchemy's `sqlite_autoincrement`: the key is declared
+    // on its column (`PRIMARY KEY AUTOINCREMENT`) instead of as a table constraint.
+    let autoincrement = model.primary_key.len() == 1 && model.columns[model.primary_key[0]].autoincrement;
+    if !model.primary_key.is_empty() && !autoincrement {
         lines.push(format!("PRIMARY KEY ({})", quote_list(&model.primary_key)));
     }
     let named = |name: &Option<String>| -> String {
@@ -243,6 +246,9 @@ fn column_definition(column: &Column, dialect: &dyn Dialect) -> String {
     }
     if !column.nullable {
         text.push_str(" NOT NULL");
+    }
+    if column.autoincrement {
+        text.push_str(" PRIMARY KEY AUTOINCREMENT");
     }
     text
 }

@@ -2,8 +2,8 @@
 
 use std::fmt;
 use litemodel::{
-    Binder, Children, Column, Executor, Link, Links, ManyToOne, Model, Parent, Query,
-    Result, Row, Schema, TableSchema,
+    Binder, Children, Column, Database, Executor, Key, Lazy, Link, Links, ManyToOne,
+    Model, OneToMany, Parent, Query, Result, Row, Schema, Session, TableSchema,
 };
 
 /// A row of `authors`.
@@ -12,13 +12,23 @@ pub struct Author {
     /// Primary key; `None` until the row is inserted.
     pub id: Option<i64>,
     pub name: String,
-    /// `Author.posts` (`lazy = "select"`), loaded on first access.
+    /// `Author.posts` (`lazy = "select"`).
     pub posts: Children<Post>,
 }
 
 impl Author {
     pub const ID: Column<Author, Option<i64>> = Column::new("id");
     pub const NAME: Column<Author, String> = Column::new("name");
+
+    /// The `posts` relationship, for queries and loading options.
+    pub const POSTS: OneToMany<Author, Post> = OneToMany::new(
+            "Author",
+            "posts",
+            "author_id",
+            |c: &Post| c.author_id,
+            Post::query,
+        )
+        .with_slot(|o: &Author| &o.posts);
 
     /// A new, unsaved author.
     pub fn new(name: impl Into<String>) -> Self {
@@ -36,7 +46,7 @@ impl Author {
 
     /// `Author.posts`. Loaded with one SELECT on first access, then cached.
     pub fn posts<E: Executor>(&self, conn: &E) -> Result<&[Post]> {
-        self.posts.load(conn, self, Post::AUTHOR)
+        Author::POSTS.load(self, conn)
     }
 }
 
@@ -65,6 +75,32 @@ impl Model for Author {
         binder.bind(&self.name)?;
         Ok(())
     }
+
+    const CASCADES: bool = true;
+
+    fn cascade(key: Key<Self>, session: &mut Session<'_>) -> Result<()> {
+        let Some(object) = session.get_mut(key) else {
+            return Ok(());
+        };
+        let posts_added = object.posts.take_pending();
+        let posts_removed = object.posts.take_removed();
+        for mut child in posts_added {
+            child.set_author(key);
+            session.add(child);
+        }
+        for mut child in posts_removed {
+            if child.primary_key().is_some() {
+                child.set_author(Link::None);
+                session.add(child);
+            }
+        }
+        Ok(())
+    }
+
+    fn before_delete(&self, db: &Database) -> Result<()> {
+        Author::POSTS.detach_all(db, self)?;
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Author {
@@ -80,7 +116,7 @@ pub struct Post {
     /// Primary key; `None` until the row is inserted.
     pub id: Option<i64>,
     pub title: String,
-    pub views: i64,
+    pub views: i32,
     pub author_id: Option<i64>,
     /// The `author` backref of `Author.posts`.
     pub author: Parent<Author>,
@@ -89,12 +125,15 @@ pub struct Post {
 impl Post {
     pub const ID: Column<Post, Option<i64>> = Column::new("id");
     pub const TITLE: Column<Post, String> = Column::new("title");
-    pub const VIEWS: Column<Post, i64> = Column::new("views");
+    pub const VIEWS: Column<Post, i32> = Column::new("views");
     pub const AUTHOR_ID: Column<Post, Option<i64>> = Column::new("author_id");
-    pub const AUTHOR: ManyToOne<Post, Author> = ManyToOne::new("author", "author_id");
+
+    /// The `author` relationship, for queries and loading options.
+    pub const AUTHOR: ManyToOne<Post, Author> = ManyToOne::new("author", "author_id")
+        .with_access("Post", |o: &Post| &o.author, |o: &Post| o.author_id, Lazy::Select);
 
     /// A new, unsaved post.
-    pub fn new(title: impl Into<String>, views: i64) -> Self {
+    pub fn new(title: impl Into<String>, views: i32) -> Self {
         Post {
             id: None,
             title: title.into(),
@@ -109,9 +148,9 @@ impl Post {
         Query::new()
     }
 
-    /// The post's `author`, loaded on first access and cached.
+    /// The post's `author`, loaded on first access and cached (or by the query).
     pub fn author<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a Author>> {
-        self.author.get(conn, self.author_id)
+        Post::AUTHOR.load(self, conn)
     }
 
     /// Sets `author`: a session key (saved or pending) or a loaded `Author`.

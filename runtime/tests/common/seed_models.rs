@@ -2,8 +2,8 @@
 
 use std::fmt;
 use litemodel::{
-    Binder, Column, Executor, Link, Links, ManyToOne, Model, Parent, Query, Result, Row,
-    Schema, TableSchema,
+    Binder, Column, Database, Executor, Key, Lazy, Link, Links, ManyToOne, Model,
+    OneToMany, Parent, Query, Result, Row, Schema, Session, TableSchema,
 };
 
 /// A row of `roles`.
@@ -18,6 +18,16 @@ impl Role {
     pub const ID: Column<Role, Option<i64>> = Column::new("id");
     pub const NAME: Column<Role, Option<String>> = Column::new("name");
 
+    /// The `users` relationship, for queries and loading options.
+    pub const USERS: OneToMany<Role, User> = OneToMany::new(
+            "Role",
+            "users",
+            "role_id",
+            |c: &User| c.role_id,
+            User::query,
+        )
+        .with_lazy(Lazy::Dynamic);
+
     /// A new, unsaved role.
     pub fn new(name: impl Into<String>) -> Self {
         Role {
@@ -31,9 +41,9 @@ impl Role {
         Query::new()
     }
 
-    /// `Role.users` (`lazy = "dynamic"`): a query to refine and run.
+    /// `Role.users`. A query (`lazy = "dynamic"`): refine it, then run it.
     pub fn users(&self) -> Query<User> {
-        User::query().filter(User::ROLE.is(self))
+        Role::USERS.query(self)
     }
 }
 
@@ -61,6 +71,13 @@ impl Model for Role {
         binder.bind(&self.name)?;
         Ok(())
     }
+
+    const CASCADES: bool = true;
+
+    fn before_delete(&self, db: &Database) -> Result<()> {
+        Role::USERS.detach_all(db, self)?;
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Role {
@@ -85,7 +102,10 @@ impl User {
     pub const ID: Column<User, Option<i64>> = Column::new("id");
     pub const USERNAME: Column<User, Option<String>> = Column::new("username");
     pub const ROLE_ID: Column<User, Option<i64>> = Column::new("role_id");
-    pub const ROLE: ManyToOne<User, Role> = ManyToOne::new("role", "role_id");
+
+    /// The `role` relationship, for queries and loading options.
+    pub const ROLE: ManyToOne<User, Role> = ManyToOne::new("role", "role_id")
+        .with_access("User", |o: &User| &o.role, |o: &User| o.role_id, Lazy::Select);
 
     /// A new, unsaved user.
     pub fn new(username: impl Into<String>) -> Self {
@@ -102,9 +122,9 @@ impl User {
         Query::new()
     }
 
-    /// The user's `role`, loaded on first access and cached.
+    /// The user's `role`, loaded on first access and cached (or by the query).
     pub fn role<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a Role>> {
-        self.role.get(conn, self.role_id)
+        User::ROLE.load(self, conn)
     }
 
     /// Sets `role`: a session key (saved or pending) or a loaded `Role`.

@@ -1,8 +1,8 @@
 //! Rust model code for the `litemodel` runtime, built with `quote!` and formatted with
 //! `prettyplease`. `docs/generated-code.md` describes the shape of the output.
 //!
-//! The emitter assumes a schema that passed [`crate::support::check`]: every model has
-//! a single integer primary key and every relationship is one the runtime implements.
+//! The emitter assumes a schema that passed [`crate::support::check`]: every
+//! relationship is one the runtime implements.
 
 use std::collections::BTreeSet;
 
@@ -16,12 +16,12 @@ use crate::names;
 
 mod types;
 
-use types::{base_type, base_type_kind, default_value, BaseKind};
+use types::{base_type, initial_value, takes_into_string};
 
 /// The whole generated module, formatted, with its "do not edit" header.
 pub fn generate(schema: &Schema, spec_name: &str) -> String {
     let mut imports = BTreeSet::new();
-    let mut items = Vec::new();
+    let mut items = types::enum_definitions(schema, &mut imports);
     for (m, model) in schema.models.iter().enumerate() {
         let emitter = ModelEmitter {
             schema,
@@ -51,34 +51,55 @@ pub fn generate(schema: &Schema, spec_name: &str) -> String {
 }
 
 /// Puts a blank line between items and between the members of an `impl`, which
-/// `prettyplease` does not do, so the output reads like hand-written code.
+/// `prettyplease` does not do, so the output reads like hand-written code: one-line
+/// constants stay together, everything else is separated.
 fn space_items(code: &str) -> String {
-    let mut out = String::with_capacity(code.len() + code.len() / 16);
-    let mut previous = "";
-    for line in code.lines() {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        let starts_item = ["///", "#[", "pub ", "fn ", "impl ", "use ", "const "]
+    let lines: Vec<&str> = code.lines().collect();
+    let indent_of = |line: &str| line.len() - line.trim_start().len();
+    let is_prefix = |line: &str| {
+        let t = line.trim_start();
+        t.starts_with("///") || t.starts_with("#[")
+    };
+    let starts_item = |line: &str| {
+        let t = line.trim_start();
+        ["///", "#[", "pub ", "fn ", "impl ", "use ", "const ", "static "]
             .iter()
-            .any(|start| trimmed.starts_with(start));
-        let previous_trimmed = previous.trim_start();
-        let previous_indent = previous.len() - previous_trimmed.len();
-        let after_item_end =
-            (previous_trimmed == "}" || previous_trimmed == "};") && previous_indent == indent;
-        let after_imports = previous_trimmed.starts_with("use ") && !trimmed.starts_with("use ")
-            || previous_trimmed == "};" && previous_indent == 0 && indent == 0;
-        let is_const = |l: &str| l.starts_with("pub const ") || l.starts_with("const ");
-        let after_consts =
-            is_const(previous_trimmed) && !is_const(trimmed) && indent == previous_indent;
-        if starts_item
-            && (indent == 0 || indent == 4)
-            && (after_item_end || after_imports || after_consts)
-        {
-            out.push('\n');
+            .any(|start| t.starts_with(start))
+    };
+    // A member starts at an item line (at indent 0, or 4 inside an `impl`) that does
+    // not continue the doc comments and attributes above it.
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut top_previous: Option<bool> = None; // was a `use`
+    let mut member_previous: Option<bool> = None; // was a one-line constant
+    let mut in_impl = false;
+    for (i, line) in lines.iter().enumerate() {
+        let indent = indent_of(line);
+        let continues = i > 0 && is_prefix(lines[i - 1]) && indent_of(lines[i - 1]) == indent;
+        if (indent == 0 || indent == 4) && starts_item(line) && !continues {
+            let mut head = i;
+            while head < lines.len() && is_prefix(lines[head]) {
+                head += 1;
+            }
+            let head_line = lines.get(head).map_or("", |l| l.trim_start());
+            if indent == 0 {
+                let is_use = head_line.starts_with("use ");
+                if top_previous.is_some_and(|was_use| !(was_use && is_use)) {
+                    out.push('\n');
+                }
+                top_previous = Some(is_use);
+                member_previous = None;
+                in_impl = head_line.starts_with("impl");
+            } else if in_impl {
+                let is_const = head_line.starts_with("pub const ") || head_line.starts_with("const ");
+                let one_line_const = is_const && head_line.ends_with(';') && head == i;
+                if member_previous.is_some_and(|was| !(was && one_line_const)) {
+                    out.push('\n');
+                }
+                member_previous = Some(one_line_const);
+            }
         }
         out.push_str(line);
         out.push('\n');
-        previous = line;
     }
     out
 }
@@ -89,47 +110,78 @@ struct ModelEmitter<'a> {
     index: usize,
 }
 
+/// Whether a relationship keeps its related objects in a field (all modes but the
+/// query-only `dynamic` and `write_only`).
+fn holds_objects(rel: &Relationship) -> bool {
+    rel.direction == Direction::ManyToOne || !matches!(rel.lazy, Lazy::Dynamic | Lazy::WriteOnly)
+}
+
+fn lazy_tokens(lazy: Lazy) -> TokenStream {
+    match lazy {
+        Lazy::Select => quote!(Lazy::Select),
+        Lazy::Dynamic => quote!(Lazy::Dynamic),
+        Lazy::Joined => quote!(Lazy::Joined),
+        Lazy::Selectin => quote!(Lazy::Selectin),
+        Lazy::Raise => quote!(Lazy::Raise),
+        Lazy::Noload => quote!(Lazy::Noload),
+        Lazy::WriteOnly => quote!(Lazy::WriteOnly),
+    }
+}
+
+/// Whether model `m` is identified by SQLite's rowid rather than by its primary key
+/// (a composite or non-integer primary key).
+pub(crate) fn uses_rowid(model: &Model) -> bool {
+    !(model.primary_key.len() == 1 && model.columns[model.primary_key[0]].ty.is_integer())
+}
+
 impl ModelEmitter<'_> {
     fn emit(&self, imports: &mut BTreeSet<&'static str>) -> TokenStream {
         imports.extend(["Binder", "Column", "Model", "Query", "Result", "Row"]);
+        for column in &self.model.columns {
+            types::type_imports(column, imports);
+        }
         let name = type_ident(&self.model.name);
         let struct_doc = match &self.model.doc {
             Some(doc) => doc_attr(doc),
             None => doc_attr(&format!("A row of `{}`.", self.model.table)),
         };
 
+        let rowid_field = if uses_rowid(self.model) {
+            let doc = doc_attr(
+                "SQLite's rowid: how the session identifies a row of a table whose primary key\nis not one integer column; `None` until the row is inserted.",
+            );
+            quote! { #doc pub rowid: Option<i64>, }
+        } else {
+            TokenStream::new()
+        };
         let column_fields = self.model.columns.iter().map(|column| {
             let field = field_ident(&column.field);
             let ty = self.field_type(column);
-            let doc = match (&column.doc, column.primary_key) {
+            let doc = match (&column.doc, self.is_integer_key(column)) {
                 (Some(doc), _) => doc_attr(doc),
                 (None, true) => doc_attr("Primary key; `None` until the row is inserted."),
                 (None, false) => TokenStream::new(),
             };
             quote! { #doc pub #field: #ty, }
         });
-        let relationship_fields = self
+        let relationship_fields: Vec<TokenStream> = self
             .model
             .relationships
             .iter()
-            .filter_map(|rel| {
+            .filter(|rel| holds_objects(rel))
+            .map(|rel| {
                 let field = field_ident(&rel.name);
                 let target = type_ident(&self.schema.models[rel.target].name);
                 let doc = doc_attr(&self.relationship_doc(rel));
-                match (rel.direction, rel.lazy) {
-                    (Direction::ManyToOne, _) => {
-                        imports.insert("Parent");
-                        Some(quote! { #doc pub #field: Parent<#target>, })
-                    }
-                    (Direction::OneToMany, Lazy::Dynamic) => None,
-                    (Direction::OneToMany, _) => {
-                        imports.insert("Children");
-                        Some(quote! { #doc pub #field: Children<#target>, })
-                    }
-                    (Direction::ManyToMany, _) => None,
+                if rel.direction == Direction::ManyToOne {
+                    imports.insert("Parent");
+                    quote! { #doc pub #field: Parent<#target>, }
+                } else {
+                    imports.insert("Children");
+                    quote! { #doc pub #field: Children<#target>, }
                 }
             })
-            .collect::<Vec<_>>();
+            .collect();
 
         let column_consts = self.model.columns.iter().map(|column| {
             let konst = const_ident(&column.field);
@@ -137,19 +189,37 @@ impl ModelEmitter<'_> {
             let sql_name = &column.name;
             quote! { pub const #konst: Column<#name, #ty> = Column::new(#sql_name); }
         });
-        let many_to_one_consts = self.many_to_one().map(|rel| {
-            imports.insert("ManyToOne");
-            let konst = const_ident(&rel.name);
-            let target = type_ident(&self.schema.models[rel.target].name);
-            let attr = &rel.name;
-            let fk_column = &self.foreign_key_column(rel).name;
-            quote! { pub const #konst: ManyToOne<#name, #target> = ManyToOne::new(#attr, #fk_column); }
-        }).collect::<Vec<_>>();
+        let relationship_consts: Vec<TokenStream> = self
+            .model
+            .relationships
+            .iter()
+            .map(|rel| self.relationship_const(rel, imports))
+            .collect();
 
         let constructor = self.constructor();
         let singular = self.model.name.to_lowercase();
         let new_doc = doc_attr(&format!("A new, unsaved {singular}."));
-        let query_doc = doc_attr(&format!("Every {singular}: `{}.query`.", self.model.name));
+        let defaults: Vec<TokenStream> = self
+            .model
+            .relationships
+            .iter()
+            .filter_map(|rel| {
+                let konst = const_ident(&rel.name);
+                match rel.lazy {
+                    Lazy::Joined => Some(quote!(.options(#name::#konst.joined()))),
+                    Lazy::Selectin => Some(quote!(.options(#name::#konst.selectin()))),
+                    _ => None,
+                }
+            })
+            .collect();
+        let query_doc = if defaults.is_empty() {
+            doc_attr(&format!("Every {singular}: `{}.query`.", self.model.name))
+        } else {
+            doc_attr(&format!(
+                "Every {singular}: `{}.query`, with the eager loading its relationships declare.",
+                self.model.name
+            ))
+        };
         let accessors: Vec<TokenStream> = self
             .model
             .relationships
@@ -161,7 +231,7 @@ impl ModelEmitter<'_> {
         let debug_impl = self.debug_impl();
         // Spec defaults must hold in `Model::default()` too (`..Default::default()`),
         // so a model with any spec default spells its `Default` out.
-        let (derive, default_impl) = if self.model.columns.iter().any(|c| c.default.is_some()) {
+        let (derive, default_impl) = if self.model.columns.iter().any(|c| initial_value(c).is_some()) {
             (quote!(#[derive(Clone, PartialEq)]), self.default_impl())
         } else {
             (
@@ -173,20 +243,21 @@ impl ModelEmitter<'_> {
             #struct_doc
             #derive
             pub struct #name {
+                #rowid_field
                 #(#column_fields)*
                 #(#relationship_fields)*
             }
 
             impl #name {
                 #(#column_consts)*
-                #(#many_to_one_consts)*
+                #(#relationship_consts)*
 
                 #new_doc
                 #constructor
 
                 #query_doc
                 pub fn query() -> Query<#name> {
-                    Query::new()
+                    Query::new() #(#defaults)*
                 }
 
                 #(#accessors)*
@@ -200,14 +271,45 @@ impl ModelEmitter<'_> {
         }
     }
 
+    /// The integer primary key that is the model's identity (`Option<i64>`).
+    fn is_integer_key(&self, column: &Column) -> bool {
+        column.primary_key && !uses_rowid(self.model)
+    }
+
+    /// `field: Parent::default(),` and `field: Children::default(),` for the
+    /// relationship fields.
+    fn relationship_inits(&self) -> Vec<TokenStream> {
+        self.model
+            .relationships
+            .iter()
+            .filter(|rel| holds_objects(rel))
+            .map(|rel| {
+                let field = field_ident(&rel.name);
+                if rel.direction == Direction::ManyToOne {
+                    quote! { #field: Parent::default(), }
+                } else {
+                    quote! { #field: Children::default(), }
+                }
+            })
+            .collect()
+    }
+
+    fn rowid_init(&self) -> TokenStream {
+        if uses_rowid(self.model) {
+            quote! { rowid: None, }
+        } else {
+            TokenStream::new()
+        }
+    }
+
     /// `Default` with the spec's `default` values; other fields take their type's default.
     fn default_impl(&self) -> TokenStream {
         let name = type_ident(&self.model.name);
+        let rowid = self.rowid_init();
         let columns = self.model.columns.iter().map(|column| {
             let field = field_ident(&column.field);
-            match &column.default {
-                Some(default) if !column.primary_key && !self.is_key_reference(column) => {
-                    let value = default_value(column, default);
+            match initial_value(column) {
+                Some(value) if !self.is_integer_key(column) && !self.is_key_reference(column) => {
                     if column.nullable {
                         quote! { #field: Some(#value), }
                     } else {
@@ -217,29 +319,16 @@ impl ModelEmitter<'_> {
                 _ => quote! { #field: Default::default(), },
             }
         });
-        let relationships = self.model.relationships.iter().filter_map(|rel| {
-            let field = field_ident(&rel.name);
-            match (rel.direction, rel.lazy) {
-                (Direction::OneToMany, Lazy::Dynamic) | (Direction::ManyToMany, _) => None,
-                _ => Some(quote! { #field: Default::default(), }),
-            }
-        });
+        let relationships = self.relationship_inits();
         let doc = doc_attr("A new, unsaved object with the spec's `default` values.");
         quote! {
             impl Default for #name {
                 #doc
                 fn default() -> Self {
-                    #name { #(#columns)* #(#relationships)* }
+                    #name { #rowid #(#columns)* #(#relationships)* }
                 }
             }
         }
-    }
-
-    fn many_to_one(&self) -> impl Iterator<Item = &Relationship> {
-        self.model
-            .relationships
-            .iter()
-            .filter(|rel| rel.direction == Direction::ManyToOne)
     }
 
     /// The foreign key column on the child side of a one-to-many/many-to-one.
@@ -250,13 +339,13 @@ impl ModelEmitter<'_> {
         &owner.columns[column]
     }
 
-    /// The field type: primary keys and foreign keys to an integer primary key are
+    /// The field type: the integer primary key and foreign keys to one are
     /// `Option<i64>` (unknown until flush), others follow the column type and nullability.
     fn field_type(&self, column: &Column) -> TokenStream {
-        if column.primary_key || self.is_key_reference(column) {
+        if self.is_integer_key(column) || self.is_key_reference(column) {
             return quote!(Option<i64>);
         }
-        let base = base_type(&column.ty);
+        let base = base_type(column);
         if column.nullable {
             quote!(Option<#base>)
         } else {
@@ -276,8 +365,7 @@ impl ModelEmitter<'_> {
         self.model.foreign_keys.iter().any(|fk| {
             fk.columns == [c] && {
                 let target = &self.schema.models[fk.target];
-                target.primary_key == fk.target_columns
-                    && target.columns[fk.target_columns[0]].ty.is_integer()
+                !uses_rowid(target) && target.primary_key == fk.target_columns
             }
         })
     }
@@ -285,15 +373,17 @@ impl ModelEmitter<'_> {
     fn constructor(&self) -> TokenStream {
         let name = type_ident(&self.model.name);
         let mut params = Vec::new();
-        let mut inits = Vec::new();
+        let mut inits = vec![self.rowid_init()];
         for column in &self.model.columns {
             let field = field_ident(&column.field);
-            if column.primary_key || self.is_key_reference(column) {
+            if self.is_integer_key(column)
+                || self.is_key_reference(column)
+                || types::left_to_database(column)
+            {
                 inits.push(quote! { #field: None, });
                 continue;
             }
-            if let Some(default) = &column.default {
-                let value = default_value(column, default);
+            if let Some(value) = initial_value(column) {
                 let value = if column.nullable {
                     quote!(Some(#value))
                 } else {
@@ -302,11 +392,11 @@ impl ModelEmitter<'_> {
                 inits.push(quote! { #field: #value, });
                 continue;
             }
-            let is_string = matches!(base_type_kind(&column.ty), BaseKind::String);
+            let is_string = takes_into_string(column);
             let (param_ty, converted) = if is_string {
                 (quote!(impl Into<String>), quote!(#field.into()))
             } else {
-                let base = base_type(&column.ty);
+                let base = base_type(column);
                 (base, quote!(#field))
             };
             params.push(quote! { #field: #param_ty });
@@ -318,14 +408,7 @@ impl ModelEmitter<'_> {
                 inits.push(quote! { #field, });
             }
         }
-        for rel in &self.model.relationships {
-            let field = field_ident(&rel.name);
-            match (rel.direction, rel.lazy) {
-                (Direction::ManyToOne, _) => inits.push(quote! { #field: Parent::default(), }),
-                (Direction::OneToMany, Lazy::Dynamic) | (Direction::ManyToMany, _) => {}
-                (Direction::OneToMany, _) => inits.push(quote! { #field: Children::default(), }),
-            }
-        }
+        inits.extend(self.relationship_inits());
         let allow = if params.len() > 7 {
             // A model with many columns: the constructor mirrors SQLAlchemy's keyword
             // constructor; struct update syntax with `..Default::default()` also works.
@@ -354,7 +437,7 @@ impl ModelEmitter<'_> {
                 format!("The related `{target}`, loaded on first access.")
             }
             (_, lazy, ..) => format!(
-                "`{}.{}` (`lazy = \"{}\"`), loaded on first access.",
+                "`{}.{}` (`lazy = \"{}\"`).",
                 self.model.name,
                 rel.name,
                 lazy.as_str()
@@ -362,67 +445,104 @@ impl ModelEmitter<'_> {
         }
     }
 
-    fn accessor(&self, rel: &Relationship, imports: &mut BTreeSet<&'static str>) -> TokenStream {
-        let method = field_ident(&rel.name);
+    /// `pub const USERS: OneToMany<Role, User> = ...;` and its kin.
+    fn relationship_const(&self, rel: &Relationship, imports: &mut BTreeSet<&'static str>) -> TokenStream {
+        let name = type_ident(&self.model.name);
+        let owner = &self.model.name;
+        let attr = &rel.name;
+        let konst = const_ident(&rel.name);
+        let field = field_ident(&rel.name);
         let target_model = &self.schema.models[rel.target];
         let target = type_ident(&target_model.name);
+        let lazy = lazy_tokens(rel.lazy);
         let order: Vec<TokenStream> = rel
             .order_by
             .iter()
             .map(|&(c, descending)| {
-                let konst = const_ident(&target_model.columns[c].field);
-                if descending {
-                    quote!(#target::#konst.desc())
-                } else {
-                    quote!(#target::#konst.asc())
-                }
+                let column = &target_model.columns[c].name;
+                quote!((#column, #descending))
             })
             .collect();
-        let relation = self.child_relation(rel);
-        match (rel.direction, rel.lazy) {
-            (Direction::OneToMany, Lazy::Dynamic) => {
-                let doc = doc_attr(&rel.doc.clone().unwrap_or_else(|| {
-                    format!(
-                        "`{}.{}` (`lazy = \"dynamic\"`): a query to refine and run.",
-                        self.model.name, rel.name
-                    )
-                }));
+        let with_order = if order.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(.with_order(&[#(#order),*]))
+        };
+        let with_lazy = if rel.lazy == Lazy::Select {
+            TokenStream::new()
+        } else {
+            imports.insert("Lazy");
+            quote!(.with_lazy(#lazy))
+        };
+        let with_slot = if holds_objects(rel) {
+            quote!(.with_slot(|o: &#name| &o.#field))
+        } else {
+            TokenStream::new()
+        };
+        let doc = doc_attr(&format!("The `{attr}` relationship, for queries and loading options."));
+        match rel.direction {
+            Direction::ManyToOne => {
+                imports.extend(["ManyToOne", "Lazy"]);
+                let fk_column = &self.foreign_key_column(rel).name;
+                let fk_field = field_ident(&self.foreign_key_column(rel).field);
                 quote! {
                     #doc
-                    pub fn #method(&self) -> Query<#target> {
-                        #target::query().filter(#relation.is(self)) #(.order_by(#order))*
-                    }
+                    pub const #konst: ManyToOne<#name, #target> = ManyToOne::new(#attr, #fk_column)
+                        .with_access(#owner, |o: &#name| &o.#field, |o: &#name| o.#fk_field, #lazy);
                 }
             }
-            (Direction::OneToMany, _) => {
-                imports.insert("Executor");
-                let doc = doc_attr(&format!(
-                    "{} Loaded with one SELECT on first access, then cached.",
-                    rel.doc
-                        .clone()
-                        .unwrap_or_else(|| format!("`{}.{}`.", self.model.name, rel.name))
-                ));
-                let load = if order.is_empty() {
-                    quote!(self.#method.load(conn, self, #relation))
-                } else {
-                    quote!(self.#method.load_ordered(conn, self, #relation, &[#(#order),*]))
+            Direction::OneToMany => {
+                imports.insert("OneToMany");
+                let fk = self.foreign_key_column(rel);
+                let fk_column = &fk.name;
+                let fk_field = field_ident(&fk.field);
+                quote! {
+                    #doc
+                    pub const #konst: OneToMany<#name, #target> =
+                        OneToMany::new(#owner, #attr, #fk_column, |c: &#target| c.#fk_field, #target::query)
+                            #with_slot #with_lazy #with_order;
+                }
+            }
+            Direction::ManyToMany => {
+                imports.insert("ManyToMany");
+                let Some(secondary) = &rel.secondary else {
+                    return TokenStream::new();
                 };
+                let assoc = &self.schema.models[secondary.model];
+                let local = &assoc.columns[assoc.foreign_keys[secondary.local_key].columns[0]].name;
+                let remote = &assoc.columns[assoc.foreign_keys[secondary.remote_key].columns[0]].name;
+                let table = &assoc.table;
                 quote! {
                     #doc
-                    pub fn #method<E: Executor>(&self, conn: &E) -> Result<&[#target]> {
-                        #load
-                    }
+                    pub const #konst: ManyToMany<#name, #target> =
+                        ManyToMany::new(#owner, #attr, #table, #local, #remote, #target::query)
+                            #with_slot #with_lazy #with_order;
                 }
             }
-            (Direction::ManyToOne, _) => {
+        }
+    }
+
+    fn accessor(&self, rel: &Relationship, imports: &mut BTreeSet<&'static str>) -> TokenStream {
+        let name = type_ident(&self.model.name);
+        let method = field_ident(&rel.name);
+        let konst = const_ident(&rel.name);
+        let target_model = &self.schema.models[rel.target];
+        let target = type_ident(&target_model.name);
+        let singular = self.model.name.to_lowercase();
+        let attr = &rel.name;
+        let described = rel
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("`{}.{attr}`.", self.model.name));
+        match rel.direction {
+            Direction::ManyToOne => {
                 imports.extend(["Executor", "Link", "Links"]);
                 let fk_field = field_ident(&self.foreign_key_column(rel).field);
-                let set = format_ident!("set_{}", rel.name.trim_start_matches("r#"));
-                let with = format_ident!("with_{}", rel.name.trim_start_matches("r#"));
-                let singular = self.model.name.to_lowercase();
-                let attr = &rel.name;
+                let bare = rel.name.trim_start_matches("r#");
+                let set = format_ident!("set_{}", bare);
+                let with = format_ident!("with_{}", bare);
                 let getter_doc = doc_attr(&format!(
-                    "The {singular}'s `{attr}`, loaded on first access and cached."
+                    "The {singular}'s `{attr}`, loaded on first access and cached (or by the query)."
                 ));
                 let set_doc = doc_attr(&format!(
                     "Sets `{attr}`: a session key (saved or pending) or a loaded `{}`.",
@@ -435,7 +555,7 @@ impl ModelEmitter<'_> {
                 quote! {
                     #getter_doc
                     pub fn #method<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a #target>> {
-                        self.#method.get(conn, self.#fk_field)
+                        #name::#konst.load(self, conn)
                     }
 
                     #set_doc
@@ -450,62 +570,256 @@ impl ModelEmitter<'_> {
                     }
                 }
             }
-            (Direction::ManyToMany, _) => TokenStream::new(),
+            _ if !holds_objects(rel) => {
+                let doc = doc_attr(&format!(
+                    "{described} A query (`lazy = \"{}\"`): refine it, then run it.",
+                    rel.lazy.as_str()
+                ));
+                let links = self.link_methods(rel, imports);
+                quote! {
+                    #doc
+                    pub fn #method(&self) -> Query<#target> {
+                        #name::#konst.query(self)
+                    }
+
+                    #links
+                }
+            }
+            _ => {
+                imports.insert("Executor");
+                let how = match rel.lazy {
+                    Lazy::Joined | Lazy::Selectin => format!(
+                        "Loaded by the query (`lazy = \"{}\"`), or with one SELECT on first access.",
+                        rel.lazy.as_str()
+                    ),
+                    Lazy::Raise => "Loaded only by a query option such as `selectin()`: reading it unloaded is an error (`lazy = \"raise\"`).".to_owned(),
+                    Lazy::Noload => "Never loaded implicitly: empty unless a query option loads it (`lazy = \"noload\"`).".to_owned(),
+                    _ => "Loaded with one SELECT on first access, then cached.".to_owned(),
+                };
+                let doc = doc_attr(&format!("{described} {how}"));
+                let links = self.link_methods(rel, imports);
+                if rel.uselist {
+                    quote! {
+                        #doc
+                        pub fn #method<E: Executor>(&self, conn: &E) -> Result<&[#target]> {
+                            #name::#konst.load(self, conn)
+                        }
+
+                        #links
+                    }
+                } else {
+                    quote! {
+                        #doc
+                        pub fn #method<E: Executor>(&self, conn: &E) -> Result<Option<&#target>> {
+                            #name::#konst.load_one(self, conn)
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /// `Child::ATTR` when the child declares the many-to-one side, else an inline
-    /// `ManyToOne` over the foreign key column.
-    fn child_relation(&self, rel: &Relationship) -> TokenStream {
-        let target_model = &self.schema.models[rel.target];
-        let target = type_ident(&target_model.name);
-        if let Some(back) = target_model.relationships.iter().find(|r| {
-            r.direction == Direction::ManyToOne
-                && r.target == self.index
-                && r.foreign_key == rel.foreign_key
-        }) {
-            let konst = const_ident(&back.name);
-            return quote!(#target::#konst);
+    /// `link_<rel>`/`unlink_<rel>` for many-to-many relationships.
+    fn link_methods(&self, rel: &Relationship, imports: &mut BTreeSet<&'static str>) -> TokenStream {
+        if rel.direction != Direction::ManyToMany {
+            return TokenStream::new();
         }
+        imports.insert("Executor");
         let name = type_ident(&self.model.name);
+        let konst = const_ident(&rel.name);
+        let target = type_ident(&self.schema.models[rel.target].name);
+        let bare = rel.name.trim_start_matches("r#");
+        let link = format_ident!("link_{}", bare);
+        let unlink = format_ident!("unlink_{}", bare);
         let attr = &rel.name;
-        let fk_column = &self.foreign_key_column(rel).name;
-        quote!(litemodel::ManyToOne::<#target, #name>::new(#attr, #fk_column))
+        let link_doc = doc_attr(&format!(
+            "Writes the association row that puts `other` in `{attr}` (`{attr}.append(other)`)."
+        ));
+        let unlink_doc = doc_attr(&format!(
+            "Deletes the association row that puts `other` in `{attr}` (`{attr}.remove(other)`)."
+        ));
+        quote! {
+            #link_doc
+            pub fn #link<E: Executor>(&self, conn: &E, other: &#target) -> Result<()> {
+                #name::#konst.link(conn, self, other)
+            }
+
+            #unlink_doc
+            pub fn #unlink<E: Executor>(&self, conn: &E, other: &#target) -> Result<()> {
+                #name::#konst.unlink(conn, self, other)
+            }
+        }
+    }
+
+    /// `Model::cascade` and `Model::before_delete` for models with collections.
+    fn cascade_methods(&self, imports: &mut BTreeSet<&'static str>) -> TokenStream {
+        let name = type_ident(&self.model.name);
+        let collections: Vec<&Relationship> = self
+            .model
+            .relationships
+            .iter()
+            .filter(|rel| rel.direction != Direction::ManyToOne)
+            .collect();
+        if collections.is_empty() {
+            return TokenStream::new();
+        }
+        imports.insert("Database");
+        // At each flush: appended objects join the session linked to this one;
+        // removed ones are deleted (delete-orphan) or unlinked.
+        let mut takes = Vec::new();
+        let mut handles = Vec::new();
+        for rel in collections.iter().filter(|rel| holds_objects(rel)) {
+            let field = field_ident(&rel.name);
+            let added = format_ident!("{}_added", rel.name.trim_start_matches("r#"));
+            let removed = format_ident!("{}_removed", rel.name.trim_start_matches("r#"));
+            takes.push(quote! {
+                let #added = object.#field.take_pending();
+                let #removed = object.#field.take_removed();
+            });
+            let konst = const_ident(&rel.name);
+            match rel.direction {
+                Direction::OneToMany => {
+                    let back = self.schema.models[rel.target].relationships.iter().find(|r| {
+                        r.direction == Direction::ManyToOne && r.target == self.index && r.foreign_key == rel.foreign_key
+                    });
+                    let fk_field = field_ident(&self.foreign_key_column(rel).field);
+                    let (link, unlink) = match back {
+                        Some(back) => {
+                            let set = format_ident!("set_{}", back.name.trim_start_matches("r#"));
+                            imports.insert("Link");
+                            (quote!(child.#set(key);), quote!(child.#set(Link::None);))
+                        }
+                        None => (
+                            quote!(child.#fk_field = session.get(key).and_then(Model::primary_key);),
+                            quote!(child.#fk_field = None;),
+                        ),
+                    };
+                    let orphan = if rel.cascade.delete_orphan {
+                        quote! {
+                            if child.primary_key().is_some() {
+                                session.delete(&child)?;
+                            }
+                        }
+                    } else {
+                        quote! {
+                            if child.primary_key().is_some() {
+                                #unlink
+                                session.add(child);
+                            }
+                        }
+                    };
+                    handles.push(quote! {
+                        for mut child in #added {
+                            #link
+                            session.add(child);
+                        }
+                        for mut child in #removed {
+                            #orphan
+                        }
+                    });
+                }
+                Direction::ManyToMany => {
+                    handles.push(quote! {
+                        if !#added.is_empty() || !#removed.is_empty() {
+                            let Some(object) = session.get(key).cloned() else {
+                                return Ok(());
+                            };
+                            for other in &#added {
+                                #name::#konst.link(&*session, &object, other)?;
+                            }
+                            for other in &#removed {
+                                #name::#konst.unlink(&*session, &object, other)?;
+                            }
+                        }
+                    });
+                }
+                Direction::ManyToOne => {}
+            }
+        }
+        let mut deletes = Vec::new();
+        for rel in &collections {
+            let konst = const_ident(&rel.name);
+            match rel.direction {
+                Direction::OneToMany if rel.passive_deletes => {}
+                Direction::OneToMany if rel.cascade.delete => {
+                    deletes.push(quote! { #name::#konst.delete_all(db, self)?; });
+                }
+                Direction::OneToMany => {
+                    deletes.push(quote! { #name::#konst.detach_all(db, self)?; });
+                }
+                Direction::ManyToMany => {
+                    deletes.push(quote! { #name::#konst.unlink_all(db, self)?; });
+                }
+                Direction::ManyToOne => {}
+            }
+        }
+        let cascade = if takes.is_empty() {
+            TokenStream::new()
+        } else {
+            imports.extend(["Key", "Session"]);
+            quote! {
+                fn cascade(key: Key<Self>, session: &mut Session<'_>) -> Result<()> {
+                    let Some(object) = session.get_mut(key) else {
+                        return Ok(());
+                    };
+                    #(#takes)*
+                    #(#handles)*
+                    Ok(())
+                }
+            }
+        };
+        quote! {
+            const CASCADES: bool = true;
+
+            #cascade
+
+            fn before_delete(&self, db: &Database) -> Result<()> {
+                #(#deletes)*
+                Ok(())
+            }
+        }
     }
 
     fn model_impl(&self, imports: &mut BTreeSet<&'static str>) -> TokenStream {
         let name = type_ident(&self.model.name);
         let table = &self.model.table;
-        let columns = self.model.columns.iter().map(|c| c.name.as_str());
-        let pk_index = self.model.primary_key.first().copied().unwrap_or(0);
-        let pk_column = &self.model.columns[pk_index];
-        let pk_name = &pk_column.name;
-        let pk_field = field_ident(&pk_column.field);
-        let reads = self.model.columns.iter().enumerate().map(|(i, column)| {
+        let rowid = uses_rowid(self.model);
+        let mut columns: Vec<&str> = Vec::new();
+        if rowid {
+            columns.push("rowid");
+        }
+        columns.extend(self.model.columns.iter().map(|c| c.name.as_str()));
+        let (pk_name, pk_field) = if rowid {
+            ("rowid".to_owned(), format_ident!("rowid"))
+        } else {
+            let pk_column = &self.model.columns[self.model.primary_key.first().copied().unwrap_or(0)];
+            (pk_column.name.clone(), field_ident(&pk_column.field))
+        };
+        let offset = usize::from(rowid);
+        let mut reads = Vec::new();
+        if rowid {
+            reads.push(quote! { rowid: row.get(0)?, });
+        }
+        for (i, column) in self.model.columns.iter().enumerate() {
             let field = field_ident(&column.field);
-            let index = TokenLiteral::usize_unsuffixed(i);
-            quote! { #field: row.get(#index)?, }
-        });
-        let relationship_inits = self.model.relationships.iter().filter_map(|rel| {
-            let field = field_ident(&rel.name);
-            match (rel.direction, rel.lazy) {
-                (Direction::ManyToOne, _) => Some(quote! { #field: Parent::default(), }),
-                (Direction::OneToMany, Lazy::Dynamic) | (Direction::ManyToMany, _) => None,
-                (Direction::OneToMany, _) => Some(quote! { #field: Children::default(), }),
-            }
-        });
+            let index = TokenLiteral::usize_unsuffixed(i + offset);
+            reads.push(quote! { #field: row.get(#index)?, });
+        }
+        let relationship_inits = self.relationship_inits();
         let binds = self
             .model
             .columns
             .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != pk_index)
-            .map(|(_, column)| {
+            .filter(|column| !self.is_integer_key(column))
+            .map(|column| {
                 let field = field_ident(&column.field);
                 quote! { binder.bind(&self.#field)?; }
             });
         let links: Vec<TokenStream> = self
-            .many_to_one()
+            .model
+            .relationships
+            .iter()
+            .filter(|rel| rel.direction == Direction::ManyToOne)
             .map(|rel| {
                 let konst = const_ident(&rel.name);
                 let field = field_ident(&rel.name);
@@ -524,6 +838,12 @@ impl ModelEmitter<'_> {
                 }
             }
         };
+        let cascades = self.cascade_methods(imports);
+        let field_of = |column: &Column| field_ident(&column.field);
+        let generated = [
+            types::server_defaults(&self.model.columns, field_of),
+            types::before_update(&self.model.columns, field_of),
+        ];
         quote! {
             impl Model for #name {
                 const TABLE: &'static str = #table;
@@ -551,6 +871,10 @@ impl ModelEmitter<'_> {
                 }
 
                 #link_parents
+
+                #(#generated)*
+
+                #cascades
             }
         }
     }
