@@ -1,8 +1,8 @@
 //! The models generated from the top-level models.toml, compiled into this crate by
 //! build.rs, run against real SQLite files.
 
-use litemodel::{Database, Error};
-use litemodel_workspace::models::{Post, Role, User, SCHEMA};
+use litemodel::{Database, Error, NaiveDateTime};
+use litemodel_workspace::models::{Post, PostStatus, Role, User, SCHEMA};
 use litemodel_workspace::seed_select;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -17,7 +17,8 @@ fn database() -> Result<(tempfile::TempDir, Database), Box<dyn std::error::Error
 fn post(title: &str, timestamp: &str) -> Post {
     Post {
         title: title.to_owned(),
-        timestamp: Some(timestamp.to_owned()),
+        // The stored form (SQLAlchemy's) of a `datetime` column.
+        timestamp: NaiveDateTime::parse_from_str(timestamp, "%Y-%m-%d %H:%M:%S%.f").ok(),
         ..Post::default()
     }
 }
@@ -131,7 +132,7 @@ fn spec_defaults_reserved_words_and_keywords_round_trip() -> TestResult {
     let (_dir, mut db) = database()?;
     let mut session = db.session();
     let mut new = post("hello", "2026-11-26 10:00:00.000000");
-    assert_eq!(new.status.as_deref(), Some("draft"), "default = \"draft\"");
+    assert_eq!(new.status, Some(PostStatus::Draft), "default = \"draft\"");
     assert_eq!(new.views, 0, "default = 0");
     new.order = Some(3);
     new.r#type = Some("essay".into());
@@ -139,7 +140,7 @@ fn spec_defaults_reserved_words_and_keywords_round_trip() -> TestResult {
     session.commit()?;
     let stored = Post::query().filter(Post::ORDER.eq(3)).one(&session)?;
     assert_eq!(stored.r#type.as_deref(), Some("essay"));
-    assert_eq!(stored.status.as_deref(), Some("draft"));
+    assert_eq!(stored.status, Some(PostStatus::Draft));
     assert_eq!(stored, session[key]);
     Ok(())
 }

@@ -140,6 +140,8 @@ pub struct ForeignKey {
     pub on_delete: String,
     /// `ON UPDATE` action, upper case.
     pub on_update: String,
+    /// `DEFERRABLE INITIALLY DEFERRED` (or another deferral clause) was written.
+    pub deferrable: bool,
 }
 
 /// An index made with `CREATE INDEX`.
@@ -289,6 +291,7 @@ fn read_table(conn: &Connection, name: &str, sql: &str) -> rusqlite::Result<Tabl
             references: Vec::new(),
             on_delete: on_delete.to_uppercase(),
             on_update: on_update.to_uppercase(),
+            deferrable: false,
         });
         key.columns.push(from);
         if let Some(to) = to {
@@ -329,6 +332,7 @@ fn read_table(conn: &Connection, name: &str, sql: &str) -> rusqlite::Result<Tabl
                 name,
                 columns,
                 inline,
+                deferrable,
             } => {
                 let found = unmatched.iter().position(|k| {
                     k.columns.len() == columns.len()
@@ -340,6 +344,7 @@ fn read_table(conn: &Connection, name: &str, sql: &str) -> rusqlite::Result<Tabl
                 if let Some(position) = found {
                     let mut key = unmatched.remove(position);
                     key.name = name.clone();
+                    key.deferrable = *deferrable;
                     table.foreign_keys.push(key);
                     table.constraint_order.push((
                         ConstraintRef::ForeignKey(table.foreign_keys.len() - 1),
@@ -528,7 +533,15 @@ enum Item {
         name: Option<String>,
         columns: Vec<String>,
         inline: bool,
+        deferrable: bool,
     },
+}
+
+/// A `DEFERRABLE` (not `NOT DEFERRABLE`) among `tokens`.
+fn deferrable(tokens: &[Spanned]) -> bool {
+    tokens.iter().enumerate().any(|(i, t)| {
+        keyword(Some(t), "DEFERRABLE") && !(i > 0 && keyword(tokens.get(i - 1), "NOT"))
+    })
 }
 
 /// The parts of a definition list at nesting depth 0, split at commas.
@@ -669,6 +682,7 @@ fn table_constraint(sql: &str, part: &[Spanned], parsed: &mut ParsedTable) {
             name,
             columns,
             inline: false,
+            deferrable: deferrable(part),
         });
     }
 }
@@ -723,10 +737,20 @@ fn column_definition(sql: &str, part: &[Spanned], parsed: &mut ParsedTable) {
             });
             i = close + 1;
         } else if keyword(part.get(i), "REFERENCES") {
+            // The clause runs to the next constraint of the column.
+            let end = (i + 1..part.len())
+                .find(|&j| {
+                    ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "NOT", "NULL"]
+                        .iter()
+                        .any(|w| keyword(part.get(j), w))
+                        && !keyword(part.get(j + 1), "DEFERRABLE")
+                })
+                .unwrap_or(part.len());
             parsed.items.push(Item::ForeignKey {
                 name: constraint_name.take(),
                 columns: vec![name.clone()],
                 inline: true,
+                deferrable: deferrable(&part[i..end]),
             });
             i += 2;
         } else if keyword(part.get(i), "COLLATE") {
@@ -806,33 +830,7 @@ pub(crate) fn spec_type(decl_type: &str) -> (String, ColumnType) {
             scale: None,
         },
     };
-    let name = match &ty {
-        ColumnType::Integer => "integer".to_owned(),
-        ColumnType::SmallInteger => "small_integer".to_owned(),
-        ColumnType::BigInteger => "big_integer".to_owned(),
-        ColumnType::Boolean => "boolean".to_owned(),
-        ColumnType::Float => "float".to_owned(),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: Some(s),
-        } => format!("numeric({p}, {s})"),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: None,
-        } => format!("numeric({p})"),
-        ColumnType::Numeric { .. } => "numeric".to_owned(),
-        ColumnType::String { length: Some(n) } => format!("string({n})"),
-        ColumnType::String { length: None } => "string".to_owned(),
-        ColumnType::Text => "text".to_owned(),
-        ColumnType::Blob => "blob".to_owned(),
-        ColumnType::Date => "date".to_owned(),
-        ColumnType::Time => "time".to_owned(),
-        ColumnType::DateTime { .. } => "datetime".to_owned(),
-        ColumnType::Json => "json".to_owned(),
-        ColumnType::Uuid => "uuid".to_owned(),
-        ColumnType::Enum { .. } => "text".to_owned(),
-    };
-    (name, ty)
+    (crate::validate::type_label(&ty), ty)
 }
 
 /// A TOML key: bare when it can be.
@@ -967,6 +965,7 @@ pub fn to_spec(schema: &DbSchema) -> Introspected {
             }
         })
         .collect();
+    let tables = dependency_order(tables);
     for table in &tables {
         let name = model_name(&table.name, &taken);
         taken.insert(name.clone());
@@ -1030,6 +1029,30 @@ pub(crate) fn rename_create_table(sql: &str, new_name: &str) -> Option<String> {
 
 pub(crate) fn one_line(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Tables sorted by name, then each after the tables it references (as the DDL
+/// orders them); cycles keep name order.
+fn dependency_order(mut todo: Vec<&Table>) -> Vec<&Table> {
+    todo.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut order = Vec::with_capacity(todo.len());
+    while !todo.is_empty() {
+        let waiting = |t: &Table, todo: &[&Table]| {
+            t.foreign_keys.iter().any(|k| {
+                !k.table.eq_ignore_ascii_case(&t.name)
+                    && todo.iter().any(|o| o.name.eq_ignore_ascii_case(&k.table))
+            })
+        };
+        let (ready, rest): (Vec<&Table>, Vec<&Table>) =
+            todo.iter().partition(|t| !waiting(t, &todo));
+        if ready.is_empty() {
+            order.extend(rest);
+            break;
+        }
+        order.extend(ready);
+        todo = rest;
+    }
+    order
 }
 
 /// Relationship lines per model name, in table order.
@@ -1150,6 +1173,12 @@ fn write_model(
     }
     for option in &table.options {
         warnings.push(format!("`{t}`: the table option {option} is not in the spec"));
+    }
+    for fk in table.foreign_keys.iter().filter(|k| k.deferrable) {
+        warnings.push(format!(
+            "`{t}`: the foreign key ({}) is DEFERRABLE, which the spec cannot declare; it becomes an immediate one",
+            fk.columns.join(", ")
+        ));
     }
     if table.primary_key_name.is_some() {
         warnings.push(format!("`{t}`: the primary key's constraint name is not in the spec"));
@@ -1522,6 +1551,7 @@ pub fn structural_differences(old: &Table, new: &Table) -> Vec<String> {
                     lower(&k.references),
                     k.on_delete.clone(),
                     k.on_update.clone(),
+                    k.deferrable,
                 )
             })
             .collect();

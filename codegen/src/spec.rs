@@ -536,6 +536,10 @@ fn unquote(key: &str) -> String {
 
 /// The span of `key =` in `range` of an inline table, its first definition.
 fn find_inline_key(source: &str, range: Span, key: &str) -> Option<Span> {
+    // An empty key (`"" = 1`) matches everywhere and would never advance.
+    if key.is_empty() {
+        return None;
+    }
     let text = source.get(range.clone())?;
     let mut from = 0;
     while let Some(found) = text[from..].find(key) {

@@ -41,7 +41,7 @@ fn generation_is_deterministic() -> TestResult {
 #[test]
 fn runtime_test_models_are_fresh() -> TestResult {
     let common = workspace_root().join("runtime/tests/common");
-    for name in ["seed", "blog"] {
+    for name in ["seed", "blog", "library"] {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("out.rs");
         litemodel()

@@ -4,6 +4,9 @@
 its schema in `models.schema.txt`; litemodel's tests check that `litemodel create-all`
 on models.toml produces exactly that schema.
 """
+import datetime
+import uuid
+
 from flask_sqlalchemy import SQLAlchemy
 
 db = SQLAlchemy()
@@ -40,7 +43,7 @@ class Post(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     title = db.Column(db.String(128), nullable=False)
     body = db.Column(db.Text)
-    timestamp = db.Column(db.DateTime, index=True)
+    timestamp = db.Column(db.DateTime, index=True, default=datetime.datetime.utcnow)
     author_id = db.Column(db.Integer, db.ForeignKey('users.id', ondelete='CASCADE'), index=True)
     status = db.Column(db.Enum('draft', 'published', name='PostStatus'), default='draft')
     views = db.Column(db.Integer, nullable=False, default=0, server_default=db.text('0'))
@@ -50,6 +53,9 @@ class Post(db.Model):
     slug = db.Column(db.String(64), unique=True)
     order = db.Column(db.Integer)
     type = db.Column(db.String(16))
+    public_id = db.Column(db.Uuid, nullable=False, unique=True, default=uuid.uuid4)
+    meta = db.Column(db.JSON)
+    edited = db.Column(db.DateTime, onupdate=datetime.datetime.utcnow)
 
     def __repr__(self):
         return '<Post %r>' % self.title

@@ -9,4 +9,6 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install --quiet -r "$here/requirements.txt"
 fi
 "$venv/bin/python" "$here/record.py" "$@"
+# The stored values of every column type (runtime/tests/types.rs reads them).
+"$venv/bin/python" "$here/column_types.py" record
 "$venv/bin/python" -c 'import sqlalchemy, flask_sqlalchemy; print("recorded with SQLAlchemy", sqlalchemy.__version__)'

@@ -165,10 +165,13 @@ fn one_line(text: &str) -> String {
 
 fn section(out: &mut String, name: &str, steps: &Steps) {
     let _ = write!(out, "-- migrate:{name}");
-    if steps.foreign_keys_off {
-        out.push_str(" foreign_keys=off");
-    }
-    out.push('\n');
+    out.push_str(if steps.foreign_keys_off {
+        " foreign_keys=off\n\
+         -- (the runner turns foreign keys off before this section's transaction, runs\n\
+         -- PRAGMA foreign_key_check before its COMMIT, and turns them back on after)\n"
+    } else {
+        "\n"
+    });
     for Statement { comment, sql } in &steps.statements {
         for line in comment {
             let _ = writeln!(out, "-- {line}");

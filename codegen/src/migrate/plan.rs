@@ -609,18 +609,12 @@ fn rebuild(
         context: format!("rebuilding `{t}`"),
         message: "cannot read the new CREATE TABLE statement".into(),
     })?;
-    let mut header = vec![
+    let header = vec![
         format!("Rebuild `{t}`: {}.", reasons.join("; ")),
         "SQLite's ALTER TABLE cannot make this change, so the table is rebuilt as".into(),
         "https://www.sqlite.org/lang_altertable.html#otheralter describes.".into(),
         "1. the new table, as the spec declares it".into(),
     ];
-    if w.out.statements.is_empty() {
-        header.insert(
-            0,
-            "(Foreign keys are off for this migration: the runner turns them off before its transaction and checks them before it commits.)".into(),
-        );
-    }
     w.run(header, create)?;
     let copied: Vec<String> = want
         .columns

@@ -2,8 +2,8 @@
 
 use std::fmt;
 use litemodel::{
-    Binder, Column, Database, Executor, Key, Lazy, Link, Links, ManyToOne, Model,
-    OneToMany, Parent, Query, Result, Row, Schema, Session, TableSchema,
+    Binder, Column, Database, Executor, Lazy, Link, Links, ManyToOne, Model, OneToMany,
+    Parent, Query, Result, Row, Schema, TableSchema,
 };
 
 /// A row of `roles`.

@@ -13,13 +13,12 @@ pub enum SampleStatus {
     /// `draft`
     #[default]
     Draft,
-
     /// `in review`
     InReview,
-
     /// `published`
     Published,
 }
+
 impl SampleStatus {
     /// Every label, in the spec's order.
     pub const ALL: [SampleStatus; 3] = [
@@ -37,16 +36,19 @@ impl SampleStatus {
         }
     }
 }
+
 impl fmt::Display for SampleStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ToColumn for SampleStatus {
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::from(self.as_str()))
     }
 }
+
 impl FromColumn for SampleStatus {
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         match value.expect_text("a `SampleStatus` label")? {
@@ -57,21 +59,23 @@ impl FromColumn for SampleStatus {
         }
     }
 }
+
 impl Repr for SampleStatus {
     fn fmt_repr(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_str().fmt_repr(f)
     }
 }
+
 /// The labels of `samples.mood`, stored as their text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Mood {
     /// `happy`
     #[default]
     Happy,
-
     /// `sad`
     Sad,
 }
+
 impl Mood {
     /// Every label, in the spec's order.
     pub const ALL: [Mood; 2] = [Mood::Happy, Mood::Sad];
@@ -84,16 +88,19 @@ impl Mood {
         }
     }
 }
+
 impl fmt::Display for Mood {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ToColumn for Mood {
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::from(self.as_str()))
     }
 }
+
 impl FromColumn for Mood {
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         match value.expect_text("a `Mood` label")? {
@@ -103,54 +110,39 @@ impl FromColumn for Mood {
         }
     }
 }
+
 impl Repr for Mood {
     fn fmt_repr(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_str().fmt_repr(f)
     }
 }
+
 /// A row of `samples`.
 #[derive(Clone, PartialEq)]
 pub struct Sample {
     /// Primary key; `None` until the row is inserted.
     pub id: Option<i64>,
-
     pub count: i32,
-
     pub small: Option<i16>,
-
     pub big: Option<i64>,
-
     pub flag: bool,
-
     pub ratio: Option<f64>,
-
     pub price: Option<Decimal>,
-
     pub label: String,
-
     pub body: Option<String>,
-
     pub raw: Option<Vec<u8>>,
-
     pub day: Option<NaiveDate>,
-
     pub at: Option<NaiveTime>,
-
     pub taken: Option<NaiveDateTime>,
-
     pub taken_tz: Option<DateTime<Utc>>,
-
     pub extra: Option<JsonValue>,
-
     pub token: Option<Uuid>,
-
     pub status: Option<SampleStatus>,
-
     pub mood: Option<Mood>,
-
     /// A user type: `Money` implements `ToColumn` and `FromColumn`.
     pub cents: Option<crate::Money>,
 }
+
 impl Sample {
     pub const ID: Column<Sample, Option<i64>> = Column::new("id");
     pub const COUNT: Column<Sample, i32> = Column::new("count");
@@ -218,6 +210,7 @@ impl Sample {
         Query::new()
     }
 }
+
 impl Default for Sample {
     /// A new, unsaved object with the spec's `default` values.
     fn default() -> Self {
@@ -244,6 +237,7 @@ impl Default for Sample {
         }
     }
 }
+
 impl Model for Sample {
     const TABLE: &'static str = "samples";
 
@@ -325,6 +319,7 @@ impl Model for Sample {
         Ok(())
     }
 }
+
 impl fmt::Debug for Sample {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = litemodel::repr(&self.label);
@@ -332,36 +327,26 @@ impl fmt::Debug for Sample {
         write!(f, "<Sample {label} {status}>")
     }
 }
+
 /// Values the client or the database generates.
 #[derive(Clone, PartialEq)]
 pub struct Stamp {
     /// Primary key; `None` until the row is inserted.
     pub id: Option<i64>,
-
     pub public_id: Uuid,
-
     pub created: NaiveDateTime,
-
     pub created_tz: Option<DateTime<Utc>>,
-
     pub day: Option<NaiveDate>,
-
     pub updated: Option<NaiveDateTime>,
-
     pub note: Option<String>,
-
     pub server_note: Option<String>,
-
     pub server_time: Option<NaiveDateTime>,
-
     pub launch: Option<NaiveDateTime>,
-
     pub launch_day: Option<NaiveDate>,
-
     pub alarm: Option<NaiveTime>,
-
     pub fixed_id: Option<Uuid>,
 }
+
 impl Stamp {
     pub const ID: Column<Stamp, Option<i64>> = Column::new("id");
     pub const PUBLIC_ID: Column<Stamp, Uuid> = Column::new("public_id");
@@ -413,6 +398,7 @@ impl Stamp {
         Query::new()
     }
 }
+
 impl Default for Stamp {
     /// A new, unsaved object with the spec's `default` values.
     fn default() -> Self {
@@ -437,6 +423,7 @@ impl Default for Stamp {
         }
     }
 }
+
 impl Model for Stamp {
     const TABLE: &'static str = "stamps";
 
@@ -515,38 +502,34 @@ impl Model for Stamp {
         self.updated = Some(litemodel::types::now());
     }
 }
+
 impl fmt::Debug for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let id = litemodel::repr(&self.id);
         write!(f, "<Stamp {id}>")
     }
 }
+
 /// Names that need care in Rust, in SQL, or both.
 #[derive(Clone, PartialEq, Default)]
 pub struct Odd {
     /// Primary key; `None` until the row is inserted.
     pub id: Option<i64>,
-
     /// A Rust keyword: the field is `r#type`.
     pub r#type: Option<String>,
-
     /// An SQL reserved word: quoted.
     pub order: Option<i32>,
-
     /// A space: the field is `my_col`.
     pub my_col: Option<String>,
-
     /// Quotes in the SQL name.
     pub say_hi: Option<String>,
-
     /// Non-ASCII.
     pub größe: Option<i32>,
-
     pub self_text: Option<String>,
-
     /// Upper case: quoted in the DDL.
     pub upper: Option<i32>,
 }
+
 impl Odd {
     pub const ID: Column<Odd, Option<i64>> = Column::new("id");
     pub const TYPE: Column<Odd, Option<String>> = Column::new("type");
@@ -584,6 +567,7 @@ impl Odd {
         Query::new()
     }
 }
+
 impl Model for Odd {
     const TABLE: &'static str = "order items";
 
@@ -632,20 +616,22 @@ impl Model for Odd {
         Ok(())
     }
 }
+
 impl fmt::Debug for Odd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let id = litemodel::repr(&self.id);
         write!(f, "<Odd {id}>")
     }
 }
+
 /// A row of `shelves`.
 #[derive(Clone, PartialEq, Default)]
 pub struct Shelf {
     /// Primary key; `None` until the row is inserted.
     pub id: Option<i64>,
-
     pub name: String,
 }
+
 impl Shelf {
     pub const ID: Column<Shelf, Option<i64>> = Column::new("id");
     pub const NAME: Column<Shelf, String> = Column::new("name");
@@ -663,6 +649,7 @@ impl Shelf {
         Query::new()
     }
 }
+
 impl Model for Shelf {
     const TABLE: &'static str = "shelves";
     const COLUMNS: &'static [&'static str] = &["id", "name"];
@@ -688,22 +675,23 @@ impl Model for Shelf {
         Ok(())
     }
 }
+
 impl fmt::Debug for Shelf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let id = litemodel::repr(&self.id);
         write!(f, "<Shelf {id}>")
     }
 }
+
 /// A row of `books`.
 #[derive(Clone, PartialEq, Default)]
 pub struct Book {
     /// Primary key; `None` until the row is inserted.
     pub id: Option<i64>,
-
     pub shelf_id: Option<i64>,
-
     pub title: String,
 }
+
 impl Book {
     pub const ID: Column<Book, Option<i64>> = Column::new("id");
     pub const SHELF_ID: Column<Book, Option<i64>> = Column::new("shelf_id");
@@ -723,6 +711,7 @@ impl Book {
         Query::new()
     }
 }
+
 impl Model for Book {
     const TABLE: &'static str = "books";
     const COLUMNS: &'static [&'static str] = &["id", "shelf_id", "title"];
@@ -750,12 +739,14 @@ impl Model for Book {
         Ok(())
     }
 }
+
 impl fmt::Debug for Book {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let id = litemodel::repr(&self.id);
         write!(f, "<Book {id}>")
     }
 }
+
 /// Every table, parents first.
 pub static SCHEMA: Schema = Schema {
     tables: &[
