@@ -1166,9 +1166,15 @@ fn write_model(
 ) {
     let t = &table.name;
     out.push_str(&format!("\n[models.{}]\ntable = {}\n", toml_key(model), toml_string(t)));
-    if table.autoincrement {
+    // `autoincrement = true` declares AUTOINCREMENT on a single integer key.
+    let autoincrement_key = table.autoincrement
+        && table.primary_key.len() == 1
+        && table
+            .column(&table.primary_key[0])
+            .is_some_and(|c| spec_type(&c.decl_type).1 == ColumnType::Integer);
+    if table.autoincrement && !autoincrement_key {
         warnings.push(format!(
-            "`{t}`: AUTOINCREMENT is not in the spec; rowids of deleted rows may be reused"
+            "`{t}`: AUTOINCREMENT on this key is not in the spec; rowids of deleted rows may be reused"
         ));
     }
     for option in &table.options {
@@ -1238,9 +1244,15 @@ fn write_model(
             ));
         }
         let mut keys = vec![format!("type = {}", toml_string(&ty_name))];
+        if names::is_non_raw_keyword(c) {
+            keys.push(format!("rust_name = {}", toml_string(&format!("{c}_"))));
+        }
         let is_pk = table.primary_key.iter().any(|p| p.eq_ignore_ascii_case(c));
         if is_pk {
             keys.push("primary_key = true".into());
+            if autoincrement_key {
+                keys.push("autoincrement = true".into());
+            }
             let rowid_alias = single_pk && ty == ColumnType::Integer && !table.options.iter().any(|o| o == "WITHOUT");
             if !column.not_null && !rowid_alias {
                 warnings.push(format!(
@@ -1430,7 +1442,9 @@ pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
                     None => extra.push(format!("table `{}` is not recreated", table.name)),
                     Some(new) => {
                         for difference in structural_differences(table, new) {
-                            extra.push(format!("`{}`: {difference}", table.name));
+                            if !explained(&result.warnings, &table.name, &difference) {
+                                extra.push(format!("`{}`: {difference}", table.name));
+                            }
                         }
                     }
                 }
@@ -1458,6 +1472,20 @@ pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
         }
     }
     Ok(result)
+}
+
+/// True when a warning already says why `difference` (of `table`) happens.
+fn explained(warnings: &[String], table: &str, difference: &str) -> bool {
+    let said = |text: &str| warnings.iter().any(|w| w.contains(text));
+    if let Some(rest) = difference.strip_prefix("column `") {
+        let column = rest.split('`').next().unwrap_or("");
+        return rest.contains("` type `") && said(&format!("`{table}.{column}`: declared type"));
+    }
+    match difference {
+        "foreign keys differ" => said(&format!("`{table}`: the foreign key")),
+        "indexes differ" => said(&format!("`{table}`: index `")),
+        _ => false,
+    }
 }
 
 /// Why introspection failed.

@@ -362,6 +362,16 @@ impl<'s> Validator<'s, '_> {
                     Diagnostic::error("`server_default` is empty", server_default.span.clone(), "empty SQL")
                         .with_help("write the SQL the database should use, for example `server_default = \"0\"`"),
                 );
+            } else if let Some(problem) = sql_fragment_problem(&server_default.value, false) {
+                self.error(
+                    Diagnostic::error(
+                        format!("`server_default` of `{model}.{}` must be one SQL value or expression", name.value),
+                        server_default.span.clone(),
+                        problem,
+                    )
+                    .with_help("write a literal (`\"0\"`, `\"'text'\"`), a keyword (`\"CURRENT_TIMESTAMP\"`) or an expression in parentheses")
+                    .with_note("the text goes into the DDL as written, so it may not end the column definition or the statement"),
+                );
             }
         }
         let rust_type = self.rust_type(model, spec);
@@ -1289,7 +1299,17 @@ impl<'s> Validator<'s, '_> {
             });
         }
         for check in &spec.checks {
+            let problem = check.sql.as_ref().and_then(|sql| sql_fragment_problem(&sql.value, true));
             match &check.sql {
+                Some(sql) if problem.is_some() => self.error(
+                    Diagnostic::error(
+                        "a check constraint's `sql` must be one SQL condition",
+                        sql.span.clone(),
+                        problem.unwrap_or_default(),
+                    )
+                    .with_help("write the condition only, for example `sql = \"price >= 0\"`")
+                    .with_note("the text goes into `CHECK (...)` as written, so it may not end the constraint or the statement"),
+                ),
                 Some(sql) if !sql.value.trim().is_empty() => self.models[m].checks.push(Check {
                     name: check.name.as_ref().map(|n| n.value.clone()),
                     sql: sql.value.clone(),
@@ -2341,4 +2361,40 @@ impl Validator<'_, '_> {
         }
         Some(old.to_owned())
     }
+}
+
+/// Why `sql`, written as is into the DDL, could end the clause it belongs to (a
+/// column's `DEFAULT`, or `CHECK (...)`): a `;` or comment outside quotes, an
+/// unterminated quote, a `)` closing more than it opened, or (where `commas` is false)
+/// a `,` outside parentheses. `None` when it stays inside.
+fn sql_fragment_problem(sql: &str, commas: bool) -> Option<&'static str> {
+    let mut depth = 0usize;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                loop {
+                    match chars.next() {
+                        None => return Some("a quote that is never closed"),
+                        // A doubled quote is an escaped one.
+                        Some(q) if q == close && c != '[' && chars.peek() == Some(&close) => {
+                            chars.next();
+                        }
+                        Some(q) if q == close => break,
+                        Some(_) => {}
+                    }
+                }
+            }
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some("a `)` that closes the surrounding clause"),
+            ')' => depth -= 1,
+            ';' => return Some("a `;` ends the statement"),
+            '-' if chars.peek() == Some(&'-') => return Some("an SQL comment (`--`)"),
+            '/' if chars.peek() == Some(&'*') => return Some("an SQL comment (`/*`)"),
+            ',' if depth == 0 && !commas => return Some("a `,` ends the column definition"),
+            _ => {}
+        }
+    }
+    (depth > 0).then_some("a `(` that is never closed")
 }

@@ -424,7 +424,10 @@ fn generated_rust_compiles() -> Result<(), Box<dyn std::error::Error>> {
     let strategy = spec_strategy();
     let mut made = 0;
     while made < 3 {
-        let plan = strategy.new_tree(&mut runner)?.current();
+        let plan = strategy
+            .new_tree(&mut runner)
+            .map_err(|e| e.to_string())?
+            .current();
         if plan.models.len() < 2 {
             continue; // prefer samples with foreign keys between models
         }

@@ -69,17 +69,14 @@ fn generate_reports_features_the_rust_generator_lacks() -> TestResult {
         r#"[models.Student]
 [models.Student.columns]
 id = { type = "integer", primary_key = true }
+code = { type = "string(8)", unique = true }
 [models.Student.relationships]
-courses = { model = "Course", secondary = "enrollment" }
+cards = { model = "Card" }
 
-[models.Course]
-[models.Course.columns]
+[models.Card]
+[models.Card.columns]
 id = { type = "integer", primary_key = true }
-
-[models.Enrollment]
-[models.Enrollment.columns]
-student_id = { type = "integer", foreign_key = "student.id", primary_key = true }
-course_id = { type = "integer", foreign_key = "course.id", primary_key = true }
+student_code = { type = "string(8)", foreign_key = "student.code", index = true }
 "#,
     )?;
     litemodel()

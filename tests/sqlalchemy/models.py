@@ -28,6 +28,11 @@ class User(db.Model):
     username = db.Column(db.String(64), unique=True, index=True)
     role_id = db.Column(db.Integer, db.ForeignKey('roles.id'))
     posts = db.relationship('Post', backref='author', order_by='Post.timestamp.desc()')
+    followed = db.relationship('Follow', foreign_keys='Follow.follower_id', backref='follower',
+                               lazy='dynamic', cascade='all, delete-orphan')
+    followers = db.relationship('Follow', foreign_keys='Follow.followed_id', backref='followed',
+                                lazy='dynamic', cascade='all, delete-orphan')
+    profile = db.relationship('Profile', uselist=False, backref='user')
 
     def __repr__(self):
         return '<User %r>' % self.username
@@ -59,3 +64,48 @@ class Post(db.Model):
 
     def __repr__(self):
         return '<Post %r>' % self.title
+
+
+post_tags = db.Table(
+    'post_tags',
+    db.Column('post_id', db.Integer, db.ForeignKey('posts.id'), primary_key=True),
+    db.Column('tag_id', db.Integer, db.ForeignKey('tags.id'), primary_key=True, index=True),
+)
+
+Post.tags = db.relationship('Tag', secondary=post_tags, backref='posts', lazy='selectin',
+                            order_by='Tag.name')
+Post.comments = db.relationship('Comment', backref='post', cascade='all, delete-orphan',
+                                order_by='Comment.timestamp')
+
+
+class Tag(db.Model):
+    __tablename__ = 'tags'
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(32), nullable=False, unique=True)
+
+
+class Comment(db.Model):
+    __tablename__ = 'comments'
+    id = db.Column(db.Integer, primary_key=True)
+    body = db.Column(db.Text, nullable=False)
+    timestamp = db.Column(db.DateTime, index=True)
+    post_id = db.Column(db.Integer, db.ForeignKey('posts.id', ondelete='CASCADE'), index=True)
+    parent_id = db.Column(db.Integer, db.ForeignKey('comments.id'), index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey('users.id'), index=True)
+    replies = db.relationship('Comment', backref=db.backref('parent', remote_side=[id]),
+                              lazy='raise')
+    author = db.relationship('User', lazy='joined')
+
+
+class Follow(db.Model):
+    __tablename__ = 'follows'
+    follower_id = db.Column(db.Integer, db.ForeignKey('users.id'), primary_key=True)
+    followed_id = db.Column(db.Integer, db.ForeignKey('users.id'), primary_key=True, index=True)
+    timestamp = db.Column(db.DateTime)
+
+
+class Profile(db.Model):
+    __tablename__ = 'profiles'
+    id = db.Column(db.Integer, primary_key=True)
+    about = db.Column(db.Text)
+    user_id = db.Column(db.Integer, db.ForeignKey('users.id'), unique=True)

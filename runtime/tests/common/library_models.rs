@@ -212,7 +212,7 @@ impl Model for Author {
             child.set_author(key);
             session.add(child);
         }
-        for mut child in books_removed {
+        for child in books_removed {
             if child.primary_key().is_some() {
                 session.delete(&child)?;
             }
@@ -869,7 +869,7 @@ impl Model for Category {
             child.set_parent(key);
             session.add(child);
         }
-        for mut child in children_removed {
+        for child in children_removed {
             if child.primary_key().is_some() {
                 session.delete(&child)?;
             }

@@ -694,17 +694,21 @@ impl ModelEmitter<'_> {
                             quote!(child.#fk_field = None;),
                         ),
                     };
-                    let orphan = if rel.cascade.delete_orphan {
+                    let orphans = if rel.cascade.delete_orphan {
                         quote! {
-                            if child.primary_key().is_some() {
-                                session.delete(&child)?;
+                            for child in #removed {
+                                if child.primary_key().is_some() {
+                                    session.delete(&child)?;
+                                }
                             }
                         }
                     } else {
                         quote! {
-                            if child.primary_key().is_some() {
-                                #unlink
-                                session.add(child);
+                            for mut child in #removed {
+                                if child.primary_key().is_some() {
+                                    #unlink
+                                    session.add(child);
+                                }
                             }
                         }
                     };
@@ -713,9 +717,7 @@ impl ModelEmitter<'_> {
                             #link
                             session.add(child);
                         }
-                        for mut child in #removed {
-                            #orphan
-                        }
+                        #orphans
                     });
                 }
                 Direction::ManyToMany => {
