@@ -189,7 +189,9 @@ pub fn read(conn: &Connection) -> rusqlite::Result<DbSchema> {
          WHERE type IN ('table', 'view', 'trigger') AND sql IS NOT NULL ORDER BY name",
     )?;
     let rows: Vec<(String, String, String, String)> = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     for (kind, name, table, sql) in rows {
         match kind.as_str() {
@@ -740,9 +742,18 @@ fn column_definition(sql: &str, part: &[Spanned], parsed: &mut ParsedTable) {
             // The clause runs to the next constraint of the column.
             let end = (i + 1..part.len())
                 .find(|&j| {
-                    ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "NOT", "NULL"]
-                        .iter()
-                        .any(|w| keyword(part.get(j), w))
+                    [
+                        "CONSTRAINT",
+                        "PRIMARY",
+                        "UNIQUE",
+                        "CHECK",
+                        "DEFAULT",
+                        "COLLATE",
+                        "NOT",
+                        "NULL",
+                    ]
+                    .iter()
+                    .any(|w| keyword(part.get(j), w))
                         && !keyword(part.get(j + 1), "DEFERRABLE")
                 })
                 .unwrap_or(part.len());
@@ -803,13 +814,17 @@ pub(crate) fn spec_type(decl_type: &str) -> (String, ColumnType) {
             precision: number(0),
             scale: number(1),
         },
-        "VARCHAR" | "CHARACTER VARYING" | "NVARCHAR" | "VARYING CHARACTER" | "NATIONAL VARYING CHARACTER" => {
-            ColumnType::String { length: number(0) }
-        }
+        "VARCHAR"
+        | "CHARACTER VARYING"
+        | "NVARCHAR"
+        | "VARYING CHARACTER"
+        | "NATIONAL VARYING CHARACTER" => ColumnType::String { length: number(0) },
         "CHAR" | "CHARACTER" | "NCHAR" | "NATIVE CHARACTER" if number(0) == Some(32) => {
             ColumnType::Uuid
         }
-        "CHAR" | "CHARACTER" | "NCHAR" | "NATIVE CHARACTER" => ColumnType::String { length: number(0) },
+        "CHAR" | "CHARACTER" | "NCHAR" | "NATIVE CHARACTER" => {
+            ColumnType::String { length: number(0) }
+        }
         "TEXT" | "CLOB" => ColumnType::Text,
         "BLOB" | "" => ColumnType::Blob,
         "DATE" => ColumnType::Date,
@@ -1090,9 +1105,10 @@ fn infer_relationships(
         // An association table: a composite primary key made of two foreign keys.
         let association = table.foreign_keys.len() == 2
             && table.columns.len() == table.primary_key.len()
-            && table.foreign_keys.iter().all(|fk| {
-                fk.columns.len() == 1 && table.primary_key.contains(&fk.columns[0])
-            });
+            && table
+                .foreign_keys
+                .iter()
+                .all(|fk| fk.columns.len() == 1 && table.primary_key.contains(&fk.columns[0]));
         if association {
             let (a, b) = (&table.foreign_keys[0], &table.foreign_keys[1]);
             if let (Some(left), Some(right)) = (
@@ -1138,7 +1154,14 @@ fn infer_relationships(
                 table.name.to_lowercase()
             };
             let forward = fresh(parent, one_to_many);
-            let back = fresh(child, if parent == child && many_to_one == forward { "parent".into() } else { many_to_one });
+            let back = fresh(
+                child,
+                if parent == child && many_to_one == forward {
+                    "parent".into()
+                } else {
+                    many_to_one
+                },
+            );
             let mut line = format!(
                 "{} = {{ model = {}, backref = {}",
                 toml_key(&forward),
@@ -1149,9 +1172,7 @@ fn infer_relationships(
                 line.push_str(&format!(", foreign_keys = {}", toml_list(&fk.columns)));
             }
             line.push_str(" }");
-            out.entry(parent.clone())
-                .or_default()
-                .push(line);
+            out.entry(parent.clone()).or_default().push(line);
         }
     }
     out
@@ -1165,7 +1186,11 @@ fn write_model(
     warnings: &mut Vec<String>,
 ) {
     let t = &table.name;
-    out.push_str(&format!("\n[models.{}]\ntable = {}\n", toml_key(model), toml_string(t)));
+    out.push_str(&format!(
+        "\n[models.{}]\ntable = {}\n",
+        toml_key(model),
+        toml_string(t)
+    ));
     // `autoincrement = true` declares AUTOINCREMENT on a single integer key.
     let autoincrement_key = table.autoincrement
         && table.primary_key.len() == 1
@@ -1178,7 +1203,9 @@ fn write_model(
         ));
     }
     for option in &table.options {
-        warnings.push(format!("`{t}`: the table option {option} is not in the spec"));
+        warnings.push(format!(
+            "`{t}`: the table option {option} is not in the spec"
+        ));
     }
     for fk in table.foreign_keys.iter().filter(|k| k.deferrable) {
         warnings.push(format!(
@@ -1187,7 +1214,9 @@ fn write_model(
         ));
     }
     if table.primary_key_name.is_some() {
-        warnings.push(format!("`{t}`: the primary key's constraint name is not in the spec"));
+        warnings.push(format!(
+            "`{t}`: the primary key's constraint name is not in the spec"
+        ));
     }
     // Constraints written after the last one that only a table-level entry can
     // express are written per column, like litemodel's own DDL does.
@@ -1226,7 +1255,11 @@ fn write_model(
             .filter(|c| table.primary_key.contains(&c.name))
             .map(|c| &c.name)
             .collect();
-        if declared.iter().map(|s| s.as_str()).ne(table.primary_key.iter().map(String::as_str)) {
+        if declared
+            .iter()
+            .map(|s| s.as_str())
+            .ne(table.primary_key.iter().map(String::as_str))
+        {
             warnings.push(format!(
                 "`{t}`: the primary key's column order ({}) becomes the columns' order",
                 table.primary_key.join(", ")
@@ -1253,7 +1286,9 @@ fn write_model(
             if autoincrement_key {
                 keys.push("autoincrement = true".into());
             }
-            let rowid_alias = single_pk && ty == ColumnType::Integer && !table.options.iter().any(|o| o == "WITHOUT");
+            let rowid_alias = single_pk
+                && ty == ColumnType::Integer
+                && !table.options.iter().any(|o| o == "WITHOUT");
             if !column.not_null && !rowid_alias {
                 warnings.push(format!(
                     "`{t}.{c}`: a primary key column here accepts NULL (an SQLite quirk); the spec makes it NOT NULL"
@@ -1272,7 +1307,9 @@ fn write_model(
             ix.name == column_index_name(c)
                 && !ix.partial
                 && ix.columns.len() == 1
-                && ix.columns[0].as_deref().is_some_and(|n| n.eq_ignore_ascii_case(c))
+                && ix.columns[0]
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(c))
         });
         match (unique, plain_index) {
             (Some((u, _)), Some((i, ix))) if !ix.unique => {
@@ -1462,10 +1499,9 @@ pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
                     let replaced_end = result.spec[first_line_end..]
                         .find('\n')
                         .map_or(first_line_end, |i| first_line_end + i + 1);
-                    result.spec.replace_range(
-                        first_line_end..replaced_end,
-                        &format!("{marker}{header}"),
-                    );
+                    result
+                        .spec
+                        .replace_range(first_line_end..replaced_end, &format!("{marker}{header}"));
                 }
                 result.warnings.extend(extra);
             }
@@ -1523,15 +1559,24 @@ pub fn structural_differences(old: &Table, new: &Table) -> Vec<String> {
     for a in &old.columns {
         if let Some(b) = new.column(&a.name) {
             if !a.decl_type.eq_ignore_ascii_case(&b.decl_type) {
-                out.push(format!("column `{}` type `{}` becomes `{}`", a.name, a.decl_type, b.decl_type));
+                out.push(format!(
+                    "column `{}` type `{}` becomes `{}`",
+                    a.name, a.decl_type, b.decl_type
+                ));
             }
             let a_not_null = a.not_null || pk_alias(old, a);
             let b_not_null = b.not_null || pk_alias(new, b);
             if a_not_null != b_not_null {
-                out.push(format!("column `{}` NOT NULL {} becomes {}", a.name, a_not_null, b_not_null));
+                out.push(format!(
+                    "column `{}` NOT NULL {} becomes {}",
+                    a.name, a_not_null, b_not_null
+                ));
             }
             if a.default != b.default {
-                out.push(format!("column `{}` default {:?} becomes {:?}", a.name, a.default, b.default));
+                out.push(format!(
+                    "column `{}` default {:?} becomes {:?}",
+                    a.name, a.default, b.default
+                ));
             }
         }
     }
@@ -1643,8 +1688,12 @@ mod tests {
         assert!(parsed.autoincrement && parsed.primary_key_inline);
         assert_eq!(parsed.options, ["WITHOUT", "ROWID"]);
         assert_eq!(parsed.items.len(), 6);
-        assert!(matches!(&parsed.items[4], Item::ForeignKey { name: Some(n), columns, inline: false } if n == "fk" && columns.len() == 2));
-        assert!(matches!(&parsed.items[5], Item::Check { sql, .. } if sql == "(y, x) != (1, 'a,b')"));
+        assert!(
+            matches!(&parsed.items[4], Item::ForeignKey { name: Some(n), columns, inline: false } if n == "fk" && columns.len() == 2)
+        );
+        assert!(
+            matches!(&parsed.items[5], Item::Check { sql, .. } if sql == "(y, x) != (1, 'a,b')")
+        );
         assert_eq!(parsed.columns[1].collate.as_deref(), Some("NOCASE"));
     }
 }

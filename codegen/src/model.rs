@@ -97,7 +97,8 @@ pub enum Generated {
 
 impl Generated {
     /// Every generator with its spec spelling.
-    pub const ALL: [(&'static str, Generated); 2] = [("now", Generated::Now), ("uuid4", Generated::Uuid4)];
+    pub const ALL: [(&'static str, Generated); 2] =
+        [("now", Generated::Now), ("uuid4", Generated::Uuid4)];
 }
 
 /// Column types of the spec.

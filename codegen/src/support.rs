@@ -80,7 +80,9 @@ pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {
                         span,
                         "not supported for Rust yet",
                     )
-                    .with_help("point the foreign key at the other model's integer primary key (`id`)")
+                    .with_help(
+                        "point the foreign key at the other model's integer primary key (`id`)",
+                    )
                     .with_note("`litemodel ddl` and `create-all` support this spec already"),
                 );
             }

@@ -389,7 +389,12 @@ impl<'s> Validator<'s, '_> {
             default,
             server_default: spec.server_default.as_ref().map(|s| s.value.clone()),
             doc: spec.doc.as_ref().map(|d| d.value.clone()),
-            renamed_from: self.renamed_from("column", &format!("{model}.{}", name.value), &name.value, &spec.renamed_from),
+            renamed_from: self.renamed_from(
+                "column",
+                &format!("{model}.{}", name.value),
+                &name.value,
+                &spec.renamed_from,
+            ),
             rust_type,
             default_factory,
             onupdate,
@@ -431,7 +436,10 @@ impl<'s> Validator<'s, '_> {
         if let Some(what) = conflict {
             self.error(
                 Diagnostic::error(
-                    format!("`rust_type` is not supported on {what} (`{model}.{}`)", spec.name.value),
+                    format!(
+                        "`rust_type` is not supported on {what} (`{model}.{}`)",
+                        spec.name.value
+                    ),
                     rust_type.span.clone(),
                     "not allowed here",
                 )
@@ -497,7 +505,10 @@ impl<'s> Validator<'s, '_> {
             if let Some(default) = &spec.default {
                 self.error(
                     Diagnostic::error(
-                        format!("column `{model}.{}` has both `default` and `default_factory`", spec.name.value),
+                        format!(
+                            "column `{model}.{}` has both `default` and `default_factory`",
+                            spec.name.value
+                        ),
                         value.span.clone(),
                         "second default",
                     )
@@ -528,7 +539,11 @@ impl<'s> Validator<'s, '_> {
                     format!(
                         "`autoincrement` needs an `integer` primary key, but `{model}.{}` is {}",
                         spec.name.value,
-                        if primary_key { format!("of type `{}`", type_label(ty)) } else { "not a primary key".to_owned() }
+                        if primary_key {
+                            format!("of type `{}`", type_label(ty))
+                        } else {
+                            "not a primary key".to_owned()
+                        }
                     ),
                     flag.span.clone(),
                     "not an integer primary key",
@@ -1299,7 +1314,10 @@ impl<'s> Validator<'s, '_> {
             });
         }
         for check in &spec.checks {
-            let problem = check.sql.as_ref().and_then(|sql| sql_fragment_problem(&sql.value, true));
+            let problem = check
+                .sql
+                .as_ref()
+                .and_then(|sql| sql_fragment_problem(&sql.value, true));
             match &check.sql {
                 Some(sql) if problem.is_some() => self.error(
                     Diagnostic::error(

@@ -63,8 +63,8 @@ fn sentinel_intact(conn: &Connection) -> TestResult {
 
 #[test]
 fn hostile_table_and_column_names_are_quoted_in_the_ddl() -> TestResult {
-    let checked = litemodel_codegen::check("models.toml", &hostile_spec())
-        .map_err(|d| d.render(false))?;
+    let checked =
+        litemodel_codegen::check("models.toml", &hostile_spec()).map_err(|d| d.render(false))?;
     let ddl = litemodel_codegen::ddl(&checked.schema);
     let dir = tempfile::tempdir()?;
     let db = sentinel_db(dir.path())?;
@@ -79,7 +79,10 @@ fn hostile_table_and_column_names_are_quoted_in_the_ddl() -> TestResult {
     assert_eq!(tables, ["sentinel", TABLE]);
     let columns: Vec<String> = db
         .connection()
-        .prepare(&format!("PRAGMA table_info(\"{}\")", TABLE.replace('"', "\"\"")))?
+        .prepare(&format!(
+            "PRAGMA table_info(\"{}\")",
+            TABLE.replace('"', "\"\"")
+        ))?
         .query_map([], |r| r.get(1))?
         .collect::<rusqlite::Result<_>>()?;
     assert_eq!(columns, ["id", NAME, NOTE, NUMBER]);
@@ -143,8 +146,8 @@ const INJECTIONS: &[&str] = &[
 
 #[test]
 fn hostile_names_and_values_go_through_the_runtime_as_data() -> TestResult {
-    let checked = litemodel_codegen::check("models.toml", &hostile_spec())
-        .map_err(|d| d.render(false))?;
+    let checked =
+        litemodel_codegen::check("models.toml", &hostile_spec()).map_err(|d| d.render(false))?;
     let dir = tempfile::tempdir()?;
     let mut db = sentinel_db(dir.path())?;
     db.connection()
@@ -173,7 +176,9 @@ fn hostile_names_and_values_go_through_the_runtime_as_data() -> TestResult {
     // Every query operation, with each value as the operand.
     for value in INJECTIONS {
         let name = Some((*value).to_owned());
-        let one = Evil::query_all().filter(Evil::NAME.eq(name.clone())).one(&db)?;
+        let one = Evil::query_all()
+            .filter(Evil::NAME.eq(name.clone()))
+            .one(&db)?;
         assert_eq!(one.name.as_deref(), Some(*value));
         assert_eq!(one.note, Some(format!("{value} updated")));
         let q = Evil::query_all;
@@ -196,10 +201,7 @@ fn hostile_names_and_values_go_through_the_runtime_as_data() -> TestResult {
         assert!(q().filter(Evil::NOTE.lt(name.clone())).first(&db).is_ok());
         assert!(q().filter(Evil::NOTE.ge(name.clone())).first(&db).is_ok());
         assert!(q().filter(Evil::NOTE.le(name.clone())).first(&db).is_ok());
-        assert_eq!(
-            q().filter(Evil::NAME.eq(name.clone()).not()).count(&db)?,
-            8
-        );
+        assert_eq!(q().filter(Evil::NAME.eq(name.clone()).not()).count(&db)?, 8);
     }
     let page = Evil::query_all()
         .order_by(Evil::NAME.desc())
@@ -289,7 +291,10 @@ fn server_defaults_and_checks_cannot_leave_their_clause() -> TestResult {
         "(1",
         "1)",
     ] {
-        rejected(&column(evil), "`server_default` of `T.x` must be one SQL value or expression")?;
+        rejected(
+            &column(evil),
+            "`server_default` of `T.x` must be one SQL value or expression",
+        )?;
     }
     for evil in [
         "1) , evil INTEGER, CHECK (1",
@@ -297,10 +302,20 @@ fn server_defaults_and_checks_cannot_leave_their_clause() -> TestResult {
         "id > 0 -- comment",
         "\"unterminated > 0",
     ] {
-        rejected(&check(evil), "a check constraint's `sql` must be one SQL condition")?;
+        rejected(
+            &check(evil),
+            "a check constraint's `sql` must be one SQL condition",
+        )?;
     }
     // What the spec reference shows keeps working, quotes and all.
-    for fine in ["0", "'it''s'", "CURRENT_TIMESTAMP", "(1 + 2)", "'a;b--c'", "-1"] {
+    for fine in [
+        "0",
+        "'it''s'",
+        "CURRENT_TIMESTAMP",
+        "(1 + 2)",
+        "'a;b--c'",
+        "-1",
+    ] {
         litemodel_codegen::check("models.toml", &column(fine)).map_err(|d| d.render(false))?;
     }
     for fine in ["id >= 0", "id IN (1, 2, 3)", "\"id\" <> ';'"] {
@@ -359,12 +374,21 @@ body = {{ type = "text", nullable = false, default = {payload}, doc = "\"] fn in
     let mut idents = Vec::new();
     identifiers(tokens.clone(), &mut idents);
     for smuggled in ["abort", "injected_doc", "injected_attribute"] {
-        assert!(!idents.iter().any(|i| i == smuggled), "`{smuggled}` became code:\n{rust}");
+        assert!(
+            !idents.iter().any(|i| i == smuggled),
+            "`{smuggled}` became code:\n{rust}"
+        );
     }
     let mut strings = Vec::new();
     string_literals(tokens, &mut strings);
-    assert!(strings.iter().any(|s| s == payload), "the default is a string literal");
-    assert!(strings.iter().any(|s| s == TABLE || s.contains(TABLE)), "the table name is a string literal");
+    assert!(
+        strings.iter().any(|s| s == payload),
+        "the default is a string literal"
+    );
+    assert!(
+        strings.iter().any(|s| s == TABLE || s.contains(TABLE)),
+        "the table name is a string literal"
+    );
     Ok(())
 }
 

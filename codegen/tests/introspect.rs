@@ -240,8 +240,14 @@ fn a_django_style_database_is_read_and_what_cannot_be_said_is_reported() -> Test
         "trigger `blog_post_touch`",
         "view `blog_post_titles`",
     ] {
-        assert!(stderr.contains(reported), "not reported: {reported}\n{stderr}");
-        assert!(spec.contains(reported), "not in the spec's comments: {reported}\n{spec}");
+        assert!(
+            stderr.contains(reported),
+            "not reported: {reported}\n{stderr}"
+        );
+        assert!(
+            spec.contains(reported),
+            "not in the spec's comments: {reported}\n{spec}"
+        );
     }
     insta::assert_snapshot!("django_style_spec", spec);
 
@@ -264,7 +270,12 @@ fn a_django_style_database_is_read_and_what_cannot_be_said_is_reported() -> Test
         let columns = |t: &introspect::Table| {
             t.columns
                 .iter()
-                .map(|c| (c.name.clone(), c.not_null || t.primary_key.contains(&c.name)))
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        c.not_null || t.primary_key.contains(&c.name),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         assert_eq!(columns(table), columns(new), "{}", table.name);

@@ -21,8 +21,16 @@ use rusqlite::Connection;
 /// Names SQL would stumble on if they were not quoted: reserved words, upper
 /// case, spaces, quotes, SQL punctuation.
 const AWKWARD_NAMES: &[&str] = &[
-    "order", "select", "group", "Mixed", "with space", "semi;colon", "dash-ed", "quo\"te",
-    "it's", "drop table x --",
+    "order",
+    "select",
+    "group",
+    "Mixed",
+    "with space",
+    "semi;colon",
+    "dash-ed",
+    "quo\"te",
+    "it's",
+    "drop table x --",
 ];
 
 #[derive(Debug, Clone)]
@@ -165,15 +173,18 @@ fn spec_strategy() -> impl Strategy<Value = SpecPlan> {
             } else {
                 keys.into_iter()
                     .enumerate()
-                    .map(|(k, (parent, nullable, on_delete, relationship))| ForeignKeyPlan {
-                        column: format!("parent_{k}_id"),
-                        parent: parent.index(m),
-                        nullable,
-                        on_delete: [None, Some("CASCADE"), Some("SET NULL")][usize::from(on_delete)]
+                    .map(
+                        |(k, (parent, nullable, on_delete, relationship))| ForeignKeyPlan {
+                            column: format!("parent_{k}_id"),
+                            parent: parent.index(m),
+                            nullable,
+                            on_delete: [None, Some("CASCADE"), Some("SET NULL")]
+                                [usize::from(on_delete)]
                             .filter(|action| nullable || *action != "SET NULL"),
-                        relationship: [None, Some("select"), Some("dynamic")]
-                            [usize::from(relationship)],
-                    })
+                            relationship: [None, Some("select"), Some("dynamic")]
+                                [usize::from(relationship)],
+                        },
+                    )
                     .collect()
             };
             models.push(ModelPlan {
@@ -205,7 +216,12 @@ impl SpecPlan {
     fn to_toml(&self) -> String {
         let mut out = String::new();
         for (m, model) in self.models.iter().enumerate() {
-            let _ = writeln!(out, "[models.{}]\ntable = {}\n", model.name, toml_str(&model.table));
+            let _ = writeln!(
+                out,
+                "[models.{}]\ntable = {}\n",
+                model.name,
+                toml_str(&model.table)
+            );
             let _ = writeln!(out, "[models.{}.columns]", model.name);
             let _ = writeln!(out, "id = {{ type = \"integer\", primary_key = true }}");
             for column in &model.columns {
@@ -282,7 +298,8 @@ fn quoted(name: &str) -> String {
 /// the plan.
 fn check_ddl(plan: &SpecPlan, ddl: &str) -> Result<(), TestCaseError> {
     let conn = Connection::open_in_memory().map_err(fail)?;
-    conn.execute_batch("PRAGMA foreign_keys = ON").map_err(fail)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON")
+        .map_err(fail)?;
     conn.execute_batch(ddl)
         .map_err(|e| TestCaseError::fail(format!("the DDL does not run: {e}\n{ddl}")))?;
     for model in &plan.models {
@@ -291,13 +308,29 @@ fn check_ddl(plan: &SpecPlan, ddl: &str) -> Result<(), TestCaseError> {
             .prepare(&format!("PRAGMA table_info({table})"))
             .map_err(fail)?;
         let columns: Vec<(String, bool, bool)> = info
-            .query_map([], |r| Ok((r.get(1)?, r.get::<_, i64>(3)? != 0, r.get::<_, i64>(5)? != 0)))
+            .query_map([], |r| {
+                Ok((
+                    r.get(1)?,
+                    r.get::<_, i64>(3)? != 0,
+                    r.get::<_, i64>(5)? != 0,
+                ))
+            })
             .map_err(fail)?
             .collect::<rusqlite::Result<_>>()
             .map_err(fail)?;
         let mut expected = vec![("id".to_owned(), true, true)];
-        expected.extend(model.columns.iter().map(|c| (c.name.clone(), !c.nullable, false)));
-        expected.extend(model.foreign_keys.iter().map(|k| (k.column.clone(), !k.nullable, false)));
+        expected.extend(
+            model
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), !c.nullable, false)),
+        );
+        expected.extend(
+            model
+                .foreign_keys
+                .iter()
+                .map(|k| (k.column.clone(), !k.nullable, false)),
+        );
         prop_assert_eq!(&columns, &expected, "columns of {}", model.table);
 
         let keys: Vec<(String, String)> = conn

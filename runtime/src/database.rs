@@ -279,7 +279,12 @@ impl Database {
     /// (PRAGMAs answer with one).
     /// Runs `sql` with integer parameters `?1`, `?2`, ... and returns the number of
     /// rows it changed.
-    pub(crate) fn execute_with(&self, sql: &str, table: &'static str, params: &[i64]) -> Result<usize> {
+    pub(crate) fn execute_with(
+        &self,
+        sql: &str,
+        table: &'static str,
+        params: &[i64],
+    ) -> Result<usize> {
         let mut stmt = self.prepare(sql, Some(table))?;
         for (i, value) in params.iter().enumerate() {
             stmt.raw_bind_parameter(i + 1, value)

@@ -40,21 +40,21 @@ pub mod types;
 pub use database::{Database, Executor, StatementCounter};
 pub use error::{Error, OptionalExtension, Result};
 pub use expr::{and_, or_, Assignment, Column, Expr, Operand, Order};
+pub use load::{Load, RelationLoad, Strategy};
 pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{FilterBy, Page, Query, Stream, StreamIter};
-pub use load::{Load, RelationLoad, Strategy};
 pub use relation::{Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent};
 pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};
+/// The Rust type of a `json` column: `serde_json::Value`.
+pub use serde_json::Value as JsonValue;
 pub use session::{Key, Links, Session, Target};
 pub use types::{
     ColumnError, ColumnValue, DateTime, Decimal, FromColumn, NaiveDate, NaiveDateTime, NaiveTime,
     ToColumn, Utc, Uuid,
 };
-/// The Rust type of a `json` column: `serde_json::Value`.
-pub use serde_json::Value as JsonValue;
 
 /// Includes the models that `litemodel_codegen::Builder` generated from `build.rs`.
 ///

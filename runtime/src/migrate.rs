@@ -52,13 +52,17 @@ pub const REBUILD_PREFIX: &str = "_litemodel_new_";
 #[non_exhaustive]
 pub enum MigrateError {
     /// A file name is not `NNNN_name.sql`.
-    #[error("migration file `{file}` is not named `NNNN_name.sql` (a version number, `_`, a name)")]
+    #[error(
+        "migration file `{file}` is not named `NNNN_name.sql` (a version number, `_`, a name)"
+    )]
     FileName {
         /// The file name.
         file: String,
     },
     /// Two migrations have the same version number.
-    #[error("migrations `{first}` and `{second}` have the same version {version}; renumber one of them")]
+    #[error(
+        "migrations `{first}` and `{second}` have the same version {version}; renumber one of them"
+    )]
     DuplicateVersion {
         /// The version.
         version: i64,
@@ -202,10 +206,9 @@ impl Migration {
     ///
     /// [`MigrateError::FileName`] when the name is not `NNNN_name.sql`.
     pub fn from_file(file_name: &str, source: String) -> Result<Self, MigrateError> {
-        let (version, name) =
-            parse_file_name(file_name).ok_or_else(|| MigrateError::FileName {
-                file: file_name.to_owned(),
-            })?;
+        let (version, name) = parse_file_name(file_name).ok_or_else(|| MigrateError::FileName {
+            file: file_name.to_owned(),
+        })?;
         Ok(Migration {
             version,
             name: Cow::Owned(name.to_owned()),
@@ -292,10 +295,7 @@ impl Migration {
             offset += line.len();
         }
         let find = |direction: Direction| -> Option<Section<'_>> {
-            let (i, marker) = markers
-                .iter()
-                .enumerate()
-                .find(|(_, m)| m.0 == direction)?;
+            let (i, marker) = markers.iter().enumerate().find(|(_, m)| m.0 == direction)?;
             let end = markers.get(i + 1).map_or(source.len(), |next| next.1);
             Some(Section {
                 sql: &source[marker.2..end],
@@ -312,7 +312,9 @@ impl Migration {
             foreign_keys_off: false,
         });
         if markers.first().is_some_and(|m| m.0 == Direction::Down) {
-            return Err(self.format_error("`-- migrate:down` comes before `-- migrate:up`; put the upgrade first"));
+            return Err(self.format_error(
+                "`-- migrate:down` comes before `-- migrate:up`; put the upgrade first",
+            ));
         }
         Ok((up, down))
     }
@@ -821,7 +823,11 @@ fn statements(
     match direction {
         Direction::Up => conn.execute(
             &format!("INSERT INTO {VERSION_TABLE} (version, name, checksum) VALUES (?1, ?2, ?3)"),
-            rusqlite::params![migration.version, migration.name.as_ref(), migration.checksum()],
+            rusqlite::params![
+                migration.version,
+                migration.name.as_ref(),
+                migration.checksum()
+            ],
         ),
         Direction::Down => conn.execute(
             &format!("DELETE FROM {VERSION_TABLE} WHERE version = ?1"),
@@ -950,7 +956,10 @@ mod tests {
     #[test]
     fn rebuild_copies_are_recognized() {
         assert_eq!(
-            rebuild_source("-- copy\nINSERT INTO \"_litemodel_new_users\" (id) SELECT id FROM users").as_deref(),
+            rebuild_source(
+                "-- copy\nINSERT INTO \"_litemodel_new_users\" (id) SELECT id FROM users"
+            )
+            .as_deref(),
             Some("users")
         );
         assert_eq!(rebuild_source("INSERT INTO users (id) VALUES (1)"), None);

@@ -7,9 +7,9 @@ use std::sync::{Mutex, OnceLock};
 
 use rusqlite::Statement;
 
+use crate::database::Database;
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
-use crate::database::Database;
 use crate::session::{Key, Links, Session};
 use crate::types::{ColumnValue, FromColumn, ToColumn};
 
@@ -189,7 +189,12 @@ impl<'a> Row<'a> {
             .columns
             .iter()
             .position(|c| *c == self.primary_key)
-            .and_then(|i| self.row.get::<_, Option<i64>>(self.offset + i).ok().flatten());
+            .and_then(|i| {
+                self.row
+                    .get::<_, Option<i64>>(self.offset + i)
+                    .ok()
+                    .flatten()
+            });
         Error::Decode {
             table: self.table,
             column: self.columns.get(index).copied().unwrap_or("?"),
@@ -296,7 +301,11 @@ fn server_default<M: Model>(column: &str) -> Option<&'static str> {
 }
 
 /// `INSERT ... VALUES (?1, COALESCE(?2, <server default>)) [RETURNING key, <COLUMNS>]`.
-fn insert_with_defaults<M: Model>(dialect: &impl Dialect, columns: &[&str], returning: bool) -> String {
+fn insert_with_defaults<M: Model>(
+    dialect: &impl Dialect,
+    columns: &[&str],
+    returning: bool,
+) -> String {
     let mut sql = String::from("INSERT INTO ");
     dialect.push_identifier(&mut sql, M::TABLE);
     sql.push_str(" (");

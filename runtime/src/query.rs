@@ -226,11 +226,20 @@ impl<M: Model> Query<M> {
 
     /// Every matching row with its loading options applied, skipping options for
     /// relationships already on `path` (eager loading that would go round a cycle).
-    pub(crate) fn fetch_on_path<E: Executor>(&self, conn: &E, path: &mut Vec<String>) -> Result<Vec<M>> {
+    pub(crate) fn fetch_on_path<E: Executor>(
+        &self,
+        conn: &E,
+        path: &mut Vec<String>,
+    ) -> Result<Vec<M>> {
         self.fetch_loaded(conn.database(), self.limit, path)
     }
 
-    fn fetch_loaded(&self, db: &Database, limit: Option<u64>, path: &mut Vec<String>) -> Result<Vec<M>> {
+    fn fetch_loaded(
+        &self,
+        db: &Database,
+        limit: Option<u64>,
+        path: &mut Vec<String>,
+    ) -> Result<Vec<M>> {
         let active: Vec<&Load<M>> = self
             .loads
             .iter()
@@ -283,7 +292,11 @@ impl<M: Model> Query<M> {
             text.push_str(&parent);
             text.push('.');
             d.push_identifier(&mut text, order.column);
-            text.push_str(if order.descending { " DESC, " } else { " ASC, " });
+            text.push_str(if order.descending {
+                " DESC, "
+            } else {
+                " ASC, "
+            });
         }
         text.push_str(&parent);
         text.push('.');
@@ -570,7 +583,12 @@ impl<M: Model> Query<M> {
 }
 
 /// Applies one loading option to `objects`.
-fn apply<M: Model>(db: &Database, objects: &[M], load: &Load<M>, path: &mut Vec<String>) -> Result<()> {
+fn apply<M: Model>(
+    db: &Database,
+    objects: &[M],
+    load: &Load<M>,
+    path: &mut Vec<String>,
+) -> Result<()> {
     let plan = load.plan();
     match load.strategy() {
         Strategy::Selectin | Strategy::Joined => {

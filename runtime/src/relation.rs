@@ -342,7 +342,6 @@ impl<P, C> OneToMany<P, C> {
         (self.base)()
     }
 
-
     pub(crate) fn order(&self) -> &'static [(&'static str, bool)] {
         self.order
     }
@@ -481,7 +480,11 @@ impl<M, T> Copy for ManyToMany<M, T> {}
 
 impl<M, T> fmt::Debug for ManyToMany<M, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ManyToMany({}.{} via {})", self.owner, self.name, self.table)
+        write!(
+            f,
+            "ManyToMany({}.{} via {})",
+            self.owner, self.name, self.table
+        )
     }
 }
 
@@ -552,7 +555,6 @@ impl<M, T> ManyToMany<M, T> {
     pub(crate) fn base(&self) -> Query<T> {
         (self.base)()
     }
-
 }
 
 impl<M: Model, T: Model> ManyToMany<M, T> {

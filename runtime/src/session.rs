@@ -891,11 +891,7 @@ impl<'db> Session<'db> {
     }
 
     fn object_count(&self) -> usize {
-        self.stores
-            .iter()
-            .flatten()
-            .map(|store| store.len())
-            .sum()
+        self.stores.iter().flatten().map(|store| store.len()).sum()
     }
 
     fn each_store(&mut self, mut f: impl FnMut(&mut dyn Store)) {

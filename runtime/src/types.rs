@@ -272,7 +272,10 @@ impl<T: FromColumn> FromColumn for Option<T> {
     }
 }
 
-fn not_null<'v>(value: &'v ColumnValue<'_>, expected: &str) -> Result<&'v ColumnValue<'v>, ColumnError> {
+fn not_null<'v>(
+    value: &'v ColumnValue<'_>,
+    expected: &str,
+) -> Result<&'v ColumnValue<'v>, ColumnError> {
     match value {
         ColumnValue::Null => Err(ColumnError::new(format!(
             "unexpected NULL for a {expected} field (make the column's field an `Option`)"
@@ -446,9 +449,7 @@ fn f64_to_decimal(value: f64) -> Option<Decimal> {
         return None;
     }
     let text = format!("{value:e}");
-    Decimal::from_scientific(&text)
-        .ok()
-        .map(|d| d.normalize())
+    Decimal::from_scientific(&text).ok().map(|d| d.normalize())
 }
 
 // ---- dates and times ---------------------------------------------------------------------
@@ -553,11 +554,7 @@ impl FromColumn for DateTime<Utc> {
             Some((datetime, Some(offset_seconds))) => {
                 Ok((datetime - chrono::TimeDelta::seconds(i64::from(offset_seconds))).and_utc())
             }
-            None => Err(ColumnError::malformed(
-                "datetime",
-                DATETIME_FORMAT,
-                &value,
-            )),
+            None => Err(ColumnError::malformed("datetime", DATETIME_FORMAT, &value)),
         }
     }
 }
@@ -671,9 +668,8 @@ impl ToColumn for Uuid {
 impl FromColumn for Uuid {
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         let text = not_null(&value, "Uuid")?.expect_text("a uuid (text)")?;
-        Uuid::try_parse(text).map_err(|_| {
-            ColumnError::malformed("uuid", "32 hexadecimal digits", &value)
-        })
+        Uuid::try_parse(text)
+            .map_err(|_| ColumnError::malformed("uuid", "32 hexadecimal digits", &value))
     }
 }
 
@@ -730,7 +726,11 @@ pub fn python_json(value: &serde_json::Value) -> Result<String, ColumnError> {
 struct PythonFormatter;
 
 impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -738,7 +738,11 @@ impl serde_json::ser::Formatter for PythonFormatter {
         }
     }
 
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -754,7 +758,11 @@ impl serde_json::ser::Formatter for PythonFormatter {
         w.write_all(python_float(value).as_bytes())
     }
 
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         // `ensure_ascii=True`: everything outside printable ASCII as UTF-16 escapes.
         for c in fragment.chars() {
             if (' '..='~').contains(&c) {
@@ -801,7 +809,13 @@ impl Repr for Decimal {
 impl Repr for NaiveDate {
     fn fmt_repr(&self, f: &mut Formatter<'_>) -> fmt::Result {
         use chrono::Datelike;
-        write!(f, "datetime.date({}, {}, {})", self.year(), self.month(), self.day())
+        write!(
+            f,
+            "datetime.date({}, {}, {})",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 
@@ -830,7 +844,13 @@ impl Repr for NaiveTime {
 impl Repr for NaiveDateTime {
     fn fmt_repr(&self, f: &mut Formatter<'_>) -> fmt::Result {
         use chrono::Datelike;
-        write!(f, "datetime.datetime({}, {}, {}, ", self.year(), self.month(), self.day())?;
+        write!(
+            f,
+            "datetime.datetime({}, {}, {}, ",
+            self.year(),
+            self.month(),
+            self.day()
+        )?;
         time_fields(&self.time(), f)?;
         f.write_char(')')
     }
@@ -840,7 +860,13 @@ impl Repr for DateTime<Utc> {
     fn fmt_repr(&self, f: &mut Formatter<'_>) -> fmt::Result {
         use chrono::Datelike;
         let naive = self.naive_utc();
-        write!(f, "datetime.datetime({}, {}, {}, ", naive.year(), naive.month(), naive.day())?;
+        write!(
+            f,
+            "datetime.datetime({}, {}, {}, ",
+            naive.year(),
+            naive.month(),
+            naive.day()
+        )?;
         time_fields(&naive.time(), f)?;
         f.write_str(", tzinfo=datetime.timezone.utc)")
     }
@@ -942,6 +968,9 @@ mod tests {
             ))
         );
         assert_eq!(parse_datetime("2026-11-26 25:00:00"), None);
-        assert_eq!(parse_time("10:00:00.5").map(|t| t.to_string()), Some("10:00:00.500".into()));
+        assert_eq!(
+            parse_time("10:00:00.5").map(|t| t.to_string()),
+            Some("10:00:00.500".into())
+        );
     }
 }

@@ -72,7 +72,9 @@ fn read_until(pool: &Pool, stop: &AtomicBool) -> TestResult<usize> {
         assert_eq!(users, roles * USERS as i64, "a commit was seen in part");
         assert!(roles >= last_roles, "a committed role disappeared");
         last_roles = roles;
-        let _ = Query::<User>::new().filter(User::USERNAME.like("%user 0")).count(&*db)?;
+        let _ = Query::<User>::new()
+            .filter(User::USERNAME.like("%user 0"))
+            .count(&*db)?;
         reads += 1;
         if last_round {
             return Ok(reads);
@@ -118,7 +120,10 @@ fn threads_and_processes_write_and_read_one_file() -> TestResult {
                     db.transaction(|s| {
                         let role = s.add(Role::new(format!("thread {t} commit {n}")));
                         for i in 0..USERS {
-                            s.add(User::new(format!("thread {t} commit {n} user {i}")).with_role(role));
+                            s.add(
+                                User::new(format!("thread {t} commit {n} user {i}"))
+                                    .with_role(role),
+                            );
                         }
                         Ok::<_, litemodel::Error>(())
                     })
@@ -223,7 +228,11 @@ fn a_pool_without_a_free_connection_says_so() -> TestResult {
     assert_eq!(pool.connections(), (1, 0));
     let err = pool.get().err().ok_or("no connection is free")?;
     assert!(matches!(err, litemodel::Error::Pool { .. }), "{err:?}");
-    assert!(err.to_string().starts_with("no database connection from the pool"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("no database connection from the pool"),
+        "{err}"
+    );
     drop(held);
     pool.get()?;
 

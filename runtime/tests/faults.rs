@@ -72,22 +72,38 @@ fn unique_violation_at_the_500th_of_1000_inserts_changes_nothing() -> TestResult
     }
     let users: Vec<_> = (0..1000)
         .map(|i| {
-            let name = if i == 499 { "user 0".to_owned() } else { format!("user {i}") };
+            let name = if i == 499 {
+                "user 0".to_owned()
+            } else {
+                format!("user {i}")
+            };
             s.add(User::new(name).with_role(roles[i % roles.len()]))
         })
         .collect();
     let err = s.commit().err().ok_or("the commit must fail")?;
     match &err {
         Error::UniqueViolation { table, columns } => {
-            assert_eq!((table.as_str(), columns.as_slice()), ("users", &["username".to_owned()][..]));
+            assert_eq!(
+                (table.as_str(), columns.as_slice()),
+                ("users", &["username".to_owned()][..])
+            );
         }
         other => return Err(format!("expected a unique violation, got {other:?}").into()),
     }
-    assert_eq!(err.to_string(), "unique constraint failed on `users` (username)");
-    assert_eq!(snapshot(&outside)?, before, "the database is exactly as it was");
+    assert_eq!(
+        err.to_string(),
+        "unique constraint failed on `users` (username)"
+    );
+    assert_eq!(
+        snapshot(&outside)?,
+        before,
+        "the database is exactly as it was"
+    );
 
     // The session is as before the commit: no ids handed out, edits kept.
-    assert!(users.iter().all(|&u| s[u].id.is_none() && s[u].role_id.is_none()));
+    assert!(users
+        .iter()
+        .all(|&u| s[u].id.is_none() && s[u].role_id.is_none()));
     assert_eq!(s[roles[0]].name.as_deref(), Some("renamed Some(1)"));
 
     // Fix the duplicate and retry: everything is written once.
@@ -96,7 +112,12 @@ fn unique_violation_at_the_500th_of_1000_inserts_changes_nothing() -> TestResult
     assert!(users.iter().all(|&u| s[u].id.is_some()));
     drop(s);
     assert_eq!(User::query().count(&db)?, 1000);
-    assert_eq!(Role::query().filter(Role::NAME.like("renamed%")).count(&db)?, 5);
+    assert_eq!(
+        Role::query()
+            .filter(Role::NAME.like("renamed%"))
+            .count(&db)?,
+        5
+    );
     Ok(())
 }
 
@@ -107,7 +128,13 @@ fn a_failed_commit_can_be_rolled_back_instead() -> TestResult {
     let before = snapshot(&outside)?;
     let mut s = db.session();
     let users: Vec<_> = (0..1000)
-        .map(|i| s.add(User::new(if i == 499 { "same".to_owned() } else { format!("u{i}") })))
+        .map(|i| {
+            s.add(User::new(if i == 499 {
+                "same".to_owned()
+            } else {
+                format!("u{i}")
+            }))
+        })
         .collect();
     s[users[0]].username = Some("same".into());
     assert!(matches!(s.commit(), Err(Error::UniqueViolation { .. })));
@@ -156,7 +183,10 @@ fn foreign_key_violation_at_the_500th_insert_changes_nothing() -> TestResult {
     s[posts[499]].set_author(author);
     s.commit()?;
     drop(s);
-    assert_eq!(Post::query().filter(Post::AUTHOR_ID.eq(1)).count(&db)?, 1000);
+    assert_eq!(
+        Post::query().filter(Post::AUTHOR_ID.eq(1)).count(&db)?,
+        1000
+    );
     Ok(())
 }
 
@@ -182,9 +212,15 @@ fn deferred_foreign_key_failing_at_commit_changes_nothing() -> TestResult {
     s[author].name = "renamed".into();
     s.delete(author)?;
     let err = s.commit().err().ok_or("the commit must fail")?;
-    assert!(matches!(err, Error::ForeignKeyViolation { table: None }), "{err:?}");
+    assert!(
+        matches!(err, Error::ForeignKeyViolation { table: None }),
+        "{err:?}"
+    );
     assert_eq!(snapshot(&outside)?, before);
-    assert!(s.database().connection().is_autocommit(), "no transaction is left open");
+    assert!(
+        s.database().connection().is_autocommit(),
+        "no transaction is left open"
+    );
 
     // The author is still in the session, still loaded; rolling back works.
     assert_eq!(s[author].id, Some(1));
@@ -206,23 +242,33 @@ fn a_full_disk_fails_the_commit_and_changes_nothing() -> TestResult {
     let before = snapshot(&outside)?;
 
     // Room for a few more pages only: 1,000 users of 2 KB each do not fit.
-    let pages: i64 = s.database().connection().query_row("PRAGMA page_count", [], |r| r.get(0))?;
-    s.database()
+    let pages: i64 = s
+        .database()
         .connection()
-        .query_row(&format!("PRAGMA max_page_count = {}", pages + 4), [], |r| r.get::<_, i64>(0))?;
+        .query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    s.database().connection().query_row(
+        &format!("PRAGMA max_page_count = {}", pages + 4),
+        [],
+        |r| r.get::<_, i64>(0),
+    )?;
     let users: Vec<_> = (0..1000)
         .map(|i| s.add(User::new(format!("{i:04}{}", "x".repeat(2000)))))
         .collect();
     let err = s.commit().err().ok_or("the commit must fail")?;
     assert_eq!(sqlite_code(&err), Some(ErrorCode::DiskFull), "{err:?}");
-    assert!(err.to_string().contains("full"), "the message names the cause: {err}");
+    assert!(
+        err.to_string().contains("full"),
+        "the message names the cause: {err}"
+    );
     assert_eq!(snapshot(&outside)?, before);
     assert!(users.iter().all(|&u| s[u].id.is_none()));
 
     // Space comes back: the same session retries and succeeds.
     s.database()
         .connection()
-        .query_row("PRAGMA max_page_count = 1073741823", [], |r| r.get::<_, i64>(0))?;
+        .query_row("PRAGMA max_page_count = 1073741823", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
     s.commit()?;
     drop(s);
     assert_eq!(User::query().count(&db)?, 1000);
@@ -262,11 +308,15 @@ fn a_commit_blocked_by_a_reader_in_rollback_journal_mode_changes_nothing() -> Te
     let path = dir.path().join("journal.sqlite");
     {
         let conn = Connection::open(&path)?;
-        conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))?;
+        conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        })?;
     }
     let mut db = Database::open(&path)?;
     db.connection()
-        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))?;
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        })?;
     db.create_all(&common::seed_models::SCHEMA)?;
     db.connection().busy_timeout(Duration::from_millis(100))?;
     let reader = Connection::open(&path)?;
@@ -319,7 +369,13 @@ fn a_transaction_rolled_back_by_sqlite_itself_reports_the_cause() -> TestResult 
     let before = snapshot(&outside)?;
     let mut s = db.session();
     let users: Vec<_> = (0..1000)
-        .map(|i| s.add(User::new(if i == 499 { "boom".to_owned() } else { format!("u{i}") })))
+        .map(|i| {
+            s.add(User::new(if i == 499 {
+                "boom".to_owned()
+            } else {
+                format!("u{i}")
+            }))
+        })
         .collect();
     let err = s.commit().err().ok_or("the commit must fail")?;
     assert!(err.to_string().contains("boom is not a user name"), "{err}");

@@ -16,9 +16,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use seed_models::{Role, User, SCHEMA};
 use litemodel::rusqlite::Connection;
 use litemodel::{Database, Query};
+use seed_models::{Role, User, SCHEMA};
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -67,7 +67,12 @@ impl Drop for Killed {
 
 fn spawn_child(path: &Path, first: u64) -> TestResult<Killed> {
     let child = Command::new(std::env::current_exe()?)
-        .args(["child_commit_loop", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_commit_loop",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_DB, path)
         .env(CHILD_FIRST, first.to_string())
         .stdout(Stdio::piped())
@@ -89,7 +94,10 @@ fn check(path: &Path, reported: &[u64]) -> TestResult<u64> {
     let mut found = Vec::new();
     for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
         let (name, users) = row?;
-        assert_eq!(users, BATCH as i64, "{name} holds {users} of its {BATCH} users");
+        assert_eq!(
+            users, BATCH as i64,
+            "{name} holds {users} of its {BATCH} users"
+        );
         let number: u64 = name.trim_start_matches("commit ").parse()?;
         found.push(number);
     }
@@ -100,7 +108,10 @@ fn check(path: &Path, reported: &[u64]) -> TestResult<u64> {
     )?;
     assert_eq!(orphans, 0, "users without their commit's role");
     for number in reported {
-        assert!(found.contains(number), "commit {number} was reported done but is missing");
+        assert!(
+            found.contains(number),
+            "commit {number} was reported done but is missing"
+        );
     }
     Ok(found.iter().copied().max().unwrap_or(0))
 }

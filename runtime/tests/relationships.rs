@@ -70,7 +70,11 @@ fn selectin_runs_two_statements() -> TestResult {
             .options(Author::BOOKS.selectin())
             .filter(Author::NAME.eq("author 007"))
             .all(&db)?;
-        Ok(authors[0].books(&db)?.iter().map(|b| b.title.clone()).collect())
+        Ok(authors[0]
+            .books(&db)?
+            .iter()
+            .map(|b| b.title.clone())
+            .collect())
     })?;
     assert_eq!(titles.len(), 10);
     assert_eq!(titles[0], "book 007-00", "in the declared order_by");
@@ -120,7 +124,11 @@ fn joined_runs_one_statement_even_with_limit() -> TestResult {
     })?;
     let names: Vec<&str> = page.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["author 099", "author 098", "author 097"]);
-    let titles: Vec<&str> = page[0].books_joined(&db)?.iter().map(|b| b.title.as_str()).collect();
+    let titles: Vec<&str> = page[0]
+        .books_joined(&db)?
+        .iter()
+        .map(|b| b.title.as_str())
+        .collect();
     assert_eq!(titles.len(), 10);
     assert_eq!(titles[0], "book 099-00");
     Ok(())
@@ -148,7 +156,11 @@ fn dynamic_runs_one_statement_per_query() -> TestResult {
     assert_eq!(last.title, "book 042-09");
     // As in SQLAlchemy, `order_by` on a dynamic relationship adds to its declared
     // `order_by` (title) rather than replacing it.
-    let first = author.books_dynamic().order_by(Book::ID.desc()).limit(1).one(&db)?;
+    let first = author
+        .books_dynamic()
+        .order_by(Book::ID.desc())
+        .limit(1)
+        .one(&db)?;
     assert_eq!(first.title, "book 042-00");
     // write_only: never an implicit load, only the explicit query.
     let written = counter.assert_statements(1, || author.books_write_only().count(&db))?;
@@ -188,9 +200,14 @@ fn raise_runs_one_statement_and_errors_on_access() -> TestResult {
             .all(&db)
     })?;
     let error = counter.assert_statements(0, || authors[0].books_raise(&db).err());
-    let message = error.ok_or("reading a raise relationship must fail")?.to_string();
+    let message = error
+        .ok_or("reading a raise relationship must fail")?
+        .to_string();
     assert!(message.contains("books_raise"), "{message}");
-    assert!(message.contains("Author::BOOKS_RAISE.selectin()"), "{message}");
+    assert!(
+        message.contains("Author::BOOKS_RAISE.selectin()"),
+        "{message}"
+    );
     // Loaded by the query, it reads fine.
     let author = Author::query()
         .options(Author::BOOKS_RAISE.selectin())
@@ -242,7 +259,11 @@ fn eager_loading_chains_through_levels() -> TestResult {
     let chapters = counter.assert_statements(2, || -> litemodel::Result<usize> {
         let authors = Author::query()
             .options(Author::BOOKS_SELECTIN.noload())
-            .options(Author::BOOKS_JOINED.joined().then(Book::CHAPTERS.selectin()))
+            .options(
+                Author::BOOKS_JOINED
+                    .joined()
+                    .then(Book::CHAPTERS.selectin()),
+            )
             .all(&db)?;
         let mut chapters = 0;
         for author in &authors {
@@ -255,7 +276,10 @@ fn eager_loading_chains_through_levels() -> TestResult {
     assert_eq!(chapters, 60);
     // many-to-one, joined and selectin.
     let names = counter.assert_statements(1, || -> litemodel::Result<Vec<String>> {
-        let books = Book::query().options(Book::AUTHOR.joined()).limit(4).all(&db)?;
+        let books = Book::query()
+            .options(Book::AUTHOR.joined())
+            .limit(4)
+            .all(&db)?;
         books
             .iter()
             .map(|b| Ok(b.author(&db)?.map(|a| a.name.clone()).unwrap_or_default()))
@@ -295,19 +319,27 @@ fn many_to_many_links_loads_and_queries() -> TestResult {
     // selectin and joined over the association table.
     let counter = s.database().statement_counter();
     counter.assert_statements(2, || -> litemodel::Result<()> {
-        let books = Book::query().options(Book::TAGS.selectin()).order_by(Book::TITLE.asc()).all(&s)?;
+        let books = Book::query()
+            .options(Book::TAGS.selectin())
+            .order_by(Book::TITLE.asc())
+            .all(&s)?;
         assert_eq!(books[0].tags(&s)?.len(), 2);
         assert_eq!(books[1].tags(&s)?.len(), 1);
         Ok(())
     })?;
     counter.assert_statements(1, || -> litemodel::Result<()> {
-        let books = Book::query().options(Book::TAGS.joined()).order_by(Book::TITLE.asc()).all(&s)?;
+        let books = Book::query()
+            .options(Book::TAGS.joined())
+            .order_by(Book::TITLE.asc())
+            .all(&s)?;
         assert_eq!(books[0].tags(&s)?.len(), 2);
         assert_eq!(books[1].tags(&s)?.len(), 1);
         Ok(())
     })?;
     // Books with a tag named "fast" (SQLAlchemy's Book.tags.any(...)).
-    let fast_books = Book::query().filter(Book::TAGS.any(Tag::NAME.eq("fast"))).all(&s)?;
+    let fast_books = Book::query()
+        .filter(Book::TAGS.any(Tag::NAME.eq("fast")))
+        .all(&s)?;
     assert_eq!(format!("{fast_books:?}"), "[<Book 'Rust'>]");
 
     s[rust].unlink_tags(&s, &s[fast])?;
@@ -317,7 +349,10 @@ fn many_to_many_links_loads_and_queries() -> TestResult {
     // Deleting a book deletes its association rows, not the tags.
     s.delete(&book)?;
     s.commit()?;
-    let links: i64 = s.database().connection().query_row("SELECT count(*) FROM book_tags", [], |r| r.get(0))?;
+    let links: i64 =
+        s.database()
+            .connection()
+            .query_row("SELECT count(*) FROM book_tags", [], |r| r.get(0))?;
     assert_eq!(links, 1);
     assert_eq!(Tag::query().count(&s)?, 2);
     Ok(())
@@ -332,10 +367,14 @@ fn self_referential_tree() -> TestResult {
     s.add(Category::new("physics").with_parent(science));
     s.add(Category::new("arts").with_parent(root));
     s.commit()?;
-    let root = Category::query().filter(Category::PARENT_ID.is_null()).one(&s)?;
+    let root = Category::query()
+        .filter(Category::PARENT_ID.is_null())
+        .one(&s)?;
     let children: Vec<&str> = root.children(&s)?.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(children, ["arts", "science"]);
-    let physics = Category::query().filter(Category::NAME.eq("physics")).one(&s)?;
+    let physics = Category::query()
+        .filter(Category::NAME.eq("physics"))
+        .one(&s)?;
     let parent = physics.parent(&s)?.ok_or("physics has a parent")?;
     assert_eq!(parent.name, "science");
     let grandparent = parent.parent(&s)?.ok_or("science has a parent")?;
@@ -356,7 +395,10 @@ fn one_to_one_is_an_option() -> TestResult {
     s.add(Passport::new("X123").with_holder(ann));
     s.commit()?;
     let people = Person::query().order_by(Person::NAME.asc()).all(&s)?;
-    assert_eq!(people[0].passport(&s)?.map(|p| p.number.as_str()), Some("X123"));
+    assert_eq!(
+        people[0].passport(&s)?.map(|p| p.number.as_str()),
+        Some("X123")
+    );
     assert!(people[1].passport(&s)?.is_none());
     let passport = Passport::query().one(&s)?;
     assert_eq!(passport.holder(&s)?.map(|p| p.name.as_str()), Some("ann"));
@@ -369,10 +411,30 @@ fn association_object_and_joins_along_relationships() -> TestResult {
     let mut s = db.session();
     let [ann, bob, cat, dan] = ["ann", "bob", "cat", "dan"].map(|name| s.add(User::new(name)));
     // A follow is an object of its own: composite primary key and a column.
-    s.add(Follow { since: 2024, ..Follow::default() }.with_follower(ann).with_followed(bob));
-    s.add(Follow { since: 2025, ..Follow::default() }.with_follower(ann).with_followed(cat));
+    s.add(
+        Follow {
+            since: 2024,
+            ..Follow::default()
+        }
+        .with_follower(ann)
+        .with_followed(bob),
+    );
+    s.add(
+        Follow {
+            since: 2025,
+            ..Follow::default()
+        }
+        .with_follower(ann)
+        .with_followed(cat),
+    );
     s.add(Follow::default().with_follower(bob).with_followed(dan));
-    for (user, body) in [(bob, "bob 1"), (bob, "bob 2"), (cat, "cat 1"), (dan, "dan 1"), (ann, "ann 1")] {
+    for (user, body) in [
+        (bob, "bob 1"),
+        (bob, "bob 2"),
+        (cat, "cat 1"),
+        (dan, "dan 1"),
+        (ann, "ann 1"),
+    ] {
         s.add(Note::new(body).with_user(user));
     }
     s.commit()?;
@@ -393,13 +455,23 @@ fn association_object_and_joins_along_relationships() -> TestResult {
     // "Notes by the users ann follows", along relationships, without SQL:
     // Note.user.has(User.followers.any(Follow.follower_id == ann.id)).
     let followed_notes = Note::query()
-        .filter(Note::USER.has(User::FOLLOWERS.any(Follow::FOLLOWER_ID.eq(ann_user.id.unwrap_or_default()))))
+        .filter(
+            Note::USER
+                .has(User::FOLLOWERS.any(Follow::FOLLOWER_ID.eq(ann_user.id.unwrap_or_default()))),
+        )
         .order_by(Note::BODY.asc())
         .all(&s)?;
-    assert_eq!(format!("{followed_notes:?}"), "[<Note 'bob 1'>, <Note 'bob 2'>, <Note 'cat 1'>]");
+    assert_eq!(
+        format!("{followed_notes:?}"),
+        "[<Note 'bob 1'>, <Note 'bob 2'>, <Note 'cat 1'>]"
+    );
 
     // An association object updates and deletes by its rowid.
-    let mut follow = ann_user.following().order_by(Follow::SINCE.asc()).first(&s)?.ok_or("a follow")?;
+    let mut follow = ann_user
+        .following()
+        .order_by(Follow::SINCE.asc())
+        .first(&s)?
+        .ok_or("a follow")?;
     follow.since = 2020;
     s.add(follow.clone());
     s.commit()?;
@@ -420,7 +492,9 @@ fn save_update_cascade_adds_appended_children() -> TestResult {
     author.books.append(Book::new("second"));
     let key = s.add(author);
     s.commit()?;
-    let books = Book::query().filter(Book::AUTHOR_ID.eq(s[key].id.unwrap_or_default())).count(&s)?;
+    let books = Book::query()
+        .filter(Book::AUTHOR_ID.eq(s[key].id.unwrap_or_default()))
+        .count(&s)?;
     assert_eq!(books, 2, "adding the author added its new books");
     // Appending to an author already in the session: added at the next flush.
     s[key].books.append(Book::new("third"));
@@ -457,7 +531,11 @@ fn delete_cascade_and_delete_orphan() -> TestResult {
     // chapters to the database's ON DELETE CASCADE.
     s.delete(&ann)?;
     s.commit()?;
-    let titles: Vec<String> = Book::query().all(&s)?.into_iter().map(|b| b.title).collect();
+    let titles: Vec<String> = Book::query()
+        .all(&s)?
+        .into_iter()
+        .map(|b| b.title)
+        .collect();
     assert_eq!(titles, ["kept"]);
     assert_eq!(Chapter::query().count(&s)?, 0);
     assert_eq!(Author::query().count(&s)?, 1);

@@ -203,9 +203,8 @@ fn deleting_a_parent_detaches_its_children_like_sqlalchemy() -> TestResult {
 fn deleting_a_parent_still_referenced_elsewhere_fails_at_commit_and_restores() -> TestResult {
     let (_dir, mut db) = seed_db()?;
     // A table the models do not know references roles: nothing detaches it.
-    db.connection().execute_batch(
-        "CREATE TABLE grants (role_id INTEGER REFERENCES roles (id)); ",
-    )?;
+    db.connection()
+        .execute_batch("CREATE TABLE grants (role_id INTEGER REFERENCES roles (id)); ")?;
     let mut s = db.session();
     let role = s.add(Role::new("r"));
     s.commit()?;

@@ -9,8 +9,8 @@ use std::str::FromStr;
 
 use litemodel::types::{ColumnError, ColumnValue, FromColumn, ToColumn};
 use litemodel::{
-    Database, DateTime, Decimal, Error, JsonValue, Model, NaiveDate, NaiveDateTime, NaiveTime,
-    Utc, Uuid,
+    Database, DateTime, Decimal, Error, JsonValue, Model, NaiveDate, NaiveDateTime, NaiveTime, Utc,
+    Uuid,
 };
 use rusqlite::types::Value;
 use tempfile::TempDir;
@@ -120,7 +120,9 @@ fn fixture_value(stored: &serde_json::Value) -> TestResult<Value> {
         "integer" => Value::Integer(stored["value"].as_i64().ok_or("not an integer")?),
         "real" => Value::Real(stored["value"].as_f64().ok_or("not a real")?),
         "text" => Value::Text(stored["value"].as_str().ok_or("not text")?.to_owned()),
-        "blob" => Value::Blob(decode_base64(stored["base64"].as_str().ok_or("no base64")?)?),
+        "blob" => Value::Blob(decode_base64(
+            stored["base64"].as_str().ok_or("no base64")?,
+        )?),
         other => return Err(format!("unknown storage class {other}").into()),
     })
 }
@@ -211,9 +213,7 @@ fn values_sqlalchemy_stored_read_as_the_same_rust_values() -> TestResult {
         db.connection()
             .execute(&sql, rusqlite::params_from_iter(values))?;
     }
-    let loaded = Sample::query()
-        .order_by(Sample::ID.asc())
-        .all(&db)?;
+    let loaded = Sample::query().order_by(Sample::ID.asc()).all(&db)?;
     assert_eq!(loaded, expected_samples()?);
     Ok(())
 }
@@ -261,15 +261,24 @@ fn every_type_round_trips_and_filters() -> TestResult {
     assert_eq!(by(Sample::PRICE.gt(Decimal::from_str("1000")?))?, [1]);
     assert_eq!(by(Sample::PRICE.eq(Decimal::from_str("9.99")?))?, [2]);
     assert_eq!(by(Sample::DAY.lt(date(2000, 1, 1)?))?, [3]);
-    assert_eq!(by(Sample::TAKEN.ge(datetime(date(2026, 1, 1)?, time(0, 0, 0, 0)?)))?, [1, 3]);
+    assert_eq!(
+        by(Sample::TAKEN.ge(datetime(date(2026, 1, 1)?, time(0, 0, 0, 0)?)))?,
+        [1, 3]
+    );
     assert_eq!(by(Sample::TOKEN.eq(Uuid::nil()))?, [3]);
     assert_eq!(by(Sample::STATUS.eq(SampleStatus::Draft))?, [2]);
-    assert_eq!(by(Sample::STATUS.in_([SampleStatus::InReview, SampleStatus::Published]))?, [1, 3]);
+    assert_eq!(
+        by(Sample::STATUS.in_([SampleStatus::InReview, SampleStatus::Published]))?,
+        [1, 3]
+    );
     assert_eq!(by(Sample::MOOD.is_null())?, [2]);
     assert_eq!(by(Sample::CENTS.eq(Money(-1)))?, [3]);
     assert_eq!(by(Sample::LABEL.eq("edges"))?, [3]);
     assert_eq!(
-        format!("{:?}", Sample::query().filter(Sample::ID.eq(1)).one(&session)?),
+        format!(
+            "{:?}",
+            Sample::query().filter(Sample::ID.eq(1)).one(&session)?
+        ),
         "<Sample 'h\u{e9}llo \"q\" \\'' 'in review'>"
     );
     Ok(())
@@ -299,15 +308,29 @@ fn defaults_and_factories_fill_new_objects() -> TestResult {
     let stamp = Stamp::new("hello");
     let after = litemodel::types::now();
     assert!(before <= stamp.created && stamp.created <= after);
-    assert_eq!(stamp.created.and_utc().timestamp_subsec_nanos() % 1000, 0, "microseconds");
+    assert_eq!(
+        stamp.created.and_utc().timestamp_subsec_nanos() % 1000,
+        0,
+        "microseconds"
+    );
     assert!(stamp.created_tz.is_some());
     assert_eq!(stamp.day, Some(litemodel::types::today()));
-    assert_ne!(stamp.public_id, Stamp::new("other").public_id, "uuid4 per object");
+    assert_ne!(
+        stamp.public_id,
+        Stamp::new("other").public_id,
+        "uuid4 per object"
+    );
     assert_eq!(stamp.public_id.get_version_num(), 4);
-    assert_eq!(stamp.launch, Some(datetime(date(2026, 11, 26)?, time(10, 0, 0, 0)?)));
+    assert_eq!(
+        stamp.launch,
+        Some(datetime(date(2026, 11, 26)?, time(10, 0, 0, 0)?))
+    );
     assert_eq!(stamp.launch_day, Some(date(2026, 11, 26)?));
     assert_eq!(stamp.alarm, Some(time(7, 30, 0, 0)?));
-    assert_eq!(stamp.fixed_id, Some(Uuid::parse_str("12345678123456781234567812345678")?));
+    assert_eq!(
+        stamp.fixed_id,
+        Some(Uuid::parse_str("12345678123456781234567812345678")?)
+    );
     assert_eq!(stamp.server_note, None, "left to the database");
     assert_eq!(stamp.updated, None, "set on update only");
     let defaulted = Stamp::default();
@@ -387,9 +410,13 @@ fn values_without_a_faithful_stored_form_are_refused() -> TestResult {
         price: Some(Decimal::from_str("1234567890.1234567891")?),
         ..Sample::default()
     });
-    let err = session.commit().err().ok_or("too precise a decimal was stored")?;
+    let err = session
+        .commit()
+        .err()
+        .ok_or("too precise a decimal was stored")?;
     assert!(
-        err.to_string().contains("cannot be stored without losing digits"),
+        err.to_string()
+            .contains("cannot be stored without losing digits"),
         "{err}"
     );
     drop(session);
@@ -423,20 +450,48 @@ fn undecodable_values_are_decode_errors_naming_table_column_and_key() -> TestRes
     let cases = [
         ("count", "'abc'", "expected an integer, found text 'abc'"),
         ("small", "70000", "integer 70000 is out of range for `i16`"),
-        ("count", "3000000000", "integer 3000000000 is out of range for `i32`"),
+        (
+            "count",
+            "3000000000",
+            "integer 3000000000 is out of range for `i32`",
+        ),
         ("flag", "2", "expected a boolean (0 or 1), found integer 2"),
         ("ratio", "'x'", "expected a number, found text 'x'"),
-        ("price", "'lots'", "malformed decimal: expected a number, found text 'lots'"),
-        ("day", "'2026-13-01'", "malformed date: expected YYYY-MM-DD, found text '2026-13-01'"),
-        ("day", "20261126", "expected a date (text), found integer 20261126"),
+        (
+            "price",
+            "'lots'",
+            "malformed decimal: expected a number, found text 'lots'",
+        ),
+        (
+            "day",
+            "'2026-13-01'",
+            "malformed date: expected YYYY-MM-DD, found text '2026-13-01'",
+        ),
+        (
+            "day",
+            "20261126",
+            "expected a date (text), found integer 20261126",
+        ),
         ("at", "'25:00'", "malformed time"),
         ("taken", "'yesterday'", "malformed datetime"),
-        ("taken_tz", "'2026-11-26 10:00:00 UTC'", "malformed datetime"),
+        (
+            "taken_tz",
+            "'2026-11-26 10:00:00 UTC'",
+            "malformed datetime",
+        ),
         ("extra", "'{bad'", "malformed JSON"),
         ("token", "'not-a-uuid'", "malformed uuid"),
-        ("status", "'archived'", "unknown label 'archived' for enum `SampleStatus`"),
+        (
+            "status",
+            "'archived'",
+            "unknown label 'archived' for enum `SampleStatus`",
+        ),
         ("mood", "1", "unknown label '1' for enum `Mood`"),
-        ("mood", "x'01'", "expected a `Mood` label, found a blob of 1 bytes"),
+        (
+            "mood",
+            "x'01'",
+            "expected a `Mood` label, found a blob of 1 bytes",
+        ),
         ("label", "x'00'", "expected text, found a blob of 1 bytes"),
         ("raw", "'text'", "expected a blob, found text 'text'"),
         ("cents", "'a lot'", "expected an integer"),
@@ -520,7 +575,10 @@ fn named_check_and_unique_constraints_and_cascades() -> TestResult {
     session.add(Shelf::new("fiction"));
     match session.commit() {
         Err(Error::UniqueViolation { table, columns }) => {
-            assert_eq!((table.as_str(), columns), ("shelves", vec!["name".to_owned()]));
+            assert_eq!(
+                (table.as_str(), columns),
+                ("shelves", vec!["name".to_owned()])
+            );
         }
         other => return Err(format!("expected a unique violation, got {other:?}").into()),
     }
@@ -543,7 +601,10 @@ fn named_check_and_unique_constraints_and_cascades() -> TestResult {
 #[test]
 fn datetime_with_offsets_written_elsewhere_read_as_utc() -> TestResult {
     let value = DateTime::<Utc>::from_column(ColumnValue::from("2026-11-26T12:00:00+02:00"))?;
-    assert_eq!(value, datetime(date(2026, 11, 26)?, time(10, 0, 0, 0)?).and_utc());
+    assert_eq!(
+        value,
+        datetime(date(2026, 11, 26)?, time(10, 0, 0, 0)?).and_utc()
+    );
     let text = value.to_column()?;
     assert_eq!(text, ColumnValue::from("2026-11-26 10:00:00.000000"));
     Ok(())

@@ -105,7 +105,9 @@ pub fn dot(schema: &Schema) -> String {
                 "    {} -> {} [label=\"{}\"];\n",
                 dot_id(&model.name),
                 dot_id(&schema.models[fk.target].name),
-                label(schema, m, k).replace('\\', "\\\\").replace('"', "\\\"")
+                label(schema, m, k)
+                    .replace('\\', "\\\\")
+                    .replace('"', "\\\"")
             ));
         }
     }

@@ -168,7 +168,8 @@ fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String
     };
     // `autoincrement = true` is SQLAlchemy's `sqlite_autoincrement`: the key is declared
     // on its column (`PRIMARY KEY AUTOINCREMENT`) instead of as a table constraint.
-    let autoincrement = model.primary_key.len() == 1 && model.columns[model.primary_key[0]].autoincrement;
+    let autoincrement =
+        model.primary_key.len() == 1 && model.columns[model.primary_key[0]].autoincrement;
     if !model.primary_key.is_empty() && !autoincrement {
         lines.push(format!("PRIMARY KEY ({})", quote_list(&model.primary_key)));
     }

@@ -99,7 +99,15 @@ pub fn run(
             message,
             allow_data_loss,
             empty,
-        } => new(cli, checked, &dir, &migrations, message, *allow_data_loss, *empty),
+        } => new(
+            cli,
+            checked,
+            &dir,
+            &migrations,
+            message,
+            *allow_data_loss,
+            *empty,
+        ),
         Action::Check => {
             let spec = cli.spec.display();
             match migrate::diff(&checked.schema, &migrations).map_err(other)? {
@@ -201,7 +209,9 @@ fn failed(
     let version = migrations
         .current_version(conn)
         .map_or_else(|_| "unknown".to_owned(), |v| v.to_string());
-    Failure::Other(format!("{error}\n  note: the database is at version {version}"))
+    Failure::Other(format!(
+        "{error}\n  note: the database is at version {version}"
+    ))
 }
 
 /// Prints each migration as it is applied, and the copies of table rebuilds when

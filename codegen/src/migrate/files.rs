@@ -20,10 +20,7 @@ use super::Error;
 /// or two files have the same version.
 pub fn read_dir(dir: &Path) -> Result<Migrations, Error> {
     Ok(Migrations::new(
-        list(dir)?
-            .into_iter()
-            .map(|file| file.migration)
-            .collect(),
+        list(dir)?.into_iter().map(|file| file.migration).collect(),
     )?)
 }
 
@@ -81,8 +78,10 @@ pub fn list(dir: &Path) -> Result<Vec<MigrationFile>, Error> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// `add bio to users!` → `add_bio_to_users`.

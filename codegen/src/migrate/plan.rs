@@ -219,10 +219,7 @@ impl Writer<'_> {
 
 /// How a table that exists on both sides changes.
 enum TableChange {
-    Alter {
-        add: Vec<String>,
-        drop: Vec<String>,
-    },
+    Alter { add: Vec<String>, drop: Vec<String> },
     Rebuild(Vec<String>),
 }
 
@@ -254,8 +251,7 @@ fn steps(conn: &Connection, target: &DbSchema, renames: &Renames) -> Result<Step
         let (Some(have), Some(want)) = (current.table(table), target.table(table)) else {
             continue;
         };
-        if have.column(old).is_some() && have.column(new).is_none() && want.column(new).is_some()
-        {
+        if have.column(old).is_some() && have.column(new).is_none() && want.column(new).is_some() {
             w.run(
                 vec![format!("`{table}.{old}` is now `{new}` (renamed_from)")],
                 format!(
@@ -281,9 +277,9 @@ fn steps(conn: &Connection, target: &DbSchema, renames: &Renames) -> Result<Step
         }
     }
     let rebuilt = |name: &str| {
-        decisions
-            .iter()
-            .any(|(h, _, d)| h.name.eq_ignore_ascii_case(name) && matches!(d, Some(TableChange::Rebuild(_))))
+        decisions.iter().any(|(h, _, d)| {
+            h.name.eq_ignore_ascii_case(name) && matches!(d, Some(TableChange::Rebuild(_)))
+        })
     };
     let target_index_names: Vec<String> = target
         .tables
@@ -339,12 +335,20 @@ fn steps(conn: &Connection, target: &DbSchema, renames: &Renames) -> Result<Step
                         table: have.name.clone(),
                         column: name.clone(),
                     });
-                    w.out
-                        .data_loss
-                        .push(format!("drops column `{}.{name}` and its values", have.name));
+                    w.out.data_loss.push(format!(
+                        "drops column `{}.{name}` and its values",
+                        have.name
+                    ));
                     w.run(
-                        vec![format!("DATA LOSS: the values of `{}.{name}` are dropped", have.name)],
-                        format!("ALTER TABLE {} DROP COLUMN {}", quote(&have.name), quote(name)),
+                        vec![format!(
+                            "DATA LOSS: the values of `{}.{name}` are dropped",
+                            have.name
+                        )],
+                        format!(
+                            "ALTER TABLE {} DROP COLUMN {}",
+                            quote(&have.name),
+                            quote(name)
+                        ),
                     )?;
                 }
                 for name in add {
@@ -400,14 +404,21 @@ fn steps(conn: &Connection, target: &DbSchema, renames: &Renames) -> Result<Step
                 .data_loss
                 .push(format!("drops table `{}` and every row in it", have.name));
             w.out.foreign_keys_off = true;
-            for view in current.views.iter().filter(|v| mentions(&v.sql, &have.name)) {
+            for view in current
+                .views
+                .iter()
+                .filter(|v| mentions(&v.sql, &have.name))
+            {
                 w.run(
                     vec![format!("view `{}` uses `{}`", view.name, have.name)],
                     format!("DROP VIEW {}", quote(&view.name)),
                 )?;
             }
             w.run(
-                vec![format!("DATA LOSS: table `{}` and its rows are dropped", have.name)],
+                vec![format!(
+                    "DATA LOSS: table `{}` and its rows are dropped",
+                    have.name
+                )],
                 format!("DROP TABLE {}", quote(&have.name)),
             )?;
         }
@@ -472,8 +483,20 @@ fn table_change(schema: &DbSchema, have: &Table, want: &Table) -> Option<TableCh
     if without_indexes.is_empty() {
         return None;
     }
-    let have_names = lower(&have.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>());
-    let want_names = lower(&want.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>());
+    let have_names = lower(
+        &have
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>(),
+    );
+    let want_names = lower(
+        &want
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>(),
+    );
     let drop: Vec<String> = have
         .columns
         .iter()
@@ -486,17 +509,31 @@ fn table_change(schema: &DbSchema, have: &Table, want: &Table) -> Option<TableCh
         .filter(|c| !have_names.contains(&c.name.to_lowercase()))
         .map(|c| c.name.clone())
         .collect();
-    let kept_have: Vec<&String> = have_names.iter().filter(|n| want_names.contains(n)).collect();
-    let kept_want: Vec<&String> = want_names.iter().filter(|n| have_names.contains(n)).collect();
+    let kept_have: Vec<&String> = have_names
+        .iter()
+        .filter(|n| want_names.contains(n))
+        .collect();
+    let kept_want: Vec<&String> = want_names
+        .iter()
+        .filter(|n| have_names.contains(n))
+        .collect();
     let mut reasons = Vec::new();
-    if kept_have != kept_want || want_names[..kept_want.len()].iter().collect::<Vec<_>>() != kept_want
+    if kept_have != kept_want
+        || want_names[..kept_want.len()].iter().collect::<Vec<_>>() != kept_want
     {
-        reasons.push(format!("column order ({}) becomes ({})", have_names.join(", "), want_names.join(", ")));
+        reasons.push(format!(
+            "column order ({}) becomes ({})",
+            have_names.join(", "),
+            want_names.join(", ")
+        ));
     }
     for a in &have.columns {
         if let Some(b) = want.column(&a.name) {
             if !a.decl_type.eq_ignore_ascii_case(&b.decl_type) {
-                reasons.push(format!("`{}` type {} becomes {}", a.name, a.decl_type, b.decl_type));
+                reasons.push(format!(
+                    "`{}` type {} becomes {}",
+                    a.name, a.decl_type, b.decl_type
+                ));
             }
             if a.not_null != b.not_null {
                 reasons.push(format!(
@@ -530,8 +567,14 @@ fn table_change(schema: &DbSchema, have: &Table, want: &Table) -> Option<TableCh
                 let d = d.trim().to_uppercase();
                 !d.starts_with('(') && !d.starts_with("CURRENT_")
             });
-            let has_default = c.default.as_deref().is_some_and(|d| !d.eq_ignore_ascii_case("NULL"));
-            !want.primary_key.iter().any(|p| p.eq_ignore_ascii_case(name))
+            let has_default = c
+                .default
+                .as_deref()
+                .is_some_and(|d| !d.eq_ignore_ascii_case("NULL"));
+            !want
+                .primary_key
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name))
                 && !in_constraints(want, name)
                 && !c.generated
                 && c.collate.is_none()
@@ -540,7 +583,10 @@ fn table_change(schema: &DbSchema, have: &Table, want: &Table) -> Option<TableCh
         })
     });
     let droppable = drop.iter().all(|name| {
-        !have.primary_key.iter().any(|p| p.eq_ignore_ascii_case(name))
+        !have
+            .primary_key
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(name))
             && !in_constraints(have, name)
             && !have.indexes.iter().any(|i| {
                 i.partial
@@ -597,10 +643,12 @@ fn rebuild(
                 .out
                 .data_loss
                 .push(format!("drops column `{t}.{}` and its values", column.name)),
-            Some(new) if narrows(&column.decl_type, &new.decl_type) => w.out.data_loss.push(format!(
-                "narrows `{t}.{}` from {} to {}",
-                column.name, column.decl_type, new.decl_type
-            )),
+            Some(new) if narrows(&column.decl_type, &new.decl_type) => {
+                w.out.data_loss.push(format!(
+                    "narrows `{t}.{}` from {} to {}",
+                    column.name, column.decl_type, new.decl_type
+                ))
+            }
             Some(_) => {}
         }
     }
@@ -632,8 +680,11 @@ fn rebuild(
     )?;
     // Views and triggers of other tables that use this one would fail the rename's
     // schema check while the table is missing: drop them and recreate them after.
-    let views: Vec<&introspect::SqlObject> =
-        current.views.iter().filter(|v| mentions(&v.sql, t)).collect();
+    let views: Vec<&introspect::SqlObject> = current
+        .views
+        .iter()
+        .filter(|v| mentions(&v.sql, t))
+        .collect();
     let own_triggers: Vec<&introspect::SqlObject> = current
         .triggers
         .iter()
@@ -647,7 +698,9 @@ fn rebuild(
     let mut first = true;
     for view in &views {
         let comment = if first {
-            vec![format!("3. drop the views and triggers that use `{t}` (recreated below)")]
+            vec![format!(
+                "3. drop the views and triggers that use `{t}` (recreated below)"
+            )]
         } else {
             Vec::new()
         };
@@ -656,7 +709,9 @@ fn rebuild(
     }
     for trigger in &other_triggers {
         let comment = if first {
-            vec![format!("3. drop the views and triggers that use `{t}` (recreated below)")]
+            vec![format!(
+                "3. drop the views and triggers that use `{t}` (recreated below)"
+            )]
         } else {
             Vec::new()
         };
@@ -676,7 +731,9 @@ fn rebuild(
     let mut first = true;
     let mut recreate = |w: &mut Writer<'_>, sql: &str| -> Result<(), Error> {
         let comment = if first {
-            vec![format!("6. recreate the indexes, triggers and views of `{t}`")]
+            vec![format!(
+                "6. recreate the indexes, triggers and views of `{t}`"
+            )]
         } else {
             Vec::new()
         };
@@ -720,7 +777,12 @@ pub fn narrows(old: &str, new: &str) -> bool {
         (x, y) if int_rank(x).is_some() && int_rank(y).is_some() => int_rank(y) < int_rank(x),
         (T::String { length: Some(n) }, T::String { length: Some(m) }) => m < n,
         (T::Uuid, T::String { length: Some(m) }) => *m < 32,
-        (x, T::Numeric { precision: None, .. }) if int_rank(x).is_some() => false,
+        (
+            x,
+            T::Numeric {
+                precision: None, ..
+            },
+        ) if int_rank(x).is_some() => false,
         (
             T::Numeric {
                 precision: p1,

@@ -62,9 +62,11 @@ fn space_items(code: &str) -> String {
     };
     let starts_item = |line: &str| {
         let t = line.trim_start();
-        ["///", "#[", "pub ", "fn ", "impl ", "use ", "const ", "static "]
-            .iter()
-            .any(|start| t.starts_with(start))
+        [
+            "///", "#[", "pub ", "fn ", "impl ", "use ", "const ", "static ",
+        ]
+        .iter()
+        .any(|start| t.starts_with(start))
     };
     // A member starts at an item line (at indent 0, or 4 inside an `impl`) that does
     // not continue the doc comments and attributes above it.
@@ -90,7 +92,8 @@ fn space_items(code: &str) -> String {
                 member_previous = None;
                 in_impl = head_line.starts_with("impl");
             } else if in_impl {
-                let is_const = head_line.starts_with("pub const ") || head_line.starts_with("const ");
+                let is_const =
+                    head_line.starts_with("pub const ") || head_line.starts_with("const ");
                 let one_line_const = is_const && head_line.ends_with(';') && head == i;
                 if member_previous.is_some_and(|was| !(was && one_line_const)) {
                     out.push('\n');
@@ -231,7 +234,12 @@ impl ModelEmitter<'_> {
         let debug_impl = self.debug_impl();
         // Spec defaults must hold in `Model::default()` too (`..Default::default()`),
         // so a model with any spec default spells its `Default` out.
-        let (derive, default_impl) = if self.model.columns.iter().any(|c| initial_value(c).is_some()) {
+        let (derive, default_impl) = if self
+            .model
+            .columns
+            .iter()
+            .any(|c| initial_value(c).is_some())
+        {
             (quote!(#[derive(Clone, PartialEq)]), self.default_impl())
         } else {
             (
@@ -446,7 +454,11 @@ impl ModelEmitter<'_> {
     }
 
     /// `pub const USERS: OneToMany<Role, User> = ...;` and its kin.
-    fn relationship_const(&self, rel: &Relationship, imports: &mut BTreeSet<&'static str>) -> TokenStream {
+    fn relationship_const(
+        &self,
+        rel: &Relationship,
+        imports: &mut BTreeSet<&'static str>,
+    ) -> TokenStream {
         let name = type_ident(&self.model.name);
         let owner = &self.model.name;
         let attr = &rel.name;
@@ -479,7 +491,9 @@ impl ModelEmitter<'_> {
         } else {
             TokenStream::new()
         };
-        let doc = doc_attr(&format!("The `{attr}` relationship, for queries and loading options."));
+        let doc = doc_attr(&format!(
+            "The `{attr}` relationship, for queries and loading options."
+        ));
         match rel.direction {
             Direction::ManyToOne => {
                 imports.extend(["ManyToOne", "Lazy"]);
@@ -510,7 +524,8 @@ impl ModelEmitter<'_> {
                 };
                 let assoc = &self.schema.models[secondary.model];
                 let local = &assoc.columns[assoc.foreign_keys[secondary.local_key].columns[0]].name;
-                let remote = &assoc.columns[assoc.foreign_keys[secondary.remote_key].columns[0]].name;
+                let remote =
+                    &assoc.columns[assoc.foreign_keys[secondary.remote_key].columns[0]].name;
                 let table = &assoc.table;
                 quote! {
                     #doc
@@ -620,7 +635,11 @@ impl ModelEmitter<'_> {
     }
 
     /// `link_<rel>`/`unlink_<rel>` for many-to-many relationships.
-    fn link_methods(&self, rel: &Relationship, imports: &mut BTreeSet<&'static str>) -> TokenStream {
+    fn link_methods(
+        &self,
+        rel: &Relationship,
+        imports: &mut BTreeSet<&'static str>,
+    ) -> TokenStream {
         if rel.direction != Direction::ManyToMany {
             return TokenStream::new();
         }
@@ -679,9 +698,14 @@ impl ModelEmitter<'_> {
             let konst = const_ident(&rel.name);
             match rel.direction {
                 Direction::OneToMany => {
-                    let back = self.schema.models[rel.target].relationships.iter().find(|r| {
-                        r.direction == Direction::ManyToOne && r.target == self.index && r.foreign_key == rel.foreign_key
-                    });
+                    let back = self.schema.models[rel.target]
+                        .relationships
+                        .iter()
+                        .find(|r| {
+                            r.direction == Direction::ManyToOne
+                                && r.target == self.index
+                                && r.foreign_key == rel.foreign_key
+                        });
                     let fk_field = field_ident(&self.foreign_key_column(rel).field);
                     let (link, unlink) = match back {
                         Some(back) => {
@@ -794,7 +818,8 @@ impl ModelEmitter<'_> {
         let (pk_name, pk_field) = if rowid {
             ("rowid".to_owned(), format_ident!("rowid"))
         } else {
-            let pk_column = &self.model.columns[self.model.primary_key.first().copied().unwrap_or(0)];
+            let pk_column =
+                &self.model.columns[self.model.primary_key.first().copied().unwrap_or(0)];
             (pk_column.name.clone(), field_ident(&pk_column.field))
         };
         let offset = usize::from(rowid);

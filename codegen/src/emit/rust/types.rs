@@ -162,7 +162,10 @@ fn default_value(column: &Column, default: &Literal) -> TokenStream {
     };
     let time = |(h, mi, s, us): (u32, u32, u32, u32)| {
         let [h, mi, s, us] = [h, mi, s, us].map(TokenLiteral::u32_unsuffixed);
-        (quote!(NaiveTime::from_hms_micro_opt(#h, #mi, #s, #us)), quote!(and_hms_micro_opt(#h, #mi, #s, #us)))
+        (
+            quote!(NaiveTime::from_hms_micro_opt(#h, #mi, #s, #us)),
+            quote!(and_hms_micro_opt(#h, #mi, #s, #us)),
+        )
     };
     match (&column.ty, default) {
         (ColumnType::Enum { name, values }, Literal::String(label)) => {
@@ -286,7 +289,13 @@ pub(super) fn enum_definitions(
             if column.rust_type.is_some() || !seen.insert(name.clone()) {
                 continue;
             }
-            imports.extend(["ColumnError", "ColumnValue", "FromColumn", "Repr", "ToColumn"]);
+            imports.extend([
+                "ColumnError",
+                "ColumnValue",
+                "FromColumn",
+                "Repr",
+                "ToColumn",
+            ]);
             items.push(enum_definition(name, values, &model.table, &column.name));
         }
     }
@@ -382,10 +391,7 @@ pub(super) fn before_update(columns: &[Column], field: impl Fn(&Column) -> Ident
 
 /// `SERVER_DEFAULTS` and `read_server_defaults` for the columns with a
 /// `server_default` (other than the primary key), or nothing.
-pub(super) fn server_defaults(
-    columns: &[Column],
-    field: impl Fn(&Column) -> Ident,
-) -> TokenStream {
+pub(super) fn server_defaults(columns: &[Column], field: impl Fn(&Column) -> Ident) -> TokenStream {
     let with_default: Vec<(usize, &Column, &String)> = columns
         .iter()
         .enumerate()
