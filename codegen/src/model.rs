@@ -175,9 +175,14 @@ pub enum Literal {
     String(String),
 }
 
+/// A date literal: (year, month, day).
+pub type DateParts = (i32, u32, u32);
+/// A time literal: (hour, minute, second, microsecond).
+pub type TimeParts = (u32, u32, u32, u32);
+
 impl Literal {
     /// A `YYYY-MM-DD` string default as (year, month, day), if it is a valid date.
-    pub fn as_date(&self) -> Option<(i32, u32, u32)> {
+    pub fn as_date(&self) -> Option<DateParts> {
         let Literal::String(text) = self else {
             return None;
         };
@@ -185,7 +190,7 @@ impl Literal {
     }
 
     /// An `HH:MM[:SS[.ffffff]]` string default as (hour, minute, second, microsecond).
-    pub fn as_time(&self) -> Option<(u32, u32, u32, u32)> {
+    pub fn as_time(&self) -> Option<TimeParts> {
         let Literal::String(text) = self else {
             return None;
         };
@@ -193,7 +198,7 @@ impl Literal {
     }
 
     /// A `YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]` string default (also with `T`).
-    pub fn as_datetime(&self) -> Option<((i32, u32, u32), (u32, u32, u32, u32))> {
+    pub fn as_datetime(&self) -> Option<(DateParts, TimeParts)> {
         let Literal::String(text) = self else {
             return None;
         };

@@ -18,6 +18,7 @@ fn valid_specs() -> Result<Vec<(String, PathBuf)>, std::io::Error> {
     for dir in [
         root.join("tests/fixtures/ok"),
         root.join("codegen/tests/fixtures/ok"),
+        root.join("runtime/tests/common"),
     ] {
         if !dir.exists() {
             continue;

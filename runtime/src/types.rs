@@ -476,7 +476,7 @@ fn check_time(time: &NaiveTime) -> Result<(), ColumnError> {
             "time {time} is a leap second, which SQLAlchemy's time format cannot hold"
         )));
     }
-    if nanos % 1000 != 0 {
+    if nanos / 1000 * 1000 != nanos {
         return Err(ColumnError::new(format!(
             "time {time} has sub-microsecond precision; SQLAlchemy stores microseconds \
              (use `litemodel::types::now()` or round the value)"

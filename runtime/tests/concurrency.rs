@@ -181,7 +181,12 @@ fn files_open_in_wal_mode_with_a_busy_timeout() -> TestResult {
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         let timeout: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
         let foreign_keys: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
-        assert_eq!((mode.as_str(), timeout, foreign_keys), ("wal", 5000, 1));
+        let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        // synchronous = 2 is FULL: a returned commit survives a power loss.
+        assert_eq!(
+            (mode.as_str(), timeout, foreign_keys, synchronous),
+            ("wal", 5000, 1, 2)
+        );
         Ok(())
     };
     check(Database::open(&path)?.connection())?;

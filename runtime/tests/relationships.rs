@@ -541,3 +541,29 @@ fn delete_cascade_and_delete_orphan() -> TestResult {
     assert_eq!(Author::query().count(&s)?, 1);
     Ok(())
 }
+
+#[test]
+fn back_populates_pairs_both_sides() -> TestResult {
+    use common::library_models::{Shelf, Volume};
+    let (_dir, mut db) = library_db()?;
+    let mut s = db.session();
+    let shelf = s.add(Shelf::new("A"));
+    for number in 1..=3 {
+        s.add(Volume::new(number).with_shelf(shelf));
+    }
+    s.commit()?;
+    let shelf = Shelf::query().one(&s)?;
+    let numbers: Vec<i32> = shelf.volumes(&s)?.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [3, 2, 1], "order_by = \"-number\"");
+    // Volume.shelf is `lazy = "joined"`: loaded with the volumes, one statement.
+    let counter = s.database().statement_counter();
+    let labels = counter.assert_statements(1, || -> litemodel::Result<Vec<String>> {
+        Volume::query()
+            .all(&s)?
+            .iter()
+            .map(|v| Ok(v.shelf(&s)?.map(|shelf| shelf.label.clone()).unwrap_or_default()))
+            .collect()
+    })?;
+    assert_eq!(labels, ["A", "A", "A"]);
+    Ok(())
+}

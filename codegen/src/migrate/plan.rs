@@ -661,7 +661,7 @@ fn rebuild(
         format!("Rebuild `{t}`: {}.", reasons.join("; ")),
         "SQLite's ALTER TABLE cannot make this change, so the table is rebuilt as".into(),
         "https://www.sqlite.org/lang_altertable.html#otheralter describes.".into(),
-        "1. the new table, as the spec declares it".into(),
+        "1. create the table with its new definition, under a temporary name".into(),
     ];
     w.run(header, create)?;
     let copied: Vec<String> = want
@@ -695,45 +695,43 @@ fn rebuild(
         .iter()
         .filter(|tr| !tr.table.eq_ignore_ascii_case(t) && mentions(&tr.sql, t))
         .collect();
-    let mut first = true;
-    for view in &views {
-        let comment = if first {
+    let drops = views
+        .iter()
+        .map(|v| format!("DROP VIEW {}", quote(&v.name)))
+        .chain(
+            other_triggers
+                .iter()
+                .map(|tr| format!("DROP TRIGGER {}", quote(&tr.name))),
+        );
+    let mut step = 2;
+    for (i, sql) in drops.enumerate() {
+        let comment = if i == 0 {
+            step += 1;
             vec![format!(
-                "3. drop the views and triggers that use `{t}` (recreated below)"
+                "{step}. drop the views and triggers that use `{t}` (recreated below)"
             )]
         } else {
             Vec::new()
         };
-        first = false;
-        w.run(comment, format!("DROP VIEW {}", quote(&view.name)))?;
+        w.run(comment, sql)?;
     }
-    for trigger in &other_triggers {
-        let comment = if first {
-            vec![format!(
-                "3. drop the views and triggers that use `{t}` (recreated below)"
-            )]
-        } else {
-            Vec::new()
-        };
-        first = false;
-        w.run(comment, format!("DROP TRIGGER {}", quote(&trigger.name)))?;
-    }
+    step += 1;
     w.run(
         vec![format!(
-            "4. drop the old table (its indexes and triggers go with it; foreign keys are off, so no row of another table is deleted or changed)"
+            "{step}. drop the old table (its indexes and triggers go with it; foreign keys are off, so no row of another table is deleted or changed)"
         )],
         format!("DROP TABLE {}", quote(t)),
     )?;
+    step += 1;
     w.run(
-        vec!["5. put the new table in its place".into()],
+        vec![format!("{step}. put the new table in its place")],
         format!("ALTER TABLE {temporary} RENAME TO {}", quote(&want.name)),
     )?;
+    step += 1;
     let mut first = true;
     let mut recreate = |w: &mut Writer<'_>, sql: &str| -> Result<(), Error> {
         let comment = if first {
-            vec![format!(
-                "6. recreate the indexes, triggers and views of `{t}`"
-            )]
+            vec![format!("{step}. recreate the indexes, triggers and views of `{t}`")]
         } else {
             Vec::new()
         };

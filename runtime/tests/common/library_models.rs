@@ -1482,6 +1482,209 @@ impl fmt::Debug for Note {
     }
 }
 
+/// A row of `shelves`.
+#[derive(Clone, PartialEq, Default)]
+pub struct Shelf {
+    /// Primary key; `None` until the row is inserted.
+    pub id: Option<i64>,
+    pub label: String,
+    /// `Shelf.volumes` (`lazy = "select"`).
+    pub volumes: Children<Volume>,
+}
+
+impl Shelf {
+    pub const ID: Column<Shelf, Option<i64>> = Column::new("id");
+    pub const LABEL: Column<Shelf, String> = Column::new("label");
+
+    /// The `volumes` relationship, for queries and loading options.
+    pub const VOLUMES: OneToMany<Shelf, Volume> = OneToMany::new(
+            "Shelf",
+            "volumes",
+            "shelf_id",
+            |c: &Volume| c.shelf_id,
+            Volume::query,
+        )
+        .with_slot(|o: &Shelf| &o.volumes)
+        .with_order(&[("number", true)]);
+
+    /// A new, unsaved shelf.
+    pub fn new(label: impl Into<String>) -> Self {
+        Shelf {
+            id: None,
+            label: label.into(),
+            volumes: Children::default(),
+        }
+    }
+
+    /// Every shelf: `Shelf.query`.
+    pub fn query() -> Query<Shelf> {
+        Query::new()
+    }
+
+    /// `Shelf.volumes`. Loaded with one SELECT on first access, then cached.
+    pub fn volumes<E: Executor>(&self, conn: &E) -> Result<&[Volume]> {
+        Shelf::VOLUMES.load(self, conn)
+    }
+}
+
+impl Model for Shelf {
+    const TABLE: &'static str = "shelves";
+    const COLUMNS: &'static [&'static str] = &["id", "label"];
+    const PRIMARY_KEY: &'static str = "id";
+
+    fn primary_key(&self) -> Option<i64> {
+        self.id
+    }
+
+    fn set_primary_key(&mut self, key: Option<i64>) {
+        self.id = key;
+    }
+
+    fn from_row(row: &Row<'_>) -> Result<Self> {
+        Ok(Shelf {
+            id: row.get(0)?,
+            label: row.get(1)?,
+            volumes: Children::default(),
+        })
+    }
+
+    fn bind(&self, binder: &mut Binder<'_, '_>) -> Result<()> {
+        binder.bind(&self.label)?;
+        Ok(())
+    }
+
+    const CASCADES: bool = true;
+
+    fn cascade(key: Key<Self>, session: &mut Session<'_>) -> Result<()> {
+        let Some(object) = session.get_mut(key) else {
+            return Ok(());
+        };
+        let volumes_added = object.volumes.take_pending();
+        let volumes_removed = object.volumes.take_removed();
+        for mut child in volumes_added {
+            child.set_shelf(key);
+            session.add(child);
+        }
+        for mut child in volumes_removed {
+            if child.primary_key().is_some() {
+                child.set_shelf(Link::None);
+                session.add(child);
+            }
+        }
+        Ok(())
+    }
+
+    fn before_delete(&self, db: &Database) -> Result<()> {
+        Shelf::VOLUMES.detach_all(db, self)?;
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Shelf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = litemodel::repr(&self.label);
+        write!(f, "<Shelf {label}>")
+    }
+}
+
+/// A row of `volumes`.
+#[derive(Clone, PartialEq, Default)]
+pub struct Volume {
+    /// Primary key; `None` until the row is inserted.
+    pub id: Option<i64>,
+    pub number: i32,
+    pub shelf_id: Option<i64>,
+    /// The related `Shelf`, loaded on first access.
+    pub shelf: Parent<Shelf>,
+}
+
+impl Volume {
+    pub const ID: Column<Volume, Option<i64>> = Column::new("id");
+    pub const NUMBER: Column<Volume, i32> = Column::new("number");
+    pub const SHELF_ID: Column<Volume, Option<i64>> = Column::new("shelf_id");
+
+    /// The `shelf` relationship, for queries and loading options.
+    pub const SHELF: ManyToOne<Volume, Shelf> = ManyToOne::new("shelf", "shelf_id")
+        .with_access(
+            "Volume",
+            |o: &Volume| &o.shelf,
+            |o: &Volume| o.shelf_id,
+            Lazy::Joined,
+        );
+
+    /// A new, unsaved volume.
+    pub fn new(number: i32) -> Self {
+        Volume {
+            id: None,
+            number,
+            shelf_id: None,
+            shelf: Parent::default(),
+        }
+    }
+
+    /// Every volume: `Volume.query`, with the eager loading its relationships declare.
+    pub fn query() -> Query<Volume> {
+        Query::new().options(Volume::SHELF.joined())
+    }
+
+    /// The volume's `shelf`, loaded on first access and cached (or by the query).
+    pub fn shelf<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a Shelf>> {
+        Volume::SHELF.load(self, conn)
+    }
+
+    /// Sets `shelf`: a session key (saved or pending) or a loaded `Shelf`.
+    pub fn set_shelf(&mut self, shelf: impl Into<Link<Shelf>>) {
+        self.shelf.set(shelf.into(), &mut self.shelf_id);
+    }
+
+    /// `Volume(shelf=...)`: this volume with `shelf` set.
+    pub fn with_shelf(mut self, shelf: impl Into<Link<Shelf>>) -> Self {
+        self.set_shelf(shelf);
+        self
+    }
+}
+
+impl Model for Volume {
+    const TABLE: &'static str = "volumes";
+    const COLUMNS: &'static [&'static str] = &["id", "number", "shelf_id"];
+    const PRIMARY_KEY: &'static str = "id";
+
+    fn primary_key(&self) -> Option<i64> {
+        self.id
+    }
+
+    fn set_primary_key(&mut self, key: Option<i64>) {
+        self.id = key;
+    }
+
+    fn from_row(row: &Row<'_>) -> Result<Self> {
+        Ok(Volume {
+            id: row.get(0)?,
+            number: row.get(1)?,
+            shelf_id: row.get(2)?,
+            shelf: Parent::default(),
+        })
+    }
+
+    fn bind(&self, binder: &mut Binder<'_, '_>) -> Result<()> {
+        binder.bind(&self.number)?;
+        binder.bind(&self.shelf_id)?;
+        Ok(())
+    }
+
+    fn link_parents(&mut self, links: &mut Links<'_>) -> Result<()> {
+        links.link(Volume::SHELF, &self.shelf, &mut self.shelf_id)?;
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Volume {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let number = litemodel::repr(&self.number);
+        write!(f, "<Volume {number}>")
+    }
+}
+
 /// Every table, parents first.
 pub static SCHEMA: Schema = Schema {
     tables: &[
@@ -1498,6 +1701,11 @@ pub static SCHEMA: Schema = Schema {
         TableSchema {
             name: "people",
             create: "CREATE TABLE people (\n\tid INTEGER NOT NULL, \n\tname VARCHAR(64) NOT NULL, \n\tPRIMARY KEY (id)\n)",
+            indexes: &[],
+        },
+        TableSchema {
+            name: "shelves",
+            create: "CREATE TABLE shelves (\n\tid INTEGER NOT NULL, \n\tlabel VARCHAR(16) NOT NULL, \n\tPRIMARY KEY (id)\n)",
             indexes: &[],
         },
         TableSchema {
@@ -1529,6 +1737,11 @@ pub static SCHEMA: Schema = Schema {
             name: "passports",
             create: "CREATE TABLE passports (\n\tid INTEGER NOT NULL, \n\tnumber VARCHAR(16) NOT NULL, \n\tperson_id INTEGER, \n\tPRIMARY KEY (id), \n\tUNIQUE (person_id), \n\tFOREIGN KEY(person_id) REFERENCES people (id)\n)",
             indexes: &[],
+        },
+        TableSchema {
+            name: "volumes",
+            create: "CREATE TABLE volumes (\n\tid INTEGER NOT NULL, \n\tnumber INTEGER NOT NULL, \n\tshelf_id INTEGER, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(shelf_id) REFERENCES shelves (id)\n)",
+            indexes: &["CREATE INDEX ix_volumes_shelf_id ON volumes (shelf_id)"],
         },
         TableSchema {
             name: "book_tags",
