@@ -1689,7 +1689,7 @@ mod tests {
         assert_eq!(parsed.options, ["WITHOUT", "ROWID"]);
         assert_eq!(parsed.items.len(), 6);
         assert!(
-            matches!(&parsed.items[4], Item::ForeignKey { name: Some(n), columns, inline: false } if n == "fk" && columns.len() == 2)
+            matches!(&parsed.items[4], Item::ForeignKey { name: Some(n), columns, inline: false, .. } if n == "fk" && columns.len() == 2)
         );
         assert!(
             matches!(&parsed.items[5], Item::Check { sql, .. } if sql == "(y, x) != (1, 'a,b')")

@@ -86,7 +86,11 @@ fn seed(conn: &Connection, schema: &Schema) -> TestResult {
     for m in litemodel_codegen::emit::sql::dependency_order(schema) {
         let model = &schema.models[m];
         for n in 1..=3i64 {
-            let columns: Vec<String> = model.columns.iter().map(|c| format!("\"{}\"", c.name)).collect();
+            let columns: Vec<String> = model
+                .columns
+                .iter()
+                .map(|c| format!("\"{}\"", c.name))
+                .collect();
             let values: Vec<String> = model
                 .columns
                 .iter()
@@ -158,7 +162,11 @@ fn assert_same(got: &DbSchema, want: &DbSchema, when: &str) {
     for table in &want.tables {
         if let Some(have) = got.table(&table.name) {
             let differences = introspect::structural_differences(have, table);
-            assert!(differences.is_empty(), "{when}: `{}`: {differences:?}", table.name);
+            assert!(
+                differences.is_empty(),
+                "{when}: `{}`: {differences:?}",
+                table.name
+            );
             let index_names = |t: &introspect::Table| {
                 t.indexes.iter().map(|i| i.name.clone()).collect::<Vec<_>>()
             };
@@ -171,7 +179,9 @@ fn assert_foreign_keys_intact(conn: &Connection) -> TestResult {
     let enforcing: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
     assert_eq!(enforcing, 1, "foreign keys are back on");
     let violations: i64 =
-        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })?;
     assert_eq!(violations, 0, "no dangling foreign key");
     Ok(())
 }
@@ -351,8 +361,16 @@ fn run_case(case: &Case) -> TestResult {
         case.name,
         !case.in_place
     );
-    assert_eq!(text.contains("DATA LOSS (allowed with --allow-data-loss)"), case.data_loss, "{}:\n{text}", case.name);
-    assert!(!text.contains("PRAGMA foreign_keys"), "the runner handles the pragma");
+    assert_eq!(
+        text.contains("DATA LOSS (allowed with --allow-data-loss)"),
+        case.data_loss,
+        "{}:\n{text}",
+        case.name
+    );
+    assert!(
+        !text.contains("PRAGMA foreign_keys"),
+        "the runner handles the pragma"
+    );
     let all = files::read_dir(&migrations)?;
     assert_eq!(all.up(&conn, None)?, vec![2], "{}", case.name);
     assert_schema(&conn, &after, &format!("{} after upgrade", case.name))?;
@@ -363,17 +381,37 @@ fn run_case(case: &Case) -> TestResult {
     for ((table, column), values) in &original {
         let key = renamed(&renames, table, column);
         if let Some(now) = upgraded.get(&key) {
-            assert_eq!(now, values, "{}: rows of {table}.{column} after upgrade", case.name);
+            assert_eq!(
+                now, values,
+                "{}: rows of {table}.{column} after upgrade",
+                case.name
+            );
             survived.push((table.clone(), column.clone()));
         } else {
-            assert!(case.data_loss, "{}: {table}.{column} lost without data loss", case.name);
+            assert!(
+                case.data_loss,
+                "{}: {table}.{column} lost without data loss",
+                case.name
+            );
         }
     }
     // Row counts: no row of any kept table went anywhere (no cascade).
     for table in introspect::read(&conn)?.tables {
-        let count: i64 = conn.query_row(&format!("SELECT count(*) FROM \"{}\"", table.name), [], |r| r.get(0))?;
-        let new_table = original.keys().any(|(t, _)| renamed(&renames, t, "").0 == table.name.to_lowercase());
-        assert_eq!(count, if new_table { 3 } else { 0 }, "{}: rows of {}", case.name, table.name);
+        let count: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM \"{}\"", table.name),
+            [],
+            |r| r.get(0),
+        )?;
+        let new_table = original
+            .keys()
+            .any(|(t, _)| renamed(&renames, t, "").0 == table.name.to_lowercase());
+        assert_eq!(
+            count,
+            if new_table { 3 } else { 0 },
+            "{}: rows of {}",
+            case.name,
+            table.name
+        );
     }
 
     assert_eq!(all.down(&conn, None)?, vec![2], "{}", case.name);
@@ -412,7 +450,15 @@ fn generated_migration_files() -> TestResult {
     let migrations = dir.path().join("migrations");
     insta::assert_snapshot!("initial", generate(&migrations, BASE, "initial", false)?);
     for case in cases() {
-        if !["rename_table", "rename_column", "widen_type", "drop_column", "add_index"].contains(&case.name) {
+        if ![
+            "rename_table",
+            "rename_column",
+            "widen_type",
+            "drop_column",
+            "add_index",
+        ]
+        .contains(&case.name)
+        {
             continue;
         }
         let scratch = tempfile::tempdir()?;
@@ -500,15 +546,30 @@ fn a_rebuild_keeps_rows_indexes_foreign_keys_triggers_views_and_children() -> Te
         .prepare("SELECT id, name, bio FROM authors ORDER BY id")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    assert_eq!(authors, [(1, "n1".into(), "b1".into()), (2, "n2".into(), "b2".into()), (3, "n3".into(), "b3".into())]);
+    assert_eq!(
+        authors,
+        [
+            (1, "n1".into(), "b1".into()),
+            (2, "n2".into(), "b2".into()),
+            (3, "n3".into(), "b3".into())
+        ]
+    );
     let books: i64 = conn.query_row("SELECT count(*) FROM books", [], |r| r.get(0))?;
     assert_eq!(books, books_before, "children survive the parent's rebuild");
     // The unique constraint of `authors.name` is still there, and still unique.
-    assert!(conn.execute("INSERT INTO authors (name) VALUES ('n1')", []).is_err());
+    assert!(conn
+        .execute("INSERT INTO authors (name) VALUES ('n1')", [])
+        .is_err());
     // The child's foreign key still points at the (new) parent table, and is enforced.
-    let target: String = conn.query_row("SELECT \"table\" FROM pragma_foreign_key_list('books')", [], |r| r.get(0))?;
+    let target: String = conn.query_row(
+        "SELECT \"table\" FROM pragma_foreign_key_list('books')",
+        [],
+        |r| r.get(0),
+    )?;
     assert_eq!(target, "authors");
-    assert!(conn.execute("INSERT INTO books (title, author_id) VALUES ('x', 99)", []).is_err());
+    assert!(conn
+        .execute("INSERT INTO books (title, author_id) VALUES ('x', 99)", [])
+        .is_err());
     // The child's index is untouched; the parent's triggers and the view are back.
     let objects: Vec<String> = conn
         .prepare("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY 1")?
@@ -520,7 +581,10 @@ fn a_rebuild_keeps_rows_indexes_foreign_keys_triggers_views_and_children() -> Te
         "trigger books_audit",
         "view author_books",
     ] {
-        assert!(objects.contains(&expected.to_owned()), "{expected} missing: {objects:?}");
+        assert!(
+            objects.contains(&expected.to_owned()),
+            "{expected} missing: {objects:?}"
+        );
     }
     // ...and they work.
     conn.execute("UPDATE authors SET bio = 'new' WHERE id = 2", [])?;
@@ -541,7 +605,11 @@ fn a_rebuild_keeps_rows_indexes_foreign_keys_triggers_views_and_children() -> Te
     all.down(&conn, None)?;
     let books: i64 = conn.query_row("SELECT count(*) FROM books", [], |r| r.get(0))?;
     assert_eq!(books, 4);
-    let name_type: String = conn.query_row("SELECT type FROM pragma_table_info('authors') WHERE name = 'name'", [], |r| r.get(0))?;
+    let name_type: String = conn.query_row(
+        "SELECT type FROM pragma_table_info('authors') WHERE name = 'name'",
+        [],
+        |r| r.get(0),
+    )?;
     assert_eq!(name_type, "VARCHAR(64)");
     assert_foreign_keys_intact(&conn)?;
     Ok(())
@@ -557,7 +625,12 @@ fn without_foreign_keys_off_the_same_rebuild_would_cascade() -> TestResult {
     let conn = open(&dir.path().join("data.sqlite"))?;
     files::read_dir(&migrations)?.up(&conn, None)?;
     seed(&conn, &checked(BASE)?)?;
-    let text = generate(&migrations, &BASE.replace("string(64)", "string(100)"), "longer", false)?;
+    let text = generate(
+        &migrations,
+        &BASE.replace("string(64)", "string(100)"),
+        "longer",
+        false,
+    )?;
     let up = text
         .split("-- migrate:up foreign_keys=off")
         .nth(1)
@@ -565,7 +638,10 @@ fn without_foreign_keys_off_the_same_rebuild_would_cascade() -> TestResult {
         .ok_or("no up section")?;
     conn.execute_batch(&format!("BEGIN; {up} COMMIT;"))?;
     let books: i64 = conn.query_row("SELECT count(*) FROM books", [], |r| r.get(0))?;
-    assert_eq!(books, 0, "with foreign keys on, dropping the parent cascades");
+    assert_eq!(
+        books, 0,
+        "with foreign keys on, dropping the parent cascades"
+    );
     Ok(())
 }
 
@@ -580,12 +656,35 @@ fn a_failing_migration_leaves_the_previous_version() -> TestResult {
     )?;
     let conn = open(&dir.path().join("data.sqlite"))?;
     let all = files::read_dir(&migrations)?;
-    let error = all.up(&conn, None).err().ok_or("the migration should fail")?;
-    assert!(matches!(error, MigrateError::Failed { version: 2, direction: Direction::Up, .. }), "{error}");
-    assert!(error.to_string().contains("no such table: nowhere"), "{error}");
+    let error = all
+        .up(&conn, None)
+        .err()
+        .ok_or("the migration should fail")?;
+    assert!(
+        matches!(
+            error,
+            MigrateError::Failed {
+                version: 2,
+                direction: Direction::Up,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("no such table: nowhere"),
+        "{error}"
+    );
     assert_eq!(all.current_version(&conn)?, 1);
-    let half: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'half'", [], |r| r.get(0))?;
-    assert_eq!(half, 0, "the statements before the failure were rolled back");
+    let half: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'half'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(
+        half, 0,
+        "the statements before the failure were rolled back"
+    );
     let authors: i64 = conn.query_row("SELECT count(*) FROM authors", [], |r| r.get(0))?;
     assert_eq!(authors, 0);
     Ok(())
@@ -602,9 +701,20 @@ fn a_foreign_key_violation_after_a_rebuild_rolls_back() -> TestResult {
     )?;
     let conn = open(&dir.path().join("data.sqlite"))?;
     let all = files::read_dir(&migrations)?;
-    let error = all.up(&conn, None).err().ok_or("foreign_key_check should fail")?;
-    assert!(matches!(error, MigrateError::ForeignKeyCheck { version: 2, .. }), "{error}");
-    assert!(error.to_string().contains("`books` row 1 references a missing row of `authors`"), "{error}");
+    let error = all
+        .up(&conn, None)
+        .err()
+        .ok_or("foreign_key_check should fail")?;
+    assert!(
+        matches!(error, MigrateError::ForeignKeyCheck { version: 2, .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("`books` row 1 references a missing row of `authors`"),
+        "{error}"
+    );
     assert_eq!(all.current_version(&conn)?, 1);
     let books: i64 = conn.query_row("SELECT count(*) FROM books", [], |r| r.get(0))?;
     assert_eq!(books, 0);
@@ -624,14 +734,23 @@ fn an_edited_migration_is_detected_by_checksum() -> TestResult {
     fs::write(&file, text.replace("VARCHAR(64)", "VARCHAR(65)"))?;
     let edited = files::read_dir(&migrations)?;
     let status = edited.status(&conn)?;
-    assert!(matches!(status[0].state, litemodel::migrate::State::Modified { .. }), "{status:?}");
+    assert!(
+        matches!(status[0].state, litemodel::migrate::State::Modified { .. }),
+        "{status:?}"
+    );
     let error = edited.up(&conn, None).err().ok_or("up must refuse")?;
-    assert!(matches!(error, MigrateError::Modified { version: 1, .. }), "{error}");
+    assert!(
+        matches!(error, MigrateError::Modified { version: 1, .. }),
+        "{error}"
+    );
     assert!(edited.down(&conn, None).is_err(), "down must refuse too");
     // Line endings alone are not an edit.
     fs::write(&file, text.replace('\n', "\r\n"))?;
     let crlf = files::read_dir(&migrations)?;
-    assert!(matches!(crlf.status(&conn)?[0].state, litemodel::migrate::State::Applied { .. }));
+    assert!(matches!(
+        crlf.status(&conn)?[0].state,
+        litemodel::migrate::State::Applied { .. }
+    ));
     Ok(())
 }
 
@@ -655,7 +774,10 @@ fn up_to_and_down_to_a_version() -> TestResult {
         |r| r.get(0),
     )?;
     assert_eq!(tables, 0);
-    assert!(matches!(all.up(&conn, Some(7)), Err(MigrateError::UnknownVersion { version: 7 })));
+    assert!(matches!(
+        all.up(&conn, Some(7)),
+        Err(MigrateError::UnknownVersion { version: 7 })
+    ));
     Ok(())
 }
 
@@ -667,7 +789,11 @@ fn renames_are_never_guessed() -> TestResult {
     generate(&migrations, BASE, "initial", false)?;
     let schema = checked(&BASE.replace("isbn = ", "code = "))?;
     let plan = migrate::diff(&schema, &files::read_dir(&migrations)?)?.ok_or("a change")?;
-    assert!(plan.up.data_loss.iter().any(|l| l.contains("books.isbn")), "{:?}", plan.up.data_loss);
+    assert!(
+        plan.up.data_loss.iter().any(|l| l.contains("books.isbn")),
+        "{:?}",
+        plan.up.data_loss
+    );
     Ok(())
 }
 
@@ -676,7 +802,8 @@ fn migrations_embedded_in_a_program_bring_a_database_up_to_date() -> TestResult 
     // What `include_migrations!` expands to, with the generated files as its text.
     let dir = tempfile::tempdir()?;
     let migrations = dir.path().join("migrations");
-    let first: &'static str = Box::leak(generate(&migrations, BASE, "initial", false)?.into_boxed_str());
+    let first: &'static str =
+        Box::leak(generate(&migrations, BASE, "initial", false)?.into_boxed_str());
     let second: &'static str =
         Box::leak(generate(&migrations, &format!("{BASE}{TAGS}"), "tags", false)?.into_boxed_str());
     let list: &'static [litemodel::Migration] = Box::leak(Box::new([
@@ -690,6 +817,35 @@ fn migrations_embedded_in_a_program_bring_a_database_up_to_date() -> TestResult 
     assert!(db.table_exists("tags")?);
     // The embedded ones and the files agree on checksums: the CLI sees them applied.
     let status = files::read_dir(&migrations)?.status(db.connection())?;
-    assert!(status.iter().all(|s| matches!(s.state, litemodel::migrate::State::Applied { .. })));
+    assert!(status
+        .iter()
+        .all(|s| matches!(s.state, litemodel::migrate::State::Applied { .. })));
+    Ok(())
+}
+
+#[test]
+fn the_examples_in_docs_migrations_md_validate() -> TestResult {
+    let doc = fs::read_to_string(common::workspace_root().join("docs/migrations.md"))?;
+    let mut count = 0;
+    for block in doc.split("```toml\n").skip(1) {
+        let spec = block.split("```").next().unwrap_or("");
+        checked(spec).map_err(|e| format!("docs/migrations.md example:\n{spec}\n{e}"))?;
+        count += 1;
+    }
+    assert!(count >= 1);
+    Ok(())
+}
+
+#[test]
+fn embed_lists_every_file_for_include_migrations() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let migrations = dir.path().join("migrations");
+    generate(&migrations, BASE, "initial", false)?;
+    generate(&migrations, &format!("{BASE}{TAGS}"), "tags", false)?;
+    let (code, files) = files::embedded_source(&migrations)?;
+    assert_eq!(files.len(), 2);
+    syn::parse_str::<syn::Expr>(code.lines().skip(1).collect::<Vec<_>>().join("\n").as_str())?;
+    assert!(code.contains("litemodel::Migration::embedded(1, \"initial\", include_str!("));
+    assert!(code.contains("0002_tags.sql"));
     Ok(())
 }

@@ -266,13 +266,14 @@ impl Migration {
         let mut offset = 0;
         for line in source.split_inclusive('\n') {
             let trimmed = line.trim();
-            let marker = if let Some(rest) = trimmed.strip_prefix("-- migrate:up") {
-                Some((Direction::Up, rest))
-            } else if let Some(rest) = trimmed.strip_prefix("-- migrate:down") {
-                Some((Direction::Down, rest))
-            } else {
-                None
-            };
+            let marker = trimmed
+                .strip_prefix("-- migrate:up")
+                .map(|rest| (Direction::Up, rest))
+                .or_else(|| {
+                    trimmed
+                        .strip_prefix("-- migrate:down")
+                        .map(|rest| (Direction::Down, rest))
+                });
             if let Some((direction, rest)) = marker {
                 let mut foreign_keys_off = false;
                 for option in rest.split_whitespace() {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::database::{Database, Executor};
 use crate::error::{classify, Error, Result};
-use crate::model::{Binder, Model, ModelSql};
+use crate::model::{Binder, Model, ModelSql, Row};
 use crate::relation::{ManyToOne, Parent, ParentState};
 
 /// Session ids; a rolled-back session takes a new one so old keys go stale.
@@ -320,7 +320,12 @@ impl<M: Model> TypedStore<M> {
                     .next()
                     .map_err(|e| classify(e, table))?
                     .ok_or(Error::NotFound { table: M::TABLE })?;
-                row.get::<_, i64>(0).map_err(|e| classify(e, table))?
+                let id = row.get::<_, i64>(0).map_err(|e| classify(e, table))?;
+                if !M::SERVER_DEFAULTS.is_empty() {
+                    // The INSERT returned the stored row after the key.
+                    entry.value.read_server_defaults(&Row::at::<M>(row, 1))?;
+                }
+                id
             }
             Some(id) => {
                 let mut stmt = db.prepare(&sql.insert_with_key, table)?;
@@ -449,6 +454,7 @@ impl<M: Model> Store for TypedStore<M> {
                     return Ok(None);
                 }
                 let before = entry.clone();
+                entry.value.before_update();
                 if probe.changes {
                     self.link(ctx, &mut entry, true)?;
                 }

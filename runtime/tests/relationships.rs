@@ -561,7 +561,11 @@ fn back_populates_pairs_both_sides() -> TestResult {
         Volume::query()
             .all(&s)?
             .iter()
-            .map(|v| Ok(v.shelf(&s)?.map(|shelf| shelf.label.clone()).unwrap_or_default()))
+            .map(|v| {
+                Ok(v.shelf(&s)?
+                    .map(|shelf| shelf.label.clone())
+                    .unwrap_or_default())
+            })
             .collect()
     })?;
     assert_eq!(labels, ["A", "A", "A"]);

@@ -365,7 +365,6 @@ fn server_defaults_apply_to_none_and_keep_explicit_values() -> TestResult {
 }
 
 #[test]
-#[ignore = "needs the session to call `Model::read_server_defaults` after INSERT (session.rs)"]
 fn server_defaults_are_read_back_after_insert() -> TestResult {
     let (_dir, mut db) = temp_db()?;
     let mut session = db.session();
@@ -377,7 +376,6 @@ fn server_defaults_are_read_back_after_insert() -> TestResult {
 }
 
 #[test]
-#[ignore = "needs the session to call `Model::before_update` before UPDATE (session.rs)"]
 fn onupdate_is_applied_by_the_session() -> TestResult {
     let (_dir, mut db) = temp_db()?;
     let mut session = db.session();

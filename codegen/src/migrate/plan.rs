@@ -731,7 +731,9 @@ fn rebuild(
     let mut first = true;
     let mut recreate = |w: &mut Writer<'_>, sql: &str| -> Result<(), Error> {
         let comment = if first {
-            vec![format!("{step}. recreate the indexes, triggers and views of `{t}`")]
+            vec![format!(
+                "{step}. recreate the indexes, triggers and views of `{t}`"
+            )]
         } else {
             Vec::new()
         };

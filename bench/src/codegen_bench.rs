@@ -1,0 +1,124 @@
+//! Generator timings: validating and generating a synthetic 1,000-model spec in
+//! process, and `cargo build` of the code generated for a 200-model spec.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::BenchResult;
+
+/// A spec of `models` models, each with a spread of column types, a unique
+/// indexed name, and a one-to-many relationship to the previous one.
+pub fn synthetic_spec(models: usize) -> String {
+    let mut spec = String::from("[database]\npath = \"synthetic.sqlite\"\n");
+    for i in 0..models {
+        let _ = write!(
+            spec,
+            "\n[models.Model{i}]\ntable = \"table_{i}\"\nrepr = \"name\"\n\n\
+             [models.Model{i}.columns]\n\
+             id = {{ type = \"integer\", primary_key = true }}\n\
+             name = {{ type = \"string(64)\", unique = true, index = true }}\n\
+             body = {{ type = \"text\" }}\n\
+             score = {{ type = \"float\", nullable = false, default = 0.0 }}\n\
+             active = {{ type = \"boolean\", default = true }}\n\
+             created = {{ type = \"datetime\", default_factory = \"now\" }}\n"
+        );
+        if i > 0 {
+            let _ = write!(
+                spec,
+                "parent_id = {{ type = \"integer\", foreign_key = \"table_{p}.id\", index = true }}\n\n\
+                 [models.Model{p}.relationships]\n\
+                 children_{i} = {{ model = \"Model{i}\", backref = \"parent\" }}\n",
+                p = i - 1
+            );
+        }
+    }
+    spec
+}
+
+/// Median time of `check_for_rust` + DDL + Rust for a `models`-model spec.
+pub fn generate(models: usize, samples: usize) -> BenchResult<(Duration, usize)> {
+    let spec = synthetic_spec(models);
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for i in 0..=samples {
+        let start = Instant::now();
+        let checked = litemodel_codegen::check_for_rust("synthetic.toml", &spec)
+            .map_err(|d| d.render(false))?;
+        let ddl = litemodel_codegen::ddl(&checked.schema);
+        let rust = litemodel_codegen::rust(&checked.schema, "synthetic.toml");
+        let elapsed = start.elapsed();
+        bytes = ddl.len() + rust.len();
+        if i > 0 {
+            times.push(elapsed);
+        }
+    }
+    times.sort();
+    Ok((times[times.len() / 2], bytes))
+}
+
+/// `cargo build` (dev profile) of a crate whose build.rs generates a `models`-model
+/// spec: dependencies are built first with a one-model spec, then the spec is
+/// replaced and the build timed once.
+pub fn cargo_build(bench_dir: &Path, models: usize) -> BenchResult<Duration> {
+    let target = target_dir(bench_dir);
+    let krate = target.join("codegen-build-crate");
+    std::fs::create_dir_all(krate.join("src"))?;
+    let root = bench_dir
+        .parent()
+        .ok_or("bench/ has no parent directory")?
+        .canonicalize()?;
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"generated-models\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [workspace]\n\n\
+             [dependencies]\nlitemodel = {{ path = {runtime:?} }}\n\n\
+             [build-dependencies]\nlitemodel-codegen = {{ path = {codegen:?} }}\n",
+            runtime = root.join("runtime"),
+            codegen = root.join("codegen"),
+        ),
+    )?;
+    std::fs::copy(bench_dir.join("Cargo.lock"), krate.join("Cargo.lock"))?;
+    std::fs::write(
+        krate.join("build.rs"),
+        "fn main() -> Result<(), litemodel_codegen::BuildError> {\n    \
+         litemodel_codegen::Builder::new().spec(\"models.toml\").compile()\n}\n",
+    )?;
+    std::fs::write(
+        krate.join("src/lib.rs"),
+        "#![allow(clippy::all)]\npub mod models {\n    litemodel::include_models!();\n}\n",
+    )?;
+    let build = || -> BenchResult<Duration> {
+        let start = Instant::now();
+        let status = Command::new(cargo())
+            .arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(krate.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", target.join("codegen-build-target"))
+            .status()?;
+        if !status.success() {
+            return Err(format!("cargo build of the generated crate failed: {status}").into());
+        }
+        Ok(start.elapsed())
+    };
+    eprintln!("codegen-build: building the dependencies with a 1-model spec ...");
+    std::fs::write(krate.join("models.toml"), synthetic_spec(1))?;
+    build()?;
+    eprintln!("codegen-build: timing `cargo build` of a {models}-model spec ...");
+    std::fs::write(krate.join("models.toml"), synthetic_spec(models))?;
+    build()
+}
+
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Where cargo puts this package's builds (`CARGO_TARGET_DIR` or `bench/target`).
+pub fn target_dir(bench_dir: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bench_dir.join("target"))
+}
