@@ -10,7 +10,7 @@ use crate::model::{ColumnType, Schema};
 use crate::spec::Spec;
 
 /// Method names the generator gives every model.
-const GENERATED_METHODS: &[&str] = &["new", "query"];
+const GENERATED_METHODS: &[&str] = &["new", "query", "get"];
 
 /// Records an error for every part of `schema` the Rust generator cannot emit yet.
 pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {

@@ -638,11 +638,16 @@ impl Database {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// static MIGRATIONS: litemodel::Migrations = litemodel::Migrations::embedded(&[
-    ///     litemodel::Migration::embedded(1, "initial",
+    /// // What `include_migrations!()` expands to, with the files' text inline.
+    /// static MIGRATIONS: litemodel::Migrations = {
+    ///     static LIST: [litemodel::Migration; 1] = [litemodel::Migration::embedded(
+    ///         1,
+    ///         "initial",
     ///         "-- migrate:up\nCREATE TABLE notes (id INTEGER NOT NULL, PRIMARY KEY (id));\n\
-    ///          -- migrate:down\nDROP TABLE notes;\n"),
-    /// ]);
+    ///          -- migrate:down\nDROP TABLE notes;\n",
+    ///     )];
+    ///     litemodel::Migrations::embedded(&LIST)
+    /// };
     /// let db = litemodel::Database::open_in_memory()?;
     /// assert_eq!(db.migrate(&MIGRATIONS)?, vec![1]);
     /// assert_eq!(db.migrate(&MIGRATIONS)?, Vec::<i64>::new());

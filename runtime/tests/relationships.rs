@@ -466,6 +466,19 @@ fn association_object_and_joins_along_relationships() -> TestResult {
         "[<Note 'bob 1'>, <Note 'bob 2'>, <Note 'cat 1'>]"
     );
 
+    // `get` takes the composite primary key as a tuple.
+    let (ann_id, bob_id) = (
+        ann_user.id.unwrap_or_default(),
+        bob_user.id.unwrap_or_default(),
+    );
+    let follow = Follow::get(&s, (ann_id, bob_id))?.ok_or("ann follows bob")?;
+    assert_eq!(follow.since, 2024);
+    assert!(Follow::get(&s, (bob_id, ann_id))?.is_none());
+    assert_eq!(
+        User::get(&s, ann_id)?.map(|u| u.name),
+        Some("ann".to_owned())
+    );
+
     // An association object updates and deletes by its rowid.
     let mut follow = ann_user
         .following()

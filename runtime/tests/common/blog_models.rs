@@ -44,6 +44,11 @@ impl Author {
         Query::new()
     }
 
+    /// The author with primary key `id`, if any (`Author.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Author>> {
+        Author::query().get(conn, id)
+    }
+
     /// `Author.posts`. Loaded with one SELECT on first access, then cached.
     pub fn posts<E: Executor>(&self, conn: &E) -> Result<&[Post]> {
         Author::POSTS.load(self, conn)
@@ -146,6 +151,11 @@ impl Post {
     /// Every post: `Post.query`.
     pub fn query() -> Query<Post> {
         Query::new()
+    }
+
+    /// The post with primary key `id`, if any (`Post.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Post>> {
+        Post::query().get(conn, id)
     }
 
     /// The post's `author`, loaded on first access and cached (or by the query).

@@ -126,6 +126,11 @@ impl Author {
             .options(Author::BOOKS_JOINED.joined())
     }
 
+    /// The author with primary key `id`, if any (`Author.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Author>> {
+        Author::query().get(conn, id)
+    }
+
     /// `Author.books`. Loaded with one SELECT on first access, then cached.
     pub fn books<E: Executor>(&self, conn: &E) -> Result<&[Book]> {
         Author::BOOKS.load(self, conn)
@@ -343,6 +348,11 @@ impl Book {
         Query::new()
     }
 
+    /// The book with primary key `id`, if any (`Book.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Book>> {
+        Book::query().get(conn, id)
+    }
+
     /// `Book.tags`. Loaded with one SELECT on first access, then cached.
     pub fn tags<E: Executor>(&self, conn: &E) -> Result<&[Tag]> {
         Book::TAGS.load(self, conn)
@@ -502,6 +512,11 @@ impl Chapter {
         Query::new()
     }
 
+    /// The chapter with primary key `id`, if any (`Chapter.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Chapter>> {
+        Chapter::query().get(conn, id)
+    }
+
     /// The chapter's `book`, loaded on first access and cached (or by the query).
     pub fn book<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a Book>> {
         Chapter::BOOK.load(self, conn)
@@ -597,6 +612,11 @@ impl Tag {
     /// Every tag: `Tag.query`.
     pub fn query() -> Query<Tag> {
         Query::new()
+    }
+
+    /// The tag with primary key `id`, if any (`Tag.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Tag>> {
+        Tag::query().get(conn, id)
     }
 
     /// `Tag.books`. Loaded with one SELECT on first access, then cached.
@@ -703,6 +723,13 @@ impl BookTag {
     pub fn query() -> Query<BookTag> {
         Query::new()
     }
+
+    /// The booktag with primary key (book_id, tag_id), if any (`BookTag.query.get(...)`).
+    pub fn get<E: Executor>(conn: &E, key: (i64, i64)) -> Result<Option<BookTag>> {
+        BookTag::query()
+            .filter(BookTag::BOOK_ID.eq(key.0) & BookTag::TAG_ID.eq(key.1))
+            .one_or_none(conn)
+    }
 }
 
 impl Model for BookTag {
@@ -796,6 +823,11 @@ impl Category {
     /// Every category: `Category.query`.
     pub fn query() -> Query<Category> {
         Query::new()
+    }
+
+    /// The category with primary key `id`, if any (`Category.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Category>> {
+        Category::query().get(conn, id)
     }
 
     /// `Category.children`. Loaded with one SELECT on first access, then cached.
@@ -928,6 +960,11 @@ impl Person {
         Query::new()
     }
 
+    /// The person with primary key `id`, if any (`Person.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Person>> {
+        Person::query().get(conn, id)
+    }
+
     /// `Person.passport`. Loaded with one SELECT on first access, then cached.
     pub fn passport<E: Executor>(&self, conn: &E) -> Result<Option<&Passport>> {
         Person::PASSPORT.load_one(self, conn)
@@ -1032,6 +1069,11 @@ impl Passport {
     /// Every passport: `Passport.query`.
     pub fn query() -> Query<Passport> {
         Query::new()
+    }
+
+    /// The passport with primary key `id`, if any (`Passport.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Passport>> {
+        Passport::query().get(conn, id)
     }
 
     /// The passport's `holder`, loaded on first access and cached (or by the query).
@@ -1148,6 +1190,11 @@ impl User {
     /// Every user: `User.query`.
     pub fn query() -> Query<User> {
         Query::new()
+    }
+
+    /// The user with primary key `id`, if any (`User.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<User>> {
+        User::query().get(conn, id)
     }
 
     /// `User.following`. A query (`lazy = "dynamic"`): refine it, then run it.
@@ -1289,6 +1336,13 @@ impl Follow {
         Query::new()
     }
 
+    /// The follow with primary key (follower_id, followed_id), if any (`Follow.query.get(...)`).
+    pub fn get<E: Executor>(conn: &E, key: (i64, i64)) -> Result<Option<Follow>> {
+        Follow::query()
+            .filter(Follow::FOLLOWER_ID.eq(key.0) & Follow::FOLLOWED_ID.eq(key.1))
+            .one_or_none(conn)
+    }
+
     /// The follow's `follower`, loaded on first access and cached (or by the query).
     pub fn follower<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a User>> {
         Follow::FOLLOWER.load(self, conn)
@@ -1424,6 +1478,11 @@ impl Note {
         Query::new()
     }
 
+    /// The note with primary key `id`, if any (`Note.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Note>> {
+        Note::query().get(conn, id)
+    }
+
     /// The note's `user`, loaded on first access and cached (or by the query).
     pub fn user<'a, E: Executor>(&'a self, conn: &'a E) -> Result<Option<&'a User>> {
         Note::USER.load(self, conn)
@@ -1519,6 +1578,11 @@ impl Shelf {
     /// Every shelf: `Shelf.query`.
     pub fn query() -> Query<Shelf> {
         Query::new()
+    }
+
+    /// The shelf with primary key `id`, if any (`Shelf.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Shelf>> {
+        Shelf::query().get(conn, id)
     }
 
     /// `Shelf.volumes`. Loaded with one SELECT on first access, then cached.
@@ -1625,6 +1689,11 @@ impl Volume {
     /// Every volume: `Volume.query`, with the eager loading its relationships declare.
     pub fn query() -> Query<Volume> {
         Query::new().options(Volume::SHELF.joined())
+    }
+
+    /// The volume with primary key `id`, if any (`Volume.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Volume>> {
+        Volume::query().get(conn, id)
     }
 
     /// The volume's `shelf`, loaded on first access and cached (or by the query).

@@ -41,6 +41,11 @@ impl Role {
         Query::new()
     }
 
+    /// The role with primary key `id`, if any (`Role.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Role>> {
+        Role::query().get(conn, id)
+    }
+
     /// `Role.users`. A query (`lazy = "dynamic"`): refine it, then run it.
     pub fn users(&self) -> Query<User> {
         Role::USERS.query(self)
@@ -120,6 +125,11 @@ impl User {
     /// Every user: `User.query`.
     pub fn query() -> Query<User> {
         Query::new()
+    }
+
+    /// The user with primary key `id`, if any (`User.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<User>> {
+        User::query().get(conn, id)
     }
 
     /// The user's `role`, loaded on first access and cached (or by the query).

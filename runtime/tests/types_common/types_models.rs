@@ -2,9 +2,9 @@
 
 use std::fmt;
 use litemodel::{
-    Binder, Column, ColumnError, ColumnValue, DateTime, Decimal, FromColumn, JsonValue,
-    Model, NaiveDate, NaiveDateTime, NaiveTime, Query, Repr, Result, Row, Schema,
-    TableSchema, ToColumn, Utc, Uuid,
+    Binder, Column, ColumnError, ColumnValue, DateTime, Decimal, Executor, FromColumn,
+    JsonValue, Model, NaiveDate, NaiveDateTime, NaiveTime, Query, Repr, Result, Row,
+    Schema, TableSchema, ToColumn, Utc, Uuid,
 };
 
 /// The labels of `samples.status`, stored as their text.
@@ -209,6 +209,11 @@ impl Sample {
     pub fn query() -> Query<Sample> {
         Query::new()
     }
+
+    /// The sample with primary key `id`, if any (`Sample.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Sample>> {
+        Sample::query().get(conn, id)
+    }
 }
 
 impl Default for Sample {
@@ -397,6 +402,11 @@ impl Stamp {
     pub fn query() -> Query<Stamp> {
         Query::new()
     }
+
+    /// The stamp with primary key `id`, if any (`Stamp.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Stamp>> {
+        Stamp::query().get(conn, id)
+    }
 }
 
 impl Default for Stamp {
@@ -566,6 +576,11 @@ impl Odd {
     pub fn query() -> Query<Odd> {
         Query::new()
     }
+
+    /// The odd with primary key `id`, if any (`Odd.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Odd>> {
+        Odd::query().get(conn, id)
+    }
 }
 
 impl Model for Odd {
@@ -648,6 +663,11 @@ impl Shelf {
     pub fn query() -> Query<Shelf> {
         Query::new()
     }
+
+    /// The shelf with primary key `id`, if any (`Shelf.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Shelf>> {
+        Shelf::query().get(conn, id)
+    }
 }
 
 impl Model for Shelf {
@@ -709,6 +729,11 @@ impl Book {
     /// Every book: `Book.query`.
     pub fn query() -> Query<Book> {
         Query::new()
+    }
+
+    /// The book with primary key `id`, if any (`Book.query.get(id)`).
+    pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<Book>> {
+        Book::query().get(conn, id)
     }
 }
 

@@ -230,6 +230,7 @@ impl ModelEmitter<'_> {
             .map(|rel| self.accessor(rel, imports))
             .collect();
 
+        let get = self.get_by_key(imports);
         let model_impl = self.model_impl(imports);
         let debug_impl = self.debug_impl();
         // Spec defaults must hold in `Model::default()` too (`..Default::default()`),
@@ -268,6 +269,8 @@ impl ModelEmitter<'_> {
                     Query::new() #(#defaults)*
                 }
 
+                #get
+
                 #(#accessors)*
             }
 
@@ -276,6 +279,72 @@ impl ModelEmitter<'_> {
             #model_impl
 
             #debug_impl
+        }
+    }
+
+    /// `Model::get(conn, key)`: the row with this primary key (`User.query.get(id)`);
+    /// a composite key is a tuple, in the columns' order.
+    fn get_by_key(&self, imports: &mut BTreeSet<&'static str>) -> TokenStream {
+        imports.insert("Executor");
+        let name = type_ident(&self.model.name);
+        let key_columns: Vec<&Column> = self
+            .model
+            .primary_key
+            .iter()
+            .map(|&c| &self.model.columns[c])
+            .collect();
+        let key_type = |column: &Column| {
+            if self.is_integer_key(column) || self.is_key_reference(column) {
+                quote!(i64)
+            } else {
+                base_type(column)
+            }
+        };
+        let singular = self.model.name.to_lowercase();
+        if !uses_rowid(self.model) {
+            let doc = doc_attr(&format!(
+                "The {singular} with primary key `id`, if any (`{}.query.get(id)`).",
+                self.model.name
+            ));
+            return quote! {
+                #doc
+                pub fn get<E: Executor>(conn: &E, id: i64) -> Result<Option<#name>> {
+                    #name::query().get(conn, id)
+                }
+            };
+        }
+        let types: Vec<TokenStream> = key_columns.iter().map(|c| key_type(c)).collect();
+        let names: Vec<String> = key_columns.iter().map(|c| c.name.clone()).collect();
+        let conditions: Vec<TokenStream> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| {
+                let konst = const_ident(&column.field);
+                if key_columns.len() == 1 {
+                    quote!(#name::#konst.eq(key))
+                } else {
+                    let index = syn::Index::from(i);
+                    quote!(#name::#konst.eq(key.#index))
+                }
+            })
+            .collect();
+        let (key_ty, filter) = if key_columns.len() == 1 {
+            let ty = &types[0];
+            let condition = &conditions[0];
+            (quote!(#ty), quote!(#condition))
+        } else {
+            (quote!((#(#types),*)), quote!(#(#conditions)&*))
+        };
+        let doc = doc_attr(&format!(
+            "The {singular} with primary key ({}), if any (`{}.query.get(...)`).",
+            names.join(", "),
+            self.model.name
+        ));
+        quote! {
+            #doc
+            pub fn get<E: Executor>(conn: &E, key: #key_ty) -> Result<Option<#name>> {
+                #name::query().filter(#filter).one_or_none(conn)
+            }
         }
     }
 
