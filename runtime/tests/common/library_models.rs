@@ -710,7 +710,7 @@ impl BookTag {
     pub const BOOK_ID: Column<BookTag, Option<i64>> = Column::new("book_id");
     pub const TAG_ID: Column<BookTag, Option<i64>> = Column::new("tag_id");
 
-    /// A new, unsaved booktag.
+    /// A new, unsaved book tag.
     pub fn new() -> Self {
         BookTag {
             rowid: None,
@@ -719,12 +719,12 @@ impl BookTag {
         }
     }
 
-    /// Every booktag: `BookTag.query`.
+    /// Every book tag: `BookTag.query`.
     pub fn query() -> Query<BookTag> {
         Query::new()
     }
 
-    /// The booktag with primary key (book_id, tag_id), if any (`BookTag.query.get(...)`).
+    /// The book tag with primary key (book_id, tag_id), if any (`BookTag.query.get(...)`).
     pub fn get<E: Executor>(conn: &E, key: (i64, i64)) -> Result<Option<BookTag>> {
         BookTag::query()
             .filter(BookTag::BOOK_ID.eq(key.0) & BookTag::TAG_ID.eq(key.1))

@@ -200,7 +200,7 @@ impl ModelEmitter<'_> {
             .collect();
 
         let constructor = self.constructor();
-        let singular = self.model.name.to_lowercase();
+        let singular = heck::ToSnakeCase::to_snake_case(self.model.name.as_str()).replace('_', " ");
         let new_doc = doc_attr(&format!("A new, unsaved {singular}."));
         let defaults: Vec<TokenStream> = self
             .model
@@ -300,7 +300,7 @@ impl ModelEmitter<'_> {
                 base_type(column)
             }
         };
-        let singular = self.model.name.to_lowercase();
+        let singular = heck::ToSnakeCase::to_snake_case(self.model.name.as_str()).replace('_', " ");
         if !uses_rowid(self.model) {
             let doc = doc_attr(&format!(
                 "The {singular} with primary key `id`, if any (`{}.query.get(id)`).",
@@ -612,7 +612,7 @@ impl ModelEmitter<'_> {
         let konst = const_ident(&rel.name);
         let target_model = &self.schema.models[rel.target];
         let target = type_ident(&target_model.name);
-        let singular = self.model.name.to_lowercase();
+        let singular = heck::ToSnakeCase::to_snake_case(self.model.name.as_str()).replace('_', " ");
         let attr = &rel.name;
         let described = rel
             .doc
