@@ -39,8 +39,8 @@ pub const SMALL_TXS: usize = 10_000;
 pub const SCHEMA_SQL: [&str; 4] = [
     "CREATE TABLE roles (\n\tid INTEGER NOT NULL, \n\tname VARCHAR(64), \n\tPRIMARY KEY (id), \n\tUNIQUE (name)\n)",
     "CREATE TABLE users (\n\tid INTEGER NOT NULL, \n\tusername VARCHAR(64), \n\trole_id INTEGER, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(role_id) REFERENCES roles (id)\n)",
-    "CREATE UNIQUE INDEX ix_users_username ON users (username)",
     "CREATE INDEX ix_users_role_id ON users (role_id)",
+    "CREATE UNIQUE INDEX ix_users_username ON users (username)",
 ];
 
 /// The settings `litemodel::Database::open` applies, for the other two libraries:
@@ -159,11 +159,6 @@ impl Workload {
 
     pub fn parse(name: &str) -> Option<Workload> {
         Workload::ALL.into_iter().find(|w| w.name() == name)
-    }
-
-    /// The stored-data workloads need a fresh database for every sample.
-    pub fn fresh_database_per_sample(self) -> bool {
-        self == Workload::Insert
     }
 }
 

@@ -103,7 +103,7 @@ fn stream(db: &Database) -> BenchResult<u64> {
 fn get(db: &Database) -> BenchResult<u64> {
     let mut sum = 0;
     for i in 0..GETS {
-        let user = User::query().get(db, lookup_key(i))?.ok_or("missing user")?;
+        let user = User::get(db, lookup_key(i))?.ok_or("missing user")?;
         sum += user.role_id.unwrap_or(0) as u64 + user.id.unwrap_or(0) as u64;
     }
     Ok(sum)

@@ -17,6 +17,8 @@ mod harness;
 mod litemodel_side;
 mod rusqlite_side;
 
+// Not every generated item (column constants, `get` of Role, ...) is used here.
+#[allow(dead_code)]
 mod models {
     litemodel::include_models!();
 }
@@ -276,10 +278,11 @@ fn benchmark(options: &Options) -> BenchResult {
                 eprint!("{:<18} {:<6} {:<9} ", workload.name(), storage.name(), library.name());
                 let measured = run_child(program, library, &job)?;
                 eprintln!(
-                    "median {:>9}  (min {}, max {})  peak +{} KiB",
+                    "median {:>9}  (min {}, max {})  peak {} KiB (+{} KiB)",
                     format_duration(measured.median),
                     format_duration(measured.samples[0]),
                     format_duration(measured.samples[measured.samples.len() - 1]),
+                    measured.peak_kib,
                     measured.above_kib
                 );
                 results.push((library, measured));

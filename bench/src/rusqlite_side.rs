@@ -247,8 +247,10 @@ fn update(conn: &mut Connection, sample: usize) -> BenchResult<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut users = {
         let mut stmt = tx.prepare_cached("SELECT id, username, role_id FROM users WHERE id <= ?1")?;
-        stmt.query_map([UPDATES as i64], user)?
-            .collect::<rusqlite::Result<Vec<User>>>()?
+        let users = stmt
+            .query_map([UPDATES as i64], user)?
+            .collect::<rusqlite::Result<Vec<User>>>()?;
+        users
     };
     for user in &mut users {
         user.username = Some(format!("v{sample}_{}", user.id.unwrap_or(0)));

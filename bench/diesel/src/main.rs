@@ -7,7 +7,7 @@
 #[allow(dead_code)] // the driver's half of the harness is unused here
 mod harness;
 
-use diesel::connection::DefaultLoadingMode;
+use diesel::connection::{DefaultLoadingMode, SimpleConnection};
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
