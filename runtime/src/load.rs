@@ -236,6 +236,24 @@ fn decode_at<T: Model>(row: &rusqlite::Row<'_>, offset: usize) -> Result<Option<
     T::from_row(&Row::at::<T>(row, offset)).map(Some)
 }
 
+/// Hands each object its group of related objects (an empty one when it has none).
+fn distribute<O: Model, T>(
+    slot: Option<fn(&O) -> &crate::Children<T>>,
+    objects: &[O],
+    mut groups: HashMap<i64, Vec<T>>,
+) {
+    let Some(slot) = slot else {
+        return;
+    };
+    for object in objects {
+        let related = object
+            .primary_key()
+            .and_then(|k| groups.remove(&k))
+            .unwrap_or_default();
+        slot(object).fill(related);
+    }
+}
+
 fn distinct_keys(keys: impl Iterator<Item = Option<i64>>) -> Vec<i64> {
     let mut seen = HashSet::new();
     keys.flatten().filter(|k| seen.insert(*k)).collect()
@@ -356,17 +374,8 @@ struct ToMany<P, C> {
 }
 
 impl<P: Model, C: Model> ToMany<P, C> {
-    fn distribute(&self, objects: &[P], mut groups: HashMap<i64, Vec<C>>) {
-        let Some(slot) = self.relation.slot() else {
-            return;
-        };
-        for object in objects {
-            let children = object
-                .primary_key()
-                .and_then(|k| groups.remove(&k))
-                .unwrap_or_default();
-            slot(object).fill(children);
-        }
+    fn distribute(&self, objects: &[P], groups: HashMap<i64, Vec<C>>) {
+        distribute(self.relation.slot(), objects, groups);
     }
 }
 
@@ -482,17 +491,8 @@ struct Through<M, T> {
 }
 
 impl<M: Model, T: Model> Through<M, T> {
-    fn distribute(&self, objects: &[M], mut groups: HashMap<i64, Vec<T>>) {
-        let Some(slot) = self.relation.slot() else {
-            return;
-        };
-        for object in objects {
-            let related = object
-                .primary_key()
-                .and_then(|k| groups.remove(&k))
-                .unwrap_or_default();
-            slot(object).fill(related);
-        }
+    fn distribute(&self, objects: &[M], groups: HashMap<i64, Vec<T>>) {
+        distribute(self.relation.slot(), objects, groups);
     }
 }
 

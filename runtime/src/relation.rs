@@ -235,6 +235,39 @@ impl<M, P: Model> ManyToOne<M, P> {
     }
 }
 
+/// The collection `slot` of `owner`: already loaded, or per the query's mark or the
+/// declared `lazy`, an error (`raise`), empty (`noload`, an unsaved owner) or loaded
+/// with `query` and cached.
+fn load_collection<'a, O: Model, T: Model, E: Executor>(
+    slot: Option<fn(&O) -> &Children<T>>,
+    lazy: Lazy,
+    (owner_model, name): (&'static str, &'static str),
+    owner: &'a O,
+    conn: &E,
+    query: impl FnOnce() -> Query<T>,
+) -> Result<&'a [T]> {
+    let Some(slot) = slot else {
+        return Ok(&[]);
+    };
+    let children = slot(owner);
+    if let Some(loaded) = children.loaded() {
+        return Ok(loaded);
+    }
+    match children.effective(lazy) {
+        Lazy::Raise => Err(Error::RaiseLoad {
+            relationship: name,
+            option: format!("{}.selectin()", const_name(owner_model, name)),
+        }),
+        Lazy::Noload => Ok(&[]),
+        _ if owner.primary_key().is_none() => Ok(&[]),
+        _ => {
+            let path = format!("{owner_model}.{name}");
+            let rows = query().fetch_on_path(conn, &mut vec![path])?;
+            Ok(children.fill(rows))
+        }
+    }
+}
+
 /// `Owner::NAME`, the generated constant of a relationship.
 fn const_name(owner: &str, name: &str) -> String {
     format!("{owner}::{}", name.to_uppercase())
@@ -387,26 +420,14 @@ impl<P: Model, C: Model> OneToMany<P, C> {
     ///
     /// [`Error::RaiseLoad`], or as for [`Query::all`].
     pub fn load<'a, E: Executor>(self, parent: &'a P, conn: &E) -> Result<&'a [C]> {
-        let Some(slot) = self.slot else {
-            return Ok(&[]);
-        };
-        let children = slot(parent);
-        if let Some(loaded) = children.loaded() {
-            return Ok(loaded);
-        }
-        match children.effective(self.lazy) {
-            Lazy::Raise => Err(Error::RaiseLoad {
-                relationship: self.name,
-                option: format!("{}.selectin()", const_name(self.owner, self.name)),
-            }),
-            Lazy::Noload => Ok(&[]),
-            _ if parent.primary_key().is_none() => Ok(&[]),
-            _ => {
-                let path = self.path();
-                let rows = self.query(parent).fetch_on_path(conn, &mut vec![path])?;
-                Ok(children.fill(rows))
-            }
-        }
+        load_collection(
+            self.slot,
+            self.lazy,
+            (self.owner, self.name),
+            parent,
+            conn,
+            || self.query(parent),
+        )
     }
 
     /// Deletes the children of `parent` (the `delete` cascade), each after its own
@@ -604,26 +625,14 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     ///
     /// [`Error::RaiseLoad`], or as for [`Query::all`].
     pub fn load<'a, E: Executor>(self, owner: &'a M, conn: &E) -> Result<&'a [T]> {
-        let Some(slot) = self.slot else {
-            return Ok(&[]);
-        };
-        let children = slot(owner);
-        if let Some(loaded) = children.loaded() {
-            return Ok(loaded);
-        }
-        match children.effective(self.lazy) {
-            Lazy::Raise => Err(Error::RaiseLoad {
-                relationship: self.name,
-                option: format!("{}.selectin()", const_name(self.owner, self.name)),
-            }),
-            Lazy::Noload => Ok(&[]),
-            _ if owner.primary_key().is_none() => Ok(&[]),
-            _ => {
-                let path = self.path();
-                let rows = self.query(owner).fetch_on_path(conn, &mut vec![path])?;
-                Ok(children.fill(rows))
-            }
-        }
+        load_collection(
+            self.slot,
+            self.lazy,
+            (self.owner, self.name),
+            owner,
+            conn,
+            || self.query(owner),
+        )
     }
 
     /// Writes the association row linking `owner` and `target`
