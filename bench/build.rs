@@ -2,5 +2,7 @@
 //! default `lazy = "select"`) with the same builder applications use.
 
 fn main() -> Result<(), litemodel_codegen::BuildError> {
-    litemodel_codegen::Builder::new().spec("models.toml").compile()
+    litemodel_codegen::Builder::new()
+        .spec("models.toml")
+        .compile()
 }

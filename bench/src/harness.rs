@@ -82,9 +82,13 @@ pub fn seed_sql(workload: Workload) -> Option<String> {
         Workload::Insert => None,
         Workload::Stream => Some(users(1, STREAM_USERS, STREAM_USERS)),
         Workload::StreamSmall => Some(users(1, USERS, USERS)),
-        Workload::ChildrenSelect | Workload::ChildrenSelectin | Workload::ChildrenJoined => Some(
-            users(CHILD_ROLES, CHILD_ROLES * CHILDREN_PER_ROLE, CHILDREN_PER_ROLE),
-        ),
+        Workload::ChildrenSelect | Workload::ChildrenSelectin | Workload::ChildrenJoined => {
+            Some(users(
+                CHILD_ROLES,
+                CHILD_ROLES * CHILDREN_PER_ROLE,
+                CHILDREN_PER_ROLE,
+            ))
+        }
         Workload::Select
         | Workload::Get
         | Workload::Filter
@@ -149,9 +153,15 @@ impl Workload {
             Workload::StreamSmall => format!("iterate {USERS} users"),
             Workload::Get => format!("{GETS} lookups by primary key"),
             Workload::Filter => format!("{FILTERS} x username > 'u5', first {FILTER_LIMIT}"),
-            Workload::ChildrenSelect => format!("{CHILD_ROLES} roles x {CHILDREN_PER_ROLE} users, select (N+1)"),
-            Workload::ChildrenSelectin => format!("{CHILD_ROLES} roles x {CHILDREN_PER_ROLE} users, selectin"),
-            Workload::ChildrenJoined => format!("{CHILD_ROLES} roles x {CHILDREN_PER_ROLE} users, joined"),
+            Workload::ChildrenSelect => {
+                format!("{CHILD_ROLES} roles x {CHILDREN_PER_ROLE} users, select (N+1)")
+            }
+            Workload::ChildrenSelectin => {
+                format!("{CHILD_ROLES} roles x {CHILDREN_PER_ROLE} users, selectin")
+            }
+            Workload::ChildrenJoined => {
+                format!("{CHILD_ROLES} roles x {CHILDREN_PER_ROLE} users, joined")
+            }
             Workload::Update => format!("load, change, commit {UPDATES} users"),
             Workload::SmallTx => format!("{SMALL_TXS} x (begin, insert or update 1 row, commit)"),
         }
@@ -290,7 +300,12 @@ fn reset_peak_memory() {
 fn memory_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
-    line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+    line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// A duration as the table prints it.

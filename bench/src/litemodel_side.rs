@@ -33,7 +33,9 @@ pub fn check_schema() -> BenchResult {
         .flat_map(|t| std::iter::once(t.create).chain(t.indexes.iter().copied()))
         .collect();
     if generated != SCHEMA_SQL {
-        return Err(format!("harness SCHEMA_SQL is not the generated schema: {generated:#?}").into());
+        return Err(
+            format!("harness SCHEMA_SQL is not the generated schema: {generated:#?}").into(),
+        );
     }
     Ok(())
 }
@@ -63,12 +65,8 @@ pub fn run(job: &Job) -> BenchResult {
                     |_| Ok(()),
                     |(), _| children_eager(&db, Role::query().options(Role::USERS.joined())),
                 ),
-                Workload::Update => {
-                    measure(job.samples, |_| Ok(()), |(), i| update(&mut db, i))
-                }
-                Workload::SmallTx => {
-                    measure(job.samples, |_| Ok(()), |(), i| small_tx(&mut db, i))
-                }
+                Workload::Update => measure(job.samples, |_| Ok(()), |(), i| update(&mut db, i)),
+                Workload::SmallTx => measure(job.samples, |_| Ok(()), |(), i| small_tx(&mut db, i)),
                 Workload::Insert => unreachable!("handled above"),
             }
         }
@@ -82,7 +80,10 @@ fn insert(db: &mut Database) -> BenchResult<u64> {
         .map(|i| session.add(User::new(username(i)).with_role(role)))
         .collect();
     session.commit()?;
-    Ok(users.iter().map(|&k| session[k].id.unwrap_or(0) as u64).sum())
+    Ok(users
+        .iter()
+        .map(|&k| session[k].id.unwrap_or(0) as u64)
+        .sum())
 }
 
 fn select(db: &Database) -> BenchResult<u64> {

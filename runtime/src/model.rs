@@ -243,6 +243,8 @@ impl<'a, 'conn> Binder<'a, 'conn> {
 /// The statements the runtime writes for one model, built once per process.
 pub(crate) struct ModelSql {
     pub select: String,
+    /// `select` with `WHERE <key> = ?1`, for `Query::get` without filters.
+    pub select_by_key: String,
     pub insert: String,
     pub insert_with_key: String,
     pub update: String,
@@ -274,10 +276,19 @@ impl ModelSql {
         dialect.push_list(&mut select, M::COLUMNS);
         select.push_str(" FROM ");
         dialect.push_identifier(&mut select, M::TABLE);
+        let mut select_by_key = select.clone();
+        select_by_key.push_str(" WHERE ");
+        dialect.push_identifier(&mut select_by_key, M::PRIMARY_KEY);
+        select_by_key.push_str(" = ");
+        dialect.push_placeholder(&mut select_by_key, 1);
         if M::SERVER_DEFAULTS.is_empty() {
             return ModelSql {
                 select,
-                insert: dialect.insert(M::TABLE, &fields, Some(M::PRIMARY_KEY)),
+                select_by_key,
+                // No RETURNING: SQLite runs RETURNING like a trigger, with a
+                // statement journal and a temporary table per row, which made
+                // inserts ~3x slower than reading `last_insert_rowid()`.
+                insert: dialect.insert(M::TABLE, &fields, None),
                 insert_with_key: dialect.insert(M::TABLE, &with_key, None),
                 update: dialect.update(M::TABLE, &fields, M::PRIMARY_KEY),
                 delete: dialect.delete(M::TABLE, M::PRIMARY_KEY),
@@ -285,6 +296,7 @@ impl ModelSql {
         }
         ModelSql {
             select,
+            select_by_key,
             insert: insert_with_defaults::<M>(dialect, &fields, true),
             insert_with_key: insert_with_defaults::<M>(dialect, &with_key, false),
             update: update_with_defaults::<M>(dialect, &fields),

@@ -1,6 +1,7 @@
 //! Typed queries: `User::query().filter(...).order_by(...).all(&session)`.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::marker::PhantomData;
 
 use rusqlite::types::Value;
@@ -202,8 +203,14 @@ impl<M: Model> Query<M> {
         }
         if limit.is_some() || self.offset.is_some() {
             sql.text.push_str(" LIMIT ");
+            // The limit is written as a number, not bound: SQLite (3.54) marks a
+            // bound LIMIT "re-prepare when rebound", and rusqlite's statement
+            // cache clears bindings, so a bound LIMIT re-parsed the statement
+            // on every run. It is an integer from the program, never user SQL.
             match limit {
-                Some(n) => sql.push_int(d, n),
+                Some(n) => {
+                    let _ = write!(sql.text, "{}", i64::try_from(n).unwrap_or(i64::MAX));
+                }
                 None => sql.text.push_str("-1"),
             }
         }
@@ -398,6 +405,20 @@ impl<M: Model> Query<M> {
     ///
     /// As for [`Query::all`].
     pub fn get<E: Executor>(&self, conn: &E, id: i64) -> Result<Option<M>> {
+        if self.filter.is_none() && self.loads.is_empty() {
+            // `User::get(db, id)`: one prepared statement, no query to build.
+            let db = conn.database();
+            let table = Some(M::TABLE);
+            let mut stmt = db.prepare(&ModelSql::of::<M>().select_by_key, table)?;
+            stmt.raw_bind_parameter(1, id)
+                .map_err(|e| classify(e, table))?;
+            db.note(&stmt);
+            let mut rows = stmt.raw_query();
+            return match rows.next().map_err(|e| classify(e, table))? {
+                Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
+                None => Ok(None),
+            };
+        }
         let key: Column<M, i64> = Column::new(M::PRIMARY_KEY);
         let mut query = self.clone().filter(key.eq(id));
         query.order.clear();

@@ -9,6 +9,8 @@ use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rusqlite::CachedStatement;
+
 use crate::database::{Database, Executor};
 use crate::error::{classify, Error, Result};
 use crate::model::{Binder, Model, ModelSql, Row};
@@ -262,8 +264,12 @@ struct TypedStore<M> {
     identity: HashMap<i64, u32>,
     /// Entries as they were before the current flush touched them.
     flush_backup: Vec<(u32, Entry<M>)>,
-    /// Entries as they were before the current transaction touched them.
-    tx_backup: HashMap<u32, Entry<M>>,
+    /// Entries as they were before the current transaction touched them, at
+    /// most one per entry (a Vec, not a map: no hashing per row of a big
+    /// commit).
+    tx_backup: Vec<(u32, Entry<M>)>,
+    /// Whether `tx_backup` holds entry `i` already.
+    tx_backed: Vec<bool>,
 }
 
 impl<M: Model> TypedStore<M> {
@@ -272,7 +278,8 @@ impl<M: Model> TypedStore<M> {
             entries: Vec::new(),
             identity: HashMap::new(),
             flush_backup: Vec::new(),
-            tx_backup: HashMap::new(),
+            tx_backup: Vec::new(),
+            tx_backed: Vec::new(),
         }
     }
 
@@ -306,11 +313,30 @@ impl<M: Model> TypedStore<M> {
         })
     }
 
-    fn insert(db: &Database, entry: &mut Entry<M>, tx: &mut FlushTx) -> Result<()> {
+    /// Inserts one object. `cached` keeps the plain INSERT prepared between
+    /// the rows of one flush (no statement-cache lookup per row).
+    fn insert<'c>(
+        db: &'c Database,
+        entry: &mut Entry<M>,
+        tx: &mut FlushTx,
+        cached: &mut Option<CachedStatement<'c>>,
+    ) -> Result<()> {
         tx.ensure(db)?;
         let sql = ModelSql::of::<M>();
         let table = Some(M::TABLE);
         let id = match entry.value.primary_key() {
+            None if M::SERVER_DEFAULTS.is_empty() => {
+                let stmt = match cached {
+                    Some(stmt) => stmt,
+                    None => cached.insert(db.prepare(&sql.insert, table)?),
+                };
+                entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
+                db.note(stmt);
+                stmt.raw_execute().map_err(|e| classify(e, table))?;
+                // The key is the rowid (an INTEGER PRIMARY KEY, or `rowid`
+                // itself); triggers do not change it for this statement.
+                db.connection().last_insert_rowid()
+            }
             None => {
                 let mut stmt = db.prepare(&sql.insert, table)?;
                 entry.value.bind(&mut Binder::new(&mut stmt, M::TABLE))?;
@@ -364,7 +390,7 @@ impl<M: Model> TypedStore<M> {
             }
             // Added by value with an id the table does not hold: insert it
             // under that id (SQLAlchemy's `merge`).
-            return Self::insert(db, entry, tx);
+            return Self::insert(db, entry, tx, &mut None);
         }
         entry.flushed = Some(entry.value.clone());
         Ok(())
@@ -407,6 +433,7 @@ impl<M: Model> Store for TypedStore<M> {
         tx: &mut FlushTx,
     ) -> Result<(usize, usize)> {
         let (mut inserted, mut waiting) = (0, 0);
+        let mut cached = None;
         for index in 0..self.entries.len() {
             let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::New) else {
                 continue;
@@ -417,7 +444,7 @@ impl<M: Model> Store for TypedStore<M> {
                     return Ok(false);
                 }
                 self.link(ctx, &mut entry, true)?;
-                Self::insert(db, &mut entry, tx)?;
+                Self::insert(db, &mut entry, tx, &mut cached)?;
                 Ok(true)
             });
             match result {
@@ -551,13 +578,22 @@ impl<M: Model> Store for TypedStore<M> {
 
     fn finish_flush(&mut self) {
         for (index, entry) in self.flush_backup.drain(..) {
-            self.tx_backup.entry(index).or_insert(entry);
+            let i = index as usize;
+            if self.tx_backed.len() <= i {
+                self.tx_backed.resize(i + 1, false);
+            }
+            // Keep the oldest: how the entry was before the transaction.
+            if !self.tx_backed[i] {
+                self.tx_backed[i] = true;
+                self.tx_backup.push((index, entry));
+            }
         }
     }
 
     fn abort_transaction(&mut self) {
         self.abort_flush();
-        for (index, entry) in self.tx_backup.drain() {
+        self.tx_backed.clear();
+        for (index, entry) in self.tx_backup.drain(..) {
             if let Some(slot) = self.entries.get_mut(index as usize) {
                 *slot = Some(entry);
             }
@@ -568,6 +604,7 @@ impl<M: Model> Store for TypedStore<M> {
     fn finish_transaction(&mut self) {
         self.flush_backup.clear();
         self.tx_backup.clear();
+        self.tx_backed.clear();
     }
 }
 

@@ -62,7 +62,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.split_first() {
         Some((run, rest)) if run == "run" => Job::parse(rest).and_then(|job| run_job(&job)),
-        _ => Err("usage: litemodel-bench-diesel run <workload> <storage> <samples> <db path>".into()),
+        _ => {
+            Err("usage: litemodel-bench-diesel run <workload> <storage> <samples> <db path>".into())
+        }
     };
     if let Err(err) = result {
         eprintln!("error: {err}");
@@ -227,7 +229,7 @@ fn children_selectin(conn: &mut SqliteConnection) -> BenchResult<u64> {
 fn children_joined(conn: &mut SqliteConnection) -> BenchResult<u64> {
     let rows: Vec<(Role, Option<User>)> = roles::table
         .left_join(users::table)
-        .order((roles::id, users::id))
+        .order(roles::id)
         .select((Role::as_select(), Option::<User>::as_select()))
         .load(conn)?;
     let mut loaded: Vec<(Role, Vec<User>)> = Vec::new();
