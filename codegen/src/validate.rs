@@ -92,6 +92,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
         v.constraints(m);
     }
     v.index_names();
+    v.enum_names();
     let declared = v.relationships();
     v.backrefs(&declared);
     v.warnings();
@@ -1375,6 +1376,68 @@ impl<'s> Validator<'s, '_> {
     }
 
     /// Index names are global to an SQLite database.
+    /// Columns that share an `enum_name` share one generated Rust enum, so they must
+    /// list the same labels; an enum name must not be a model's name either.
+    fn enum_names(&mut self) {
+        let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+        for m in 0..self.models.len() {
+            for c in 0..self.models[m].columns.len() {
+                let ColumnType::Enum { name, values } = &self.models[m].columns[c].ty else {
+                    continue;
+                };
+                let span = self.spec.models[m].columns[c]
+                    .enum_name
+                    .as_ref()
+                    .map_or(self.spec.models[m].columns[c].name.span.clone(), |n| {
+                        n.span.clone()
+                    });
+                if self.model_index.contains_key(name.as_str()) {
+                    let d = Diagnostic::error(
+                        format!("enum name `{name}` is also the name of a model"),
+                        span.clone(),
+                        "the generated enum and the model would clash",
+                    )
+                    .with_help("set another `enum_name` on this column");
+                    self.error(d);
+                    continue;
+                }
+                match seen.get(name) {
+                    None => {
+                        seen.insert(name.clone(), (m, c));
+                    }
+                    Some(&(first_m, first_c)) => {
+                        let ColumnType::Enum {
+                            values: first_values,
+                            ..
+                        } = &self.models[first_m].columns[first_c].ty
+                        else {
+                            continue;
+                        };
+                        if first_values != values {
+                            let first = &self.models[first_m];
+                            let d = Diagnostic::error(
+                                format!(
+                                    "enum `{name}` is declared with other labels on `{}.{}`",
+                                    first.table, first.columns[first_c].name
+                                ),
+                                span,
+                                "different labels",
+                            )
+                            .with_secondary(
+                                self.spec.models[first_m].columns[first_c].name.span.clone(),
+                                "first declared here",
+                            )
+                            .with_help(
+                                "give both columns the same `values`, or a different `enum_name`",
+                            );
+                            self.error(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn index_names(&mut self) {
         // Lower-cased name → (the name as written, where, the column whose
         // `index = true` made it, if one did).
