@@ -160,9 +160,18 @@ fn one_to_one_profile() -> TestResult {
     s.add(User::new("bob"));
     s.add(Profile::new("Writes about SQLite.").with_user(ann));
     s.commit()?;
+    // `lazy = "noload"`: without a query option the profile reads as None.
     let users = User::query().order_by(User::USERNAME.asc()).all(&s)?;
+    assert!(users[0].profile(&s)?.is_none());
+    let users = User::query()
+        .options(User::PROFILE.selectin())
+        .order_by(User::USERNAME.asc())
+        .all(&s)?;
     let about = users[0].profile(&s)?.and_then(|p| p.about.clone());
     assert_eq!(about.as_deref(), Some("Writes about SQLite."));
     assert!(users[1].profile(&s)?.is_none());
+    // `write_only`: a query, never an implicit load.
+    let ann = User::query().filter(User::USERNAME.eq("ann")).one(&s)?;
+    assert_eq!(ann.comments().count(&s)?, 0);
     Ok(())
 }

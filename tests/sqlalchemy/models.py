@@ -32,7 +32,8 @@ class User(db.Model):
                                lazy='dynamic', cascade='all, delete-orphan')
     followers = db.relationship('Follow', foreign_keys='Follow.followed_id', backref='followed',
                                 lazy='dynamic', cascade='all, delete-orphan')
-    profile = db.relationship('Profile', uselist=False, backref='user')
+    profile = db.relationship('Profile', uselist=False, backref='user', lazy='noload')
+    comments = db.relationship('Comment', lazy='write_only', overlaps='author')
 
     def __repr__(self):
         return '<User %r>' % self.username
