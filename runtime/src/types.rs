@@ -703,11 +703,13 @@ impl FromColumn for serde_json::Value {
 /// `json.dumps(value)` with Python's defaults.
 ///
 /// ```
+/// # fn main() -> Result<(), litemodel::types::ColumnError> {
 /// let value = serde_json::json!({"b": [1, 2.0, null], "a": "é", "big": 1e16});
 /// assert_eq!(
-///     litemodel::types::python_json(&value).unwrap(),
+///     litemodel::types::python_json(&value)?,
 ///     r#"{"b": [1, 2.0, null], "a": "\u00e9", "big": 1e+16}"#
 /// );
+/// # Ok(()) }
 /// ```
 ///
 /// # Errors
