@@ -168,6 +168,7 @@ impl<'a> Row<'a> {
     /// NULL into a non-`Option`, text into an integer, an out of range
     /// integer, a malformed date, an unknown enum label); see
     /// [`FromColumn`].
+    #[inline]
     pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
         let value = self
             .row
@@ -226,6 +227,7 @@ impl<'a, 'conn> Binder<'a, 'conn> {
     ///
     /// [`Error::Sqlite`] with a conversion failure when the value has no
     /// faithful stored form (see [`ToColumn`]), or one rusqlite refuses.
+    #[inline]
     pub fn bind<T: ToColumn + ?Sized>(&mut self, value: &T) -> Result<()> {
         let index = self.next;
         self.next += 1;

@@ -81,12 +81,14 @@ pub enum ColumnValue<'a> {
 }
 
 impl<'a> From<&'a str> for ColumnValue<'a> {
+    #[inline]
     fn from(text: &'a str) -> Self {
         ColumnValue::Text(Cow::Borrowed(text))
     }
 }
 
 impl From<String> for ColumnValue<'_> {
+    #[inline]
     fn from(text: String) -> Self {
         ColumnValue::Text(Cow::Owned(text))
     }
@@ -98,6 +100,7 @@ impl ColumnValue<'_> {
     /// # Errors
     ///
     /// [`ColumnError`] when the value is not TEXT.
+    #[inline]
     pub fn expect_text(&self, expected: &str) -> Result<&str, ColumnError> {
         match self {
             ColumnValue::Text(text) => Ok(text),
@@ -132,6 +135,7 @@ impl ColumnValue<'_> {
         }
     }
 
+    #[inline]
     pub(crate) fn from_ref(value: ValueRef<'_>) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(match value {
             ValueRef::Null => ColumnValue::Null,
@@ -147,6 +151,7 @@ impl ColumnValue<'_> {
 }
 
 impl rusqlite::ToSql for ColumnValue<'_> {
+    #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match self {
             ColumnValue::Null => ValueRef::Null,
@@ -180,6 +185,7 @@ impl ColumnError {
     }
 
     /// "expected `expected`, found `value`".
+    #[cold]
     pub fn invalid_type(expected: &str, found: &ColumnValue<'_>) -> Self {
         ColumnError::new(format!("expected {expected}, found {}", found.describe()))
     }
@@ -241,6 +247,7 @@ pub trait FromColumn: Sized {
 }
 
 impl<T: ToColumn + ?Sized> ToColumn for &T {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         (**self).to_column()
     }
@@ -251,6 +258,7 @@ impl<T: ToColumn + ?Sized> ToColumn for &T {
 }
 
 impl<T: ToColumn> ToColumn for Option<T> {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         match self {
             Some(value) => value.to_column(),
@@ -264,6 +272,7 @@ impl<T: ToColumn> ToColumn for Option<T> {
 }
 
 impl<T: FromColumn> FromColumn for Option<T> {
+    #[inline]
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         match value {
             ColumnValue::Null => Ok(None),
@@ -272,16 +281,22 @@ impl<T: FromColumn> FromColumn for Option<T> {
     }
 }
 
+#[inline]
 fn not_null<'v>(
     value: &'v ColumnValue<'_>,
     expected: &str,
 ) -> Result<&'v ColumnValue<'v>, ColumnError> {
     match value {
-        ColumnValue::Null => Err(ColumnError::new(format!(
-            "unexpected NULL for a {expected} field (make the column's field an `Option`)"
-        ))),
+        ColumnValue::Null => Err(unexpected_null(expected)),
         value => Ok(value),
     }
+}
+
+#[cold]
+fn unexpected_null(expected: &str) -> ColumnError {
+    ColumnError::new(format!(
+        "unexpected NULL for a {expected} field (make the column's field an `Option`)"
+    ))
 }
 
 // ---- integers, booleans, floats ------------------------------------------------------
@@ -289,12 +304,14 @@ fn not_null<'v>(
 macro_rules! integers {
     ($($t:ty),*) => {$(
         impl ToColumn for $t {
+            #[inline]
             fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
                 Ok(ColumnValue::Integer(i64::from(*self)))
             }
         }
 
         impl FromColumn for $t {
+            #[inline]
             fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
                 match not_null(&value, stringify!($t))? {
                     ColumnValue::Integer(i) => <$t>::try_from(*i).map_err(|_| {
@@ -312,12 +329,14 @@ macro_rules! integers {
 integers!(i8, i16, i32, i64, u8, u16, u32);
 
 impl ToColumn for bool {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::Integer(i64::from(*self)))
     }
 }
 
 impl FromColumn for bool {
+    #[inline]
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         match not_null(&value, "bool")? {
             ColumnValue::Integer(0) => Ok(false),
@@ -328,12 +347,14 @@ impl FromColumn for bool {
 }
 
 impl ToColumn for f64 {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::Real(*self))
     }
 }
 
 impl ToColumn for f32 {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::Real(f64::from(*self)))
     }
@@ -343,6 +364,7 @@ impl ToColumn for f32 {
 const EXACT_IN_F64: i64 = 1 << 53;
 
 impl FromColumn for f64 {
+    #[inline]
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         match not_null(&value, "f64")? {
             ColumnValue::Real(f) => Ok(*f),
@@ -359,18 +381,21 @@ impl FromColumn for f64 {
 // ---- text and bytes --------------------------------------------------------------------
 
 impl ToColumn for str {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::from(self))
     }
 }
 
 impl ToColumn for String {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::from(self.as_str()))
     }
 }
 
 impl FromColumn for String {
+    #[inline]
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         not_null(&value, "String")?
             .expect_text("text")
@@ -379,18 +404,21 @@ impl FromColumn for String {
 }
 
 impl ToColumn for [u8] {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::Blob(Cow::Borrowed(self)))
     }
 }
 
 impl ToColumn for Vec<u8> {
+    #[inline]
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         Ok(ColumnValue::Blob(Cow::Borrowed(self)))
     }
 }
 
 impl FromColumn for Vec<u8> {
+    #[inline]
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         match not_null(&value, "Vec<u8>")? {
             ColumnValue::Blob(bytes) => Ok(bytes.to_vec()),
