@@ -4,7 +4,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,14 +103,114 @@ enum State {
     Gone,
 }
 
+/// What the session knows of an object's row, for deciding whether a flush
+/// writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// Added by value: the row is unknown, so the next flush writes it.
+    Unknown,
+    /// Matches the row as this session last wrote or read it, and has not
+    /// been borrowed mutably since.
+    Clean,
+    /// Borrowed mutably since it was clean; `Entry::snapshot` holds it as it
+    /// was, and a flush writes it if it differs.
+    Touched,
+}
+
 #[derive(Clone)]
 struct Entry<M> {
     value: M,
     state: State,
-    /// The row as this session last wrote or knew it; `None` when unknown
-    /// (an object added by value), which makes the next flush write it.
-    flushed: Option<M>,
+    sync: Sync,
+    /// The object as it was when it was last clean; only while `Touched`
+    /// (taken at the first mutable borrow, so objects nobody changes are
+    /// never copied).
+    snapshot: Option<M>,
+    /// Inserted by the flush under way: nothing left to check for it.
+    fresh: bool,
 }
+
+impl<M: Model> Entry<M> {
+    fn new(value: M, state: State) -> Self {
+        Entry {
+            value,
+            state,
+            sync: Sync::Unknown,
+            snapshot: None,
+            fresh: false,
+        }
+    }
+
+    /// The object, mutably; remembers how it was if it was clean.
+    fn value_mut(&mut self) -> &mut M {
+        if self.sync == Sync::Clean {
+            self.snapshot = Some(self.value.clone());
+            self.sync = Sync::Touched;
+        }
+        &mut self.value
+    }
+
+    /// Replaces the object (`session.add` of an object with the same id).
+    fn replace(&mut self, value: M) {
+        let old = std::mem::replace(&mut self.value, value);
+        if self.sync == Sync::Clean {
+            self.snapshot = Some(old);
+            self.sync = Sync::Touched;
+        }
+    }
+
+    /// Whether the object differs from its row as last written or read.
+    fn changed(&self) -> bool {
+        match self.sync {
+            Sync::Unknown => true,
+            Sync::Clean => false,
+            Sync::Touched => self.snapshot.as_ref() != Some(&self.value),
+        }
+    }
+
+    /// The object now matches its row.
+    fn mark_clean(&mut self) {
+        self.sync = Sync::Clean;
+        self.snapshot = None;
+    }
+}
+
+/// A hasher for the session's integer and `TypeId` keys: one multiply per
+/// key instead of SipHash. The keys are row ids and type ids, not input an
+/// attacker picks to collide.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        // Fibonacci hashing; rotate so the well-mixed high bits reach the
+        // low bits hashbrown uses for the bucket.
+        self.0 = (self.0.rotate_left(5) ^ value)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(26);
+    }
+
+    fn write_i64(&mut self, value: i64) {
+        self.write_u64(value as u64);
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.write_u64(value as u64);
+        self.write_u64((value >> 64) as u64);
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// Where a linked parent stands during a flush.
 enum Slot {
@@ -145,7 +245,7 @@ impl FlushTx {
 struct LinkCtx<'a> {
     session: u64,
     stores: &'a [Option<Box<dyn Store>>],
-    types: &'a HashMap<TypeId, usize>,
+    types: &'a IdMap<TypeId, usize>,
 }
 
 /// Fills foreign keys from linked parents during a flush; generated
@@ -261,7 +361,7 @@ trait Store: Any {
 struct TypedStore<M> {
     entries: Vec<Option<Entry<M>>>,
     /// Primary key to entry index, for objects with an id.
-    identity: HashMap<i64, u32>,
+    identity: IdMap<i64, u32>,
     /// Entries as they were before the current flush touched them.
     flush_backup: Vec<(u32, Entry<M>)>,
     /// Entries as they were before the current transaction touched them, at
@@ -276,7 +376,7 @@ impl<M: Model> TypedStore<M> {
     fn new() -> Self {
         TypedStore {
             entries: Vec::new(),
-            identity: HashMap::new(),
+            identity: IdMap::default(),
             flush_backup: Vec::new(),
             tx_backup: Vec::new(),
             tx_backed: Vec::new(),
@@ -365,7 +465,8 @@ impl<M: Model> TypedStore<M> {
         };
         entry.value.set_primary_key(Some(id));
         entry.state = State::Persistent;
-        entry.flushed = Some(entry.value.clone());
+        entry.mark_clean();
+        entry.fresh = true;
         Ok(())
     }
 
@@ -382,7 +483,7 @@ impl<M: Model> TypedStore<M> {
             stmt.raw_execute().map_err(|e| classify(e, table))?
         };
         if changed == 0 {
-            if entry.flushed.is_some() {
+            if entry.sync != Sync::Unknown {
                 return Err(Error::StaleObject {
                     table: M::TABLE,
                     key: id,
@@ -392,12 +493,12 @@ impl<M: Model> TypedStore<M> {
             // under that id (SQLAlchemy's `merge`).
             return Self::insert(db, entry, tx, &mut None);
         }
-        entry.flushed = Some(entry.value.clone());
+        entry.mark_clean();
         Ok(())
     }
 
-    fn backup(&mut self, index: u32, entry: &Entry<M>) {
-        self.flush_backup.push((index, entry.clone()));
+    fn backup(&mut self, index: u32, entry: Entry<M>) {
+        self.flush_backup.push((index, entry));
     }
 }
 
@@ -438,27 +539,34 @@ impl<M: Model> Store for TypedStore<M> {
             let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::New) else {
                 continue;
             };
-            let before = entry.clone();
-            let result = self.link(ctx, &mut entry, false).and_then(|probe| {
-                if probe.waiting {
-                    return Ok(false);
+            // The probe changes nothing: a waiting object is left as it is.
+            let probe = match self.link(ctx, &mut entry, false) {
+                Ok(probe) => probe,
+                Err(err) => {
+                    self.entries[index] = Some(entry);
+                    return Err(err);
                 }
-                self.link(ctx, &mut entry, true)?;
-                Self::insert(db, &mut entry, tx, &mut cached)?;
-                Ok(true)
-            });
+            };
+            if probe.waiting {
+                waiting += 1;
+                self.entries[index] = Some(entry);
+                continue;
+            }
+            let before = entry.clone();
+            let result = if probe.changes {
+                self.link(ctx, &mut entry, true).map(drop)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| Self::insert(db, &mut entry, tx, &mut cached));
             match result {
-                Ok(true) => {
+                Ok(()) => {
                     inserted += 1;
                     if let Some(id) = entry.value.primary_key() {
                         self.identity.insert(id, index_u32(index));
                     }
                     self.entries[index] = Some(entry);
-                    self.backup(index_u32(index), &before);
-                }
-                Ok(false) => {
-                    waiting += 1;
-                    self.entries[index] = Some(entry);
+                    self.backup(index_u32(index), before);
                 }
                 Err(err) => {
                     self.entries[index] = Some(before);
@@ -471,13 +579,19 @@ impl<M: Model> Store for TypedStore<M> {
 
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()> {
         for index in 0..self.entries.len() {
-            let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::Persistent)
+            // Objects this flush inserted are written as they are.
+            let Some(mut entry) =
+                self.entries[index].take_if(|e| e.state == State::Persistent && !e.fresh)
             else {
                 continue;
             };
             let result = self.link(ctx, &mut entry, false).and_then(|probe| {
-                let dirty = probe.changes || entry.flushed.as_ref() != Some(&entry.value);
+                let dirty = probe.changes || entry.changed();
                 if !dirty {
+                    if entry.sync == Sync::Touched {
+                        // Borrowed mutably but left as it was.
+                        entry.mark_clean();
+                    }
                     return Ok(None);
                 }
                 let before = entry.clone();
@@ -499,7 +613,7 @@ impl<M: Model> Store for TypedStore<M> {
             });
             self.entries[index] = Some(entry);
             if let Some(before) = result? {
-                self.backup(index_u32(index), &before);
+                self.backup(index_u32(index), before);
             }
         }
         Ok(())
@@ -536,7 +650,7 @@ impl<M: Model> Store for TypedStore<M> {
             if let Some(entry) = self.entries[index].as_mut() {
                 entry.state = State::Gone;
             }
-            self.backup(index_u32(index), &before);
+            self.backup(index_u32(index), before);
         }
         Ok(())
     }
@@ -579,6 +693,9 @@ impl<M: Model> Store for TypedStore<M> {
     fn finish_flush(&mut self) {
         for (index, entry) in self.flush_backup.drain(..) {
             let i = index as usize;
+            if let Some(Some(now)) = self.entries.get_mut(i) {
+                now.fresh = false;
+            }
             if self.tx_backed.len() <= i {
                 self.tx_backed.resize(i + 1, false);
             }
@@ -654,7 +771,7 @@ pub struct Session<'db> {
     db: &'db mut Database,
     id: u64,
     stores: Vec<Option<Box<dyn Store>>>,
-    types: HashMap<TypeId, usize>,
+    types: IdMap<TypeId, usize>,
     commit_on_drop: bool,
 }
 
@@ -674,7 +791,7 @@ impl<'db> Session<'db> {
             db,
             id: next_session_id(),
             stores: Vec::new(),
-            types: HashMap::new(),
+            types: IdMap::default(),
             commit_on_drop: false,
         }
     }
@@ -743,9 +860,10 @@ impl<'db> Session<'db> {
         if let Some(id) = object.primary_key() {
             if let Some(&index) = store.identity.get(&id) {
                 if let Some(entry) = store.entries[index as usize].as_mut() {
-                    entry.value = object;
+                    entry.replace(object);
                     if entry.state == State::Gone {
-                        entry.flushed = None;
+                        entry.mark_clean();
+                        entry.sync = Sync::Unknown;
                     }
                     entry.state = State::Persistent;
                     return self.key(index as usize);
@@ -761,11 +879,7 @@ impl<'db> Session<'db> {
         if let Some(id) = object.primary_key() {
             store.identity.insert(id, index_u32(index));
         }
-        store.entries.push(Some(Entry {
-            value: object,
-            state,
-            flushed: None,
-        }));
+        store.entries.push(Some(Entry::new(object, state)));
         self.key(index)
     }
 
@@ -800,7 +914,7 @@ impl<'db> Session<'db> {
             .entries
             .get_mut(key.index as usize)?
             .as_mut()?;
-        Some(&mut entry.value)
+        Some(entry.value_mut())
     }
 
     /// Removes the object from the session and returns it; nothing is

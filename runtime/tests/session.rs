@@ -90,6 +90,63 @@ fn empty_commit_runs_no_statement() -> TestResult {
 }
 
 #[test]
+fn only_objects_that_differ_from_their_row_are_written() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let role = s.add(Role::new("x"));
+    let user = s.add(User::new("u").with_role(role));
+    s.commit()?;
+
+    // Borrowed mutably, left as it was: nothing to write.
+    let name = s[role].name.clone();
+    s[role].name = name;
+    counter.assert_statements(0, || s.commit())?;
+
+    // Changed, then changed back before the flush: nothing to write.
+    s[user].username = Some("v".into());
+    s[user].username = Some("u".into());
+    counter.assert_statements(0, || s.commit())?;
+
+    // Replaced by an equal copy (`session.add` of the same id): nothing to write.
+    let copy = s[user].clone();
+    s.add(copy);
+    counter.assert_statements(0, || s.commit())?;
+
+    // A change after a commit is written once; the next commit is empty again.
+    s[user].username = Some("w".into());
+    counter.assert_statements(3, || s.commit())?;
+    counter.assert_statements(0, || s.commit())?;
+    drop(s);
+    assert_eq!(User::query().one(&db)?.username.as_deref(), Some("w"));
+    Ok(())
+}
+
+#[test]
+fn a_change_that_failed_to_flush_is_written_by_the_next_commit() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let a = s.add(Role::new("a"));
+    let b = s.add(Role::new("b"));
+    s.commit()?;
+    s[b].name = Some("a".into()); // violates UNIQUE
+    assert!(matches!(s.commit(), Err(Error::UniqueViolation { .. })));
+    // The session still knows `b` differs from its row.
+    assert_eq!(s[b].name.as_deref(), Some("a"));
+    s[a].name = Some("c".into());
+    s.commit()?;
+    drop(s);
+    let names: Vec<_> = Role::query()
+        .order_by(Role::ID.asc())
+        .all(&db)?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, [Some("c".to_owned()), Some("a".to_owned())]);
+    Ok(())
+}
+
+#[test]
 fn loaded_objects_are_updated_when_added_back() -> TestResult {
     let (_dir, mut db) = seed_db()?;
     db.transaction(|s| {
