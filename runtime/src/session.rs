@@ -124,8 +124,8 @@ struct Entry<M> {
     sync: Sync,
     /// The object as it was when it was last clean; only while `Touched`
     /// (taken at the first mutable borrow, so objects nobody changes are
-    /// never copied).
-    snapshot: Option<M>,
+    /// never copied). Boxed: most entries have none.
+    snapshot: Option<Box<M>>,
     /// Inserted by the flush under way: nothing left to check for it.
     fresh: bool,
 }
@@ -144,7 +144,7 @@ impl<M: Model> Entry<M> {
     /// The object, mutably; remembers how it was if it was clean.
     fn value_mut(&mut self) -> &mut M {
         if self.sync == Sync::Clean {
-            self.snapshot = Some(self.value.clone());
+            self.snapshot = Some(Box::new(self.value.clone()));
             self.sync = Sync::Touched;
         }
         &mut self.value
@@ -154,7 +154,7 @@ impl<M: Model> Entry<M> {
     fn replace(&mut self, value: M) {
         let old = std::mem::replace(&mut self.value, value);
         if self.sync == Sync::Clean {
-            self.snapshot = Some(old);
+            self.snapshot = Some(Box::new(old));
             self.sync = Sync::Touched;
         }
     }
@@ -164,7 +164,7 @@ impl<M: Model> Entry<M> {
         match self.sync {
             Sync::Unknown => true,
             Sync::Clean => false,
-            Sync::Touched => self.snapshot.as_ref() != Some(&self.value),
+            Sync::Touched => self.snapshot.as_deref() != Some(&self.value),
         }
     }
 
@@ -252,13 +252,39 @@ struct LinkCtx<'a> {
 /// `Model::link_parents` calls [`Links::link`] once per many-to-one
 /// relationship.
 pub struct Links<'a> {
-    ctx: &'a LinkCtx<'a>,
-    current: &'a dyn Store,
-    current_type: TypeId,
+    mode: LinkMode<'a>,
     table: &'static str,
-    apply: bool,
     waiting: bool,
     changes: bool,
+}
+
+enum LinkMode<'a> {
+    /// Resolves parents into ids; with `apply`, writes them into the key
+    /// fields. With `undo`, first records each field's value (one per `link`
+    /// call) so that a failed flush can put them back.
+    Resolve {
+        ctx: &'a LinkCtx<'a>,
+        current: &'a dyn Store,
+        current_type: TypeId,
+        apply: bool,
+        undo: Option<&'a mut Vec<Option<i64>>>,
+    },
+    /// Puts recorded values back into the key fields, in `link` call order.
+    Restore {
+        values: &'a [Option<i64>],
+        next: usize,
+    },
+}
+
+impl<'a> Links<'a> {
+    fn restore(table: &'static str, values: &'a [Option<i64>]) -> Self {
+        Links {
+            mode: LinkMode::Restore { values, next: 0 },
+            table,
+            waiting: false,
+            changes: false,
+        }
+    }
 }
 
 impl Links<'_> {
@@ -275,6 +301,27 @@ impl Links<'_> {
         parent: &Parent<P>,
         key: &mut Option<i64>,
     ) -> Result<()> {
+        let (ctx, current, current_type, apply) = match &mut self.mode {
+            LinkMode::Restore { values, next } => {
+                if let Some(&value) = values.get(*next) {
+                    *key = value;
+                }
+                *next += 1;
+                return Ok(());
+            }
+            LinkMode::Resolve {
+                ctx,
+                current,
+                current_type,
+                apply,
+                undo,
+            } => {
+                if let Some(undo) = undo {
+                    undo.push(*key);
+                }
+                (*ctx, *current, *current_type, *apply)
+            }
+        };
         let unsaved = Error::UnsavedParent {
             table: self.table,
             relation: relation.name(),
@@ -284,19 +331,18 @@ impl Links<'_> {
             ParentState::Unsaved => return Err(unsaved),
             ParentState::Pending(session_key) => session_key,
         };
-        if session_key.session != self.ctx.session {
+        if session_key.session != ctx.session {
             // A key from another (or rolled back) session: trust an id that
             // was already filled in, otherwise there is nothing to go on.
             return if key.is_some() { Ok(()) } else { Err(unsaved) };
         }
         let type_id = TypeId::of::<P>();
-        let slot = if type_id == self.current_type {
-            self.current.slot(session_key.index)
+        let slot = if type_id == current_type {
+            current.slot(session_key.index)
         } else {
-            self.ctx
-                .types
+            ctx.types
                 .get(&type_id)
-                .and_then(|&position| self.ctx.stores.get(position))
+                .and_then(|&position| ctx.stores.get(position))
                 .and_then(Option::as_ref)
                 .map_or(Slot::Missing, |store| store.slot(session_key.index))
         };
@@ -304,7 +350,7 @@ impl Links<'_> {
             Slot::Id(id) => {
                 if *key != Some(id) {
                     self.changes = true;
-                    if self.apply {
+                    if apply {
                         *key = Some(id);
                     }
                 }
@@ -358,18 +404,37 @@ trait Store: Any {
     fn finish_transaction(&mut self);
 }
 
+/// How to put an entry back as it was before a flush or transaction.
+enum Backup<M> {
+    /// The whole entry, as it was (boxed, to keep the common
+    /// `Inserted` small).
+    Whole(Box<Entry<M>>),
+    /// A new object the flush inserted: it was `State::New` with primary key
+    /// `key`, and its foreign-key fields held `TypedStore::undo[undo]` (in
+    /// `link_parents` order). Nothing else of a new object changes when it is
+    /// inserted (models that read server defaults back keep a `Whole` copy),
+    /// so a big INSERT batch keeps no copy of its objects.
+    Inserted {
+        key: Option<i64>,
+        undo: std::ops::Range<usize>,
+    },
+}
+
 struct TypedStore<M> {
     entries: Vec<Option<Entry<M>>>,
     /// Primary key to entry index, for objects with an id.
     identity: IdMap<i64, u32>,
     /// Entries as they were before the current flush touched them.
-    flush_backup: Vec<(u32, Entry<M>)>,
+    flush_backup: Vec<(u32, Backup<M>)>,
     /// Entries as they were before the current transaction touched them, at
     /// most one per entry (a Vec, not a map: no hashing per row of a big
     /// commit).
-    tx_backup: Vec<(u32, Entry<M>)>,
+    tx_backup: Vec<(u32, Backup<M>)>,
     /// Whether `tx_backup` holds entry `i` already.
     tx_backed: Vec<bool>,
+    /// Foreign-key values overwritten by inserts of this transaction, for
+    /// `Backup::Inserted`.
+    undo: Vec<Option<i64>>,
 }
 
 impl<M: Model> TypedStore<M> {
@@ -380,7 +445,38 @@ impl<M: Model> TypedStore<M> {
             flush_backup: Vec::new(),
             tx_backup: Vec::new(),
             tx_backed: Vec::new(),
+            undo: Vec::new(),
         }
+    }
+
+    /// Puts `backup` back into entry `index`.
+    fn restore(&mut self, index: u32, backup: Backup<M>) {
+        let Some(slot) = self.entries.get_mut(index as usize) else {
+            return;
+        };
+        match backup {
+            Backup::Whole(entry) => *slot = Some(*entry),
+            Backup::Inserted { key, undo } => {
+                // An object expunged since stays expunged.
+                if let Some(entry) = slot {
+                    Self::undo_insert(entry, key, self.undo.get(undo).unwrap_or_default());
+                }
+            }
+        }
+    }
+
+    /// Makes an inserted object new again: its key and foreign keys as they
+    /// were (`values`, recorded by `link`), to be inserted by the next flush.
+    fn undo_insert(entry: &mut Entry<M>, key: Option<i64>, values: &[Option<i64>]) {
+        // Restoring only assigns fields: it cannot fail.
+        let _ = entry
+            .value
+            .link_parents(&mut Links::restore(M::TABLE, values));
+        entry.value.set_primary_key(key);
+        entry.state = State::New;
+        entry.sync = Sync::Unknown;
+        entry.snapshot = None;
+        entry.fresh = false;
     }
 
     fn rebuild_identity(&mut self) {
@@ -395,14 +491,23 @@ impl<M: Model> TypedStore<M> {
     }
 
     /// Runs `link_parents` on `entry` with `self` readable for links
-    /// between objects of the same model.
-    fn link(&self, ctx: &LinkCtx<'_>, entry: &mut Entry<M>, apply: bool) -> Result<LinkOutcome> {
+    /// between objects of the same model; see [`LinkMode::Resolve`].
+    fn link(
+        &self,
+        ctx: &LinkCtx<'_>,
+        entry: &mut Entry<M>,
+        apply: bool,
+        undo: Option<&mut Vec<Option<i64>>>,
+    ) -> Result<LinkOutcome> {
         let mut links = Links {
-            ctx,
-            current: self,
-            current_type: TypeId::of::<M>(),
+            mode: LinkMode::Resolve {
+                ctx,
+                current: self,
+                current_type: TypeId::of::<M>(),
+                apply,
+                undo,
+            },
             table: M::TABLE,
-            apply,
             waiting: false,
             changes: false,
         };
@@ -498,7 +603,7 @@ impl<M: Model> TypedStore<M> {
     }
 
     fn backup(&mut self, index: u32, entry: Entry<M>) {
-        self.flush_backup.push((index, entry));
+        self.flush_backup.push((index, Backup::Whole(Box::new(entry))));
     }
 }
 
@@ -540,7 +645,7 @@ impl<M: Model> Store for TypedStore<M> {
                 continue;
             };
             // The probe changes nothing: a waiting object is left as it is.
-            let probe = match self.link(ctx, &mut entry, false) {
+            let probe = match self.link(ctx, &mut entry, false, None) {
                 Ok(probe) => probe,
                 Err(err) => {
                     self.entries[index] = Some(entry);
@@ -552,27 +657,42 @@ impl<M: Model> Store for TypedStore<M> {
                 self.entries[index] = Some(entry);
                 continue;
             }
-            let before = entry.clone();
+            // Models that read server defaults back change more than their
+            // keys: keep a whole copy of those.
+            let whole = (!M::SERVER_DEFAULTS.is_empty()).then(|| entry.clone());
+            let key = entry.value.primary_key();
+            let mut undo = std::mem::take(&mut self.undo);
+            let start = undo.len();
             let result = if probe.changes {
-                self.link(ctx, &mut entry, true).map(drop)
+                self.link(ctx, &mut entry, true, Some(&mut undo)).map(drop)
             } else {
                 Ok(())
             }
             .and_then(|()| Self::insert(db, &mut entry, tx, &mut cached));
-            match result {
-                Ok(()) => {
-                    inserted += 1;
-                    if let Some(id) = entry.value.primary_key() {
-                        self.identity.insert(id, index_u32(index));
+            let backup = match (result, whole) {
+                (Ok(()), Some(before)) => Backup::Whole(Box::new(before)),
+                (Ok(()), None) => Backup::Inserted {
+                    key,
+                    undo: start..undo.len(),
+                },
+                (Err(err), whole) => {
+                    match whole {
+                        Some(before) => entry = before,
+                        None => Self::undo_insert(&mut entry, key, &undo[start..]),
                     }
+                    undo.truncate(start);
+                    self.undo = undo;
                     self.entries[index] = Some(entry);
-                    self.backup(index_u32(index), before);
-                }
-                Err(err) => {
-                    self.entries[index] = Some(before);
                     return Err(err);
                 }
+            };
+            self.undo = undo;
+            inserted += 1;
+            if let Some(id) = entry.value.primary_key() {
+                self.identity.insert(id, index_u32(index));
             }
+            self.entries[index] = Some(entry);
+            self.flush_backup.push((index_u32(index), backup));
         }
         Ok((inserted, waiting))
     }
@@ -585,7 +705,7 @@ impl<M: Model> Store for TypedStore<M> {
             else {
                 continue;
             };
-            let result = self.link(ctx, &mut entry, false).and_then(|probe| {
+            let result = self.link(ctx, &mut entry, false, None).and_then(|probe| {
                 let dirty = probe.changes || entry.changed();
                 if !dirty {
                     if entry.sync == Sync::Touched {
@@ -597,7 +717,7 @@ impl<M: Model> Store for TypedStore<M> {
                 let before = entry.clone();
                 entry.value.before_update();
                 if probe.changes {
-                    self.link(ctx, &mut entry, true)?;
+                    self.link(ctx, &mut entry, true, None)?;
                 }
                 let id = entry
                     .value
@@ -682,10 +802,9 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn abort_flush(&mut self) {
-        for (index, entry) in self.flush_backup.drain(..).rev() {
-            if let Some(slot) = self.entries.get_mut(index as usize) {
-                *slot = Some(entry);
-            }
+        let backups = std::mem::take(&mut self.flush_backup);
+        for (index, backup) in backups.into_iter().rev() {
+            self.restore(index, backup);
         }
         self.rebuild_identity();
     }
@@ -710,11 +829,11 @@ impl<M: Model> Store for TypedStore<M> {
     fn abort_transaction(&mut self) {
         self.abort_flush();
         self.tx_backed.clear();
-        for (index, entry) in self.tx_backup.drain(..) {
-            if let Some(slot) = self.entries.get_mut(index as usize) {
-                *slot = Some(entry);
-            }
+        let backups = std::mem::take(&mut self.tx_backup);
+        for (index, backup) in backups {
+            self.restore(index, backup);
         }
+        self.undo.clear();
         self.rebuild_identity();
     }
 
@@ -722,6 +841,7 @@ impl<M: Model> Store for TypedStore<M> {
         self.flush_backup.clear();
         self.tx_backup.clear();
         self.tx_backed.clear();
+        self.undo.clear();
     }
 }
 

@@ -90,6 +90,28 @@ fn empty_commit_runs_no_statement() -> TestResult {
 }
 
 #[test]
+fn a_failed_flush_puts_back_the_keys_it_filled_in() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let role = s.add(Role::new("r"));
+    let first = s.add(User::new("ann").with_role(role));
+    let second = s.add(User::new("ann").with_role(role)); // duplicate username
+    assert!(matches!(s.commit(), Err(Error::UniqueViolation { .. })));
+    // `first` was inserted (id and role_id filled in) before `second` failed.
+    for key in [first, second] {
+        assert_eq!((s[key].id, s[key].role_id), (None, None));
+    }
+    assert_eq!(s[role].id, None);
+
+    s[second].username = Some("bob".into());
+    s.commit()?;
+    assert_eq!(s[first].role_id, s[role].id);
+    assert_eq!(s[second].role_id, s[role].id);
+    assert_eq!(User::query().count(&s)?, 2);
+    Ok(())
+}
+
+#[test]
 fn only_objects_that_differ_from_their_row_are_written() -> TestResult {
     let (_dir, mut db) = seed_db()?;
     let counter = db.statement_counter();
