@@ -26,6 +26,7 @@ mod database;
 pub mod dialect;
 mod error;
 mod expr;
+mod idmap;
 mod load;
 pub mod migrate;
 mod model;

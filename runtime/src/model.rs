@@ -2,6 +2,7 @@
 //! their generated code reads from and binds to.
 
 use std::any::TypeId;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -10,6 +11,7 @@ use rusqlite::Statement;
 use crate::database::Database;
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
+use crate::idmap::IdMap;
 use crate::session::{Key, Links, Session};
 use crate::types::{ColumnValue, FromColumn, ToColumn};
 
@@ -255,6 +257,15 @@ pub(crate) struct ModelSql {
 
 impl ModelSql {
     pub(crate) fn of<M: Model>() -> &'static ModelSql {
+        thread_local! {
+            /// This thread's copy of the map below: no lock per statement.
+            static LOCAL: RefCell<IdMap<TypeId, &'static ModelSql>> = RefCell::default();
+        }
+        let type_id = TypeId::of::<M>();
+        let local = LOCAL.try_with(|local| local.borrow().get(&type_id).copied());
+        if let Ok(Some(sql)) = local {
+            return sql;
+        }
         static CACHE: OnceLock<Mutex<HashMap<TypeId, &'static ModelSql>>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         // A poisoned lock only means another thread panicked while inserting;
@@ -262,8 +273,12 @@ impl ModelSql {
         let mut map = cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.entry(TypeId::of::<M>())
-            .or_insert_with(|| Box::leak(Box::new(ModelSql::build::<M>(&Sqlite))))
+        let sql: &'static ModelSql = map
+            .entry(type_id)
+            .or_insert_with(|| Box::leak(Box::new(ModelSql::build::<M>(&Sqlite))));
+        // Fails only while the thread is exiting: then the lock serves.
+        let _ = LOCAL.try_with(|local| local.borrow_mut().insert(type_id, sql));
+        sql
     }
 
     fn build<M: Model>(dialect: &impl Dialect) -> ModelSql {

@@ -2,9 +2,8 @@
 //! transaction on commit.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +12,7 @@ use rusqlite::CachedStatement;
 
 use crate::database::{Database, Executor};
 use crate::error::{classify, Error, Result};
+use crate::idmap::IdMap;
 use crate::model::{Binder, Model, ModelSql, Row};
 use crate::relation::{ManyToOne, Parent, ParentState};
 
@@ -175,42 +175,6 @@ impl<M: Model> Entry<M> {
     }
 }
 
-/// A hasher for the session's integer and `TypeId` keys: one multiply per
-/// key instead of SipHash. The keys are row ids and type ids, not input an
-/// attacker picks to collide.
-#[derive(Default, Clone, Copy)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        // Fibonacci hashing; rotate so the well-mixed high bits reach the
-        // low bits hashbrown uses for the bucket.
-        self.0 = (self.0.rotate_left(5) ^ value)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(26);
-    }
-
-    fn write_i64(&mut self, value: i64) {
-        self.write_u64(value as u64);
-    }
-
-    fn write_u128(&mut self, value: u128) {
-        self.write_u64(value as u64);
-        self.write_u64((value >> 64) as u64);
-    }
-}
-
-type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// Where a linked parent stands during a flush.
 enum Slot {
@@ -644,34 +608,34 @@ impl<M: Model> Store for TypedStore<M> {
             let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::New) else {
                 continue;
             };
-            // The probe changes nothing: a waiting object is left as it is.
-            let probe = match self.link(ctx, &mut entry, false, None) {
-                Ok(probe) => probe,
-                Err(err) => {
-                    self.entries[index] = Some(entry);
-                    return Err(err);
-                }
-            };
-            if probe.waiting {
-                waiting += 1;
-                self.entries[index] = Some(entry);
-                continue;
-            }
             // Models that read server defaults back change more than their
             // keys: keep a whole copy of those.
             let whole = (!M::SERVER_DEFAULTS.is_empty()).then(|| entry.clone());
             let key = entry.value.primary_key();
             let mut undo = std::mem::take(&mut self.undo);
             let start = undo.len();
-            let result = if probe.changes {
-                self.link(ctx, &mut entry, true, Some(&mut undo)).map(drop)
-            } else {
-                Ok(())
-            }
-            .and_then(|()| Self::insert(db, &mut entry, tx, &mut cached));
+            let result = self
+                .link(ctx, &mut entry, true, Some(&mut undo))
+                .and_then(|links| {
+                    if links.waiting {
+                        return Ok(false);
+                    }
+                    Self::insert(db, &mut entry, tx, &mut cached).map(|()| true)
+                });
             let backup = match (result, whole) {
-                (Ok(()), Some(before)) => Backup::Whole(Box::new(before)),
-                (Ok(()), None) => Backup::Inserted {
+                (Ok(false), _) => {
+                    // A parent is not inserted yet: leave the object as it was.
+                    let _ = entry
+                        .value
+                        .link_parents(&mut Links::restore(M::TABLE, &undo[start..]));
+                    undo.truncate(start);
+                    self.undo = undo;
+                    waiting += 1;
+                    self.entries[index] = Some(entry);
+                    continue;
+                }
+                (Ok(true), Some(before)) => Backup::Whole(Box::new(before)),
+                (Ok(true), None) => Backup::Inserted {
                     key,
                     undo: start..undo.len(),
                 },
