@@ -769,18 +769,46 @@ impl<P> Copy for ParentState<P> {}
 /// refreshed when the foreign-key field is assigned directly; use the
 /// generated `set_*` method, or [`Parent::reset`].
 pub struct Parent<P> {
-    state: ParentState<P>,
-    // Boxed so that a model can be its own parent (a tree).
-    cache: OnceCell<Option<Box<P>>>,
+    /// A session object, maybe not inserted yet (`ParentState::Pending`).
+    pending: Option<Key<P>>,
+    // Empty until the relationship holds more than the foreign-key column and
+    // a pending key say (an unsaved parent, a loaded one, a loading mark):
+    // most rows a query reads carry only this pointer-sized cell.
+    inner: OnceCell<Box<ParentInner<P>>>,
+}
+
+struct ParentInner<P> {
+    /// An object without id outside any session (`ParentState::Unsaved`).
+    unsaved: bool,
+    cache: OnceCell<Option<P>>,
     mark: Cell<Mark>,
+}
+
+impl<P> Default for ParentInner<P> {
+    fn default() -> Self {
+        ParentInner {
+            unsaved: false,
+            cache: OnceCell::new(),
+            mark: Cell::new(Mark::Default),
+        }
+    }
+}
+
+impl<P: Clone> Clone for ParentInner<P> {
+    fn clone(&self) -> Self {
+        ParentInner {
+            unsaved: self.unsaved,
+            cache: self.cache.clone(),
+            mark: self.mark.clone(),
+        }
+    }
 }
 
 impl<P> Default for Parent<P> {
     fn default() -> Self {
         Parent {
-            state: ParentState::Column,
-            cache: OnceCell::new(),
-            mark: Cell::new(Mark::Default),
+            pending: None,
+            inner: OnceCell::new(),
         }
     }
 }
@@ -788,9 +816,8 @@ impl<P> Default for Parent<P> {
 impl<P: Clone> Clone for Parent<P> {
     fn clone(&self) -> Self {
         Parent {
-            state: self.state,
-            cache: self.cache.clone(),
-            mark: self.mark.clone(),
+            pending: self.pending,
+            inner: self.inner.clone(),
         }
     }
 }
@@ -808,25 +835,43 @@ impl<P> fmt::Debug for Parent<P> {
 }
 
 impl<P> Parent<P> {
+    /// The state, created on first use.
+    fn inner(&self) -> &ParentInner<P> {
+        self.inner.get_or_init(Box::default)
+    }
+
+    fn inner_mut(&mut self) -> &mut ParentInner<P> {
+        if self.inner.get().is_none() {
+            self.inner = OnceCell::from(Box::default());
+        }
+        match self.inner.get_mut() {
+            Some(inner) => inner,
+            // Unreachable: filled just above.
+            None => unreachable!("Parent state was just created"),
+        }
+    }
+
     /// The loaded parent, if it was loaded: `Some(None)` for "loaded, there is none".
     pub(crate) fn cached(&self) -> Option<Option<&P>> {
-        if matches!(self.state, ParentState::Pending(_)) {
+        if self.pending.is_some() {
             return None;
         }
-        self.cache.get().map(|p| p.as_deref())
+        self.inner.get()?.cache.get().map(Option::as_ref)
     }
 
     /// Stores an eagerly loaded parent (ignored when one is loaded already).
     pub(crate) fn fill(&self, parent: Option<P>) {
-        let _ = self.cache.set(parent.map(Box::new));
+        let _ = self.inner().cache.set(parent);
     }
 
     pub(crate) fn mark(&self) -> Mark {
-        self.mark.get()
+        self.inner.get().map_or(Mark::Default, |inner| inner.mark.get())
     }
 
     pub(crate) fn set_mark(&self, mark: Mark) {
-        self.mark.set(mark);
+        if mark != Mark::Default || self.inner.get().is_some() {
+            self.inner().mark.set(mark);
+        }
     }
 }
 
@@ -838,57 +883,60 @@ impl<P: Model> Parent<P> {
     ///
     /// As for [`Query::get`].
     pub fn get<'a, E: Executor>(&'a self, conn: &'a E, key: Option<i64>) -> Result<Option<&'a P>> {
-        if let ParentState::Pending(session_key) = self.state {
+        if let ParentState::Pending(session_key) = self.state() {
             if let Some(object) = conn.session_object(session_key) {
                 return Ok(Some(object));
             }
         }
-        if let Some(cached) = self.cache.get() {
-            return Ok(cached.as_deref());
+        if let Some(cached) = self.inner.get().and_then(|inner| inner.cache.get()) {
+            return Ok(cached.as_ref());
         }
         let Some(id) = key else {
             return Ok(None);
         };
         let loaded = Query::<P>::new().get(conn, id)?;
-        Ok(self.cache.get_or_init(|| loaded.map(Box::new)).as_deref())
+        Ok(self.inner().cache.get_or_init(|| loaded).as_ref())
     }
 
     /// Points the relationship at `link`, updating `key` (the foreign-key
     /// field) when the parent's id is already known.
     pub fn set(&mut self, link: Link<P>, key: &mut Option<i64>) {
-        self.cache = OnceCell::new();
+        self.pending = None;
+        if let Some(inner) = self.inner.get_mut() {
+            inner.cache = OnceCell::new();
+            inner.unsaved = false;
+        }
         match link {
-            Link::Key(session_key) => self.state = ParentState::Pending(session_key),
+            Link::Key(session_key) => self.pending = Some(session_key),
             Link::Object(object) => match object.primary_key() {
                 Some(id) => {
                     *key = Some(id);
-                    self.state = ParentState::Column;
-                    self.cache = OnceCell::from(Some(Box::new(object)));
+                    self.inner_mut().cache = OnceCell::from(Some(object));
                 }
-                None => self.state = ParentState::Unsaved,
+                None => self.inner_mut().unsaved = true,
             },
-            Link::None => {
-                *key = None;
-                self.state = ParentState::Column;
-            }
+            Link::None => *key = None,
         }
     }
 
     /// Forgets the loaded parent; the next access loads it again.
     pub fn reset(&mut self) {
-        self.cache = OnceCell::new();
+        if let Some(inner) = self.inner.get_mut() {
+            inner.cache = OnceCell::new();
+        }
     }
 
     /// The session key of a pending parent, if the relationship holds one.
     pub fn pending_key(&self) -> Option<Key<P>> {
-        match self.state {
-            ParentState::Pending(key) => Some(key),
-            _ => None,
-        }
+        self.pending
     }
 
     pub(crate) fn state(&self) -> ParentState<P> {
-        self.state
+        match self.pending {
+            Some(key) => ParentState::Pending(key),
+            None if self.inner.get().is_some_and(|inner| inner.unsaved) => ParentState::Unsaved,
+            None => ParentState::Column,
+        }
     }
 }
 
@@ -1018,5 +1066,22 @@ impl<C> Children<C> {
             Mark::Noload => Lazy::Noload,
             Mark::Default => declared,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Node {
+        _parent: Parent<Node>,
+    }
+
+    #[test]
+    fn a_parent_costs_three_words() {
+        // Every row of a child model carries one: a pending key (16 bytes,
+        // `None` in the session id's niche) and one pointer for the rest.
+        assert_eq!(std::mem::size_of::<Option<Key<Node>>>(), 16);
+        assert_eq!(std::mem::size_of::<Parent<Node>>(), 24);
     }
 }

@@ -5,6 +5,7 @@ use std::any::{Any, TypeId};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::num::NonZeroU64;
 use std::ops::{Index, IndexMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,8 +20,13 @@ use crate::relation::{ManyToOne, Parent, ParentState};
 /// Session ids; a rolled-back session takes a new one so old keys go stale.
 static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
 
-fn next_session_id() -> u64 {
-    NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed)
+/// Never zero, so that an `Option<Key>` (a pending parent) takes no more
+/// room than a `Key`.
+type SessionId = NonZeroU64;
+
+fn next_session_id() -> SessionId {
+    // Zero would take 2^64 sessions to come round; it maps to MAX.
+    SessionId::new(NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed)).unwrap_or(SessionId::MAX)
 }
 
 const SAVEPOINT: &str = "SAVEPOINT litemodel_flush";
@@ -32,7 +38,7 @@ const ROLLBACK_TO: &str = "ROLLBACK TO litemodel_flush";
 /// to it before it has an id.
 pub struct Key<M> {
     index: u32,
-    session: u64,
+    session: SessionId,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -207,7 +213,7 @@ impl FlushTx {
 /// The stores of a session other than the one being flushed, for resolving
 /// links between objects.
 struct LinkCtx<'a> {
-    session: u64,
+    session: SessionId,
     stores: &'a [Option<Box<dyn Store>>],
     types: &'a IdMap<TypeId, usize>,
 }
@@ -354,7 +360,7 @@ trait Store: Any {
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()>;
     fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()>;
     /// One cascade job per live object, for models with cascades.
-    fn cascade_jobs(&self, session: u64) -> Vec<CascadeJob>;
+    fn cascade_jobs(&self, session: SessionId) -> Vec<CascadeJob>;
     /// The number of entries ever added (cascades stop when it stops growing).
     fn len(&self) -> usize;
     /// Undoes this flush's changes to the objects.
@@ -743,7 +749,7 @@ impl<M: Model> Store for TypedStore<M> {
         self.entries.len()
     }
 
-    fn cascade_jobs(&self, session: u64) -> Vec<CascadeJob> {
+    fn cascade_jobs(&self, session: SessionId) -> Vec<CascadeJob> {
         if !M::CASCADES {
             return Vec::new();
         }
@@ -853,7 +859,7 @@ impl<M: Model> Store for TypedStore<M> {
 /// ```
 pub struct Session<'db> {
     db: &'db mut Database,
-    id: u64,
+    id: SessionId,
     stores: Vec<Option<Box<dyn Store>>>,
     types: IdMap<TypeId, usize>,
     commit_on_drop: bool,
