@@ -100,19 +100,35 @@ pub struct Sqlite;
 impl Dialect for Sqlite {
     fn push_identifier(&self, out: &mut String, ident: &str) {
         out.push('"');
-        for c in ident.chars() {
-            if c == '"' {
-                out.push('"');
-            }
-            out.push(c);
+        if ident.contains('"') {
+            out.push_str(&ident.replace('"', "\"\""));
+        } else {
+            out.push_str(ident);
         }
         out.push('"');
     }
 
     fn push_placeholder(&self, out: &mut String, index: usize) {
-        use std::fmt::Write;
-        // ok: writing to a String cannot fail
-        let _ = write!(out, "?{index}");
+        out.push('?');
+        push_decimal(out, index as u64);
+    }
+}
+
+/// Appends `n` in decimal, without `fmt`'s machinery (queries write a few
+/// numbers each, on every run).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
     }
 }
 
@@ -125,6 +141,18 @@ mod tests {
         let mut out = String::new();
         Sqlite.push_identifier(&mut out, r#"we"ird"#);
         assert_eq!(out, r#""we""ird""#);
+    }
+
+    #[test]
+    fn writes_numbers_in_decimal() {
+        for n in [0, 7, 10, 99, 100, 12_345, u64::MAX] {
+            let mut out = String::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
+        let mut out = String::new();
+        Sqlite.push_placeholder(&mut out, 12);
+        assert_eq!(out, "?12");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Typed queries: `User::query().filter(...).order_by(...).all(&session)`.
 
 use std::fmt;
-use std::fmt::Write as _;
 use std::marker::PhantomData;
 
 use rusqlite::types::Value;
@@ -89,8 +88,11 @@ struct Sql<'q> {
 
 impl<'q> Sql<'q> {
     fn new(text: &str) -> Self {
+        // Room for a WHERE, ORDER BY and LIMIT without growing.
+        let mut owned = String::with_capacity(text.len() + 96);
+        owned.push_str(text);
         Sql {
-            text: text.to_owned(),
+            text: owned,
             params: Vec::new(),
         }
     }
@@ -208,9 +210,7 @@ impl<M: Model> Query<M> {
             // cache clears bindings, so a bound LIMIT re-parsed the statement
             // on every run. It is an integer from the program, never user SQL.
             match limit {
-                Some(n) => {
-                    let _ = write!(sql.text, "{}", i64::try_from(n).unwrap_or(i64::MAX));
-                }
+                Some(n) => crate::dialect::push_decimal(&mut sql.text, n.min(i64::MAX as u64)),
                 None => sql.text.push_str("-1"),
             }
         }
@@ -233,6 +233,11 @@ impl<M: Model> Query<M> {
 
     /// Every matching row with its loading options applied, skipping options for
     /// relationships already on `path` (eager loading that would go round a cycle).
+    /// Whether the query has loading options (`options(...)`).
+    pub(crate) fn has_loads(&self) -> bool {
+        !self.loads.is_empty()
+    }
+
     pub(crate) fn fetch_on_path<E: Executor>(
         &self,
         conn: &E,

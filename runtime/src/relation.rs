@@ -261,8 +261,14 @@ fn load_collection<'a, O: Model, T: Model, E: Executor>(
         Lazy::Noload => Ok(&[]),
         _ if owner.primary_key().is_none() => Ok(&[]),
         _ => {
-            let path = format!("{owner_model}.{name}");
-            let rows = query().fetch_on_path(conn, &mut vec![path])?;
+            let query = query();
+            // The path only matters to the query's own loading options.
+            let mut path = if query.has_loads() {
+                vec![format!("{owner_model}.{name}")]
+            } else {
+                Vec::new()
+            };
+            let rows = query.fetch_on_path(conn, &mut path)?;
             Ok(children.fill(rows))
         }
     }

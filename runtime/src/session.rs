@@ -545,16 +545,26 @@ impl<M: Model> TypedStore<M> {
         Ok(())
     }
 
-    fn update(db: &Database, entry: &mut Entry<M>, id: i64, tx: &mut FlushTx) -> Result<()> {
+    /// Updates one object. `cached` keeps the UPDATE prepared between the
+    /// rows of one flush, as for [`TypedStore::insert`].
+    fn update<'c>(
+        db: &'c Database,
+        entry: &mut Entry<M>,
+        id: i64,
+        tx: &mut FlushTx,
+        cached: &mut Option<CachedStatement<'c>>,
+    ) -> Result<()> {
         tx.ensure(db)?;
-        let sql = ModelSql::of::<M>();
         let table = Some(M::TABLE);
         let changed = {
-            let mut stmt = db.prepare(&sql.update, table)?;
-            let mut binder = Binder::new(&mut stmt, M::TABLE);
+            let stmt = match cached {
+                Some(stmt) => stmt,
+                None => cached.insert(db.prepare(&ModelSql::of::<M>().update, table)?),
+            };
+            let mut binder = Binder::new(stmt, M::TABLE);
             entry.value.bind(&mut binder)?;
             binder.bind(&id)?;
-            db.note(&stmt);
+            db.note(stmt);
             stmt.raw_execute().map_err(|e| classify(e, table))?
         };
         if changed == 0 {
@@ -668,6 +678,7 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()> {
+        let mut cached = None;
         for index in 0..self.entries.len() {
             // Objects this flush inserted are written as they are.
             let Some(mut entry) =
@@ -693,7 +704,7 @@ impl<M: Model> Store for TypedStore<M> {
                     .value
                     .primary_key()
                     .ok_or(Error::NotPersistent { table: M::TABLE });
-                match id.and_then(|id| Self::update(db, &mut entry, id, tx)) {
+                match id.and_then(|id| Self::update(db, &mut entry, id, tx, &mut cached)) {
                     Ok(()) => Ok(Some(before)),
                     Err(err) => {
                         entry = before;
