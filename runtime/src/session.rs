@@ -292,19 +292,20 @@ impl Links<'_> {
                 (*ctx, *current, *current_type, *apply)
             }
         };
-        let unsaved = Error::UnsavedParent {
-            table: self.table,
+        let table = self.table;
+        let unsaved = || Error::UnsavedParent {
+            table,
             relation: relation.name(),
         };
         let session_key = match parent.state() {
             ParentState::Column => return Ok(()),
-            ParentState::Unsaved => return Err(unsaved),
+            ParentState::Unsaved => return Err(unsaved()),
             ParentState::Pending(session_key) => session_key,
         };
         if session_key.session != ctx.session {
             // A key from another (or rolled back) session: trust an id that
             // was already filled in, otherwise there is nothing to go on.
-            return if key.is_some() { Ok(()) } else { Err(unsaved) };
+            return if key.is_some() { Ok(()) } else { Err(unsaved()) };
         }
         let type_id = TypeId::of::<P>();
         let slot = if type_id == current_type {
@@ -330,7 +331,7 @@ impl Links<'_> {
                 self.waiting = true;
                 Ok(())
             }
-            Slot::Missing => Err(unsaved),
+            Slot::Missing => Err(unsaved()),
         }
     }
 }
@@ -392,8 +393,11 @@ enum Backup<M> {
 
 struct TypedStore<M> {
     entries: Vec<Option<Entry<M>>>,
-    /// Primary key to entry index, for objects with an id.
+    /// Primary key to entry index, for objects with an id (not deleted).
+    /// Built on first use after a flush inserted objects (`identity_stale`):
+    /// a big insert does not pay for a map nobody reads.
     identity: IdMap<i64, u32>,
+    identity_stale: bool,
     /// Entries as they were before the current flush touched them.
     flush_backup: Vec<(u32, Backup<M>)>,
     /// Entries as they were before the current transaction touched them, at
@@ -412,6 +416,7 @@ impl<M: Model> TypedStore<M> {
         TypedStore {
             entries: Vec::new(),
             identity: IdMap::default(),
+            identity_stale: false,
             flush_backup: Vec::new(),
             tx_backup: Vec::new(),
             tx_backed: Vec::new(),
@@ -451,13 +456,24 @@ impl<M: Model> TypedStore<M> {
 
     fn rebuild_identity(&mut self) {
         self.identity.clear();
+        self.identity_stale = false;
         for (index, entry) in self.entries.iter().enumerate() {
             if let Some(entry) = entry {
-                if let (Some(id), true) = (entry.value.primary_key(), entry.state != State::New) {
+                if let (Some(id), State::Persistent | State::Deleted) =
+                    (entry.value.primary_key(), entry.state)
+                {
                     self.identity.insert(id, index_u32(index));
                 }
             }
         }
+    }
+
+    /// The identity map, brought up to date.
+    fn identity(&mut self) -> &mut IdMap<i64, u32> {
+        if self.identity_stale {
+            self.rebuild_identity();
+        }
+        &mut self.identity
     }
 
     /// Runs `link_parents` on `entry` with `self` readable for links
@@ -668,9 +684,7 @@ impl<M: Model> Store for TypedStore<M> {
             };
             self.undo = undo;
             inserted += 1;
-            if let Some(id) = entry.value.primary_key() {
-                self.identity.insert(id, index_u32(index));
-            }
+            self.identity_stale = true;
             self.entries[index] = Some(entry);
             self.flush_backup.push((index_u32(index), backup));
         }
@@ -746,7 +760,7 @@ impl<M: Model> Store for TypedStore<M> {
                 db.note(&stmt);
                 stmt.raw_execute()
                     .map_err(|e| classify(e, Some(M::TABLE)))?;
-                self.identity.remove(&id);
+                self.identity().remove(&id);
             }
             if let Some(entry) = self.entries[index].as_mut() {
                 entry.state = State::Gone;
@@ -791,6 +805,23 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn finish_flush(&mut self) {
+        if self.tx_backup.is_empty() {
+            // The transaction's first flush (the usual single-flush commit):
+            // its backups, at most one per entry, become the transaction's.
+            std::mem::swap(&mut self.tx_backup, &mut self.flush_backup);
+            self.tx_backed.clear();
+            self.tx_backed.resize(self.entries.len(), false);
+            for (index, _) in &self.tx_backup {
+                let i = *index as usize;
+                if let Some(backed) = self.tx_backed.get_mut(i) {
+                    *backed = true;
+                }
+                if let Some(Some(now)) = self.entries.get_mut(i) {
+                    now.fresh = false;
+                }
+            }
+            return;
+        }
         for (index, entry) in self.flush_backup.drain(..) {
             let i = index as usize;
             if let Some(Some(now)) = self.entries.get_mut(i) {
@@ -811,7 +842,8 @@ impl<M: Model> Store for TypedStore<M> {
         self.abort_flush();
         self.tx_backed.clear();
         let backups = std::mem::take(&mut self.tx_backup);
-        for (index, backup) in backups {
+        // Oldest last, so that it wins should an entry have two.
+        for (index, backup) in backups.into_iter().rev() {
             self.restore(index, backup);
         }
         self.undo.clear();
@@ -959,7 +991,7 @@ impl<'db> Session<'db> {
     pub fn add<M: Model>(&mut self, object: M) -> Key<M> {
         let store = self.store_or_create::<M>();
         if let Some(id) = object.primary_key() {
-            if let Some(&index) = store.identity.get(&id) {
+            if let Some(&index) = store.identity().get(&id) {
                 if let Some(entry) = store.entries[index as usize].as_mut() {
                     entry.replace(object);
                     if entry.state == State::Gone {
@@ -978,7 +1010,7 @@ impl<'db> Session<'db> {
             State::New
         };
         if let Some(id) = object.primary_key() {
-            store.identity.insert(id, index_u32(index));
+            store.identity().insert(id, index_u32(index));
         }
         store.entries.push(Some(Entry::new(object, state)));
         self.key(index)
@@ -1027,7 +1059,7 @@ impl<'db> Session<'db> {
         let store = self.store_mut::<M>()?;
         let entry = store.entries.get_mut(key.index as usize)?.take()?;
         if let Some(id) = entry.value.primary_key() {
-            store.identity.remove(&id);
+            store.identity().remove(&id);
         }
         Some(entry.value)
     }
