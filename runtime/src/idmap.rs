@@ -56,6 +56,9 @@ mod tests {
             buckets[(hash(id) & 63) as usize] += 1;
         }
         // 1,000 per bucket if perfectly even; SipHash-like spread is within 15 %.
-        assert!(buckets.iter().all(|&n| (850..=1150).contains(&n)), "{buckets:?}");
+        assert!(
+            buckets.iter().all(|&n| (850..=1150).contains(&n)),
+            "{buckets:?}"
+        );
     }
 }

@@ -871,7 +871,9 @@ impl<P> Parent<P> {
     }
 
     pub(crate) fn mark(&self) -> Mark {
-        self.inner.get().map_or(Mark::Default, |inner| inner.mark.get())
+        self.inner
+            .get()
+            .map_or(Mark::Default, |inner| inner.mark.get())
     }
 
     pub(crate) fn set_mark(&self, mark: Mark) {

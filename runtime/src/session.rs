@@ -181,7 +181,6 @@ impl<M: Model> Entry<M> {
     }
 }
 
-
 /// Where a linked parent stands during a flush.
 enum Slot {
     Id(i64),
@@ -305,7 +304,11 @@ impl Links<'_> {
         if session_key.session != ctx.session {
             // A key from another (or rolled back) session: trust an id that
             // was already filled in, otherwise there is nothing to go on.
-            return if key.is_some() { Ok(()) } else { Err(unsaved()) };
+            return if key.is_some() {
+                Ok(())
+            } else {
+                Err(unsaved())
+            };
         }
         let type_id = TypeId::of::<P>();
         let slot = if type_id == current_type {
@@ -599,7 +602,8 @@ impl<M: Model> TypedStore<M> {
     }
 
     fn backup(&mut self, index: u32, entry: Entry<M>) {
-        self.flush_backup.push((index, Backup::Whole(Box::new(entry))));
+        self.flush_backup
+            .push((index, Backup::Whole(Box::new(entry))));
     }
 }
 
