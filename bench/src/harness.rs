@@ -91,6 +91,7 @@ pub fn seed_sql(workload: Workload) -> Option<String> {
         }
         Workload::Select
         | Workload::Get
+        | Workload::GetHeld
         | Workload::Filter
         | Workload::Update
         | Workload::SmallTx => Some(users(1, USERS, USERS)),
@@ -105,6 +106,9 @@ pub enum Workload {
     Stream,
     StreamSmall,
     Get,
+    /// `get` with litemodel's `Getter` (the statement held across lookups);
+    /// rusqlite and Diesel run their `get` unchanged.
+    GetHeld,
     Filter,
     ChildrenSelect,
     ChildrenSelectin,
@@ -114,12 +118,13 @@ pub enum Workload {
 }
 
 impl Workload {
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 12] = [
         Workload::Insert,
         Workload::Select,
         Workload::StreamSmall,
         Workload::Stream,
         Workload::Get,
+        Workload::GetHeld,
         Workload::Filter,
         Workload::ChildrenSelect,
         Workload::ChildrenSelectin,
@@ -135,6 +140,7 @@ impl Workload {
             Workload::Stream => "stream",
             Workload::StreamSmall => "stream_100k",
             Workload::Get => "get",
+            Workload::GetHeld => "get_held",
             Workload::Filter => "filter",
             Workload::ChildrenSelect => "children_select",
             Workload::ChildrenSelectin => "children_selectin",
@@ -152,6 +158,7 @@ impl Workload {
             Workload::Stream => format!("iterate {STREAM_USERS} users"),
             Workload::StreamSmall => format!("iterate {USERS} users"),
             Workload::Get => format!("{GETS} lookups by primary key"),
+            Workload::GetHeld => format!("{GETS} lookups by primary key, statement held"),
             Workload::Filter => format!("{FILTERS} x username > 'u5', first {FILTER_LIMIT}"),
             Workload::ChildrenSelect => {
                 format!("{CHILD_ROLES} roles x {CHILDREN_PER_ROLE} users, select (N+1)")

@@ -1,6 +1,6 @@
 //! The workloads written with litemodel, the way its README shows.
 
-use litemodel::{Database, Key, Query};
+use litemodel::{Database, Getter, Key, Query};
 
 use crate::harness::*;
 use crate::models::{Role, User, SCHEMA};
@@ -51,6 +51,7 @@ pub fn run(job: &Job) -> BenchResult {
                     measure(job.samples, |_| Ok(()), |(), _| stream(&db))
                 }
                 Workload::Get => measure(job.samples, |_| Ok(()), |(), _| get(&db)),
+                Workload::GetHeld => measure(job.samples, |_| Ok(()), |(), _| get_held(&db)),
                 Workload::Filter => measure(job.samples, |_| Ok(()), |(), _| filter(&db)),
                 Workload::ChildrenSelect => {
                     measure(job.samples, |_| Ok(()), |(), _| children_select(&db))
@@ -105,6 +106,16 @@ fn get(db: &Database) -> BenchResult<u64> {
     let mut sum = 0;
     for i in 0..GETS {
         let user = User::get(db, lookup_key(i))?.ok_or("missing user")?;
+        sum += user.role_id.unwrap_or(0) as u64 + user.id.unwrap_or(0) as u64;
+    }
+    Ok(sum)
+}
+
+fn get_held(db: &Database) -> BenchResult<u64> {
+    let mut users = Getter::<User>::new(db)?;
+    let mut sum = 0;
+    for i in 0..GETS {
+        let user = users.get(lookup_key(i))?.ok_or("missing user")?;
         sum += user.role_id.unwrap_or(0) as u64 + user.id.unwrap_or(0) as u64;
     }
     Ok(sum)

@@ -45,7 +45,7 @@ pub use load::{Load, RelationLoad, Strategy};
 pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
-pub use query::{FilterBy, Page, Query, Stream, StreamIter};
+pub use query::{FilterBy, Getter, Page, Query, Stream, StreamIter};
 pub use relation::{Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent};
 pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};

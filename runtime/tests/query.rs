@@ -6,7 +6,7 @@ mod common;
 use common::blog_models::{Author, Post};
 use common::seed_models::{Role, User};
 use common::{blog_db, seed_db, TestResult};
-use litemodel::{and_, or_, Database, Error, Expr};
+use litemodel::{and_, or_, Database, Error, Expr, Getter};
 use tempfile::TempDir;
 
 /// Posts p1..p5 with views 10, 20, 30, 40, 50; p1-p3 by ann, p4 by bob, p5 by nobody.
@@ -192,6 +192,45 @@ fn count_exists_get() -> TestResult {
         Some("p4")
     );
     assert!(Post::query().get(&db, 99)?.is_none());
+    Ok(())
+}
+
+#[test]
+fn a_getter_looks_up_many_keys_on_one_statement() -> TestResult {
+    let (_dir, mut db) = posts_db()?;
+    let counter = db.statement_counter();
+    {
+        let mut posts = Getter::<Post>::new(&db)?;
+        let found = counter.assert_statements(3, || -> litemodel::Result<Vec<_>> {
+            [4, 99, 1]
+                .into_iter()
+                .map(|id| posts.get(id).map(|p| p.map(|p| p.title)))
+                .collect()
+        })?;
+        assert_eq!(found, [Some("p4".into()), None, Some("p1".into())]);
+        assert_eq!(posts.get(2)?, Post::query().get(&db, 2)?);
+    }
+    // Through a session it reads the session's flushed, uncommitted rows.
+    let mut s = db.session();
+    let key = s.add(Post::new("p6", 60));
+    s.flush()?;
+    let id = s[key].id.ok_or("no id after flush")?;
+    assert_eq!(Getter::<Post>::new(&s)?.get(id)?.map(|p| p.views), Some(60));
+    drop(s);
+    assert_eq!(Getter::<Post>::new(&db)?.get(id)?, None);
+    Ok(())
+}
+
+#[test]
+fn a_getter_for_a_missing_table_fails_to_prepare() -> TestResult {
+    let db = Database::open_in_memory()?;
+    match Getter::<Post>::new(&db) {
+        Err(Error::Sqlite { table, source }) => {
+            assert_eq!(table, Some("posts"));
+            assert!(source.to_string().contains("no such table"), "{source}");
+        }
+        other => panic!("expected a prepare error, got {other:?}"),
+    }
     Ok(())
 }
 

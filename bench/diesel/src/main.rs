@@ -105,7 +105,9 @@ fn run_job(job: &Job) -> BenchResult {
                 Workload::Stream | Workload::StreamSmall => {
                     measure(job.samples, |_| Ok(()), |(), _| stream(c))
                 }
-                Workload::Get => measure(job.samples, |_| Ok(()), |(), _| get(c)),
+                Workload::Get | Workload::GetHeld => {
+                    measure(job.samples, |_| Ok(()), |(), _| get(c))
+                }
                 Workload::Filter => measure(job.samples, |_| Ok(()), |(), _| filter(c)),
                 Workload::ChildrenSelect => {
                     measure(job.samples, |_| Ok(()), |(), _| children_select(c))
