@@ -104,6 +104,12 @@ pub trait Model: Clone + PartialEq + Sized + 'static {
     /// before it writes a changed object with UPDATE.
     fn before_update(&mut self) {}
 
+    /// Whether [`Model::before_update`] changes fields. The session keeps a
+    /// whole copy of such an object while it updates it, to put it back if
+    /// the commit fails; other models' objects are restored from their
+    /// foreign keys alone.
+    const ON_UPDATE: bool = false;
+
     /// Whether [`Model::cascade`] has work to do (models with collections).
     const CASCADES: bool = false;
 

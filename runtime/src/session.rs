@@ -392,6 +392,14 @@ enum Backup<M> {
         key: Option<i64>,
         undo: std::ops::Range<usize>,
     },
+    /// A persistent object the flush updated, of a model without `onupdate`
+    /// columns: only its foreign keys (`TypedStore::undo[undo]`) and what the
+    /// session knew of its row changed.
+    Updated {
+        sync: Sync,
+        snapshot: Option<Box<M>>,
+        undo: std::ops::Range<usize>,
+    },
 }
 
 struct TypedStore<M> {
@@ -440,7 +448,35 @@ impl<M: Model> TypedStore<M> {
                     Self::undo_insert(entry, key, self.undo.get(undo).unwrap_or_default());
                 }
             }
+            Backup::Updated {
+                sync,
+                snapshot,
+                undo,
+            } => {
+                if let Some(entry) = slot {
+                    let values = self.undo.get(undo).unwrap_or_default();
+                    Self::undo_update(entry, sync, snapshot, values);
+                    entry.state = State::Persistent;
+                }
+            }
         }
+    }
+
+    /// Puts an updated object's foreign keys (`values`, recorded by `link`)
+    /// and the session's knowledge of its row back as they were.
+    fn undo_update(
+        entry: &mut Entry<M>,
+        sync: Sync,
+        snapshot: Option<Box<M>>,
+        values: &[Option<i64>],
+    ) {
+        // Restoring only assigns fields: it cannot fail.
+        let _ = entry
+            .value
+            .link_parents(&mut Links::restore(M::TABLE, values));
+        entry.sync = sync;
+        entry.snapshot = snapshot;
+        entry.fresh = false;
     }
 
     /// Makes an inserted object new again: its key and foreign keys as they
@@ -697,6 +733,7 @@ impl<M: Model> Store for TypedStore<M> {
 
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()> {
         let mut cached = None;
+        let mut undo = std::mem::take(&mut self.undo);
         for index in 0..self.entries.len() {
             // Objects this flush inserted are written as they are.
             let Some(mut entry) =
@@ -704,37 +741,65 @@ impl<M: Model> Store for TypedStore<M> {
             else {
                 continue;
             };
-            let result = self.link(ctx, &mut entry, false, None).and_then(|probe| {
-                let dirty = probe.changes || entry.changed();
-                if !dirty {
-                    if entry.sync == Sync::Touched {
-                        // Borrowed mutably but left as it was.
-                        entry.mark_clean();
-                    }
-                    return Ok(None);
+            let probe = match self.link(ctx, &mut entry, false, None) {
+                Ok(probe) => probe,
+                Err(err) => {
+                    self.entries[index] = Some(entry);
+                    self.undo = undo;
+                    return Err(err);
                 }
-                let before = entry.clone();
-                entry.value.before_update();
-                if probe.changes {
-                    self.link(ctx, &mut entry, true, None)?;
+            };
+            if !probe.changes && !entry.changed() {
+                if entry.sync == Sync::Touched {
+                    // Borrowed mutably but left as it was.
+                    entry.mark_clean();
                 }
+                self.entries[index] = Some(entry);
+                continue;
+            }
+            // `onupdate` columns change more than the foreign keys: keep a
+            // whole copy of those models' objects.
+            let whole = M::ON_UPDATE.then(|| entry.clone());
+            let sync = entry.sync;
+            let snapshot = entry.snapshot.take();
+            let start = undo.len();
+            entry.value.before_update();
+            let written = if probe.changes {
+                self.link(ctx, &mut entry, true, Some(&mut undo)).map(drop)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| {
                 let id = entry
                     .value
                     .primary_key()
-                    .ok_or(Error::NotPersistent { table: M::TABLE });
-                match id.and_then(|id| Self::update(db, &mut entry, id, tx, &mut cached)) {
-                    Ok(()) => Ok(Some(before)),
-                    Err(err) => {
-                        entry = before;
-                        Err(err)
-                    }
-                }
+                    .ok_or(Error::NotPersistent { table: M::TABLE })?;
+                Self::update(db, &mut entry, id, tx, &mut cached)
             });
+            let backup = match (written, whole) {
+                (Ok(()), Some(before)) => Backup::Whole(Box::new(before)),
+                (Ok(()), None) => Backup::Updated {
+                    sync,
+                    snapshot,
+                    undo: start..undo.len(),
+                },
+                (Err(err), whole) => {
+                    match whole {
+                        Some(before) => entry = before,
+                        None => {
+                            Self::undo_update(&mut entry, sync, snapshot, &undo[start..]);
+                        }
+                    }
+                    undo.truncate(start);
+                    self.undo = undo;
+                    self.entries[index] = Some(entry);
+                    return Err(err);
+                }
+            };
             self.entries[index] = Some(entry);
-            if let Some(before) = result? {
-                self.backup(index_u32(index), before);
-            }
+            self.flush_backup.push((index_u32(index), backup));
         }
+        self.undo = undo;
         Ok(())
     }
 

@@ -112,6 +112,34 @@ fn a_failed_flush_puts_back_the_keys_it_filled_in() -> TestResult {
 }
 
 #[test]
+fn a_failed_update_puts_back_the_keys_it_filled_in() -> TestResult {
+    let (_dir, mut db) = seed_db()?;
+    let mut s = db.session();
+    let old = s.add(Role::new("old"));
+    let ann = s.add(User::new("ann").with_role(old));
+    s.add(User::new("bob"));
+    s.commit()?;
+    let old_id = s[old].id;
+    // Move ann to a new role and give her bob's name: the role is inserted,
+    // then her UPDATE fails.
+    let new = s.add(Role::new("new"));
+    s[ann].set_role(new);
+    s[ann].username = Some("bob".into());
+    assert!(matches!(s.commit(), Err(Error::UniqueViolation { .. })));
+    assert_eq!(s[new].id, None);
+    assert_eq!(s[ann].role_id, old_id, "foreign key as before the commit");
+    s[ann].username = Some("ann".into());
+    s.commit()?;
+    assert_eq!(s[ann].role_id, s[new].id);
+    drop(s);
+    let ann = User::query()
+        .filter(User::USERNAME.eq("ann"))
+        .one(&db)?;
+    assert_eq!(ann.role_id, Some(2));
+    Ok(())
+}
+
+#[test]
 fn only_objects_that_differ_from_their_row_are_written() -> TestResult {
     let (_dir, mut db) = seed_db()?;
     let counter = db.statement_counter();

@@ -390,6 +390,23 @@ fn onupdate_is_applied_by_the_session() -> TestResult {
 }
 
 #[test]
+fn a_failed_update_puts_the_onupdate_column_back() -> TestResult {
+    let (_dir, mut db) = temp_db()?;
+    let mut session = db.session();
+    let key = session.add(Stamp::new("x"));
+    session.commit()?;
+    Stamp::query().delete(&session)?; // behind the session's back
+    session[key].note = Some("changed".into());
+    assert!(matches!(
+        session.commit(),
+        Err(litemodel::Error::StaleObject { .. })
+    ));
+    assert_eq!(session[key].updated, None, "restored with the object");
+    assert_eq!(session[key].note.as_deref(), Some("changed"));
+    Ok(())
+}
+
+#[test]
 fn onupdate_sets_the_column_on_update() -> TestResult {
     let mut stamp = Stamp::new("x");
     assert_eq!(stamp.updated, None);

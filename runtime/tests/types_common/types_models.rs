@@ -508,6 +508,8 @@ impl Model for Stamp {
         Ok(())
     }
 
+    const ON_UPDATE: bool = true;
+
     fn before_update(&mut self) {
         self.updated = Some(litemodel::types::now());
     }

@@ -383,6 +383,8 @@ pub(super) fn before_update(columns: &[Column], field: impl Fn(&Column) -> Ident
         return TokenStream::new();
     }
     quote! {
+        const ON_UPDATE: bool = true;
+
         fn before_update(&mut self) {
             #(#sets)*
         }
