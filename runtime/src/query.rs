@@ -350,7 +350,9 @@ impl<M: Model> Query<M> {
         let sql = self.select(db.dialect(), limit);
         let mut stmt = sql.prepare(db, M::TABLE)?;
         let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
+        // A LIMIT says how many rows to expect: one allocation, not a few.
+        let expected = limit.map_or(0, |n| n.min(256) as usize);
+        let mut out = Vec::with_capacity(expected);
         while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
             out.push(M::from_row(&Row::new::<M>(row))?);
         }

@@ -961,8 +961,23 @@ impl<P: Model> Parent<P> {
 pub struct Children<C> {
     cache: OnceCell<Vec<C>>,
     mark: Cell<Mark>,
+    /// Appended and removed objects waiting for the next flush; boxed, as
+    /// most loaded objects never have any.
+    changes: Option<Box<ChildChanges<C>>>,
+}
+
+struct ChildChanges<C> {
     pending: Vec<C>,
     removed: Vec<C>,
+}
+
+impl<C: Clone> Clone for ChildChanges<C> {
+    fn clone(&self) -> Self {
+        ChildChanges {
+            pending: self.pending.clone(),
+            removed: self.removed.clone(),
+        }
+    }
 }
 
 impl<C> Default for Children<C> {
@@ -970,8 +985,7 @@ impl<C> Default for Children<C> {
         Children {
             cache: OnceCell::new(),
             mark: Cell::new(Mark::Default),
-            pending: Vec::new(),
-            removed: Vec::new(),
+            changes: None,
         }
     }
 }
@@ -981,8 +995,7 @@ impl<C: Clone> Clone for Children<C> {
         Children {
             cache: self.cache.clone(),
             mark: self.mark.clone(),
-            pending: self.pending.clone(),
-            removed: self.removed.clone(),
+            changes: self.changes.clone(),
         }
     }
 }
@@ -1019,7 +1032,16 @@ impl<C> Children<C> {
     /// parent (or at the next flush, if the parent is in the session already), with
     /// its foreign key pointing at the parent (`role.users.append(user)`).
     pub fn append(&mut self, child: C) {
-        self.pending.push(child);
+        self.changes_mut().pending.push(child);
+    }
+
+    fn changes_mut(&mut self) -> &mut ChildChanges<C> {
+        self.changes.get_or_insert_with(|| {
+            Box::new(ChildChanges {
+                pending: Vec::new(),
+                removed: Vec::new(),
+            })
+        })
     }
 
     /// Removes the loaded related objects matching `which` from the collection
@@ -1030,31 +1052,33 @@ impl<C> Children<C> {
         let Some(loaded) = self.cache.get_mut() else {
             return 0;
         };
-        let before = loaded.len();
-        let mut kept = Vec::with_capacity(before);
-        for child in loaded.drain(..) {
-            if which(&child) {
-                self.removed.push(child);
-            } else {
-                kept.push(child);
-            }
-        }
+        let (gone, kept): (Vec<C>, Vec<C>) = loaded.drain(..).partition(|child| which(child));
         *loaded = kept;
-        before - loaded.len()
+        let count = gone.len();
+        if count > 0 {
+            self.changes_mut().removed.extend(gone);
+        }
+        count
     }
 
     /// The objects [`append`](Children::append)ed since the last flush (for the
     /// generated cascade code).
     #[doc(hidden)]
     pub fn take_pending(&mut self) -> Vec<C> {
-        std::mem::take(&mut self.pending)
+        self.changes
+            .as_mut()
+            .map(|changes| std::mem::take(&mut changes.pending))
+            .unwrap_or_default()
     }
 
     /// The objects [`remove`](Children::remove)d since the last flush (for the
     /// generated cascade code).
     #[doc(hidden)]
     pub fn take_removed(&mut self) -> Vec<C> {
-        std::mem::take(&mut self.removed)
+        self.changes
+            .as_mut()
+            .map(|changes| std::mem::take(&mut changes.removed))
+            .unwrap_or_default()
     }
 
     /// Stores an eagerly loaded collection and returns it (keeps one that is loaded
@@ -1091,5 +1115,11 @@ mod tests {
         // `None` in the session id's niche) and one pointer for the rest.
         assert_eq!(std::mem::size_of::<Option<Key<Node>>>(), 16);
         assert_eq!(std::mem::size_of::<Parent<Node>>(), 24);
+    }
+
+    #[test]
+    fn children_cost_five_words() {
+        // A loaded list and its mark; appended and removed objects are boxed.
+        assert_eq!(std::mem::size_of::<Children<Node>>(), 40);
     }
 }

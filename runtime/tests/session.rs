@@ -132,9 +132,7 @@ fn a_failed_update_puts_back_the_keys_it_filled_in() -> TestResult {
     s.commit()?;
     assert_eq!(s[ann].role_id, s[new].id);
     drop(s);
-    let ann = User::query()
-        .filter(User::USERNAME.eq("ann"))
-        .one(&db)?;
+    let ann = User::query().filter(User::USERNAME.eq("ann")).one(&db)?;
     assert_eq!(ann.role_id, Some(2));
     Ok(())
 }
