@@ -654,7 +654,7 @@ pub(crate) fn run_loads<M: Model>(
 ///
 /// [`Query::get`] (`User::get(db, id)`) finds its prepared statement in the
 /// connection's statement cache on every call: hashing the SQL text and
-/// taking the statement out and back costs about a quarter of a one-row
+/// taking the statement out and back is about a fifth of the work of a one-row
 /// lookup. A `Getter` takes it once and keeps it until dropped, as
 /// hand-written rusqlite code keeps its statement.
 ///

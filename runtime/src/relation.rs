@@ -777,9 +777,10 @@ impl<P> Copy for ParentState<P> {}
 pub struct Parent<P> {
     /// A session object, maybe not inserted yet (`ParentState::Pending`).
     pending: Option<Key<P>>,
-    // Empty until the relationship holds more than the foreign-key column and
-    // a pending key say (an unsaved parent, a loaded one, a loading mark):
-    // most rows a query reads carry only this pointer-sized cell.
+    // Empty until there is more to keep than the foreign-key column and the
+    // pending key tell (an unsaved parent, a loaded one, a loading mark): most
+    // rows a query reads carry only this pointer-sized cell. Boxed, which also
+    // lets a model be its own parent (a tree).
     inner: OnceCell<Box<ParentInner<P>>>,
 }
 

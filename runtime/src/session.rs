@@ -417,8 +417,8 @@ struct TypedStore<M> {
     tx_backup: Vec<(u32, Backup<M>)>,
     /// Whether `tx_backup` holds entry `i` already.
     tx_backed: Vec<bool>,
-    /// Foreign-key values overwritten by inserts of this transaction, for
-    /// `Backup::Inserted`.
+    /// Foreign-key values that inserts and updates of this transaction
+    /// overwrote, for `Backup::Inserted` and `Backup::Updated`.
     undo: Vec<Option<i64>>,
 }
 
