@@ -975,6 +975,10 @@ pub struct Session<'db> {
     stores: Vec<Option<Box<dyn Store>>>,
     types: IdMap<TypeId, usize>,
     commit_on_drop: bool,
+    /// Set while the generated cascades run: they borrow objects mutably
+    /// only to take the collections' appended and removed objects, which
+    /// equality ignores, so those borrows take no snapshot.
+    cascading: bool,
 }
 
 impl fmt::Debug for Session<'_> {
@@ -995,6 +999,7 @@ impl<'db> Session<'db> {
             stores: Vec::new(),
             types: IdMap::default(),
             commit_on_drop: false,
+            cascading: false,
         }
     }
 
@@ -1111,11 +1116,15 @@ impl<'db> Session<'db> {
         if key.session != self.id {
             return None;
         }
+        let cascading = self.cascading;
         let entry = self
             .store_mut::<M>()?
             .entries
             .get_mut(key.index as usize)?
             .as_mut()?;
+        if cascading {
+            return Some(&mut entry.value);
+        }
         Some(entry.value_mut())
     }
 
@@ -1240,9 +1249,10 @@ impl<'db> Session<'db> {
                 .flat_map(|store| store.cascade_jobs(self.id))
                 .collect();
             let before = self.object_count();
-            for job in jobs {
-                job(self)?;
-            }
+            self.cascading = true;
+            let ran = jobs.into_iter().try_for_each(|job| job(self));
+            self.cascading = false;
+            ran?;
             if self.object_count() == before {
                 return Ok(());
             }
