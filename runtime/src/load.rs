@@ -195,6 +195,27 @@ const CHUNK: usize = 500;
 const ALIAS: &str = "anon_1";
 const LINK_ALIAS: &str = "anon_2";
 
+/// ` LEFT OUTER JOIN "table" AS alias ON alias."column" = other."other_column"`.
+fn push_left_join(
+    d: &Sqlite,
+    sql: &mut String,
+    (table, alias, column): (&str, &str, &str),
+    (other, other_column): (&str, &str),
+) {
+    sql.push_str(" LEFT OUTER JOIN ");
+    d.push_identifier(sql, table);
+    sql.push_str(" AS ");
+    sql.push_str(alias);
+    sql.push_str(" ON ");
+    sql.push_str(alias);
+    sql.push('.');
+    d.push_identifier(sql, column);
+    sql.push_str(" = ");
+    sql.push_str(other);
+    sql.push('.');
+    d.push_identifier(sql, other_column);
+}
+
 fn push_columns<T: Model>(d: &Sqlite, sql: &mut String, alias: &str) {
     for column in T::COLUMNS {
         sql.push_str(", ");
@@ -315,18 +336,12 @@ impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
     }
 
     fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
-        sql.push_str(" LEFT OUTER JOIN ");
-        d.push_identifier(sql, P::TABLE);
-        sql.push_str(" AS ");
-        sql.push_str(ALIAS);
-        sql.push_str(" ON ");
-        sql.push_str(ALIAS);
-        sql.push('.');
-        d.push_identifier(sql, P::PRIMARY_KEY);
-        sql.push_str(" = ");
-        sql.push_str(parent);
-        sql.push('.');
-        d.push_identifier(sql, self.relation.column_name());
+        push_left_join(
+            d,
+            sql,
+            (P::TABLE, ALIAS, P::PRIMARY_KEY),
+            (parent, self.relation.column_name()),
+        );
     }
 
     fn push_order(&self, _: &Sqlite, _: &mut String) {}
@@ -428,18 +443,12 @@ impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
     }
 
     fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
-        sql.push_str(" LEFT OUTER JOIN ");
-        d.push_identifier(sql, C::TABLE);
-        sql.push_str(" AS ");
-        sql.push_str(ALIAS);
-        sql.push_str(" ON ");
-        sql.push_str(ALIAS);
-        sql.push('.');
-        d.push_identifier(sql, self.relation.fk());
-        sql.push_str(" = ");
-        sql.push_str(parent);
-        sql.push('.');
-        d.push_identifier(sql, P::PRIMARY_KEY);
+        push_left_join(
+            d,
+            sql,
+            (C::TABLE, ALIAS, self.relation.fk()),
+            (parent, P::PRIMARY_KEY),
+        );
     }
 
     fn push_order(&self, d: &Sqlite, sql: &mut String) {
@@ -593,30 +602,13 @@ impl<M: Model, T: Model> Join<M> for Through<M, T> {
 
     fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
         let (table, local, remote) = self.relation.parts();
-        sql.push_str(" LEFT OUTER JOIN ");
-        d.push_identifier(sql, table);
-        sql.push_str(" AS ");
-        sql.push_str(LINK_ALIAS);
-        sql.push_str(" ON ");
-        sql.push_str(LINK_ALIAS);
-        sql.push('.');
-        d.push_identifier(sql, local);
-        sql.push_str(" = ");
-        sql.push_str(parent);
-        sql.push('.');
-        d.push_identifier(sql, M::PRIMARY_KEY);
-        sql.push_str(" LEFT OUTER JOIN ");
-        d.push_identifier(sql, T::TABLE);
-        sql.push_str(" AS ");
-        sql.push_str(ALIAS);
-        sql.push_str(" ON ");
-        sql.push_str(ALIAS);
-        sql.push('.');
-        d.push_identifier(sql, T::PRIMARY_KEY);
-        sql.push_str(" = ");
-        sql.push_str(LINK_ALIAS);
-        sql.push('.');
-        d.push_identifier(sql, remote);
+        push_left_join(d, sql, (table, LINK_ALIAS, local), (parent, M::PRIMARY_KEY));
+        push_left_join(
+            d,
+            sql,
+            (T::TABLE, ALIAS, T::PRIMARY_KEY),
+            (LINK_ALIAS, remote),
+        );
     }
 
     fn push_order(&self, d: &Sqlite, sql: &mut String) {
