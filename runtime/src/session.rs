@@ -228,14 +228,13 @@ pub struct Links<'a> {
 }
 
 enum LinkMode<'a> {
-    /// Resolves parents into ids; with `apply`, writes them into the key
-    /// fields. With `undo`, first records each field's value (one per `link`
-    /// call) so that a failed flush can put them back.
+    /// Resolves parents into ids. With `undo`, writes them into the key
+    /// fields, first recording each field's value there (one per `link`
+    /// call) so that a failed flush can put them back; without, only probes.
     Resolve {
         ctx: &'a LinkCtx<'a>,
         current: &'a dyn Store,
         current_type: TypeId,
-        apply: bool,
         undo: Option<&'a mut Vec<Option<i64>>>,
     },
     /// Puts recorded values back into the key fields, in `link` call order.
@@ -282,13 +281,16 @@ impl Links<'_> {
                 ctx,
                 current,
                 current_type,
-                apply,
                 undo,
             } => {
-                if let Some(undo) = undo {
-                    undo.push(*key);
-                }
-                (*ctx, *current, *current_type, *apply)
+                let apply = match undo {
+                    Some(undo) => {
+                        undo.push(*key);
+                        true
+                    }
+                    None => false,
+                };
+                (*ctx, *current, *current_type, apply)
             }
         };
         let table = self.table;
@@ -516,12 +518,12 @@ impl<M: Model> TypedStore<M> {
     }
 
     /// Runs `link_parents` on `entry` with `self` readable for links
-    /// between objects of the same model; see [`LinkMode::Resolve`].
+    /// between objects of the same model: a probe without `undo`, writing the
+    /// ids (and recording what they replace) with it; see [`LinkMode::Resolve`].
     fn link(
         &self,
         ctx: &LinkCtx<'_>,
         entry: &mut Entry<M>,
-        apply: bool,
         undo: Option<&mut Vec<Option<i64>>>,
     ) -> Result<LinkOutcome> {
         let mut links = Links {
@@ -529,7 +531,6 @@ impl<M: Model> TypedStore<M> {
                 ctx,
                 current: self,
                 current_type: TypeId::of::<M>(),
-                apply,
                 undo,
             },
             table: M::TABLE,
@@ -636,11 +637,6 @@ impl<M: Model> TypedStore<M> {
         entry.mark_clean();
         Ok(())
     }
-
-    fn backup(&mut self, index: u32, entry: Entry<M>) {
-        self.flush_backup
-            .push((index, Backup::Whole(Box::new(entry))));
-    }
 }
 
 fn index_u32(index: usize) -> u32 {
@@ -676,6 +672,8 @@ impl<M: Model> Store for TypedStore<M> {
     ) -> Result<(usize, usize)> {
         let (mut inserted, mut waiting) = (0, 0);
         let mut cached = None;
+        // Out of `self` for the loop: `link` reads `self` while it records.
+        let mut undo = std::mem::take(&mut self.undo);
         for index in 0..self.entries.len() {
             let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::New) else {
                 continue;
@@ -684,10 +682,9 @@ impl<M: Model> Store for TypedStore<M> {
             // keys: keep a whole copy of those.
             let whole = (!M::SERVER_DEFAULTS.is_empty()).then(|| entry.clone());
             let key = entry.value.primary_key();
-            let mut undo = std::mem::take(&mut self.undo);
             let start = undo.len();
             let result = self
-                .link(ctx, &mut entry, true, Some(&mut undo))
+                .link(ctx, &mut entry, Some(&mut undo))
                 .and_then(|links| {
                     if links.waiting {
                         return Ok(false);
@@ -701,7 +698,6 @@ impl<M: Model> Store for TypedStore<M> {
                         .value
                         .link_parents(&mut Links::restore(M::TABLE, &undo[start..]));
                     undo.truncate(start);
-                    self.undo = undo;
                     waiting += 1;
                     self.entries[index] = Some(entry);
                     continue;
@@ -722,12 +718,12 @@ impl<M: Model> Store for TypedStore<M> {
                     return Err(err);
                 }
             };
-            self.undo = undo;
             inserted += 1;
             self.identity_stale = true;
             self.entries[index] = Some(entry);
             self.flush_backup.push((index_u32(index), backup));
         }
+        self.undo = undo;
         Ok((inserted, waiting))
     }
 
@@ -741,7 +737,7 @@ impl<M: Model> Store for TypedStore<M> {
             else {
                 continue;
             };
-            let probe = match self.link(ctx, &mut entry, false, None) {
+            let probe = match self.link(ctx, &mut entry, None) {
                 Ok(probe) => probe,
                 Err(err) => {
                     self.entries[index] = Some(entry);
@@ -765,7 +761,7 @@ impl<M: Model> Store for TypedStore<M> {
             let start = undo.len();
             entry.value.before_update();
             let written = if probe.changes {
-                self.link(ctx, &mut entry, true, Some(&mut undo)).map(drop)
+                self.link(ctx, &mut entry, Some(&mut undo)).map(drop)
             } else {
                 Ok(())
             }
@@ -834,7 +830,8 @@ impl<M: Model> Store for TypedStore<M> {
             if let Some(entry) = self.entries[index].as_mut() {
                 entry.state = State::Gone;
             }
-            self.backup(index_u32(index), before);
+            self.flush_backup
+                .push((index_u32(index), Backup::Whole(Box::new(before))));
         }
         Ok(())
     }
@@ -874,36 +871,31 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn finish_flush(&mut self) {
-        if self.tx_backup.is_empty() {
-            // The transaction's first flush (the usual single-flush commit):
-            // its backups, at most one per entry, become the transaction's.
-            std::mem::swap(&mut self.tx_backup, &mut self.flush_backup);
-            self.tx_backed.clear();
-            self.tx_backed.resize(self.entries.len(), false);
-            for (index, _) in &self.tx_backup {
-                let i = *index as usize;
-                if let Some(backed) = self.tx_backed.get_mut(i) {
-                    *backed = true;
-                }
-                if let Some(Some(now)) = self.entries.get_mut(i) {
-                    now.fresh = false;
-                }
-            }
-            return;
+        let entries = self.entries.len();
+        if self.tx_backed.len() < entries {
+            self.tx_backed.resize(entries, false);
         }
-        for (index, entry) in self.flush_backup.drain(..) {
-            let i = index as usize;
+        let mut backups = std::mem::take(&mut self.flush_backup);
+        // Keep the oldest backup of each entry: how it was before the
+        // transaction. In a transaction's first flush every one is kept and
+        // nothing moves.
+        backups.retain(|(index, _)| {
+            let i = *index as usize;
             if let Some(Some(now)) = self.entries.get_mut(i) {
                 now.fresh = false;
             }
-            if self.tx_backed.len() <= i {
-                self.tx_backed.resize(i + 1, false);
+            match self.tx_backed.get_mut(i) {
+                Some(backed) if !*backed => {
+                    *backed = true;
+                    true
+                }
+                _ => false,
             }
-            // Keep the oldest: how the entry was before the transaction.
-            if !self.tx_backed[i] {
-                self.tx_backed[i] = true;
-                self.tx_backup.push((index, entry));
-            }
+        });
+        if self.tx_backup.is_empty() {
+            self.tx_backup = backups;
+        } else {
+            self.tx_backup.append(&mut backups);
         }
     }
 
