@@ -1,5 +1,9 @@
 //! Dates and times: `date`, `time`, `datetime` and `datetime(timezone)` columns.
 
+use std::fmt::{self, Formatter, Write as _};
+
+use crate::repr::Repr;
+
 use super::*;
 
 const DATE_FORMAT: &str = "YYYY-MM-DD";

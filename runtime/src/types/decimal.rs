@@ -1,5 +1,10 @@
 //! `numeric(p, s)` columns: [`Decimal`].
 
+use std::fmt::{self, Formatter};
+use std::str::FromStr;
+
+use crate::repr::Repr;
+
 use super::*;
 
 /// SQLAlchemy binds a `Numeric` as a Python float on SQLite (the dialect has no

@@ -1,5 +1,10 @@
 //! `json` columns: [`serde_json::Value`], stored as Python's `json.dumps` writes it.
 
+use std::fmt::{self, Formatter, Write as _};
+use std::io;
+
+use crate::repr::Repr;
+
 use super::*;
 
 /// Stored as the text Python's `json.dumps` writes (what SQLAlchemy's `JSON`

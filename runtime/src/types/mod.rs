@@ -51,27 +51,33 @@
 //! the table, column and row key, never a silently different value.
 
 use std::borrow::Cow;
-use std::fmt::{self, Formatter, Write as _};
-use std::io;
-use std::str::FromStr;
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
-use crate::repr::Repr;
-
+#[cfg(feature = "chrono")]
 mod chrono;
 mod core;
+#[cfg(feature = "rust_decimal")]
 mod decimal;
+#[cfg(feature = "serde_json")]
 mod json;
+#[cfg(feature = "uuid")]
 mod uuid;
 
+#[cfg(feature = "chrono")]
 pub use self::chrono::{now, now_utc, time_now, today};
+#[cfg(feature = "serde_json")]
 pub use self::json::python_json;
+#[cfg(feature = "uuid")]
 pub use self::uuid::uuid4;
 
+#[cfg(feature = "chrono")]
 pub use ::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+#[cfg(feature = "uuid")]
 pub use ::uuid::Uuid;
+#[cfg(feature = "rust_decimal")]
 pub use rust_decimal::Decimal;
+#[cfg(feature = "serde_json")]
 pub use serde_json;
 
 /// A value as SQLite stores it: one of its five storage classes, borrowed
@@ -208,6 +214,11 @@ impl ColumnError {
         ))
     }
 
+    // Only the text-stored families (dates, uuids, decimals) parse values.
+    #[cfg_attr(
+        not(any(feature = "chrono", feature = "uuid", feature = "rust_decimal")),
+        allow(dead_code)
+    )]
     fn malformed(what: &str, format: &str, found: &ColumnValue<'_>) -> Self {
         ColumnError::new(format!(
             "malformed {what}: expected {format}, found {}",

@@ -1,5 +1,9 @@
 //! `uuid` columns: [`Uuid`].
 
+use std::fmt::{self, Formatter};
+
+use crate::repr::Repr;
+
 use super::*;
 
 /// A random (version 4) UUID: `default_factory = "uuid4"`.
