@@ -23,7 +23,6 @@
 //! ```
 
 mod database;
-pub mod dialect;
 mod error;
 mod expr;
 mod idmap;
@@ -37,6 +36,7 @@ mod relation;
 mod repr;
 mod schema;
 mod session;
+pub mod sql;
 pub mod types;
 
 pub use database::{Database, Executor, StatementCounter};
@@ -55,6 +55,9 @@ pub use schema::{Schema, TableSchema};
 #[cfg(feature = "serde_json")]
 pub use serde_json::Value as JsonValue;
 pub use session::{Key, Links, Session, Target};
+/// The former name of [`sql`], where [`sql::Dialect`] and [`sql::Sqlite`] lived.
+#[doc(hidden)]
+pub use sql as dialect;
 #[cfg(feature = "rust_decimal")]
 pub use types::Decimal;
 #[cfg(feature = "uuid")]

@@ -2,6 +2,10 @@
 //! table, the foreign-key procedure of a table rebuild.
 
 use super::*;
+use crate::sql::{Dialect, Sqlite};
+
+/// The migration runner works on a rusqlite connection: SQLite's statements.
+const DIALECT: Sqlite = Sqlite;
 
 /// A row of the version table.
 pub(super) struct Applied {
@@ -12,22 +16,16 @@ pub(super) struct Applied {
 }
 
 fn version_table_exists(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [VERSION_TABLE],
-        |_| Ok(()),
-    )
-    .optional()
-    .map(|found| found.is_some())
+    conn.query_row(DIALECT.table_exists(), [VERSION_TABLE], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
 }
 
 pub(super) fn applied(conn: &Connection) -> Result<Vec<Applied>, MigrateError> {
     if !version_table_exists(conn)? {
         return Ok(Vec::new());
     }
-    let mut statement = conn.prepare(&format!(
-        "SELECT version, name, checksum, applied_at FROM {VERSION_TABLE} ORDER BY version"
-    ))?;
+    let mut statement = conn.prepare(&DIALECT.select_applied(VERSION_TABLE))?;
     let rows = statement.query_map([], |row| {
         Ok(Applied {
             version: row.get(0)?,
@@ -53,23 +51,23 @@ pub(super) fn run(
         name: &migration.name,
         direction,
     });
-    conn.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (\n\
-         \tversion INTEGER NOT NULL, \n\
-         \tname TEXT NOT NULL, \n\
-         \tchecksum TEXT NOT NULL, \n\
-         \tapplied_at TEXT DEFAULT CURRENT_TIMESTAMP NOT NULL, \n\
-         \tPRIMARY KEY (version)\n)"
-    ))?;
+    conn.execute_batch(&DIALECT.create_version_table(VERSION_TABLE))?;
     // SQLite ignores `PRAGMA foreign_keys` inside a transaction: turn it off first.
-    let enforcing: bool = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
+    let enforcing: bool = match DIALECT.foreign_keys_enabled() {
+        Some(query) => conn.query_row(query, [], |row| row.get(0))?,
+        None => false,
+    };
+    let switch = |on: bool| match DIALECT.set_foreign_keys(on) {
+        Some(statement) => conn.execute_batch(statement),
+        None => Ok(()),
+    };
     let switch_off = section.foreign_keys_off && enforcing;
     if switch_off {
-        conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        switch(false)?;
     }
     let result = run_in_transaction(conn, migration, direction, &section, progress);
     if switch_off {
-        let restored = conn.execute_batch("PRAGMA foreign_keys = ON");
+        let restored = switch(true);
         if let (Ok(()), Err(e)) = (&result, restored) {
             return Err(MigrateError::Sqlite(e));
         }
@@ -97,15 +95,15 @@ fn run_in_transaction(
         direction,
         source,
     };
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(failed)?;
+    conn.execute_batch(DIALECT.begin_write()).map_err(failed)?;
     let result = statements(conn, migration, direction, section, progress);
     match result {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(failed),
+        Ok(()) => conn.execute_batch(DIALECT.commit()).map_err(failed),
         Err(error) => {
             if !conn.is_autocommit() {
                 // The error being reported matters more than a failed rollback,
                 // which SQLite only reports when the transaction is already gone.
-                let _ = conn.execute_batch("ROLLBACK");
+                let _ = conn.execute_batch(DIALECT.rollback());
             }
             Err(error)
         }
@@ -129,15 +127,11 @@ fn statements(
     while let Some(mut statement) = batch.next().map_err(failed)? {
         let copying = statement
             .expanded_sql()
-            .and_then(|sql| rebuild_source(&sql));
+            .and_then(|sql| DIALECT.rebuild_copy_source(&sql, REBUILD_PREFIX));
         let rows = match &copying {
             Some(table) => {
                 let rows: i64 = conn
-                    .query_row(
-                        &format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\"")),
-                        [],
-                        |row| row.get(0),
-                    )
+                    .query_row(&DIALECT.count_rows(table), [], |row| row.get(0))
                     .map_err(failed)?;
                 let rows = u64::try_from(rows).unwrap_or(0);
                 progress(&Progress::Copying { table, rows });
@@ -168,17 +162,16 @@ fn statements(
     }
     match direction {
         Direction::Up => conn.execute(
-            &format!("INSERT INTO {VERSION_TABLE} (version, name, checksum) VALUES (?1, ?2, ?3)"),
+            &DIALECT.insert_applied(VERSION_TABLE),
             rusqlite::params![
                 migration.version,
                 migration.name.as_ref(),
                 migration.checksum()
             ],
         ),
-        Direction::Down => conn.execute(
-            &format!("DELETE FROM {VERSION_TABLE} WHERE version = ?1"),
-            [migration.version],
-        ),
+        Direction::Down => {
+            conn.execute(&DIALECT.delete_applied(VERSION_TABLE), [migration.version])
+        }
     }
     .map_err(failed)?;
     if section.foreign_keys_off {
@@ -195,9 +188,12 @@ fn statements(
     Ok(())
 }
 
-/// `PRAGMA foreign_key_check`, one line per violation (at most 20).
+/// The foreign-key violations in the database, one line each (at most 20).
 fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let mut statement = conn.prepare("PRAGMA foreign_key_check")?;
+    let Some(check) = DIALECT.foreign_key_check() else {
+        return Ok(Vec::new());
+    };
+    let mut statement = conn.prepare(check)?;
     let rows = statement.query_map([], |row| {
         Ok(format!(
             "`{}` row {} references a missing row of `{}`",
@@ -208,61 +204,4 @@ fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         ))
     })?;
     rows.take(20).collect()
-}
-
-/// For `INSERT INTO "_litemodel_new_users" ...`, the table being rebuilt (`users`).
-fn rebuild_source(sql: &str) -> Option<String> {
-    let sql = skip_comments(sql);
-    let rest = strip_prefix_ignore_case(sql, "INSERT INTO")?.trim_start();
-    let rest = rest.strip_prefix('"')?;
-    let mut name = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '"' {
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                name.push('"');
-                continue;
-            }
-            return name.strip_prefix(REBUILD_PREFIX).map(str::to_owned);
-        }
-        name.push(c);
-    }
-    None
-}
-
-fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
-}
-
-fn skip_comments(mut sql: &str) -> &str {
-    loop {
-        sql = sql.trim_start();
-        if let Some(rest) = sql.strip_prefix("--") {
-            sql = rest.split_once('\n').map_or("", |(_, after)| after);
-        } else if let Some(rest) = sql.strip_prefix("/*") {
-            sql = rest.split_once("*/").map_or("", |(_, after)| after);
-        } else {
-            return sql;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rebuild_copies_are_recognized() {
-        assert_eq!(
-            rebuild_source(
-                "-- copy\nINSERT INTO \"_litemodel_new_users\" (id) SELECT id FROM users"
-            )
-            .as_deref(),
-            Some("users")
-        );
-        assert_eq!(rebuild_source("INSERT INTO users (id) VALUES (1)"), None);
-    }
 }

@@ -119,7 +119,7 @@ impl<M, P: Model> ManyToOne<M, P> {
         let value = parent.primary_key().map_or(Value::Null, Value::Integer);
         Expr::new(Node::Compare {
             column: self.column,
-            op: "=",
+            op: CompareOp::Eq,
             value,
         })
     }
@@ -287,7 +287,7 @@ impl<P: Model, C: Model> OneToMany<P, C> {
         let key = parent.primary_key().map_or(Value::Null, Value::Integer);
         let filter = Expr::new(Node::Compare {
             column: self.fk,
-            op: "=",
+            op: CompareOp::Eq,
             value: key,
         });
         self.ordered(self.base().filter(filter))

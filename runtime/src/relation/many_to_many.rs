@@ -120,7 +120,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
             select: self.remote,
             filter: Some(Box::new(Node::Compare {
                 column: self.local,
-                op: "=",
+                op: CompareOp::Eq,
                 value: key,
             })),
         });
@@ -174,19 +174,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let mut sql = String::from("INSERT INTO ");
-        d.push_identifier(&mut sql, self.table);
-        sql.push_str(" (");
-        d.push_identifier(&mut sql, self.local);
-        sql.push_str(", ");
-        d.push_identifier(&mut sql, self.remote);
-        sql.push_str(") SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM ");
-        d.push_identifier(&mut sql, self.table);
-        sql.push_str(" WHERE ");
-        d.push_identifier(&mut sql, self.local);
-        sql.push_str(" = ?1 AND ");
-        d.push_identifier(&mut sql, self.remote);
-        sql.push_str(" = ?2)");
+        let sql = crate::sql::link_insert(d, self.table, self.local, self.remote);
         db.execute_with(&sql, self.table, &[a, b])?;
         Ok(())
     }
@@ -202,13 +190,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let mut sql = String::from("DELETE FROM ");
-        d.push_identifier(&mut sql, self.table);
-        sql.push_str(" WHERE ");
-        d.push_identifier(&mut sql, self.local);
-        sql.push_str(" = ?1 AND ");
-        d.push_identifier(&mut sql, self.remote);
-        sql.push_str(" = ?2");
+        let sql = crate::sql::unlink(d, self.table, self.local, self.remote);
         db.execute_with(&sql, self.table, &[a, b])?;
         Ok(())
     }
@@ -234,11 +216,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
             return Ok(());
         };
         let d = conn.dialect();
-        let mut sql = String::from("DELETE FROM ");
-        d.push_identifier(&mut sql, self.table);
-        sql.push_str(" WHERE ");
-        d.push_identifier(&mut sql, self.local);
-        sql.push_str(" = ?1");
+        let sql = crate::sql::unlink_all(d, self.table, self.local);
         conn.execute_with(&sql, self.table, &[owner])?;
         Ok(())
     }

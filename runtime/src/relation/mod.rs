@@ -15,9 +15,8 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::database::Executor;
-use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::expr::{Column, Expr, Node, Order};
+use crate::expr::{Column, CompareOp, Expr, Node, Order};
 use crate::model::Model;
 use crate::query::{FilterBy, Query};
 use crate::session::Key;
@@ -76,7 +75,7 @@ fn order_of<C>(order: &'static [(&'static str, bool)]) -> impl Iterator<Item = O
 fn key_is<M>(column: &'static str, key: i64) -> Expr<M> {
     Expr::new(Node::Compare {
         column,
-        op: "=",
+        op: CompareOp::Eq,
         value: Value::Integer(key),
     })
 }

@@ -278,7 +278,7 @@ impl<'db> Session<'db> {
         match (result, tx.opened) {
             (Ok(()), opened) => {
                 if opened == Some(false) {
-                    db.execute(RELEASE, None)?;
+                    db.execute(db.dialect().release_flush_savepoint(), None)?;
                 }
                 self.each_store(|s| s.finish_flush());
                 Ok(())
@@ -302,13 +302,14 @@ impl<'db> Session<'db> {
                     s.abort_flush();
                     s.finish_transaction();
                 });
-                self.db.execute("ROLLBACK", None)?;
+                self.db.execute(self.db.dialect().rollback(), None)?;
                 Err(err)
             }
             (Err(err), Some(false)) => {
                 self.each_store(|s| s.abort_flush());
-                self.db.execute(ROLLBACK_TO, None)?;
-                self.db.execute(RELEASE, None)?;
+                let d = self.db.dialect();
+                self.db.execute(d.rollback_to_flush_savepoint(), None)?;
+                self.db.execute(d.release_flush_savepoint(), None)?;
                 Err(err)
             }
         }
@@ -408,10 +409,10 @@ impl<'db> Session<'db> {
         self.flush()?;
         let db: &Database = self.db;
         if db.in_transaction_now() {
-            if let Err(err) = db.execute("COMMIT", None) {
+            if let Err(err) = db.execute(db.dialect().commit(), None) {
                 self.each_store(|s| s.abort_transaction());
                 if self.db.in_transaction_now() {
-                    self.db.execute("ROLLBACK", None)?;
+                    self.db.execute(self.db.dialect().rollback(), None)?;
                 }
                 return Err(err);
             }
@@ -432,7 +433,7 @@ impl<'db> Session<'db> {
         self.types.clear();
         self.id = next_session_id();
         if self.db.in_transaction_now() {
-            self.db.execute("ROLLBACK", None)?;
+            self.db.execute(self.db.dialect().rollback(), None)?;
         }
         Ok(())
     }
@@ -470,7 +471,7 @@ impl Drop for Session<'_> {
             }
         }
         if self.db.in_transaction_now() {
-            if let Err(err) = self.db.execute("ROLLBACK", None) {
+            if let Err(err) = self.db.execute(self.db.dialect().rollback(), None) {
                 log::error!(target: "litemodel", "rollback on drop failed: {err}");
             }
         }
@@ -484,7 +485,7 @@ impl Executor for Session<'_> {
 
     fn begin_write(&self) -> Result<()> {
         if !self.db.in_transaction_now() {
-            self.db.execute("BEGIN IMMEDIATE", None)?;
+            self.db.execute(self.db.dialect().begin_write(), None)?;
         }
         Ok(())
     }

@@ -174,7 +174,9 @@ impl<M: Model> Store for TypedStore<M> {
                 if !tx.deferred_foreign_keys {
                     // Rows deleted together may reference each other; check
                     // the foreign keys at COMMIT instead of per statement.
-                    db.execute("PRAGMA defer_foreign_keys = ON", None)?;
+                    if let Some(defer) = db.dialect().defer_foreign_keys() {
+                        db.execute(defer, None)?;
+                    }
                     tx.deferred_foreign_keys = true;
                 }
                 // Children and association rows first (cascades).

@@ -16,6 +16,7 @@ use crate::error::{classify, Error, Result};
 use crate::idmap::IdMap;
 use crate::model::{Binder, Model, ModelSql, Row};
 use crate::relation::{ManyToOne, Parent, ParentState};
+use crate::sql::Dialect;
 
 mod api;
 mod flush;
@@ -38,10 +39,6 @@ fn next_session_id() -> SessionId {
     // Zero would take 2^64 sessions to come round; it maps to MAX.
     SessionId::new(NEXT_SESSION_ID.fetch_add(1, Ordering::Relaxed)).unwrap_or(SessionId::MAX)
 }
-
-const SAVEPOINT: &str = "SAVEPOINT litemodel_flush";
-const RELEASE: &str = "RELEASE litemodel_flush";
-const ROLLBACK_TO: &str = "ROLLBACK TO litemodel_flush";
 
 /// A typed handle on an object held by a [`Session`], returned by
 /// [`Session::add`]. Read the object with `session[key]`; link other objects
@@ -212,7 +209,15 @@ impl FlushTx {
     fn ensure(&mut self, db: &Database) -> Result<()> {
         if self.opened.is_none() {
             let begin = !db.in_transaction_now();
-            db.execute(if begin { "BEGIN IMMEDIATE" } else { SAVEPOINT }, None)?;
+            let d = db.dialect();
+            db.execute(
+                if begin {
+                    d.begin_write()
+                } else {
+                    d.flush_savepoint()
+                },
+                None,
+            )?;
             self.opened = Some(begin);
         }
         Ok(())
