@@ -22,6 +22,8 @@
 mod expr;
 mod sqlite;
 mod statements;
+#[cfg(test)]
+mod tests;
 
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
