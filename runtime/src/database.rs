@@ -224,7 +224,10 @@ impl Database {
         })
     }
 
-    /// Whether a table named `name` exists.
+    /// Whether a table named `name` exists. Names compare the way SQLite
+    /// compares identifiers, ASCII case-insensitively: a table created as
+    /// `Users` is found as `users`, and [`Database::create_all`] and
+    /// [`Database::drop_all`] follow the same rule.
     ///
     /// # Errors
     ///

@@ -117,7 +117,8 @@ pub trait Dialect {
         Some("SET CONSTRAINTS ALL DEFERRED")
     }
 
-    /// A query answering one row when a table named parameter 1 exists.
+    /// A query answering one row when a table named parameter 1 exists, the
+    /// name compared the way the engine compares identifiers.
     fn table_exists(&self) -> &'static str;
 
     /// The cheapest statement that proves a connection alive.

@@ -66,8 +66,10 @@ impl Dialect for Sqlite {
         Some("PRAGMA defer_foreign_keys = ON")
     }
 
+    /// Names compare as SQLite compares identifiers: ASCII case-insensitive
+    /// (a table created as `Users` is the table `users`).
     fn table_exists(&self) -> &'static str {
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1"
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE"
     }
 
     fn create_version_table(&self, table: &str) -> String {

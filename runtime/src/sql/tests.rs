@@ -330,6 +330,10 @@ fn transactions_and_catalog() {
     );
     assert_eq!(d.drop_table("users"), r#"DROP TABLE IF EXISTS "users""#);
     assert_eq!(d.ping(), "SELECT 1");
+    assert_eq!(
+        d.table_exists(),
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE"
+    );
 }
 
 #[test]
