@@ -136,40 +136,12 @@ pub trait Dialect {
     /// `INSERT INTO table (columns) VALUES (...)`, returning `returning` when
     /// given (the generated primary key).
     fn insert(&self, table: &str, columns: &[&str], returning: Option<&str>) -> String {
-        let mut sql = String::from("INSERT INTO ");
-        self.push_identifier(&mut sql, table);
-        sql.push_str(" (");
-        self.push_list(&mut sql, columns);
-        sql.push_str(") VALUES (");
-        for index in 1..=columns.len() {
-            if index > 1 {
-                sql.push_str(", ");
-            }
-            self.push_placeholder(&mut sql, index);
-        }
-        sql.push(')');
-        if let Some(key) = returning {
-            sql.push_str(" RETURNING ");
-            self.push_identifier(&mut sql, key);
-        }
-        sql
+        statements::insert(self, table, columns, &[], returning.as_slice())
     }
 
     /// `UPDATE table SET c1 = ?1, ... WHERE key = ?n`, the key bound last.
     fn update(&self, table: &str, columns: &[&str], key: &str) -> String {
-        let mut sql = String::from("UPDATE ");
-        self.push_identifier(&mut sql, table);
-        sql.push_str(" SET ");
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            self.push_identifier(&mut sql, column);
-            sql.push_str(" = ");
-            self.push_placeholder(&mut sql, i + 1);
-        }
-        self.push_key_filter(&mut sql, key, columns.len() + 1);
-        sql
+        statements::update(self, table, columns, &[], key)
     }
 
     /// `DELETE FROM table WHERE key = ?1`.

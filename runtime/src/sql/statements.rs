@@ -465,23 +465,21 @@ pub(crate) fn model_statements<D: Dialect + ?Sized>(
     d.push_identifier(&mut select, def.table);
     let mut select_by_key = select.clone();
     d.push_key_filter(&mut select_by_key, def.key, 1);
-    if server_defaults.is_empty() {
-        let returning = d.insert_returns_key().then_some(def.key);
-        return ModelSql {
-            select,
-            select_by_key,
-            insert: d.insert(def.table, &fields, returning),
-            insert_with_key: d.insert(def.table, &with_key, None),
-            update: d.update(def.table, &fields, def.key),
-            delete: d.delete(def.table, def.key),
-        };
+    // A model with server defaults reads the stored row back after the key;
+    // others only need the key, and only where the connection cannot tell it.
+    let mut returning = Vec::new();
+    if !server_defaults.is_empty() {
+        returning.push(def.key);
+        returning.extend_from_slice(def.columns);
+    } else if d.insert_returns_key() {
+        returning.push(def.key);
     }
     ModelSql {
         select,
         select_by_key,
-        insert: insert_with_defaults(d, def, server_defaults, &fields, true),
-        insert_with_key: insert_with_defaults(d, def, server_defaults, &with_key, false),
-        update: update_with_defaults(d, def, server_defaults, &fields),
+        insert: insert(d, def.table, &fields, server_defaults, &returning),
+        insert_with_key: insert(d, def.table, &with_key, server_defaults, &[]),
+        update: update(d, def.table, &fields, server_defaults, def.key),
         delete: d.delete(def.table, def.key),
     }
 }
@@ -493,17 +491,18 @@ fn server_default<'a>(server_defaults: &[(&str, &'a str)], column: &str) -> Opti
         .map(|(_, sql)| *sql)
 }
 
-/// `INSERT ... VALUES (?1, COALESCE(?2, <server default>)) [RETURNING key, <columns>]`:
-/// a `None` field gets the database's default, and the stored row comes back.
-fn insert_with_defaults<D: Dialect + ?Sized>(
+/// `INSERT INTO table (columns) VALUES (?1, COALESCE(?2, <server default>), ...)
+/// [RETURNING ...]`: a `None` field of a column with a server default gets the
+/// database's default.
+pub(super) fn insert<D: Dialect + ?Sized>(
     d: &D,
-    def: TableDef<'_>,
-    server_defaults: &[(&str, &str)],
+    table: &str,
     columns: &[&str],
-    returning: bool,
+    server_defaults: &[(&str, &str)],
+    returning: &[&str],
 ) -> String {
     let mut sql = String::from("INSERT INTO ");
-    d.push_identifier(&mut sql, def.table);
+    d.push_identifier(&mut sql, table);
     sql.push_str(" (");
     d.push_list(&mut sql, columns);
     sql.push_str(") VALUES (");
@@ -523,25 +522,24 @@ fn insert_with_defaults<D: Dialect + ?Sized>(
         }
     }
     sql.push(')');
-    if returning {
+    if !returning.is_empty() {
         sql.push_str(" RETURNING ");
-        d.push_identifier(&mut sql, def.key);
-        sql.push_str(", ");
-        d.push_list(&mut sql, def.columns);
+        d.push_list(&mut sql, returning);
     }
     sql
 }
 
-/// `UPDATE ... SET c = ?1, d = COALESCE(?2, d) WHERE key = ?n`: a `None` field keeps
-/// the value the database filled in.
-fn update_with_defaults<D: Dialect + ?Sized>(
+/// `UPDATE table SET c = ?1, d = COALESCE(?2, d) WHERE key = ?n`: a `None` field
+/// of a column with a server default keeps the value the database filled in.
+pub(super) fn update<D: Dialect + ?Sized>(
     d: &D,
-    def: TableDef<'_>,
-    server_defaults: &[(&str, &str)],
+    table: &str,
     columns: &[&str],
+    server_defaults: &[(&str, &str)],
+    key: &str,
 ) -> String {
     let mut sql = String::from("UPDATE ");
-    d.push_identifier(&mut sql, def.table);
+    d.push_identifier(&mut sql, table);
     sql.push_str(" SET ");
     for (i, column) in columns.iter().enumerate() {
         if i > 0 {
@@ -559,6 +557,6 @@ fn update_with_defaults<D: Dialect + ?Sized>(
             d.push_placeholder(&mut sql, i + 1);
         }
     }
-    d.push_key_filter(&mut sql, def.key, columns.len() + 1);
+    d.push_key_filter(&mut sql, key, columns.len() + 1);
     sql
 }
