@@ -13,7 +13,7 @@ use crate::error::{classify, Result};
 use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};
 use crate::relation::{ManyToMany, ManyToOne, Mark, OneToMany};
-use crate::sql::{Joined, Via};
+use crate::sql::{Association, Joined, Via};
 
 /// How a query loads one relationship.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,8 +157,9 @@ strategies!(ManyToOne, ToOne);
 strategies!(OneToMany, ToMany);
 strategies!(ManyToMany, Through);
 
-/// What a loading option does, for one kind of relationship.
-pub(crate) trait Plan<M> {
+/// What a loading option does, for one kind of relationship (its [`Join`]
+/// side decodes joined loading).
+pub(crate) trait Plan<M>: Join<M> {
     /// `Model.relationship`.
     fn path(&self) -> String;
     /// Loads the relationship of every object with SELECT ... IN.
@@ -167,8 +168,6 @@ pub(crate) trait Plan<M> {
     fn mark(&self, objects: &[M], mark: Mark);
     /// The relationship as the SQL seam joins it.
     fn joined(&self) -> Joined<'static>;
-    /// The decoding of joined loading.
-    fn join(&self) -> &dyn Join<M>;
 }
 
 /// Joined loading: the related rows after the query's columns.
@@ -281,10 +280,6 @@ impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
             order: &[],
         }
     }
-
-    fn join(&self) -> &dyn Join<M> {
-        self
-    }
 }
 
 impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
@@ -381,10 +376,6 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
             order: self.relation.order(),
         }
     }
-
-    fn join(&self) -> &dyn Join<P> {
-        self
-    }
 }
 
 impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
@@ -433,6 +424,15 @@ struct Through<M, T> {
 }
 
 impl<M: Model, T: Model> Through<M, T> {
+    fn link(&self) -> Association<'static> {
+        let (table, local, remote) = self.relation.parts();
+        Association {
+            table,
+            local,
+            remote,
+        }
+    }
+
     fn distribute(&self, objects: &[M], groups: HashMap<i64, Vec<T>>) {
         distribute(self.relation.slot(), objects, groups);
     }
@@ -448,15 +448,18 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
             return Ok(());
         }
         let d = db.dialect();
-        let joined = self.joined();
-        let (table, ..) = self.relation.parts();
+        let link = self.link();
         let keys = distinct_keys(objects.iter().map(Model::primary_key));
         let mut owners = Vec::new();
         let mut related = Vec::new();
         for chunk in keys.chunks(CHUNK) {
-            let Some(sql) = crate::sql::selectin_through(d, &joined, chunk.len()) else {
-                return Ok(());
-            };
+            let sql = crate::sql::selectin_through(
+                d,
+                table_def::<T>(),
+                link,
+                self.relation.order(),
+                chunk.len(),
+            );
             let mut stmt = db.prepare(&sql, Some(T::TABLE))?;
             for (i, key) in chunk.iter().enumerate() {
                 stmt.raw_bind_parameter(i + 1, key)
@@ -465,7 +468,7 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
             db.note(&stmt);
             let mut rows = stmt.raw_query();
             while let Some(row) = rows.next().map_err(|e| classify(e, Some(T::TABLE)))? {
-                let owner: i64 = row.get(0).map_err(|e| classify(e, Some(table)))?;
+                let owner: i64 = row.get(0).map_err(|e| classify(e, Some(link.table)))?;
                 if let Some(object) = decode_at::<T>(row, 1)? {
                     owners.push(owner);
                     related.push(object);
@@ -490,20 +493,11 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
     }
 
     fn joined(&self) -> Joined<'static> {
-        let (table, local, remote) = self.relation.parts();
         Joined {
             related: table_def::<T>(),
-            via: Via::Association {
-                table,
-                local,
-                remote,
-            },
+            via: Via::Association(self.link()),
             order: self.relation.order(),
         }
-    }
-
-    fn join(&self) -> &dyn Join<M> {
-        self
     }
 }
 

@@ -214,12 +214,11 @@ impl<M: Model> Query<M> {
             &self.order,
             &load.plan().joined(),
         );
-        let join = load.plan().join();
         let key_index = M::COLUMNS
             .iter()
             .position(|c| *c == M::PRIMARY_KEY)
             .unwrap_or(0);
-        let mut related = join.start();
+        let mut related = load.plan().start();
         let mut objects: Vec<M> = Vec::new();
         let mut last_key = None;
         {

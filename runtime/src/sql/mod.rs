@@ -28,8 +28,8 @@ mod tests;
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
     count, delete_where, exists, joined_select, link_insert, model_statements, select,
-    selectin_through, unlink, unlink_all, update_where, Joined, ModelSql, Param, Sql, TableDef,
-    Tail, Via,
+    selectin_through, unlink, unlink_all, update_where, Association, Joined, ModelSql, Param, Sql,
+    TableDef, Tail, Via,
 };
 
 /// How one SQL engine spells identifiers, parameters, transactions and the few

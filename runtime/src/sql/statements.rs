@@ -207,13 +207,17 @@ pub(crate) enum Via<'a> {
     ParentColumn(&'a str),
     /// One-to-many: the related row's column holds the parent's key.
     RelatedColumn(&'a str),
-    /// Many-to-many: rows of the association `table` pair the parent's key
-    /// (`local`) with the related row's (`remote`).
-    Association {
-        table: &'a str,
-        local: &'a str,
-        remote: &'a str,
-    },
+    /// Many-to-many: through an association table.
+    Association(Association<'a>),
+}
+
+/// An association table (`secondary`): its rows pair the owner's key (`local`)
+/// with the related row's (`remote`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Association<'a> {
+    pub(crate) table: &'a str,
+    pub(crate) local: &'a str,
+    pub(crate) remote: &'a str,
 }
 
 /// Appends `alias.column`.
@@ -241,14 +245,19 @@ fn push_left_join<D: Dialect + ?Sized>(
 }
 
 /// `, anon_1."x" ASC, ..., anon_1."key"`: related rows in their declared order.
-fn push_related_order<D: Dialect + ?Sized>(d: &D, sql: &mut String, joined: &Joined<'_>) {
-    for (column, descending) in joined.order {
+fn push_related_order<D: Dialect + ?Sized>(
+    d: &D,
+    sql: &mut String,
+    key: &str,
+    order: &[(&str, bool)],
+) {
+    for (column, descending) in order {
         sql.push_str(", ");
         push_qualified(d, sql, ALIAS, column);
         sql.push_str(if *descending { " DESC" } else { " ASC" });
     }
     sql.push_str(", ");
-    push_qualified(d, sql, ALIAS, joined.related.key);
+    push_qualified(d, sql, ALIAS, key);
 }
 
 /// One statement for a query and a joined load: the query's rows (`inner`, as
@@ -294,22 +303,18 @@ pub(crate) fn joined_select<'q, D: Dialect + ?Sized, M>(
             (related.table, ALIAS, column),
             (&alias, parent.key),
         ),
-        Via::Association {
-            table,
-            local,
-            remote,
-        } => {
+        Via::Association(link) => {
             push_left_join(
                 d,
                 &mut text,
-                (table, LINK_ALIAS, local),
+                (link.table, LINK_ALIAS, link.local),
                 (&alias, parent.key),
             );
             push_left_join(
                 d,
                 &mut text,
                 (related.table, ALIAS, related.key),
-                (LINK_ALIAS, remote),
+                (LINK_ALIAS, link.remote),
             );
         }
     }
@@ -324,7 +329,7 @@ pub(crate) fn joined_select<'q, D: Dialect + ?Sized, M>(
     }
     push_qualified(d, &mut text, &alias, parent.key);
     if !matches!(joined.via, Via::ParentColumn(_)) {
-        push_related_order(d, &mut text, joined);
+        push_related_order(d, &mut text, related.key, joined.order);
     }
     Sql {
         text,
@@ -332,26 +337,18 @@ pub(crate) fn joined_select<'q, D: Dialect + ?Sized, M>(
     }
 }
 
-/// The related rows of `keys` parents through an association table, each with
-/// the parent key first: `SELECT anon_2.local, anon_1.* FROM T AS anon_1 JOIN
+/// The related rows of `keys` owners through an association table, each with
+/// the owner's key first: `SELECT anon_2.local, anon_1.* FROM T AS anon_1 JOIN
 /// assoc AS anon_2 ON ... WHERE anon_2.local IN (?1, ...) ORDER BY ...`.
-/// Answers `None` for a `joined` that is not many-to-many.
 pub(crate) fn selectin_through<D: Dialect + ?Sized>(
     d: &D,
-    joined: &Joined<'_>,
+    related: TableDef<'_>,
+    link: Association<'_>,
+    order: &[(&str, bool)],
     keys: usize,
-) -> Option<String> {
-    let Via::Association {
-        table,
-        local,
-        remote,
-    } = joined.via
-    else {
-        return None;
-    };
-    let related = joined.related;
+) -> String {
     let mut sql = String::from("SELECT ");
-    push_qualified(d, &mut sql, LINK_ALIAS, local);
+    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
     for column in related.columns {
         sql.push_str(", ");
         push_qualified(d, &mut sql, ALIAS, column);
@@ -361,15 +358,15 @@ pub(crate) fn selectin_through<D: Dialect + ?Sized>(
     sql.push_str(" AS ");
     sql.push_str(ALIAS);
     sql.push_str(" JOIN ");
-    d.push_identifier(&mut sql, table);
+    d.push_identifier(&mut sql, link.table);
     sql.push_str(" AS ");
     sql.push_str(LINK_ALIAS);
     sql.push_str(" ON ");
-    push_qualified(d, &mut sql, LINK_ALIAS, remote);
+    push_qualified(d, &mut sql, LINK_ALIAS, link.remote);
     sql.push_str(" = ");
     push_qualified(d, &mut sql, ALIAS, related.key);
     sql.push_str(" WHERE ");
-    push_qualified(d, &mut sql, LINK_ALIAS, local);
+    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
     sql.push_str(" IN (");
     for i in 0..keys {
         if i > 0 {
@@ -378,9 +375,9 @@ pub(crate) fn selectin_through<D: Dialect + ?Sized>(
         d.push_placeholder(&mut sql, i + 1);
     }
     sql.push_str(") ORDER BY ");
-    push_qualified(d, &mut sql, LINK_ALIAS, local);
-    push_related_order(d, &mut sql, joined);
-    Some(sql)
+    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
+    push_related_order(d, &mut sql, related.key, order);
+    sql
 }
 
 // ---- association rows -------------------------------------------------------------

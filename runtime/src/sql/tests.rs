@@ -231,6 +231,12 @@ const POSTS: TableDef<'static> = TableDef {
     key: "id",
 };
 
+const LIKES: Association<'static> = Association {
+    table: "likes",
+    local: "user_id",
+    remote: "post_id",
+};
+
 #[test]
 fn joined_loads() {
     let order = [NAME.asc()];
@@ -262,11 +268,7 @@ fn joined_loads() {
     );
     let through = Joined {
         related: POSTS,
-        via: Via::Association {
-            table: "likes",
-            local: "user_id",
-            remote: "post_id",
-        },
+        via: Via::Association(LIKES),
         order: &[],
     };
     assert_eq!(
@@ -281,12 +283,9 @@ fn joined_loads() {
         r#"SELECT "users"."id", "users"."name", "users"."age", anon_1."id", anon_1."user_id" FROM (SELECT "id" FROM "users") AS "users" LEFT OUTER JOIN "likes" AS anon_2 ON anon_2."user_id" = "users"."id" LEFT OUTER JOIN "posts" AS anon_1 ON anon_1."id" = anon_2."post_id" ORDER BY "users"."id", anon_1."id""#
     );
     assert_eq!(
-        selectin_through(&Sqlite, &through, 2).as_deref(),
-        Some(
-            r#"SELECT anon_2."user_id", anon_1."id", anon_1."user_id" FROM "posts" AS anon_1 JOIN "likes" AS anon_2 ON anon_2."post_id" = anon_1."id" WHERE anon_2."user_id" IN (?1, ?2) ORDER BY anon_2."user_id", anon_1."id""#
-        )
+        selectin_through(&Sqlite, POSTS, LIKES, &[("user_id", false)], 2),
+        r#"SELECT anon_2."user_id", anon_1."id", anon_1."user_id" FROM "posts" AS anon_1 JOIN "likes" AS anon_2 ON anon_2."post_id" = anon_1."id" WHERE anon_2."user_id" IN (?1, ?2) ORDER BY anon_2."user_id", anon_1."user_id" ASC, anon_1."id""#
     );
-    assert_eq!(selectin_through(&Sqlite, &to_many, 2), None);
 }
 
 #[test]
