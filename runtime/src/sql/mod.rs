@@ -5,7 +5,9 @@
 //! [`TableDef`] for a model's table, a [`Joined`] for an eager load, a
 //! [`Tail`] for a query's WHERE/ORDER BY/LIMIT/OFFSET) and hands the
 //! description to the statement builders of this module, which write the text
-//! through a [`Dialect`]. Nothing outside `sql/` writes SQL keywords.
+//! through a [`Dialect`]. Nothing outside `sql/` writes SQL keywords (the
+//! `CREATE TABLE`/`CREATE INDEX` text of a [`Schema`](crate::Schema) comes from
+//! the generator's DDL emitter).
 //!
 //! A [`Dialect`] is the part that differs between engines: identifier quoting,
 //! parameter placeholders (`?1` or `$1`), how a LIMIT without a bound and an
