@@ -1,11 +1,10 @@
 //! The SQL seam: every statement the runtime runs is rendered here.
 //!
 //! The rest of the runtime describes what it wants in tables, columns and
-//! expressions (a [`Node`](crate::expr::Node) tree for a filter, a
-//! [`TableDef`] for a model's table, a [`Joined`] for an eager load, a
-//! [`Tail`] for a query's WHERE/ORDER BY/LIMIT/OFFSET) and hands the
-//! description to the statement builders of this module, which write the text
-//! through a [`Dialect`]. Nothing outside `sql/` writes SQL keywords (the
+//! expressions (a `Node` tree for a filter, a `TableDef` for a model's table,
+//! a `Joined` for an eager load, a `Tail` for a query's WHERE, ORDER BY, LIMIT
+//! and OFFSET) and hands the description to the statement builders of this
+//! module, which write the text through a [`Dialect`]. Nothing outside `sql/` writes SQL keywords (the
 //! `CREATE TABLE`/`CREATE INDEX` text of a [`Schema`](crate::Schema) comes from
 //! the generator's DDL emitter).
 //!
