@@ -1,6 +1,7 @@
 //! Many-to-many relationships through an association table.
 
 use super::*;
+use crate::sql::Sqlite;
 
 /// A many-to-many relationship through an association table (`secondary`), from `M`
 /// to `T` (`Post::TAGS`).
@@ -170,13 +171,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     /// [`Error::NotPersistent`] when either object has no id;
     /// [`Error::ForeignKeyViolation`] or [`Error::Sqlite`].
     pub fn link<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
-        let (a, b) = self.ids(owner, target)?;
-        conn.begin_write()?;
-        let db = conn.database();
-        let d = db.dialect();
-        let sql = crate::sql::link_insert(d, self.table, self.local, self.remote);
-        db.execute_with(&sql, self.table, &[a, b])?;
-        Ok(())
+        self.write_pair(conn, owner, target, crate::sql::link_insert)
     }
 
     /// Deletes the association row linking `owner` and `target`
@@ -186,11 +181,22 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     ///
     /// As for [`ManyToMany::link`].
     pub fn unlink<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
+        self.write_pair(conn, owner, target, crate::sql::unlink)
+    }
+
+    /// Runs `statement` (of the association table, its local and its remote
+    /// column) on the association row of `owner` and `target`.
+    fn write_pair<E: Executor>(
+        self,
+        conn: &E,
+        owner: &M,
+        target: &T,
+        statement: fn(&Sqlite, &str, &str, &str) -> String,
+    ) -> Result<()> {
         let (a, b) = self.ids(owner, target)?;
         conn.begin_write()?;
         let db = conn.database();
-        let d = db.dialect();
-        let sql = crate::sql::unlink(d, self.table, self.local, self.remote);
+        let sql = statement(db.dialect(), self.table, self.local, self.remote);
         db.execute_with(&sql, self.table, &[a, b])?;
         Ok(())
     }
@@ -215,8 +221,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
         let Some(owner) = owner.primary_key() else {
             return Ok(());
         };
-        let d = conn.dialect();
-        let sql = crate::sql::unlink_all(d, self.table, self.local);
+        let sql = crate::sql::unlink_all(conn.dialect(), self.table, self.local);
         conn.execute_with(&sql, self.table, &[owner])?;
         Ok(())
     }
