@@ -1,0 +1,167 @@
+//! `cargo run --example hrllo` prints, for the seed's steps, what the Python
+//! shell printed when the same steps ran through the real Flask-SQLAlchemy:
+//! `tests/sqlalchemy/seed_transcript.txt`, recorded by
+//! `tests/sqlalchemy/record_seed_transcript.py` (`tests/sqlalchemy/record.sh`;
+//! it needs PyPI, this test does not).
+//!
+//! The example runs as a user runs it, a process started by cargo: its output
+//! is compared line for line, for the dynamic (1)-(5) and the default (6)/(7)
+//! models. Where Python prints the `AttributeError` traceback of (7), the
+//! example prints the compiler's message instead, which is compared with the
+//! compile-fail test's `.stderr` file.
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+const TRANSCRIPT: &str = include_str!("sqlalchemy/seed_transcript.txt");
+
+/// The compile error for `order_by` on a loaded list, as trybuild holds it.
+const ORDER_BY_ON_A_LOADED_LIST: &str =
+    include_str!("../runtime/tests/ui/select_relationship_has_no_order_by.stderr");
+
+/// The line the example prints before the compiler's message, where Python
+/// prints `Traceback (most recent call last):`.
+const DOES_NOT_COMPILE: &str =
+    "In Rust this line does not compile (runtime/tests/ui/select_relationship_has_no_order_by.stderr):";
+
+/// The lesson of the seed's (7), the last line of its traceback.
+const ATTRIBUTE_ERROR: &str =
+    "AttributeError: 'InstrumentedList' object has no attribute 'order_by'";
+
+/// The example's standard output. It runs once for all the tests of this
+/// file: it recreates `examples/data.sqlite`, so two runs must not overlap.
+fn example_output() -> &'static str {
+    static OUTPUT: OnceLock<String> = OnceLock::new();
+    OUTPUT.get_or_init(|| {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["run", "--quiet", "--example", "hrllo"]);
+        if !cfg!(debug_assertions) {
+            cargo.arg("--release");
+        }
+        let output = cargo
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo starts");
+        assert!(
+            output.status.success(),
+            "cargo run --example hrllo failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("the example prints UTF-8")
+    })
+}
+
+/// A session of the shell: its `# ...` header line and the lines under it.
+struct Section<'a> {
+    header: &'a str,
+    lines: Vec<&'a str>,
+}
+
+/// Splits a transcript at its `# ` header lines; lines before the first
+/// header form a section with an empty header.
+fn sections(text: &str) -> Vec<Section<'_>> {
+    let mut sections = vec![Section {
+        header: "",
+        lines: Vec::new(),
+    }];
+    for line in text.lines() {
+        if line.starts_with("# ") {
+            sections.push(Section {
+                header: line,
+                lines: Vec::new(),
+            });
+        } else if let Some(section) = sections.last_mut() {
+            section.lines.push(line);
+        }
+    }
+    sections
+}
+
+/// The recorded sessions, without the line saying how they were recorded.
+fn recorded() -> Vec<Section<'static>> {
+    let all = sections(TRANSCRIPT);
+    assert!(all[0].lines.is_empty(), "text before the first header");
+    assert!(all[1].header.starts_with("# Recorded by "));
+    all.into_iter().skip(2).collect()
+}
+
+/// The example's sessions; it prints nothing before its first header.
+fn printed() -> Vec<Section<'static>> {
+    let all = sections(example_output());
+    assert_eq!(
+        all[0].lines,
+        Vec::<&str>::new(),
+        "output before the first header"
+    );
+    all.into_iter().skip(1).collect()
+}
+
+fn assert_lines_eq(printed: &[&str], expected: &[&str]) {
+    assert!(
+        printed == expected,
+        "the example printed\n{}\n\nwhere the transcript has\n{}\n\nfirst difference at line {}",
+        printed.join("\n"),
+        expected.join("\n"),
+        printed
+            .iter()
+            .zip(expected)
+            .position(|(printed, expected)| printed != expected)
+            .unwrap_or(printed.len().min(expected.len()))
+            + 1
+    );
+}
+
+#[test]
+fn the_seed_comes_first_and_only_what_goes_beyond_it_follows() {
+    let recorded = recorded();
+    let printed = printed();
+    assert_eq!(recorded.len(), 2, "the dynamic and the default sessions");
+    assert!(printed.len() >= recorded.len());
+    for (printed, recorded) in printed.iter().zip(&recorded) {
+        assert_eq!(printed.header, recorded.header);
+    }
+    for section in &printed[recorded.len()..] {
+        assert!(
+            section.header.starts_with("# Beyond the seed"),
+            "not marked as beyond the seed: {}",
+            section.header
+        );
+    }
+}
+
+#[test]
+fn dynamic_steps_print_what_flask_sqlalchemy_prints() {
+    let recorded = &recorded()[0];
+    let printed = &printed()[0];
+    assert!(recorded.header.contains("lazy='dynamic'"));
+    assert!(recorded.lines.contains(&"[<User 'fred'>, <User 'steve'>]"));
+    assert_eq!(printed.header, recorded.header);
+    assert_lines_eq(&printed.lines, &recorded.lines);
+}
+
+#[test]
+fn select_steps_print_what_flask_sqlalchemy_prints_and_the_compile_error_for_its_traceback() {
+    let recorded = &recorded()[1];
+    let printed = &printed()[1];
+    assert!(recorded.header.contains("lazy='select'"));
+    assert_eq!(printed.header, recorded.header);
+
+    // Python: `>>> obs_role.users.order_by(...)`, then the traceback, last.
+    let traceback = recorded
+        .lines
+        .iter()
+        .position(|line| *line == "Traceback (most recent call last):")
+        .expect("the recorded (7) ends with a traceback");
+    assert_eq!(
+        recorded.lines[traceback - 1],
+        ">>> obs_role.users.order_by(User.username).all()"
+    );
+    assert_eq!(recorded.lines.last(), Some(&ATTRIBUTE_ERROR));
+
+    // Rust: the same lines up to the `>>>` line, then the compiler's message.
+    let mut expected = recorded.lines[..traceback].to_vec();
+    expected.push(DOES_NOT_COMPILE);
+    expected.extend(ORDER_BY_ON_A_LOADED_LIST.lines());
+    assert_lines_eq(&printed.lines, &expected);
+}
