@@ -8,7 +8,8 @@
 //! is compared line for line, for the dynamic (1)-(5) and the default (6)/(7)
 //! models. Where Python prints the `AttributeError` traceback of (7), the
 //! example prints the compiler's message instead, which is compared with the
-//! compile-fail test's `.stderr` file.
+//! compile-fail test's `.stderr` file. The README's copy of that output is
+//! compared with the example's too.
 
 use std::process::Command;
 use std::sync::OnceLock;
@@ -97,18 +98,20 @@ fn printed() -> Vec<Section<'static>> {
     all.into_iter().skip(1).collect()
 }
 
-fn assert_lines_eq(printed: &[&str], expected: &[&str]) {
+/// `actual` line for line equal to `expected`, or a message showing both.
+fn assert_lines_eq(actual: (&str, &[&str]), expected: (&str, &[&str])) {
+    let ((actual_name, actual), (expected_name, expected)) = (actual, expected);
+    let first_difference = actual
+        .iter()
+        .zip(expected)
+        .position(|(actual, expected)| actual != expected)
+        .unwrap_or(actual.len().min(expected.len()));
     assert!(
-        printed == expected,
-        "the example printed\n{}\n\nwhere the transcript has\n{}\n\nfirst difference at line {}",
-        printed.join("\n"),
+        actual == expected,
+        "{actual_name}:\n{}\n\n{expected_name}:\n{}\n\nfirst difference at line {}",
+        actual.join("\n"),
         expected.join("\n"),
-        printed
-            .iter()
-            .zip(expected)
-            .position(|(printed, expected)| printed != expected)
-            .unwrap_or(printed.len().min(expected.len()))
-            + 1
+        first_difference + 1
     );
 }
 
@@ -137,7 +140,10 @@ fn dynamic_steps_print_what_flask_sqlalchemy_prints() {
     assert!(recorded.header.contains("lazy='dynamic'"));
     assert!(recorded.lines.contains(&"[<User 'fred'>, <User 'steve'>]"));
     assert_eq!(printed.header, recorded.header);
-    assert_lines_eq(&printed.lines, &recorded.lines);
+    assert_lines_eq(
+        ("the example printed", &printed.lines),
+        ("the transcript has", &recorded.lines),
+    );
 }
 
 #[test]
@@ -163,5 +169,33 @@ fn select_steps_print_what_flask_sqlalchemy_prints_and_the_compile_error_for_its
     let mut expected = recorded.lines[..traceback].to_vec();
     expected.push(DOES_NOT_COMPILE);
     expected.extend(ORDER_BY_ON_A_LOADED_LIST.lines());
-    assert_lines_eq(&printed.lines, &expected);
+    assert_lines_eq(
+        ("the example printed", &printed.lines),
+        (
+            "expected (the transcript, the .stderr for its traceback)",
+            &expected,
+        ),
+    );
+}
+
+#[test]
+fn the_readme_shows_what_the_example_prints_for_the_seed() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("```text\n# (1)-(5)")
+        .expect("the README shows the seed's output")
+        + "```text\n".len();
+    let length = readme[start..].find("```").expect("the block is closed");
+    let shown: Vec<&str> = readme[start..start + length].lines().collect();
+
+    let seed_sections = recorded().len();
+    let mut printed_for_the_seed = Vec::new();
+    for section in &printed()[..seed_sections] {
+        printed_for_the_seed.push(section.header);
+        printed_for_the_seed.extend(&section.lines);
+    }
+    assert_lines_eq(
+        ("the README shows", &shown),
+        ("the example printed", &printed_for_the_seed),
+    );
 }
