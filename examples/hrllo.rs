@@ -4,8 +4,8 @@
 //! for line, what the Python shell prints for them.
 //!
 //! Run it with `cargo run --example hrllo`. Each Python line is printed where
-//! the Rust code below it does the same thing, and the output of the seed's
-//! steps is held equal to the real Flask-SQLAlchemy's, recorded in
+//! the Rust code below it does the same thing, and the output is held equal
+//! to the real Flask-SQLAlchemy's, recorded in
 //! `tests/sqlalchemy/seed_transcript.txt` (`tests/seed_transcript.rs`).
 //!
 //! - (1)-(5): the models of the top-level `models.toml`, where `Role.users`
@@ -14,8 +14,8 @@
 //!   `lazy = "select"`: the loaded list. Where Python raises `AttributeError`
 //!   on its `order_by`, Rust does not compile; the example prints the
 //!   compiler's message that the compile-fail test holds.
-//! - Then, beyond the seed, the book's own session (the Admin, Moderator and
-//!   User roles; john, susan and david).
+//! - Then, beyond the seed and marked so, the book's own session (the Admin,
+//!   Moderator and User roles; john, susan and david).
 //!
 //! `build.rs` generates both models from their specs; `is_administrator()` is
 //! the application's own code, in `src/app.rs`.

@@ -8,8 +8,9 @@
 //! is compared line for line, for the dynamic (1)-(5) and the default (6)/(7)
 //! models. Where Python prints the `AttributeError` traceback of (7), the
 //! example prints the compiler's message instead, which is compared with the
-//! compile-fail test's `.stderr` file. The README's copy of that output is
-//! compared with the example's too.
+//! compile-fail test's `.stderr` file. The book's session the example adds
+//! after the seed is recorded and compared as well, and the README's copy of
+//! the seed's output is compared with the example's.
 
 use std::process::Command;
 use std::sync::OnceLock;
@@ -24,6 +25,10 @@ const ORDER_BY_ON_A_LOADED_LIST: &str =
 /// prints `Traceback (most recent call last):`.
 const DOES_NOT_COMPILE: &str =
     "In Rust this line does not compile (runtime/tests/ui/select_relationship_has_no_order_by.stderr):";
+
+/// The seed's sessions, (1)-(5) and (6)/(7); the transcript's further
+/// sessions go beyond the seed.
+const SEED_SESSIONS: usize = 2;
 
 /// The lesson of the seed's (7), the last line of its traceback.
 const ATTRIBUTE_ERROR: &str =
@@ -119,12 +124,16 @@ fn assert_lines_eq(actual: (&str, &[&str]), expected: (&str, &[&str])) {
 fn the_seed_comes_first_and_only_what_goes_beyond_it_follows() {
     let recorded = recorded();
     let printed = printed();
-    assert_eq!(recorded.len(), 2, "the dynamic and the default sessions");
-    assert!(printed.len() >= recorded.len());
-    for (printed, recorded) in printed.iter().zip(&recorded) {
-        assert_eq!(printed.header, recorded.header);
-    }
-    for section in &printed[recorded.len()..] {
+    assert_eq!(
+        recorded.len(),
+        SEED_SESSIONS + 1,
+        "the dynamic, the default and the book's session"
+    );
+    let headers = |sections: &[Section<'_>]| -> Vec<String> {
+        sections.iter().map(|s| s.header.to_owned()).collect()
+    };
+    assert_eq!(headers(&printed), headers(&recorded));
+    for section in &recorded[SEED_SESSIONS..] {
         assert!(
             section.header.starts_with("# Beyond the seed"),
             "not marked as beyond the seed: {}",
@@ -179,6 +188,17 @@ fn select_steps_print_what_flask_sqlalchemy_prints_and_the_compile_error_for_its
 }
 
 #[test]
+fn the_books_session_beyond_the_seed_prints_what_flask_sqlalchemy_prints() {
+    let recorded = &recorded()[SEED_SESSIONS];
+    let printed = &printed()[SEED_SESSIONS];
+    assert_eq!(printed.header, recorded.header);
+    assert_lines_eq(
+        ("the example printed", &printed.lines),
+        ("the transcript has", &recorded.lines),
+    );
+}
+
+#[test]
 fn the_readme_shows_what_the_example_prints_for_the_seed() {
     let readme = include_str!("../README.md");
     let start = readme
@@ -188,9 +208,8 @@ fn the_readme_shows_what_the_example_prints_for_the_seed() {
     let length = readme[start..].find("```").expect("the block is closed");
     let shown: Vec<&str> = readme[start..start + length].lines().collect();
 
-    let seed_sections = recorded().len();
     let mut printed_for_the_seed = Vec::new();
-    for section in &printed()[..seed_sections] {
+    for section in &printed()[..SEED_SESSIONS] {
         printed_for_the_seed.push(section.header);
         printed_for_the_seed.extend(&section.lines);
     }

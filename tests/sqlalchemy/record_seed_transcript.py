@@ -1,11 +1,12 @@
 """Records what the Python shell prints for the seed's shell steps.
 
-The seed is the Flask tutorial's data chapter: (1) the application module
-`hrllo.py` with `data.sqlite` beside it and `SQLALCHEMY_COMMIT_ON_TEARDOWN`,
-(2)/(3) `db.create_all()` in an app context, (4)/(5) `Role.users` with
-`lazy='dynamic'` and the shell session that orders it, (6)/(7) the same
+The seed is the Flask tutorial's data chapter: (1)-(3) the application module
+`hrllo.py` with `data.sqlite` beside it, `db.create_all()` in an app context,
+`SQLALCHEMY_COMMIT_ON_TEARDOWN = True`; (4)/(5) `Role.users` with
+`lazy='dynamic'` and the shell session that orders it; (6)/(7) the same
 relationship with the default `lazy='select'` and the same session, whose
-`order_by` raises `AttributeError`.
+`order_by` raises `AttributeError`. After the seed, and marked as beyond it,
+the book's own session, which the example also replays.
 
 Each model runs as the seed runs it: `hrllo.py` written to a new directory,
 `flask shell` (an app context pushed, a console reading `<stdin>`), one line
@@ -27,9 +28,9 @@ from importlib.metadata import version
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRANSCRIPT = os.path.join(HERE, "seed_transcript.txt")
 
-# (1), (2), (4) and (6): the seed's application module; `{lazy}` is the only
-# difference between (4) and (6). Flask-SQLAlchemy 3 no longer reads
-# SQLALCHEMY_COMMIT_ON_TEARDOWN; the seed sets it and commits explicitly.
+# The seed's application module; `{lazy}` is the only difference between (4)
+# and (6), and `{methods}` is empty in the seed. Flask-SQLAlchemy 3 no longer
+# reads SQLALCHEMY_COMMIT_ON_TEARDOWN; the seed sets it and commits explicitly.
 HRLLO = '''\
 import os
 from flask import Flask
@@ -62,7 +63,7 @@ class User(db.Model):
 
     def __repr__(self):
         return '<User %r>' % self.username
-'''
+{methods}'''
 
 # (3) and (5): create the tables, then a role and its users, all new.
 CREATE_AND_ADD = [
@@ -75,27 +76,68 @@ CREATE_AND_ADD = [
     "db.session.commit()",
 ]
 
-# The two sessions, each under the header line the example prints before it.
+# Beyond the seed: the book's session, with the application's own
+# is_administrator() (litemodel's src/app.rs) added to User.
+IS_ADMINISTRATOR = '''
+    def is_administrator(self):
+        return self.role is not None and self.role.name == 'Administrator'
+'''
+
+BOOK = [
+    "from hrllo import db, Role, User",
+    "db.create_all()",
+    "admin_role = Role(name='Admin')",
+    "mod_role = Role(name='Moderator')",
+    "user_role = Role(name='User')",
+    "user_john = User(username='john', role=admin_role)",
+    "user_susan = User(username='susan', role=user_role)",
+    "user_david = User(username='david', role=user_role)",
+    "print(admin_role.id)",
+    "db.session.add_all([admin_role, mod_role, user_role, user_john, user_susan, user_david])",
+    "db.session.commit()",
+    "print(admin_role.id)",
+    "print(user_john.role_id)",
+    "admin_role.name = 'Administrator'",
+    "db.session.delete(mod_role)",
+    "db.session.commit()",
+    "Role.query.all()",
+    "User.query.filter_by(role=user_role).all()",
+    "user_role.users.order_by(User.username).all()",
+    "user_role.users.count()",
+    "user_john.is_administrator()",
+]
+
+# The sessions, each under the header line the example prints before it:
+# (header, lazy, methods, lines).
 SESSIONS = [
     (
         "# (1)-(5) hrllo, users with lazy='dynamic': flask shell on a new data.sqlite",
         ", lazy='dynamic'",
+        "",
         CREATE_AND_ADD + ["obs_role.users.order_by(User.username).all()"],
     ),
     (
         "# (6)/(7) hrllo, users with the default lazy='select': flask shell on a new data.sqlite",
         "",
+        "",
         CREATE_AND_ADD + ["obs_role.users", "obs_role.users.order_by(User.username).all()"],
+    ),
+    (
+        "# Beyond the seed: the book's session (Admin, Moderator, User; john, susan, david), "
+        "lazy='dynamic', on a new data.sqlite",
+        ", lazy='dynamic'",
+        IS_ADMINISTRATOR,
+        BOOK,
     ),
 ]
 
 
-def replay(lazy, lines):
+def replay(lazy, methods, lines):
     """The console's output for `lines`, each line preceded by its prompt."""
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "hrllo.py"), "w") as f:
-            f.write(HRLLO.format(lazy=lazy))
+            f.write(HRLLO.format(lazy=lazy, methods=methods))
         sys.path.insert(0, tmp)
         sys.modules.pop("hrllo", None)
         importlib.invalidate_caches()
@@ -125,9 +167,9 @@ def main():
         f"{version('flask-sqlalchemy')}, SQLAlchemy {version('sqlalchemy')}, "
         f"Flask {version('flask')}, Python {sys.version.split()[0]}; do not edit.",
     ]
-    for header, lazy, session in SESSIONS:
+    for header, lazy, methods, session in SESSIONS:
         lines.append(header)
-        lines.extend(replay(lazy, session))
+        lines.extend(replay(lazy, methods, session))
     with open(TRANSCRIPT, "w") as f:
         f.write("\n".join(lines) + "\n")
 
