@@ -117,7 +117,7 @@ fn select_steps(path: &Path) -> Result<(), Box<dyn Error>> {
         "In Rust this line does not compile \
          (runtime/tests/ui/select_relationship_has_no_order_by.stderr):"
     );
-    print!("{ORDER_BY_ON_A_LOADED_LIST}");
+    println!("{}", ORDER_BY_ON_A_LOADED_LIST.trim_end());
     Ok(())
 }
 

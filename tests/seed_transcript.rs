@@ -36,6 +36,11 @@ const ATTRIBUTE_ERROR: &str =
 
 /// The example's standard output. It runs once for all the tests of this
 /// file: it recreates `examples/data.sqlite`, so two runs must not overlap.
+///
+/// Through `cargo run` rather than a path under `target/`: `cargo test --test
+/// seed_transcript` does not build the examples, so that binary may be missing
+/// or stale, while cargo rebuilds it when its sources changed (cargo holds no
+/// build lock while the tests run).
 fn example_output() -> &'static str {
     static OUTPUT: OnceLock<String> = OnceLock::new();
     OUTPUT.get_or_init(|| {
