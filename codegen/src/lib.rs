@@ -22,7 +22,6 @@
 mod builder;
 pub mod diagnostics;
 pub mod emit;
-pub mod introspect;
 pub mod migrate;
 pub mod model;
 pub mod names;

@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, HashSet};
 use heck::ToUpperCamelCase as _;
 use rusqlite::Connection;
 
-use crate::emit::sql::{Dialect as _, Sqlite};
-use crate::model::ColumnType;
-use crate::names;
+use litemodel_codegen::emit::sql::{Dialect as _, Sqlite};
+use litemodel_codegen::model::ColumnType;
+use litemodel_codegen::names;
 
 /// Tables of SQLite itself and of litemodel's migration runner: never part of a spec.
 pub fn is_internal_table(name: &str) -> bool {
@@ -845,7 +845,7 @@ pub(crate) fn spec_type(decl_type: &str) -> (String, ColumnType) {
             scale: None,
         },
     };
-    (crate::validate::type_label(&ty), ty)
+    (litemodel_codegen::validate::type_label(&ty), ty)
 }
 
 /// A TOML key: bare when it can be.
@@ -1462,13 +1462,13 @@ fn write_model(
 pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
     let schema = read(conn)?;
     let mut result = to_spec(&schema);
-    match crate::check("introspected models.toml", &result.spec) {
+    match litemodel_codegen::check("introspected models.toml", &result.spec) {
         Err(diagnostics) => {
             return Err(IntrospectError::InvalidSpec(diagnostics.render(false)));
         }
         Ok(checked) => {
             let scratch = Connection::open_in_memory()?;
-            scratch.execute_batch(&crate::ddl(&checked.schema))?;
+            scratch.execute_batch(&litemodel_codegen::ddl(&checked.schema))?;
             let again = read(&scratch)?;
             let mut extra = Vec::new();
             for table in &schema.tables {

@@ -16,9 +16,9 @@ pub mod plan;
 use rusqlite::Connection;
 
 use crate::introspect::{self, DbSchema};
-use crate::model::Schema;
+use litemodel_codegen::model::Schema;
 
-pub use files::{embed, read_dir, render, EmbedError, MigrationFile};
+pub use files::{read_dir, render};
 pub use plan::{plan, Change, Plan};
 
 /// Renames declared with `renamed_from` in a spec.
@@ -82,15 +82,9 @@ pub enum Error {
     /// A migration file could not be read or is malformed.
     #[error(transparent)]
     Migration(#[from] litemodel::MigrateError),
-    /// Reading the migrations folder failed.
-    #[error("cannot read the migrations in `{path}`: {source}")]
-    Io {
-        /// The folder or file.
-        path: String,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The migrations folder could not be read, or a file in it is misnamed.
+    #[error(transparent)]
+    Folder(#[from] litemodel_codegen::migrate::FolderError),
     /// SQLite failed while building the scratch schemas.
     #[error("{context}: {source}")]
     Sqlite {
@@ -123,7 +117,7 @@ fn sqlite(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
 /// SQLite rejected the DDL (a bug: the DDL is tested against SQLite).
 pub fn spec_database(schema: &Schema) -> Result<Connection, Error> {
     let conn = Connection::open_in_memory().map_err(sqlite("opening a scratch database"))?;
-    conn.execute_batch(&crate::ddl(schema))
+    conn.execute_batch(&litemodel_codegen::ddl(schema))
         .map_err(sqlite("creating the spec's tables in a scratch database"))?;
     Ok(conn)
 }

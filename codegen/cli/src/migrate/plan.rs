@@ -22,8 +22,8 @@ use rusqlite::Connection;
 
 use super::{schema_of, Error, Renames};
 use crate::introspect::{self, mentions, one_line, rename_create_table, DbSchema, Table};
-use crate::model::ColumnType;
-use crate::names::{quote_sql, quote_sql_as_needed as quote};
+use litemodel_codegen::model::ColumnType;
+use litemodel_codegen::names::{quote_sql, quote_sql_as_needed as quote};
 
 /// One change between two schemas, as a person would say it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,6 @@ use litemodel_codegen::emit::sql::{self, Sqlite};
 use litemodel_codegen::write::{write_if_changed, WriteOutcome};
 use litemodel_codegen::{Checked, Diagnostics};
 
-#[path = "migrate/cli.rs"]
 mod migrate_cli;
 
 /// Generate Rust models and SQLite DDL from a models.toml spec.

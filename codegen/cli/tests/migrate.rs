@@ -13,8 +13,8 @@ use std::path::Path;
 
 use litemodel::migrate::Direction;
 use litemodel::{MigrateError, Migrations};
-use litemodel_codegen::introspect::{self, DbSchema};
-use litemodel_codegen::migrate::{self, files, Renames};
+use litemodel_cli::introspect::{self, DbSchema};
+use litemodel_cli::migrate::{self, files, Renames};
 use litemodel_codegen::model::{ColumnType, Schema};
 use rusqlite::Connection;
 
@@ -842,7 +842,7 @@ fn embed_lists_every_file_for_include_migrations() -> TestResult {
     let migrations = dir.path().join("migrations");
     generate(&migrations, BASE, "initial", false)?;
     generate(&migrations, &format!("{BASE}{TAGS}"), "tags", false)?;
-    let (code, files) = files::embedded_source(&migrations)?;
+    let (code, files) = litemodel_codegen::migrate::embedded_source(&migrations)?;
     assert_eq!(files.len(), 2);
     syn::parse_str::<syn::Expr>(code.lines().skip(1).collect::<Vec<_>>().join("\n").as_str())?;
     assert!(code.contains("litemodel::Migration::embedded(1, \"initial\", include_str!("));

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::Path;
 
 use common::{litemodel, schema_dump, workspace_root};
-use litemodel_codegen::introspect;
+use litemodel_cli::introspect;
 use predicates::prelude::*;
 use rusqlite::Connection;
 
@@ -68,7 +68,7 @@ fn round_trip_of_the_seed() -> TestResult {
 
 #[test]
 fn round_trip_of_fixtures() -> TestResult {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok");
+    let fixtures = workspace_root().join("codegen/tests/fixtures/ok");
     for entry in fs::read_dir(fixtures)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "toml") {

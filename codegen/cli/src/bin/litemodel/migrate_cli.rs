@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use litemodel::migrate::{Progress, State};
-use litemodel_codegen::migrate::{self, files};
+use litemodel_cli::migrate::{self, files};
 use litemodel_codegen::Checked;
 
 use super::{database_path, spec_display_name, write_output, Cli, Failure};
@@ -318,7 +318,7 @@ pub fn introspect(database: &Path, out: Option<&Path>) -> Result<(), Failure> {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| Failure::Other(format!("cannot open `{}`: {e}", database.display())))?;
-    let result = litemodel_codegen::introspect::introspect(&conn)
+    let result = litemodel_cli::introspect::introspect(&conn)
         .map_err(|e| Failure::Other(format!("`{}`: {e}", database.display())))?;
     for warning in &result.warnings {
         eprintln!("warning: {warning}");

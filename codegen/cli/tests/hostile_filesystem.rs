@@ -15,7 +15,7 @@ const OLD: &str = "// the previous generated file\n";
 
 fn showcase_spec() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
+        .join("../..")
         .join("models.toml")
 }
 
