@@ -290,6 +290,38 @@ fn drop_all_drops_only_the_spec_tables() -> TestResult {
     Ok(())
 }
 
+/// SQLite's rule for table names: ASCII letters compare case-insensitively, other
+/// letters exactly (`ROLES` is `roles`; `USérs` is not `usÉrs`).
+#[test]
+fn create_all_and_drop_all_find_tables_by_sqlite_case_rule() -> TestResult {
+    let dir = project()?;
+    let spec = fs::read_to_string(dir.path().join("models.toml"))?;
+    fs::write(
+        dir.path().join("models.toml"),
+        spec.replace("table = \"users\"", "table = \"usÉrs\""),
+    )?;
+    let database = dir.path().join("cased.sqlite");
+    let connection = Connection::open(&database)?;
+    connection
+        .execute_batch("CREATE TABLE ROLES (id INTEGER PRIMARY KEY); CREATE TABLE USérs (x);")?;
+    drop(connection);
+    litemodel()
+        .current_dir(dir.path())
+        .args(["create-all", "--database", "cased.sqlite"])
+        .assert()
+        .success()
+        .stdout("created table usÉrs\nkept existing table roles\n");
+    assert_eq!(tables(&database)?, ["ROLES", "USérs", "usÉrs"]);
+    litemodel()
+        .current_dir(dir.path())
+        .args(["drop-all", "--database", "cased.sqlite"])
+        .assert()
+        .success()
+        .stdout("dropped table usÉrs\ndropped table roles\n");
+    assert_eq!(tables(&database)?, ["USérs"]);
+    Ok(())
+}
+
 #[test]
 fn create_all_without_a_database_is_a_usage_error() -> TestResult {
     let dir = tempfile::tempdir()?;

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
-use litemodel_codegen::emit::sql::{self, Sqlite};
 use litemodel_codegen::write::{write_if_changed, WriteOutcome};
 use litemodel_codegen::{Checked, Diagnostics};
 
 mod migrate_cli;
+mod tables;
 
 /// Generate Rust models and SQLite DDL from a models.toml spec.
 #[derive(Debug, Parser)]
@@ -168,11 +168,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         }
         Command::CreateAll { database } => {
             let path = database_path(cli, &checked, database.as_deref())?;
-            create_all(&checked, &path)
+            tables::create_all(&checked, &path)
         }
         Command::DropAll { database } => {
             let path = database_path(cli, &checked, database.as_deref())?;
-            drop_all(&checked, &path)
+            tables::drop_all(&checked, &path)
         }
         Command::Migrate { migrations, action } => {
             migrate_cli::run(cli, &checked, migrations.as_deref(), action)
@@ -285,82 +285,6 @@ fn open(path: &Path) -> Result<rusqlite::Connection, Failure> {
         .execute_batch("PRAGMA foreign_keys = ON")
         .map_err(|e| Failure::Other(format!("`{}`: {e}", path.display())))?;
     Ok(connection)
-}
-
-fn existing_tables(connection: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
-    let mut statement =
-        connection.prepare("SELECT lower(name) FROM sqlite_master WHERE type = 'table'")?;
-    let names = statement.query_map([], |row| row.get::<_, String>(0))?;
-    names.collect()
-}
-
-/// Like SQLAlchemy's `create_all(checkfirst=True)`: creates each missing table with its
-/// indexes, all in one transaction, and leaves existing tables alone.
-fn create_all(checked: &Checked, path: &Path) -> Result<(), Failure> {
-    let mut connection = open(path)?;
-    let failed = |e: rusqlite::Error| Failure::Other(format!("`{}`: {e}", path.display()));
-    let transaction = connection.transaction().map_err(failed)?;
-    let existing = existing_tables(&transaction).map_err(failed)?;
-    let mut created = Vec::new();
-    let mut kept = Vec::new();
-    for table in sql::tables(&checked.schema, &Sqlite) {
-        if existing.contains(&table.table.to_lowercase()) {
-            kept.push(table.table);
-            continue;
-        }
-        transaction
-            .execute_batch(&table.create)
-            .map_err(|e| Failure::Other(format!("creating table `{}` failed: {e}", table.table)))?;
-        for index in &table.indexes {
-            transaction.execute_batch(index).map_err(|e| {
-                Failure::Other(format!(
-                    "creating an index of `{}` failed: {e}",
-                    table.table
-                ))
-            })?;
-        }
-        created.push(table.table);
-    }
-    transaction.commit().map_err(failed)?;
-    for table in &created {
-        println!("created table {table}");
-    }
-    for table in &kept {
-        println!("kept existing table {table}");
-    }
-    Ok(())
-}
-
-/// Like SQLAlchemy's `drop_all(checkfirst=True)`: drops the spec's tables that exist, in
-/// reverse dependency order, in one transaction.
-fn drop_all(checked: &Checked, path: &Path) -> Result<(), Failure> {
-    if !path.exists() {
-        println!("{} does not exist; nothing to drop", path.display());
-        return Ok(());
-    }
-    let mut connection = open(path)?;
-    let failed = |e: rusqlite::Error| Failure::Other(format!("`{}`: {e}", path.display()));
-    let transaction = connection.transaction().map_err(failed)?;
-    let existing = existing_tables(&transaction).map_err(failed)?;
-    let mut dropped = Vec::new();
-    for table in sql::tables(&checked.schema, &Sqlite).into_iter().rev() {
-        if !existing.contains(&table.table.to_lowercase()) {
-            continue;
-        }
-        let statement = format!(
-            "DROP TABLE {}",
-            litemodel_codegen::names::quote_sql(&table.table)
-        );
-        transaction
-            .execute_batch(&statement)
-            .map_err(|e| Failure::Other(format!("dropping table `{}` failed: {e}", table.table)))?;
-        dropped.push(table.table);
-    }
-    transaction.commit().map_err(failed)?;
-    for table in &dropped {
-        println!("dropped table {table}");
-    }
-    Ok(())
 }
 
 fn spec_display_name(path: &Path) -> String {
