@@ -333,3 +333,33 @@ fn introspecting_a_missing_file_is_a_usage_error() -> TestResult {
     assert!(!dir.path().join("nope.sqlite").exists());
     Ok(())
 }
+
+/// Names and values holding quotes, backslashes and newlines are written as TOML
+/// strings that read back as the same text.
+#[test]
+fn quotes_backslashes_and_newlines_survive_the_spec() -> TestResult {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(
+        "CREATE TABLE \"we\"\"ird\" (\"i d\" INTEGER PRIMARY KEY, \
+         \"x\\y\" TEXT DEFAULT 'a\"b\\c' CHECK (\"x\\y\" != 'q\"'), \
+         \"new\nline\" TEXT DEFAULT 'l1\nl2');",
+    )?;
+    let result = introspect::introspect(&conn)?;
+    let spec: toml_edit::DocumentMut = result.spec.parse()?;
+    let model = &spec["models"]["WeIrd"];
+    assert_eq!(model["table"].as_str(), Some("we\"ird"));
+    assert_eq!(
+        model["columns"]["x\\y"]["server_default"].as_str(),
+        Some("'a\"b\\c'")
+    );
+    assert_eq!(
+        model["columns"]["new\nline"]["server_default"].as_str(),
+        Some("'l1\nl2'")
+    );
+    assert_eq!(
+        model["checks"][0]["sql"].as_str(),
+        Some("\"x\\y\" != 'q\"'")
+    );
+    litemodel_codegen::check("models.toml", &result.spec).map_err(|d| d.render(false))?;
+    Ok(())
+}

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use heck::ToUpperCamelCase as _;
+use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Value};
 
 use litemodel_codegen::emit::sql::{Dialect as _, Sqlite};
 use litemodel_codegen::model::ColumnType;
@@ -82,46 +83,24 @@ pub(crate) fn spec_type(decl_type: &str) -> (String, ColumnType) {
     (litemodel_codegen::validate::type_label(&ty), ty)
 }
 
-/// A TOML key: bare when it can be.
-fn toml_key(key: &str) -> String {
-    if !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        key.to_owned()
-    } else {
-        toml_string(key)
-    }
+/// A table of the spec (`[models.X.columns]`, `[[models.X.indexes]]`), written after
+/// a blank line.
+fn section() -> toml_edit::Table {
+    let mut table = toml_edit::Table::new();
+    table.decor_mut().set_prefix("\n");
+    table
 }
 
-/// A TOML basic string.
-fn toml_string(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// An inline table of `entries`, in order: `{ type = "integer", primary_key = true }`.
+fn inline<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> InlineTable {
+    let mut table: InlineTable = entries.into_iter().collect();
+    table.fmt();
+    table
 }
 
-fn toml_list(items: &[String]) -> String {
-    format!(
-        "[{}]",
-        items
-            .iter()
-            .map(|i| toml_string(i))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+/// A TOML array of strings: `["a", "b"]`.
+fn list(items: &[String]) -> Value {
+    Value::Array(items.iter().map(String::as_str).collect::<Array>())
 }
 
 /// `users` → `User`, `categories` → `Category`: the model name for a table.
@@ -195,7 +174,8 @@ fn clean_method_name(name: &str) -> String {
 /// from the foreign keys, and a warning for everything the spec cannot say.
 pub fn to_spec(schema: &DbSchema) -> Introspected {
     let mut warnings: Vec<String> = Vec::new();
-    let mut body = String::new();
+    let mut spec_models = toml_edit::Table::new();
+    spec_models.set_implicit(true);
     let mut taken = HashSet::new();
     let mut models: BTreeMap<String, String> = BTreeMap::new(); // lower table -> model
     let tables: Vec<&Table> = schema
@@ -227,7 +207,7 @@ pub fn to_spec(schema: &DbSchema) -> Introspected {
             table,
             model,
             relationships.get(model),
-            &mut body,
+            &mut spec_models,
             &mut warnings,
         );
     }
@@ -255,7 +235,11 @@ pub fn to_spec(schema: &DbSchema) -> Introspected {
             spec.push_str(&format!("#   - {warning}\n"));
         }
     }
-    spec.push_str(&body);
+    if !spec_models.is_empty() {
+        let mut document = DocumentMut::new();
+        document.insert("models", Item::Table(spec_models));
+        spec.push_str(&document.to_string());
+    }
     Introspected { spec, warnings }
 }
 
@@ -283,12 +267,15 @@ fn dependency_order(mut todo: Vec<&Table>) -> Vec<&Table> {
     order
 }
 
-/// Relationship lines per model name, in table order.
+/// A relationship of a model: its name and its entry.
+type RelationshipEntry = (String, InlineTable);
+
+/// The relationships of each model (by model name), in table order.
 fn infer_relationships(
     tables: &[&Table],
     models: &BTreeMap<String, String>,
-) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+) -> BTreeMap<String, Vec<RelationshipEntry>> {
+    let mut out: BTreeMap<String, Vec<RelationshipEntry>> = BTreeMap::new();
     let mut used: BTreeMap<String, HashSet<String>> = BTreeMap::new();
     for table in tables {
         let Some(model) = models.get(&table.name.to_lowercase()) else {
@@ -331,13 +318,12 @@ fn infer_relationships(
                 if left != right {
                     let forward = fresh(left, b.table.to_lowercase());
                     let back = fresh(right, a.table.to_lowercase());
-                    out.entry(left.clone()).or_default().push(format!(
-                        "{} = {{ model = {}, secondary = {}, backref = {} }}",
-                        toml_key(&forward),
-                        toml_string(right),
-                        toml_string(&table.name),
-                        toml_string(&back)
-                    ));
+                    let entry = inline([
+                        ("model", Value::from(right.as_str())),
+                        ("secondary", Value::from(table.name.as_str())),
+                        ("backref", Value::from(back)),
+                    ]);
+                    out.entry(left.clone()).or_default().push((forward, entry));
                     continue;
                 }
             }
@@ -375,17 +361,16 @@ fn infer_relationships(
                     many_to_one
                 },
             );
-            let mut line = format!(
-                "{} = {{ model = {}, backref = {}",
-                toml_key(&forward),
-                toml_string(child),
-                toml_string(&back)
-            );
+            let mut entry = vec![
+                ("model", Value::from(child.as_str())),
+                ("backref", Value::from(back)),
+            ];
             if several || parent == child {
-                line.push_str(&format!(", foreign_keys = {}", toml_list(&fk.columns)));
+                entry.push(("foreign_keys", list(&fk.columns)));
             }
-            line.push_str(" }");
-            out.entry(parent.clone()).or_default().push(line);
+            out.entry(parent.clone())
+                .or_default()
+                .push((forward, inline(entry)));
         }
     }
     out
@@ -394,16 +379,13 @@ fn infer_relationships(
 fn write_model(
     table: &Table,
     model: &str,
-    relationships: Option<&Vec<String>>,
-    out: &mut String,
+    relationships: Option<&Vec<RelationshipEntry>>,
+    spec_models: &mut toml_edit::Table,
     warnings: &mut Vec<String>,
 ) {
     let t = &table.name;
-    out.push_str(&format!(
-        "\n[models.{}]\ntable = {}\n",
-        toml_key(model),
-        toml_string(t)
-    ));
+    let mut out = section();
+    out.insert("table", toml_edit::value(t.as_str()));
     // `autoincrement = true` declares AUTOINCREMENT on a single integer key.
     let autoincrement_key = table.autoincrement
         && table.primary_key.len() == 1
@@ -456,7 +438,7 @@ fn write_model(
             .is_some_and(|p| p >= tail_from)
     };
     let column_index_name = |c: &str| names::column_index_name(t, c);
-    let mut column_lines = Vec::new();
+    let mut column_entries = section();
     let mut used_indexes: HashSet<usize> = HashSet::new();
     let mut used_uniques: HashSet<usize> = HashSet::new();
     let mut used_keys: HashSet<usize> = HashSet::new();
@@ -489,15 +471,15 @@ fn write_model(
                 column.decl_type
             ));
         }
-        let mut keys = vec![format!("type = {}", toml_string(&ty_name))];
+        let mut keys = vec![("type", Value::from(ty_name))];
         if names::is_non_raw_keyword(c) {
-            keys.push(format!("rust_name = {}", toml_string(&format!("{c}_"))));
+            keys.push(("rust_name", Value::from(format!("{c}_"))));
         }
         let is_pk = table.primary_key.iter().any(|p| p.eq_ignore_ascii_case(c));
         if is_pk {
-            keys.push("primary_key = true".into());
+            keys.push(("primary_key", Value::from(true)));
             if autoincrement_key {
-                keys.push("autoincrement = true".into());
+                keys.push(("autoincrement", Value::from(true)));
             }
             let rowid_alias = single_pk
                 && ty == ColumnType::Integer
@@ -508,7 +490,7 @@ fn write_model(
                 ));
             }
         } else if column.not_null {
-            keys.push("nullable = false".into());
+            keys.push(("nullable", Value::from(false)));
         }
         let unique = table.uniques.iter().enumerate().find(|(i, u)| {
             u.name.is_none()
@@ -528,8 +510,8 @@ fn write_model(
             (Some((u, _)), Some((i, ix))) if !ix.unique => {
                 used_uniques.insert(u);
                 used_indexes.insert(i);
-                keys.push("unique = true".into());
-                keys.push("index = true".into());
+                keys.push(("unique", Value::from(true)));
+                keys.push(("index", Value::from(true)));
                 // A UNIQUE constraint plus a plain index: the spec's `unique + index`
                 // is one unique index instead.
                 warnings.push(format!(
@@ -539,14 +521,14 @@ fn write_model(
             }
             (Some((u, _)), _) => {
                 used_uniques.insert(u);
-                keys.push("unique = true".into());
+                keys.push(("unique", Value::from(true)));
             }
             (None, Some((i, ix))) => {
                 used_indexes.insert(i);
                 if ix.unique {
-                    keys.push("unique = true".into());
+                    keys.push(("unique", Value::from(true)));
                 }
-                keys.push("index = true".into());
+                keys.push(("index", Value::from(true)));
             }
             (None, None) => {}
         }
@@ -562,16 +544,16 @@ fn write_model(
                 fk.table,
                 fk.references.first().map_or("", String::as_str)
             );
-            keys.push(format!("foreign_key = {}", toml_string(&target)));
+            keys.push(("foreign_key", Value::from(target)));
             if fk.on_delete != "NO ACTION" {
-                keys.push(format!("on_delete = {}", toml_string(&fk.on_delete)));
+                keys.push(("on_delete", Value::from(fk.on_delete.as_str())));
             }
             if fk.on_update != "NO ACTION" {
-                keys.push(format!("on_update = {}", toml_string(&fk.on_update)));
+                keys.push(("on_update", Value::from(fk.on_update.as_str())));
             }
         }
         if let Some(default) = &column.default {
-            keys.push(format!("server_default = {}", toml_string(default)));
+            keys.push(("server_default", Value::from(default.as_str())));
         }
         if let Some(collate) = &column.collate {
             warnings.push(format!("`{t}.{c}`: COLLATE {collate} is not in the spec"));
@@ -581,22 +563,19 @@ fn write_model(
                 "`{t}.{c}`: a generated column; the spec makes it an ordinary column"
             ));
         }
-        column_lines.push(format!("{} = {{ {} }}", toml_key(c), keys.join(", ")));
+        column_entries.insert(c, Item::Value(Value::InlineTable(inline(keys))));
     }
-    out.push_str(&format!("\n[models.{}.columns]\n", toml_key(model)));
-    for line in column_lines {
-        out.push_str(&line);
-        out.push('\n');
-    }
+    out.insert("columns", Item::Table(column_entries));
     if let Some(relationships) = relationships {
         if !relationships.is_empty() {
-            out.push_str(&format!("\n[models.{}.relationships]\n", toml_key(model)));
-            for line in relationships {
-                out.push_str(line);
-                out.push('\n');
+            let mut entries = section();
+            for (name, entry) in relationships {
+                entries.insert(name, Item::Value(Value::InlineTable(entry.clone())));
             }
+            out.insert("relationships", Item::Table(entries));
         }
     }
+    let mut indexes = ArrayOfTables::new();
     for (i, index) in table.indexes.iter().enumerate() {
         if used_indexes.contains(&i) {
             continue;
@@ -604,15 +583,13 @@ fn write_model(
         let columns: Option<Vec<String>> = index.columns.iter().cloned().collect();
         match columns {
             Some(columns) if !index.partial => {
-                out.push_str(&format!(
-                    "\n[[models.{}.indexes]]\nname = {}\ncolumns = {}\n",
-                    toml_key(model),
-                    toml_string(&index.name),
-                    toml_list(&columns)
-                ));
+                let mut entry = section();
+                entry.insert("name", toml_edit::value(index.name.as_str()));
+                entry.insert("columns", Item::Value(list(&columns)));
                 if index.unique {
-                    out.push_str("unique = true\n");
+                    entry.insert("unique", toml_edit::value(true));
                 }
+                indexes.push(entry);
             }
             _ => warnings.push(format!(
                 "`{t}`: index `{}` is partial or indexes an expression, which the spec cannot declare; it is left out (its SQL: {})",
@@ -621,48 +598,62 @@ fn write_model(
             )),
         }
     }
+    let mut uniques = ArrayOfTables::new();
     for (i, unique) in table.uniques.iter().enumerate() {
         if used_uniques.contains(&i) {
             continue;
         }
-        out.push_str(&format!("\n[[models.{}.unique]]\n", toml_key(model)));
+        let mut entry = section();
         if let Some(name) = &unique.name {
-            out.push_str(&format!("name = {}\n", toml_string(name)));
+            entry.insert("name", toml_edit::value(name.as_str()));
         }
-        out.push_str(&format!("columns = {}\n", toml_list(&unique.columns)));
+        entry.insert("columns", Item::Value(list(&unique.columns)));
+        uniques.push(entry);
     }
+    let mut checks = ArrayOfTables::new();
     for check in &table.checks {
-        out.push_str(&format!("\n[[models.{}.checks]]\n", toml_key(model)));
+        let mut entry = section();
         if let Some(name) = &check.name {
-            out.push_str(&format!("name = {}\n", toml_string(name)));
+            entry.insert("name", toml_edit::value(name.as_str()));
         }
-        out.push_str(&format!("sql = {}\n", toml_string(&check.sql)));
+        entry.insert("sql", toml_edit::value(check.sql.as_str()));
+        checks.push(entry);
     }
+    let mut foreign_keys = ArrayOfTables::new();
     for (i, fk) in table.foreign_keys.iter().enumerate() {
         if used_keys.contains(&i) {
             continue;
         }
-        out.push_str(&format!("\n[[models.{}.foreign_keys]]\n", toml_key(model)));
+        let mut entry = section();
         if let Some(name) = &fk.name {
-            out.push_str(&format!("name = {}\n", toml_string(name)));
+            entry.insert("name", toml_edit::value(name.as_str()));
         }
         let references: Vec<String> = fk
             .references
             .iter()
             .map(|r| format!("{}.{r}", fk.table))
             .collect();
-        out.push_str(&format!(
-            "columns = {}\nreferences = {}\n",
-            toml_list(&fk.columns),
-            toml_list(&references)
-        ));
+        entry.insert("columns", Item::Value(list(&fk.columns)));
+        entry.insert("references", Item::Value(list(&references)));
         if fk.on_delete != "NO ACTION" {
-            out.push_str(&format!("on_delete = {}\n", toml_string(&fk.on_delete)));
+            entry.insert("on_delete", toml_edit::value(fk.on_delete.as_str()));
         }
         if fk.on_update != "NO ACTION" {
-            out.push_str(&format!("on_update = {}\n", toml_string(&fk.on_update)));
+            entry.insert("on_update", toml_edit::value(fk.on_update.as_str()));
+        }
+        foreign_keys.push(entry);
+    }
+    for (key, entries) in [
+        ("indexes", indexes),
+        ("unique", uniques),
+        ("checks", checks),
+        ("foreign_keys", foreign_keys),
+    ] {
+        if !entries.is_empty() {
+            out.insert(key, Item::ArrayOfTables(entries));
         }
     }
+    spec_models.insert(model, Item::Table(out));
 }
 
 #[cfg(test)]
