@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::names;
 use crate::spec::ColumnSpec;
 
-use super::{sql_fragment_problem, type_label, Validator};
+use super::{sql_fragment_problem, Validator};
 
 impl<'s> Validator<'s, '_> {
     pub(super) fn columns(&mut self, m: usize) {
@@ -293,7 +293,7 @@ impl<'s> Validator<'s, '_> {
                         "`{key} = \"{}\"` does not fit column `{model}.{}` of type `{}`",
                         value.value,
                         spec.name.value,
-                        type_label(ty)
+                        ty.label()
                     ),
                     value.span.clone(),
                     "wrong type for this generator",
@@ -341,7 +341,7 @@ impl<'s> Validator<'s, '_> {
                         "`autoincrement` needs an `integer` primary key, but `{model}.{}` is {}",
                         spec.name.value,
                         if primary_key {
-                            format!("of type `{}`", type_label(ty))
+                            format!("of type `{}`", ty.label())
                         } else {
                             "not a primary key".to_owned()
                         }

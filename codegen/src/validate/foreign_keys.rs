@@ -4,7 +4,7 @@ use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::model::*;
 use crate::spec::Sp;
 
-use super::{find_column_in, type_label, Validator};
+use super::{find_column_in, Validator};
 
 const REFERENTIAL_ACTIONS: &[&str] = &[
     "CASCADE",
@@ -21,7 +21,7 @@ fn type_family(ty: &ColumnType) -> String {
         ColumnType::Numeric { .. } => "numeric".to_owned(),
         ColumnType::Enum { name, .. } => format!("enum {name}"),
         ColumnType::DateTime { .. } => "datetime".to_owned(),
-        other => type_label(other),
+        other => other.label(),
     }
 }
 
@@ -265,10 +265,10 @@ impl<'s> Validator<'s, '_> {
                         "foreign key column `{}.{}` is `{}` but it references `{}.{}` of type `{}`",
                         self.models[m].table,
                         local.name,
-                        type_label(&local.ty),
+                        local.ty.label(),
                         self.models[target].table,
                         remote.name,
-                        type_label(&remote.ty)
+                        remote.ty.label()
                     ),
                     span,
                     "types differ",
@@ -276,7 +276,7 @@ impl<'s> Validator<'s, '_> {
                 .with_help(format!(
                     "declare `{}` with `type = \"{}\"`",
                     local.name,
-                    type_label(&remote.ty)
+                    remote.ty.label()
                 ));
                 self.error(d);
             }

@@ -21,8 +21,6 @@ use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Span};
 use crate::model::*;
 use crate::spec::{Sp, Spec};
 
-pub use types::type_label;
-
 /// Checks `spec` and builds the [`Schema`]; `None` when any error was recorded.
 pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
     let errors_before = diags.error_count();

@@ -52,37 +52,6 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
     ("timestamp", "datetime"),
 ];
 
-/// The spec spelling of a type.
-pub fn type_label(ty: &ColumnType) -> String {
-    match ty {
-        ColumnType::Integer => "integer".into(),
-        ColumnType::SmallInteger => "small_integer".into(),
-        ColumnType::BigInteger => "big_integer".into(),
-        ColumnType::Boolean => "boolean".into(),
-        ColumnType::Float => "float".into(),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: Some(s),
-        } => format!("numeric({p}, {s})"),
-        ColumnType::Numeric {
-            precision: Some(p),
-            scale: None,
-        } => format!("numeric({p})"),
-        ColumnType::Numeric { .. } => "numeric".into(),
-        ColumnType::String { length: Some(n) } => format!("string({n})"),
-        ColumnType::String { length: None } => "string".into(),
-        ColumnType::Text => "text".into(),
-        ColumnType::Blob => "blob".into(),
-        ColumnType::Date => "date".into(),
-        ColumnType::Time => "time".into(),
-        ColumnType::DateTime { timezone: true } => "datetime(timezone)".into(),
-        ColumnType::DateTime { timezone: false } => "datetime".into(),
-        ColumnType::Json => "json".into(),
-        ColumnType::Uuid => "uuid".into(),
-        ColumnType::Enum { .. } => "enum".into(),
-    }
-}
-
 impl<'s> Validator<'s, '_> {
     pub(super) fn column_type(&mut self, model: &str, spec: &ColumnSpec) -> ColumnType {
         let Some(ty) = &spec.ty else {
@@ -346,7 +315,7 @@ impl<'s> Validator<'s, '_> {
                 format!(
                     "default does not fit column `{model}.{}` of type `{}`",
                     spec.name.value,
-                    type_label(ty)
+                    ty.label()
                 ),
                 value.span.clone(),
                 if matches!(ty, ColumnType::Blob | ColumnType::Json) {
@@ -378,7 +347,7 @@ impl<'s> Validator<'s, '_> {
             d = match (unquoted, &literal) {
                 (Some(fixed), _) => d.with_help(format!("write `default = {fixed}`")),
                 (None, Literal::Integer(i)) if ty.is_integer() => d
-                    .with_note(format!("{i} does not fit in a `{}` column", type_label(ty)))
+                    .with_note(format!("{i} does not fit in a `{}` column", ty.label()))
                     .with_help("use a wider type (`integer`, `big_integer`) or a smaller default"),
                 (None, _) if matches!(ty, ColumnType::Blob | ColumnType::Json) => d.with_help(
                     "use `server_default = \"SQL\"` for a default computed by the database",

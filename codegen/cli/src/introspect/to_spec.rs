@@ -80,7 +80,7 @@ pub(crate) fn spec_type(decl_type: &str) -> (String, ColumnType) {
             scale: None,
         },
     };
-    (litemodel_codegen::validate::type_label(&ty), ty)
+    (ty.label(), ty)
 }
 
 /// A table of the spec (`[models.X.columns]`, `[[models.X.indexes]]`), written after
