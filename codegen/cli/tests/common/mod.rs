@@ -1,6 +1,8 @@
 //! Helpers shared by the `litemodel` command's integration tests.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod migrations;
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
