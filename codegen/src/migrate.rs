@@ -139,8 +139,9 @@ pub enum EmbedError {
         source: std::io::Error,
     },
 }
+
 /// From `build.rs`: lists the migrations of `dir` for
-/// [`litemodel::include_migrations!`], so that the program carries them and can
+/// `litemodel::include_migrations!()`, so that the program carries them and can
 /// bring a database up to date at start-up with `db.migrate(&MIGRATIONS)`.
 /// Prints `cargo:rerun-if-changed` for the folder and each file.
 ///

@@ -3,7 +3,7 @@
 //! The schema the migrations produce is found by applying them, in order, to an
 //! empty in-memory database and [reading](crate::introspect::read) it back; the
 //! schema the spec wants is found the same way from its `create_all` DDL. The two
-//! [`DbSchema`]s are compared by [`plan`], which writes the SQL that turns one into
+//! [`DbSchema`]s are compared by [`plan()`], which writes the SQL that turns one into
 //! the other (and back), and [`files`] writes it as a numbered migration file. The
 //! runtime crate's [`litemodel::Migrations`] runs the files.
 //!
