@@ -3,16 +3,19 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use rusqlite::types::Value;
-use rusqlite::{CachedStatement, ToSql};
+use rusqlite::CachedStatement;
 
 use crate::database::{Database, Executor};
-use crate::dialect::Dialect;
 use crate::error::{classify, Error, Result};
 use crate::expr::{Assignment, Column, Expr, Operand, Order};
 use crate::load::{Load, Strategy};
-use crate::model::{Model, ModelSql, Row};
+use crate::model::{table_def, Model, ModelSql, Row};
 use crate::relation::Mark;
+use crate::sql::{Sql, Sqlite, Tail};
+
+mod rows;
+
+pub use rows::{Getter, Page, Stream, StreamIter};
 
 /// A SELECT on model `M`'s table under construction, run by one of its
 /// terminal methods against a [`Database`] or a [`Session`](crate::Session).
@@ -71,55 +74,6 @@ pub trait FilterBy<M, V> {
 impl<M, T, V: Operand<T>> FilterBy<M, V> for Column<M, T> {
     fn filter_expr(self, value: V) -> Expr<M> {
         self.eq(value)
-    }
-}
-
-/// A parameter of a statement the query writes.
-enum Param<'q> {
-    Value(&'q Value),
-    Int(i64),
-}
-
-/// SQL text and its parameters, in placeholder order.
-struct Sql<'q> {
-    text: String,
-    params: Vec<Param<'q>>,
-}
-
-impl<'q> Sql<'q> {
-    fn new(text: &str) -> Self {
-        // Room for a WHERE, ORDER BY and LIMIT without growing.
-        let mut owned = String::with_capacity(text.len() + 96);
-        owned.push_str(text);
-        Sql {
-            text: owned,
-            params: Vec::new(),
-        }
-    }
-
-    fn push_int(&mut self, dialect: &impl Dialect, value: u64) {
-        self.params
-            .push(Param::Int(i64::try_from(value).unwrap_or(i64::MAX)));
-        dialect.push_placeholder(&mut self.text, self.params.len());
-    }
-
-    fn push_value(&mut self, dialect: &impl Dialect, value: &'q Value) {
-        self.params.push(Param::Value(value));
-        dialect.push_placeholder(&mut self.text, self.params.len());
-    }
-
-    fn prepare<'c>(&self, db: &'c Database, table: &'static str) -> Result<CachedStatement<'c>> {
-        let mut stmt = db.prepare(&self.text, Some(table))?;
-        for (i, param) in self.params.iter().enumerate() {
-            let value: &dyn ToSql = match param {
-                Param::Value(value) => *value,
-                Param::Int(n) => n,
-            };
-            stmt.raw_bind_parameter(i + 1, value)
-                .map_err(|e| classify(e, Some(table)))?;
-        }
-        db.note(&stmt);
-        Ok(stmt)
     }
 }
 
@@ -185,46 +139,18 @@ impl<M: Model> Query<M> {
         self
     }
 
-    fn push_where<'q>(&'q self, d: &impl Dialect, sql: &mut Sql<'q>) {
-        if let Some(filter) = &self.filter {
-            sql.text.push_str(" WHERE ");
-            let Sql { text, params } = sql;
-            filter.render(d, text, &mut |value| {
-                params.push(Param::Value(value));
-                params.len()
-            });
+    /// The query's WHERE, ORDER BY and OFFSET, with `limit`.
+    fn tail(&self, limit: Option<u64>) -> Tail<'_, M> {
+        Tail {
+            filter: self.filter.as_ref().map(Expr::node),
+            order: &self.order,
+            limit,
+            offset: self.offset,
         }
     }
 
-    fn push_order_limit(&self, d: &impl Dialect, sql: &mut Sql<'_>, limit: Option<u64>) {
-        for (i, order) in self.order.iter().enumerate() {
-            sql.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            d.push_identifier(&mut sql.text, order.column);
-            sql.text
-                .push_str(if order.descending { " DESC" } else { " ASC" });
-        }
-        if limit.is_some() || self.offset.is_some() {
-            sql.text.push_str(" LIMIT ");
-            // The limit is written as a number, not bound: SQLite (3.54) marks a
-            // bound LIMIT "re-prepare when rebound", and rusqlite's statement
-            // cache clears bindings, so a bound LIMIT re-parsed the statement
-            // on every run. It is an integer from the program, never user SQL.
-            match limit {
-                Some(n) => crate::dialect::push_decimal(&mut sql.text, n.min(i64::MAX as u64)),
-                None => sql.text.push_str("-1"),
-            }
-        }
-        if let Some(n) = self.offset {
-            sql.text.push_str(" OFFSET ");
-            sql.push_int(d, n);
-        }
-    }
-
-    fn select(&self, d: &impl Dialect, limit: Option<u64>) -> Sql<'_> {
-        let mut sql = Sql::new(&ModelSql::of::<M>().select);
-        self.push_where(d, &mut sql);
-        self.push_order_limit(d, &mut sql, limit);
-        sql
+    fn select(&self, d: &Sqlite, limit: Option<u64>) -> Sql<'_> {
+        crate::sql::select(d, &ModelSql::of::<M>().select, &self.tail(limit))
     }
 
     fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
@@ -280,53 +206,23 @@ impl<M: Model> Query<M> {
         path: &mut Vec<String>,
     ) -> Result<Vec<M>> {
         let d = db.dialect();
-        let join = load.plan().join();
         let inner = self.select(d, limit);
-        let mut parent = String::new();
-        d.push_identifier(&mut parent, M::TABLE);
-        let mut text = String::from("SELECT ");
-        for (i, column) in M::COLUMNS.iter().enumerate() {
-            if i > 0 {
-                text.push_str(", ");
-            }
-            text.push_str(&parent);
-            text.push('.');
-            d.push_identifier(&mut text, column);
-        }
-        join.push_select(d, &mut text);
-        text.push_str(" FROM (");
-        text.push_str(&inner.text);
-        text.push_str(") AS ");
-        text.push_str(&parent);
-        join.push_from(d, &mut text, &parent);
-        text.push_str(" ORDER BY ");
-        for order in &self.order {
-            text.push_str(&parent);
-            text.push('.');
-            d.push_identifier(&mut text, order.column);
-            text.push_str(if order.descending {
-                " DESC, "
-            } else {
-                " ASC, "
-            });
-        }
-        text.push_str(&parent);
-        text.push('.');
-        d.push_identifier(&mut text, M::PRIMARY_KEY);
-        join.push_order(d, &mut text);
-        let sql = Sql {
-            text,
-            params: inner.params,
-        };
+        let sql = crate::sql::joined_select(
+            d,
+            table_def::<M>(),
+            inner,
+            &self.order,
+            &load.plan().joined(),
+        );
         let key_index = M::COLUMNS
             .iter()
             .position(|c| *c == M::PRIMARY_KEY)
             .unwrap_or(0);
-        let mut related = join.start();
+        let mut related = load.plan().start();
         let mut objects: Vec<M> = Vec::new();
         let mut last_key = None;
         {
-            let mut stmt = sql.prepare(db, M::TABLE)?;
+            let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
             let mut rows = stmt.raw_query();
             while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
                 let key: Option<i64> = row
@@ -348,7 +244,7 @@ impl<M: Model> Query<M> {
 
     fn fetch_plain(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
         let sql = self.select(db.dialect(), limit);
-        let mut stmt = sql.prepare(db, M::TABLE)?;
+        let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         let mut rows = stmt.raw_query();
         // A LIMIT says how many rows to expect: one allocation, not a few.
         let expected = limit.map_or(0, |n| n.min(256) as usize);
@@ -432,17 +328,7 @@ impl<M: Model> Query<M> {
     pub fn count<E: Executor>(&self, conn: &E) -> Result<u64> {
         let db = conn.database();
         let d = db.dialect();
-        let mut sql = Sql::new("SELECT COUNT(*) FROM ");
-        if self.limit.is_none() && self.offset.is_none() {
-            d.push_identifier(&mut sql.text, M::TABLE);
-            self.push_where(d, &mut sql);
-        } else {
-            sql.text.push_str("(SELECT 1 FROM ");
-            d.push_identifier(&mut sql.text, M::TABLE);
-            self.push_where(d, &mut sql);
-            self.push_order_limit(d, &mut sql, self.limit);
-            sql.text.push(')');
-        }
+        let sql = crate::sql::count(d, M::TABLE, &self.tail(self.limit));
         let count: i64 = self.scalar(db, &sql)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -455,16 +341,12 @@ impl<M: Model> Query<M> {
     pub fn exists<E: Executor>(&self, conn: &E) -> Result<bool> {
         let db = conn.database();
         let d = db.dialect();
-        let mut sql = Sql::new("SELECT EXISTS (SELECT 1 FROM ");
-        d.push_identifier(&mut sql.text, M::TABLE);
-        self.push_where(d, &mut sql);
-        self.push_order_limit(d, &mut sql, self.limit);
-        sql.text.push(')');
+        let sql = crate::sql::exists(d, M::TABLE, &self.tail(self.limit));
         self.scalar(db, &sql)
     }
 
     fn scalar<T: rusqlite::types::FromSql>(&self, db: &Database, sql: &Sql<'_>) -> Result<T> {
-        let mut stmt = sql.prepare(db, M::TABLE)?;
+        let mut stmt = db.prepare_bound(sql, M::TABLE)?;
         let mut rows = stmt.raw_query();
         let row = rows
             .next()
@@ -502,24 +384,6 @@ impl<M: Model> Query<M> {
         })
     }
 
-    /// A WHERE clause selecting the matching rows for a bulk statement: the
-    /// filter itself, or a key subquery when ordering or limits apply.
-    fn push_target<'q>(&'q self, d: &impl Dialect, sql: &mut Sql<'q>) {
-        if self.limit.is_none() && self.offset.is_none() {
-            self.push_where(d, sql);
-            return;
-        }
-        sql.text.push_str(" WHERE ");
-        d.push_identifier(&mut sql.text, M::PRIMARY_KEY);
-        sql.text.push_str(" IN (SELECT ");
-        d.push_identifier(&mut sql.text, M::PRIMARY_KEY);
-        sql.text.push_str(" FROM ");
-        d.push_identifier(&mut sql.text, M::TABLE);
-        self.push_where(d, sql);
-        self.push_order_limit(d, sql, self.limit);
-        sql.text.push(')');
-    }
-
     /// Sets columns on every matching row in one UPDATE and returns how many
     /// rows changed. Objects already loaded are not refreshed. Through a
     /// session, it runs in the session's transaction.
@@ -540,19 +404,13 @@ impl<M: Model> Query<M> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let mut sql = Sql::new("UPDATE ");
-        d.push_identifier(&mut sql.text, M::TABLE);
-        sql.text.push_str(" SET ");
-        for (i, assignment) in assignments.iter().enumerate() {
-            if i > 0 {
-                sql.text.push_str(", ");
-            }
-            d.push_identifier(&mut sql.text, assignment.column);
-            sql.text.push_str(" = ");
-            sql.push_value(d, &assignment.value);
-        }
-        self.push_target(d, &mut sql);
-        let mut stmt = sql.prepare(db, M::TABLE)?;
+        let sql = crate::sql::update_where(
+            d,
+            (M::TABLE, M::PRIMARY_KEY),
+            &assignments,
+            &self.tail(self.limit),
+        );
+        let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
     }
 
@@ -567,10 +425,8 @@ impl<M: Model> Query<M> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let mut sql = Sql::new("DELETE FROM ");
-        d.push_identifier(&mut sql.text, M::TABLE);
-        self.push_target(d, &mut sql);
-        let mut stmt = sql.prepare(db, M::TABLE)?;
+        let sql = crate::sql::delete_where(d, (M::TABLE, M::PRIMARY_KEY), &self.tail(self.limit));
+        let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
     }
 
@@ -583,15 +439,7 @@ impl<M: Model> Query<M> {
     pub fn stream<'c, E: Executor>(&self, conn: &'c E) -> Result<Stream<'c, M>> {
         let db = conn.database();
         let sql = self.select(db.dialect(), self.limit);
-        let mut stmt = db.prepare(&sql.text, Some(M::TABLE))?;
-        for (i, param) in sql.params.iter().enumerate() {
-            let value: &dyn ToSql = match param {
-                Param::Value(value) => *value,
-                Param::Int(n) => n,
-            };
-            stmt.raw_bind_parameter(i + 1, value)
-                .map_err(|e| classify(e, Some(M::TABLE)))?;
-        }
+        let stmt = db.bind(db.prepare(&sql.text, Some(M::TABLE))?, &sql, M::TABLE)?;
         Ok(Stream {
             stmt,
             db,
@@ -647,198 +495,4 @@ pub(crate) fn run_loads<M: Model>(
         }
     }
     Ok(())
-}
-
-/// Lookups by primary key on one held statement, for loops that fetch many
-/// objects by id.
-///
-/// [`Query::get`] (`User::get(db, id)`) finds its prepared statement in the
-/// connection's statement cache on every call: hashing the SQL text and
-/// taking the statement out and back is about a fifth of the work of a one-row
-/// lookup. A `Getter` takes it once and keeps it until dropped, as
-/// hand-written rusqlite code keeps its statement.
-///
-/// ```
-/// # use litemodel::{Binder, Database, Getter, Model, Result, Row};
-/// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64>, label: String }
-/// # impl Model for Tag {
-/// #   const TABLE: &'static str = "tags";
-/// #   const COLUMNS: &'static [&'static str] = &["id", "label"];
-/// #   const PRIMARY_KEY: &'static str = "id";
-/// #   fn primary_key(&self) -> Option<i64> { self.id }
-/// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
-/// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)?, label: row.get(1)? }) }
-/// #   fn bind(&self, b: &mut Binder<'_, '_>) -> Result<()> { b.bind(&self.label) }
-/// # }
-/// # fn main() -> Result<()> {
-/// let db = Database::open_in_memory()?;
-/// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT); INSERT INTO tags (label) VALUES ('a'), ('b')")?;
-/// let mut tags = Getter::<Tag>::new(&db)?;
-/// let mut labels = Vec::new();
-/// for id in [2, 1, 7] {
-///     if let Some(tag) = tags.get(id)? {
-///         labels.push(tag.label);
-///     }
-/// }
-/// assert_eq!(labels, ["b", "a"]);
-/// # Ok(()) }
-/// ```
-pub struct Getter<'c, M> {
-    db: &'c Database,
-    stmt: CachedStatement<'c>,
-    marker: PhantomData<fn() -> M>,
-}
-
-impl<'c, M: Model> Getter<'c, M> {
-    /// Prepares `SELECT <columns> FROM <table> WHERE <key> = ?1` on `conn` (a
-    /// database, or a session to read inside its transaction).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Sqlite`] when the statement does not prepare (no such table).
-    pub fn new<E: Executor>(conn: &'c E) -> Result<Self> {
-        let db = conn.database();
-        let stmt = db.prepare(&ModelSql::of::<M>().select_by_key, Some(M::TABLE))?;
-        Ok(Getter {
-            db,
-            stmt,
-            marker: PhantomData,
-        })
-    }
-
-    /// The object whose primary key is `id`, if there is one.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Decode`] for a row that does not fit `M`, [`Error::Sqlite`]
-    /// for a failing statement.
-    pub fn get(&mut self, id: i64) -> Result<Option<M>> {
-        let table = Some(M::TABLE);
-        self.stmt
-            .raw_bind_parameter(1, id)
-            .map_err(|e| classify(e, table))?;
-        self.db.note(&self.stmt);
-        let mut rows = self.stmt.raw_query();
-        match rows.next().map_err(|e| classify(e, table))? {
-            Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
-            None => Ok(None),
-        }
-    }
-}
-
-impl<M> fmt::Debug for Getter<'_, M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Getter")
-            .field("sql", &self.stmt.expanded_sql())
-            .finish()
-    }
-}
-
-/// A query ready to be read row by row; see [`Query::stream`].
-pub struct Stream<'c, M> {
-    stmt: CachedStatement<'c>,
-    db: &'c Database,
-    marker: PhantomData<fn() -> M>,
-}
-
-impl<M: Model> Stream<'_, M> {
-    /// Runs the statement and iterates over its rows, decoding one at a time.
-    ///
-    /// ```
-    /// # use litemodel::{Binder, Database, Model, Query, Result, Row};
-    /// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64> }
-    /// # impl Model for Tag {
-    /// #   const TABLE: &'static str = "tags";
-    /// #   const COLUMNS: &'static [&'static str] = &["id"];
-    /// #   const PRIMARY_KEY: &'static str = "id";
-    /// #   fn primary_key(&self) -> Option<i64> { self.id }
-    /// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
-    /// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)? }) }
-    /// #   fn bind(&self, _: &mut Binder<'_, '_>) -> Result<()> { Ok(()) }
-    /// # }
-    /// # fn main() -> Result<()> {
-    /// # let db = Database::open_in_memory()?;
-    /// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY); INSERT INTO tags DEFAULT VALUES;")?;
-    /// let mut stream = Query::<Tag>::new().stream(&db)?;
-    /// for tag in stream.iter() {
-    ///     assert_eq!(tag?.id, Some(1));
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn iter(&mut self) -> StreamIter<'_, M> {
-        self.db.note(&self.stmt);
-        StreamIter {
-            rows: self.stmt.raw_query(),
-            done: false,
-            marker: PhantomData,
-        }
-    }
-}
-
-/// The rows of a [`Stream`], decoded one at a time.
-pub struct StreamIter<'s, M> {
-    rows: rusqlite::Rows<'s>,
-    done: bool,
-    marker: PhantomData<fn() -> M>,
-}
-
-impl<M: Model> Iterator for StreamIter<'_, M> {
-    type Item = Result<M>;
-
-    fn next(&mut self) -> Option<Result<M>> {
-        if self.done {
-            return None;
-        }
-        match self.rows.next() {
-            Ok(Some(row)) => Some(M::from_row(&Row::new::<M>(row))),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(classify(e, Some(M::TABLE))))
-            }
-        }
-    }
-}
-
-/// One page of results (Flask-SQLAlchemy's `Pagination`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page<M> {
-    /// The rows of this page.
-    pub items: Vec<M>,
-    /// The number of matching rows on all pages.
-    pub total: u64,
-    /// This page's number, from 1.
-    pub page: u64,
-    /// The page size asked for.
-    pub per_page: u64,
-}
-
-impl<M> Page<M> {
-    /// The number of pages (0 when nothing matches).
-    pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page)
-    }
-
-    /// Whether a next page exists.
-    pub fn has_next(&self) -> bool {
-        self.page < self.pages()
-    }
-
-    /// Whether a previous page exists.
-    pub fn has_prev(&self) -> bool {
-        self.page > 1
-    }
-
-    /// The next page number, if there is one.
-    pub fn next_num(&self) -> Option<u64> {
-        self.has_next().then_some(self.page + 1)
-    }
-
-    /// The previous page number, if there is one.
-    pub fn prev_num(&self) -> Option<u64> {
-        self.has_prev().then_some(self.page - 1)
-    }
 }
