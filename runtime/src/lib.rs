@@ -48,7 +48,9 @@ pub use model::{Binder, Model, Row};
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{FilterBy, Getter, Page, Query, Stream, StreamIter};
-pub use relation::{Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent};
+pub use relation::{
+    Cascade, ChildOps, Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent,
+};
 pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};
 /// The Rust type of a `json` column: `serde_json::Value`.

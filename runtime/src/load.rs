@@ -206,7 +206,7 @@ fn decode_at<T: Model>(row: &rusqlite::Row<'_>, offset: usize) -> Result<Option<
 }
 
 /// Hands each object its group of related objects (an empty one when it has none).
-fn distribute<O: Model, T>(
+fn distribute<O: Model, T: Clone + Send + 'static>(
     slot: Option<fn(&O) -> &crate::Children<T>>,
     objects: &[O],
     mut groups: HashMap<i64, Vec<T>>,

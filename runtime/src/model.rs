@@ -42,7 +42,7 @@ use crate::types::{ColumnValue, FromColumn, ToColumn};
 /// }
 /// assert_eq!(Tag::TABLE, "tags");
 /// ```
-pub trait Model: Clone + PartialEq + Sized + 'static {
+pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     /// The table name, unquoted.
     const TABLE: &'static str;
     /// Every column, in declaration order (the order of `from_row`).

@@ -1,7 +1,10 @@
 //! The holders of loaded related objects inside a model: [`Parent`] and
 //! [`Children`], and what a many-to-one attribute can be set to ([`Link`]).
 
+use std::any::Any;
+
 use super::*;
+use crate::session::Session;
 
 /// What a many-to-one attribute can be set to.
 #[derive(Debug, Clone)]
@@ -44,6 +47,50 @@ impl<P> Clone for ParentState<P> {
 }
 impl<P> Copy for ParentState<P> {}
 
+/// A loaded relationship value with its type erased.
+///
+/// [`Parent`] and [`Children`] keep what they load behind this trait instead of
+/// as `P` / `Vec<C>`, so that a model's type does not contain the types of the
+/// models it relates to. Otherwise rustc's drop check and auto-trait
+/// evaluation follow `Children<Next>` from struct to struct, and a chain of a
+/// few dozen related models overflows the recursion limit (E0320). The price
+/// is one downcast (a type-id comparison) per access.
+trait Erased: Any + Send {
+    fn clone_box(&self) -> Box<dyn Erased>;
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any + Clone + Send> Erased for T {
+    fn clone_box(&self) -> Box<dyn Erased> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+impl dyn Erased {
+    // Called on the trait object, never on the `Box`: `Box<dyn Erased>` is
+    // `Erased` itself (it is `Clone`), and its own `as_any` would not downcast.
+    fn get<T: 'static>(&self) -> Option<&T> {
+        self.as_any().downcast_ref()
+    }
+
+    fn get_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.as_any_mut().downcast_mut()
+    }
+}
+
+impl Clone for Box<dyn Erased> {
+    fn clone(&self) -> Self {
+        (**self).clone_box()
+    }
+}
+
 /// The many-to-one attribute of a child (`user.role`): loads the parent on
 /// first access and keeps it; can point at an object still pending in the
 /// session.
@@ -57,19 +104,20 @@ pub struct Parent<P> {
     pending: Option<Key<P>>,
     // Empty until there is more to keep than the foreign-key column and the
     // pending key tell (an unsaved parent, a loaded one, a loading mark): most
-    // rows a query reads carry only this pointer-sized cell. Boxed, which also
-    // lets a model be its own parent (a tree).
-    inner: OnceCell<Box<ParentInner<P>>>,
+    // rows a query reads carry only this pointer-sized cell.
+    inner: OnceCell<Box<ParentInner>>,
 }
 
-struct ParentInner<P> {
+#[derive(Clone)]
+struct ParentInner {
     /// An object without id outside any session (`ParentState::Unsaved`).
     unsaved: bool,
-    cache: OnceCell<Option<P>>,
+    /// The loaded parent, an `Option<P>` (see [`Erased`]).
+    cache: OnceCell<Box<dyn Erased>>,
     mark: Cell<Mark>,
 }
 
-impl<P> Default for ParentInner<P> {
+impl Default for ParentInner {
     fn default() -> Self {
         ParentInner {
             unsaved: false,
@@ -79,13 +127,10 @@ impl<P> Default for ParentInner<P> {
     }
 }
 
-impl<P: Clone> Clone for ParentInner<P> {
-    fn clone(&self) -> Self {
-        ParentInner {
-            unsaved: self.unsaved,
-            cache: self.cache.clone(),
-            mark: self.mark.clone(),
-        }
+impl ParentInner {
+    fn cached<P: 'static>(&self) -> Option<Option<&P>> {
+        let erased = self.cache.get()?;
+        erased.get::<Option<P>>().map(Option::as_ref)
     }
 }
 
@@ -98,7 +143,7 @@ impl<P> Default for Parent<P> {
     }
 }
 
-impl<P: Clone> Clone for Parent<P> {
+impl<P> Clone for Parent<P> {
     fn clone(&self) -> Self {
         Parent {
             pending: self.pending,
@@ -121,11 +166,11 @@ impl<P> fmt::Debug for Parent<P> {
 
 impl<P> Parent<P> {
     /// The state, created on first use.
-    fn inner(&self) -> &ParentInner<P> {
+    fn inner(&self) -> &ParentInner {
         self.inner.get_or_init(Box::default)
     }
 
-    fn inner_mut(&mut self) -> &mut ParentInner<P> {
+    fn inner_mut(&mut self) -> &mut ParentInner {
         if self.inner.get().is_none() {
             self.inner = OnceCell::from(Box::default());
         }
@@ -134,19 +179,6 @@ impl<P> Parent<P> {
             // Unreachable: filled just above.
             None => unreachable!("Parent state was just created"),
         }
-    }
-
-    /// The loaded parent, if it was loaded: `Some(None)` for "loaded, there is none".
-    pub(crate) fn cached(&self) -> Option<Option<&P>> {
-        if self.pending.is_some() {
-            return None;
-        }
-        self.inner.get()?.cache.get().map(Option::as_ref)
-    }
-
-    /// Stores an eagerly loaded parent (ignored when one is loaded already).
-    pub(crate) fn fill(&self, parent: Option<P>) {
-        let _ = self.inner().cache.set(parent);
     }
 
     pub(crate) fn mark(&self) -> Mark {
@@ -159,6 +191,21 @@ impl<P> Parent<P> {
         if mark != Mark::Default || self.inner.get().is_some() {
             self.inner().mark.set(mark);
         }
+    }
+}
+
+impl<P: Clone + Send + 'static> Parent<P> {
+    /// The loaded parent, if it was loaded: `Some(None)` for "loaded, there is none".
+    pub(crate) fn cached(&self) -> Option<Option<&P>> {
+        if self.pending.is_some() {
+            return None;
+        }
+        self.inner.get()?.cached()
+    }
+
+    /// Stores an eagerly loaded parent (ignored when one is loaded already).
+    pub(crate) fn fill(&self, parent: Option<P>) {
+        let _ = self.inner().cache.set(Box::new(parent));
     }
 }
 
@@ -175,14 +222,16 @@ impl<P: Model> Parent<P> {
                 return Ok(Some(object));
             }
         }
-        if let Some(cached) = self.inner.get().and_then(|inner| inner.cache.get()) {
-            return Ok(cached.as_ref());
+        if let Some(cached) = self.inner.get().and_then(|inner| inner.cached()) {
+            return Ok(cached);
         }
         let Some(id) = key else {
             return Ok(None);
         };
         let loaded = Query::<P>::new().get(conn, id)?;
-        Ok(self.inner().cache.get_or_init(|| loaded).as_ref())
+        let inner = self.inner();
+        let _ = inner.cache.set(Box::new(loaded));
+        Ok(inner.cached().flatten())
     }
 
     /// Points the relationship at `link`, updating `key` (the foreign-key
@@ -198,7 +247,8 @@ impl<P: Model> Parent<P> {
             Link::Object(object) => match object.primary_key() {
                 Some(id) => {
                     *key = Some(id);
-                    self.inner_mut().cache = OnceCell::from(Some(object));
+                    let cached: Box<dyn Erased> = Box::new(Some(object));
+                    self.inner_mut().cache = OnceCell::from(cached);
                 }
                 None => self.inner_mut().unsaved = true,
             },
@@ -238,25 +288,79 @@ impl<P: Model> Parent<P> {
 /// unlinked (foreign key set to NULL) otherwise. Equality ignores it and `Debug`
 /// hides it.
 pub struct Children<C> {
-    cache: OnceCell<Vec<C>>,
+    /// The loaded `Vec<C>` (see [`Erased`]).
+    cache: OnceCell<Box<dyn Erased>>,
     mark: Cell<Mark>,
-    /// Appended and removed objects waiting for the next flush; boxed, as
-    /// most loaded objects never have any.
-    changes: Option<Box<ChildChanges<C>>>,
+    /// Appended and removed objects waiting for the next flush, a
+    /// `ChildChanges<C>`; most loaded objects never have any.
+    changes: Option<Box<dyn Erased>>,
+    marker: PhantomData<fn() -> C>,
 }
 
+#[derive(Clone)]
 struct ChildChanges<C> {
     pending: Vec<C>,
     removed: Vec<C>,
+    ops: ChildOps<C>,
 }
 
-impl<C: Clone> Clone for ChildChanges<C> {
+/// How a flush hands a collection's appended and removed objects to the session.
+///
+/// Function pointers taken where an object is appended or removed (in the
+/// caller's code, where the child's type is known), so that a model's cascade
+/// code does not instantiate the session's code for the models it relates to:
+/// otherwise every model of a chain would instantiate the next one's, and
+/// rustc's monomorphization would overflow its recursion limit on a long chain.
+#[doc(hidden)]
+pub struct ChildOps<C> {
+    add: fn(&mut Session<'_>, C),
+    delete: fn(&mut Session<'_>, &C) -> Result<()>,
+}
+
+impl<C> Clone for ChildOps<C> {
     fn clone(&self) -> Self {
-        ChildChanges {
-            pending: self.pending.clone(),
-            removed: self.removed.clone(),
+        *self
+    }
+}
+impl<C> Copy for ChildOps<C> {}
+
+impl<C> ChildOps<C> {
+    /// Adds `child` to `session` (`session.add(child)`).
+    pub fn add(&self, session: &mut Session<'_>, child: C) {
+        (self.add)(session, child);
+    }
+
+    /// Deletes `child` from `session` (`session.delete(&child)`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`Session::delete`].
+    pub fn delete(&self, session: &mut Session<'_>, child: &C) -> Result<()> {
+        (self.delete)(session, child)
+    }
+}
+
+impl<C: Model> ChildOps<C> {
+    fn new() -> Self {
+        ChildOps {
+            add: |session, child| {
+                session.add(child);
+            },
+            delete: |session, child| session.delete(child),
         }
     }
+}
+
+/// The objects appended to and removed from a collection since the last flush,
+/// taken by the generated cascade code.
+#[doc(hidden)]
+pub struct Cascade<C> {
+    /// Appended objects.
+    pub added: Vec<C>,
+    /// Removed objects.
+    pub removed: Vec<C>,
+    /// How to hand them to the session.
+    pub ops: ChildOps<C>,
 }
 
 impl<C> Default for Children<C> {
@@ -265,16 +369,18 @@ impl<C> Default for Children<C> {
             cache: OnceCell::new(),
             mark: Cell::new(Mark::Default),
             changes: None,
+            marker: PhantomData,
         }
     }
 }
 
-impl<C: Clone> Clone for Children<C> {
+impl<C> Clone for Children<C> {
     fn clone(&self) -> Self {
         Children {
             cache: self.cache.clone(),
             mark: self.mark.clone(),
             changes: self.changes.clone(),
+            marker: PhantomData,
         }
     }
 }
@@ -292,11 +398,6 @@ impl<C> fmt::Debug for Children<C> {
 }
 
 impl<C> Children<C> {
-    /// The loaded collection, if it was loaded.
-    pub fn loaded(&self) -> Option<&[C]> {
-        self.cache.get().map(Vec::as_slice)
-    }
-
     /// Whether the collection has been loaded.
     pub fn is_loaded(&self) -> bool {
         self.cache.get().is_some()
@@ -305,65 +406,6 @@ impl<C> Children<C> {
     /// Forgets the loaded collection; the next access loads it again.
     pub fn reset(&mut self) {
         self.cache = OnceCell::new();
-    }
-
-    /// Adds a new related object: it is added to the session together with the
-    /// parent (or at the next flush, if the parent is in the session already), with
-    /// its foreign key pointing at the parent (`role.users.append(user)`).
-    pub fn append(&mut self, child: C) {
-        self.changes_mut().pending.push(child);
-    }
-
-    fn changes_mut(&mut self) -> &mut ChildChanges<C> {
-        self.changes.get_or_insert_with(|| {
-            Box::new(ChildChanges {
-                pending: Vec::new(),
-                removed: Vec::new(),
-            })
-        })
-    }
-
-    /// Removes the loaded related objects matching `which` from the collection
-    /// (`role.users.remove(user)`): on the next flush they are deleted under a
-    /// `delete-orphan` cascade, or unlinked (foreign key NULL) otherwise. Returns
-    /// how many were removed; an unloaded collection removes nothing.
-    pub fn remove(&mut self, which: impl Fn(&C) -> bool) -> usize {
-        let Some(loaded) = self.cache.get_mut() else {
-            return 0;
-        };
-        let (gone, kept): (Vec<C>, Vec<C>) = loaded.drain(..).partition(|child| which(child));
-        *loaded = kept;
-        let count = gone.len();
-        if count > 0 {
-            self.changes_mut().removed.extend(gone);
-        }
-        count
-    }
-
-    /// The objects [`append`](Children::append)ed since the last flush (for the
-    /// generated cascade code).
-    #[doc(hidden)]
-    pub fn take_pending(&mut self) -> Vec<C> {
-        self.changes
-            .as_mut()
-            .map(|changes| std::mem::take(&mut changes.pending))
-            .unwrap_or_default()
-    }
-
-    /// The objects [`remove`](Children::remove)d since the last flush (for the
-    /// generated cascade code).
-    #[doc(hidden)]
-    pub fn take_removed(&mut self) -> Vec<C> {
-        self.changes
-            .as_mut()
-            .map(|changes| std::mem::take(&mut changes.removed))
-            .unwrap_or_default()
-    }
-
-    /// Stores an eagerly loaded collection and returns it (keeps one that is loaded
-    /// already).
-    pub(crate) fn fill(&self, children: Vec<C>) -> &[C] {
-        self.cache.get_or_init(|| children)
     }
 
     pub(crate) fn set_mark(&self, mark: Mark) {
@@ -377,6 +419,142 @@ impl<C> Children<C> {
             Mark::Noload => Lazy::Noload,
             Mark::Default => declared,
         }
+    }
+}
+
+impl<C: Clone + Send + 'static> Children<C> {
+    /// The loaded collection, if it was loaded.
+    pub fn loaded(&self) -> Option<&[C]> {
+        let list = self.cache.get()?.get::<Vec<C>>()?;
+        Some(list.as_slice())
+    }
+
+    fn take_changes(&mut self, which: impl FnOnce(&mut ChildChanges<C>) -> &mut Vec<C>) -> Vec<C> {
+        self.changes
+            .as_mut()
+            .and_then(|erased| erased.get_mut::<ChildChanges<C>>())
+            .map(|changes| std::mem::take(which(changes)))
+            .unwrap_or_default()
+    }
+
+    /// The objects appended and removed since the last flush, with the way
+    /// to hand them to the session (for the generated cascade code).
+    #[doc(hidden)]
+    pub fn take_cascade(&mut self) -> Option<Cascade<C>> {
+        let changes = self.changes.as_mut()?.get_mut::<ChildChanges<C>>()?;
+        if changes.pending.is_empty() && changes.removed.is_empty() {
+            return None;
+        }
+        Some(Cascade {
+            added: std::mem::take(&mut changes.pending),
+            removed: std::mem::take(&mut changes.removed),
+            ops: changes.ops,
+        })
+    }
+
+    /// The objects [`append`](Children::append)ed since the last flush (for the
+    /// generated cascade code).
+    #[doc(hidden)]
+    pub fn take_pending(&mut self) -> Vec<C> {
+        self.take_changes(|changes| &mut changes.pending)
+    }
+
+    /// The objects [`remove`](Children::remove)d since the last flush (for the
+    /// generated cascade code).
+    #[doc(hidden)]
+    pub fn take_removed(&mut self) -> Vec<C> {
+        self.take_changes(|changes| &mut changes.removed)
+    }
+
+    /// Stores an eagerly loaded collection and returns it (keeps one that is loaded
+    /// already).
+    pub(crate) fn fill(&self, children: Vec<C>) -> &[C] {
+        let erased = self.cache.get_or_init(|| Box::new(children));
+        match erased.get::<Vec<C>>() {
+            Some(list) => list,
+            // Unreachable: only a `Vec<C>` is ever stored in `cache`.
+            None => &[],
+        }
+    }
+}
+
+impl<C: Model> Cascade<C> {
+    /// Hands the changes to `session`: each appended object is linked to its
+    /// parent (`link`) and added; each removed object that has a row is deleted
+    /// when `delete_orphans`, else unlinked (`unlink`) and added.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Session::delete`].
+    pub fn apply(
+        self,
+        session: &mut Session<'_>,
+        delete_orphans: bool,
+        link: impl Fn(&Session<'_>, &mut C),
+        unlink: impl Fn(&mut C),
+    ) -> Result<()> {
+        for mut child in self.added {
+            link(session, &mut child);
+            self.ops.add(session, child);
+        }
+        for mut child in self.removed {
+            if child.primary_key().is_none() {
+                continue;
+            }
+            if delete_orphans {
+                self.ops.delete(session, &child)?;
+            } else {
+                unlink(&mut child);
+                self.ops.add(session, child);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<C: Model> Children<C> {
+    /// Adds a new related object: it is added to the session together with the
+    /// parent (or at the next flush, if the parent is in the session already), with
+    /// its foreign key pointing at the parent (`role.users.append(user)`).
+    pub fn append(&mut self, child: C) {
+        if let Some(changes) = self.changes_mut() {
+            changes.pending.push(child);
+        }
+    }
+
+    fn changes_mut(&mut self) -> Option<&mut ChildChanges<C>> {
+        self.changes
+            .get_or_insert_with(|| {
+                Box::new(ChildChanges::<C> {
+                    pending: Vec::new(),
+                    removed: Vec::new(),
+                    ops: ChildOps::new(),
+                })
+            })
+            .get_mut()
+    }
+
+    /// Removes the loaded related objects matching `which` from the collection
+    /// (`role.users.remove(user)`): on the next flush they are deleted under a
+    /// `delete-orphan` cascade, or unlinked (foreign key NULL) otherwise. Returns
+    /// how many were removed; an unloaded collection removes nothing.
+    pub fn remove(&mut self, which: impl Fn(&C) -> bool) -> usize {
+        let Some(loaded) = self
+            .cache
+            .get_mut()
+            .and_then(|erased| erased.get_mut::<Vec<C>>())
+        else {
+            return 0;
+        };
+        let (gone, kept): (Vec<C>, Vec<C>) = loaded.drain(..).partition(|child| which(child));
+        *loaded = kept;
+        let count = gone.len();
+        if count > 0 {
+            if let Some(changes) = self.changes_mut() {
+                changes.removed.extend(gone);
+            }
+        }
+        count
     }
 }
 

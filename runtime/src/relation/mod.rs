@@ -27,7 +27,7 @@ mod many_to_many;
 
 pub use descriptors::{ManyToOne, OneToMany};
 pub(crate) use holders::ParentState;
-pub use holders::{Children, Link, Parent};
+pub use holders::{Cascade, ChildOps, Children, Link, Parent};
 pub use many_to_many::ManyToMany;
 
 /// SQLAlchemy's loader strategies, as declared by a relationship's `lazy`.

@@ -87,17 +87,15 @@ impl Model for Author {
         let Some(object) = session.get_mut(key) else {
             return Ok(());
         };
-        let posts_added = object.posts.take_pending();
-        let posts_removed = object.posts.take_removed();
-        for mut child in posts_added {
-            child.set_author(key);
-            session.add(child);
-        }
-        for mut child in posts_removed {
-            if child.primary_key().is_some() {
-                child.set_author(Link::None);
-                session.add(child);
-            }
+        let posts_changes = object.posts.take_cascade();
+        if let Some(changes) = posts_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_author(key),
+                    |child| child.set_author(Link::None),
+                )?;
         }
         Ok(())
     }

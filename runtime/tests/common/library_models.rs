@@ -203,64 +203,55 @@ impl Model for Author {
         let Some(object) = session.get_mut(key) else {
             return Ok(());
         };
-        let books_added = object.books.take_pending();
-        let books_removed = object.books.take_removed();
-        let books_selectin_added = object.books_selectin.take_pending();
-        let books_selectin_removed = object.books_selectin.take_removed();
-        let books_joined_added = object.books_joined.take_pending();
-        let books_joined_removed = object.books_joined.take_removed();
-        let books_noload_added = object.books_noload.take_pending();
-        let books_noload_removed = object.books_noload.take_removed();
-        let books_raise_added = object.books_raise.take_pending();
-        let books_raise_removed = object.books_raise.take_removed();
-        for mut child in books_added {
-            child.set_author(key);
-            session.add(child);
+        let books_changes = object.books.take_cascade();
+        let books_selectin_changes = object.books_selectin.take_cascade();
+        let books_joined_changes = object.books_joined.take_cascade();
+        let books_noload_changes = object.books_noload.take_cascade();
+        let books_raise_changes = object.books_raise.take_cascade();
+        if let Some(changes) = books_changes {
+            changes
+                .apply(
+                    session,
+                    true,
+                    |_, child| child.set_author(key),
+                    |child| child.set_author(Link::None),
+                )?;
         }
-        for child in books_removed {
-            if child.primary_key().is_some() {
-                session.delete(&child)?;
-            }
+        if let Some(changes) = books_selectin_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_author(key),
+                    |child| child.set_author(Link::None),
+                )?;
         }
-        for mut child in books_selectin_added {
-            child.set_author(key);
-            session.add(child);
+        if let Some(changes) = books_joined_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_author(key),
+                    |child| child.set_author(Link::None),
+                )?;
         }
-        for mut child in books_selectin_removed {
-            if child.primary_key().is_some() {
-                child.set_author(Link::None);
-                session.add(child);
-            }
+        if let Some(changes) = books_noload_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_author(key),
+                    |child| child.set_author(Link::None),
+                )?;
         }
-        for mut child in books_joined_added {
-            child.set_author(key);
-            session.add(child);
-        }
-        for mut child in books_joined_removed {
-            if child.primary_key().is_some() {
-                child.set_author(Link::None);
-                session.add(child);
-            }
-        }
-        for mut child in books_noload_added {
-            child.set_author(key);
-            session.add(child);
-        }
-        for mut child in books_noload_removed {
-            if child.primary_key().is_some() {
-                child.set_author(Link::None);
-                session.add(child);
-            }
-        }
-        for mut child in books_raise_added {
-            child.set_author(key);
-            session.add(child);
-        }
-        for mut child in books_raise_removed {
-            if child.primary_key().is_some() {
-                child.set_author(Link::None);
-                session.add(child);
-            }
+        if let Some(changes) = books_raise_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_author(key),
+                    |child| child.set_author(Link::None),
+                )?;
         }
         Ok(())
     }
@@ -433,8 +424,7 @@ impl Model for Book {
         };
         let tags_added = object.tags.take_pending();
         let tags_removed = object.tags.take_removed();
-        let chapters_added = object.chapters.take_pending();
-        let chapters_removed = object.chapters.take_removed();
+        let chapters_changes = object.chapters.take_cascade();
         if !tags_added.is_empty() || !tags_removed.is_empty() {
             let Some(object) = session.get(key).cloned() else {
                 return Ok(());
@@ -446,15 +436,14 @@ impl Model for Book {
                 Book::TAGS.unlink(&*session, &object, other)?;
             }
         }
-        for mut child in chapters_added {
-            child.set_book(key);
-            session.add(child);
-        }
-        for mut child in chapters_removed {
-            if child.primary_key().is_some() {
-                child.set_book(Link::None);
-                session.add(child);
-            }
+        if let Some(changes) = chapters_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_book(key),
+                    |child| child.set_book(Link::None),
+                )?;
         }
         Ok(())
     }
@@ -895,16 +884,15 @@ impl Model for Category {
         let Some(object) = session.get_mut(key) else {
             return Ok(());
         };
-        let children_added = object.children.take_pending();
-        let children_removed = object.children.take_removed();
-        for mut child in children_added {
-            child.set_parent(key);
-            session.add(child);
-        }
-        for child in children_removed {
-            if child.primary_key().is_some() {
-                session.delete(&child)?;
-            }
+        let children_changes = object.children.take_cascade();
+        if let Some(changes) = children_changes {
+            changes
+                .apply(
+                    session,
+                    true,
+                    |_, child| child.set_parent(key),
+                    |child| child.set_parent(Link::None),
+                )?;
         }
         Ok(())
     }
@@ -1003,17 +991,15 @@ impl Model for Person {
         let Some(object) = session.get_mut(key) else {
             return Ok(());
         };
-        let passport_added = object.passport.take_pending();
-        let passport_removed = object.passport.take_removed();
-        for mut child in passport_added {
-            child.set_holder(key);
-            session.add(child);
-        }
-        for mut child in passport_removed {
-            if child.primary_key().is_some() {
-                child.set_holder(Link::None);
-                session.add(child);
-            }
+        let passport_changes = object.passport.take_cascade();
+        if let Some(changes) = passport_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_holder(key),
+                    |child| child.set_holder(Link::None),
+                )?;
         }
         Ok(())
     }
@@ -1245,17 +1231,15 @@ impl Model for User {
         let Some(object) = session.get_mut(key) else {
             return Ok(());
         };
-        let notes_added = object.notes.take_pending();
-        let notes_removed = object.notes.take_removed();
-        for mut child in notes_added {
-            child.set_user(key);
-            session.add(child);
-        }
-        for mut child in notes_removed {
-            if child.primary_key().is_some() {
-                child.set_user(Link::None);
-                session.add(child);
-            }
+        let notes_changes = object.notes.take_cascade();
+        if let Some(changes) = notes_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_user(key),
+                    |child| child.set_user(Link::None),
+                )?;
         }
         Ok(())
     }
@@ -1623,17 +1607,15 @@ impl Model for Shelf {
         let Some(object) = session.get_mut(key) else {
             return Ok(());
         };
-        let volumes_added = object.volumes.take_pending();
-        let volumes_removed = object.volumes.take_removed();
-        for mut child in volumes_added {
-            child.set_shelf(key);
-            session.add(child);
-        }
-        for mut child in volumes_removed {
-            if child.primary_key().is_some() {
-                child.set_shelf(Link::None);
-                session.add(child);
-            }
+        let volumes_changes = object.volumes.take_cascade();
+        if let Some(changes) = volumes_changes {
+            changes
+                .apply(
+                    session,
+                    false,
+                    |_, child| child.set_shelf(key),
+                    |child| child.set_shelf(Link::None),
+                )?;
         }
         Ok(())
     }

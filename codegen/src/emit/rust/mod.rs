@@ -760,13 +760,13 @@ impl ModelEmitter<'_> {
             let field = field_ident(&rel.name);
             let added = format_ident!("{}_added", rel.name.trim_start_matches("r#"));
             let removed = format_ident!("{}_removed", rel.name.trim_start_matches("r#"));
-            takes.push(quote! {
-                let #added = object.#field.take_pending();
-                let #removed = object.#field.take_removed();
-            });
             let konst = const_ident(&rel.name);
             match rel.direction {
                 Direction::OneToMany => {
+                    let changes = format_ident!("{}_changes", rel.name.trim_start_matches("r#"));
+                    takes.push(quote! {
+                        let #changes = object.#field.take_cascade();
+                    });
                     let back = self.schema.models[rel.target]
                         .relationships
                         .iter()
@@ -780,40 +780,30 @@ impl ModelEmitter<'_> {
                         Some(back) => {
                             let set = format_ident!("set_{}", back.name.trim_start_matches("r#"));
                             imports.insert("Link");
-                            (quote!(child.#set(key);), quote!(child.#set(Link::None);))
+                            (
+                                quote!(|_, child| child.#set(key)),
+                                quote!(|child| child.#set(Link::None)),
+                            )
                         }
                         None => (
-                            quote!(child.#fk_field = session.get(key).and_then(Model::primary_key);),
-                            quote!(child.#fk_field = None;),
+                            quote!(|session, child| {
+                                child.#fk_field = session.get(key).and_then(Model::primary_key);
+                            }),
+                            quote!(|child| child.#fk_field = None),
                         ),
                     };
-                    let orphans = if rel.cascade.delete_orphan {
-                        quote! {
-                            for child in #removed {
-                                if child.primary_key().is_some() {
-                                    session.delete(&child)?;
-                                }
-                            }
-                        }
-                    } else {
-                        quote! {
-                            for mut child in #removed {
-                                if child.primary_key().is_some() {
-                                    #unlink
-                                    session.add(child);
-                                }
-                            }
-                        }
-                    };
+                    let delete_orphans = rel.cascade.delete_orphan;
                     handles.push(quote! {
-                        for mut child in #added {
-                            #link
-                            session.add(child);
+                        if let Some(changes) = #changes {
+                            changes.apply(session, #delete_orphans, #link, #unlink)?;
                         }
-                        #orphans
                     });
                 }
                 Direction::ManyToMany => {
+                    takes.push(quote! {
+                        let #added = object.#field.take_pending();
+                        let #removed = object.#field.take_removed();
+                    });
                     handles.push(quote! {
                         if !#added.is_empty() || !#removed.is_empty() {
                             let Some(object) = session.get(key).cloned() else {
