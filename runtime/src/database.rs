@@ -196,7 +196,31 @@ impl Database {
     ///
     /// [`Error::Sqlite`] naming the table whose DDL failed.
     pub fn create_all(&self, schema: &Schema) -> Result<()> {
+        self.create_missing(schema).map(drop)
+    }
+
+    /// [`create_all`](Database::create_all), returning the names of the
+    /// tables it created (the others existed already), in creation order.
+    /// `litemodel create-all` runs this.
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// use litemodel::{Database, Schema, TableSchema};
+    /// static SCHEMA: Schema = Schema {
+    ///     tables: &[TableSchema { name: "tags", create: "CREATE TABLE tags (id INTEGER)", indexes: &[] }],
+    /// };
+    /// let db = Database::open_in_memory()?;
+    /// assert_eq!(db.create_missing(&SCHEMA)?, ["tags"]);
+    /// assert!(db.create_missing(&SCHEMA)?.is_empty());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`create_all`](Database::create_all); nothing is created then.
+    pub fn create_missing(&self, schema: &Schema) -> Result<Vec<&'static str>> {
         self.in_transaction(|| {
+            let mut created = Vec::new();
             for table in schema.tables {
                 if self.table_exists(table.name)? {
                     continue;
@@ -205,8 +229,9 @@ impl Database {
                 for index in table.indexes {
                     self.execute(index, Some(table.name))?;
                 }
+                created.push(table.name);
             }
-            Ok(())
+            Ok(created)
         })
     }
 
@@ -216,11 +241,26 @@ impl Database {
     ///
     /// [`Error::Sqlite`] naming the table that could not be dropped.
     pub fn drop_all(&self, schema: &Schema) -> Result<()> {
+        self.drop_existing(schema).map(drop)
+    }
+
+    /// [`drop_all`](Database::drop_all), returning the names of the tables it
+    /// dropped, in the order it dropped them. `litemodel drop-all` runs this.
+    ///
+    /// # Errors
+    ///
+    /// As for [`drop_all`](Database::drop_all); nothing is dropped then.
+    pub fn drop_existing(&self, schema: &Schema) -> Result<Vec<&'static str>> {
         self.in_transaction(|| {
+            let mut dropped = Vec::new();
             for table in schema.tables.iter().rev() {
+                if !self.table_exists(table.name)? {
+                    continue;
+                }
                 self.execute(&self.dialect().drop_table(table.name), Some(table.name))?;
+                dropped.push(table.name);
             }
-            Ok(())
+            Ok(dropped)
         })
     }
 
@@ -240,11 +280,14 @@ impl Database {
         Ok(rows.next()?.is_some())
     }
 
-    fn in_transaction(&self, work: impl FnOnce() -> Result<()>) -> Result<()> {
+    fn in_transaction<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
         let d = self.dialect();
         self.execute(d.begin_write(), None)?;
         match work() {
-            Ok(()) => self.execute(d.commit(), None),
+            Ok(value) => {
+                self.execute(d.commit(), None)?;
+                Ok(value)
+            }
             Err(err) => {
                 self.execute(d.rollback(), None)?;
                 Err(err)

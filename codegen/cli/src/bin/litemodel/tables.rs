@@ -1,57 +1,65 @@
 //! `litemodel create-all` and `drop-all`: SQLAlchemy's `create_all` and `drop_all`
 //! with `checkfirst=True`, on an SQLite file.
+//!
+//! Both run the runtime's own [`Database::create_missing`] and
+//! [`Database::drop_existing`], so the command and a program calling
+//! `db.create_all(&SCHEMA)` follow one rule: a table exists when SQLite finds
+//! it by name (ASCII case-insensitively: `Users` is `users`, `É` is not `é`).
 
 use std::path::Path;
 
+use litemodel::{Database, Schema, TableSchema};
 use litemodel_codegen::emit::sql::{self, Sqlite};
 use litemodel_codegen::Checked;
 
-use super::{open, Failure};
+use super::Failure;
 
-/// Whether the database has a table named `name`, by SQLite's rule: table names
-/// compare case-insensitively for ASCII letters only (`Users` is `users`, `É` is not
-/// `é`), which is what the `NOCASE` collation does.
-fn table_exists(connection: &rusqlite::Connection, name: &str) -> rusqlite::Result<bool> {
-    connection.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master \
-         WHERE type = 'table' AND name = ?1 COLLATE NOCASE)",
-        [name],
-        |row| row.get(0),
-    )
+/// The runtime's [`Schema`] of a checked spec, as the generated `SCHEMA` static
+/// holds it.
+///
+/// The runtime's schema borrows its text for `'static`, as the generated static
+/// does; the command runs once and exits, so the few kilobytes of DDL are
+/// leaked rather than copied into a second, borrowed type.
+fn runtime_schema(checked: &Checked) -> Schema {
+    fn leak(text: String) -> &'static str {
+        Box::leak(text.into_boxed_str())
+    }
+    let tables: Vec<TableSchema> = sql::tables(&checked.schema, &Sqlite)
+        .into_iter()
+        .map(|table| TableSchema {
+            name: leak(table.table),
+            create: leak(table.create),
+            indexes: Box::leak(table.indexes.into_iter().map(leak).collect()),
+        })
+        .collect();
+    Schema {
+        tables: Box::leak(tables.into_boxed_slice()),
+    }
+}
+
+fn open(path: &Path) -> Result<Database, Failure> {
+    Database::open(path).map_err(|e| {
+        Failure::Other(format!(
+            "cannot open the database `{}`: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Like SQLAlchemy's `create_all(checkfirst=True)`: creates each missing table with its
 /// indexes, all in one transaction, and leaves existing tables alone.
 pub fn create_all(checked: &Checked, path: &Path) -> Result<(), Failure> {
-    let mut connection = open(path)?;
-    let failed = |e: rusqlite::Error| Failure::Other(format!("`{}`: {e}", path.display()));
-    let transaction = connection.transaction().map_err(failed)?;
-    let mut created = Vec::new();
-    let mut kept = Vec::new();
-    for table in sql::tables(&checked.schema, &Sqlite) {
-        if table_exists(&transaction, &table.table).map_err(failed)? {
-            kept.push(table.table);
-            continue;
-        }
-        transaction
-            .execute_batch(&table.create)
-            .map_err(|e| Failure::Other(format!("creating table `{}` failed: {e}", table.table)))?;
-        for index in &table.indexes {
-            transaction.execute_batch(index).map_err(|e| {
-                Failure::Other(format!(
-                    "creating an index of `{}` failed: {e}",
-                    table.table
-                ))
-            })?;
-        }
-        created.push(table.table);
-    }
-    transaction.commit().map_err(failed)?;
+    let schema = runtime_schema(checked);
+    let created = open(path)?
+        .create_missing(&schema)
+        .map_err(|e| Failure::Other(format!("`{}`: {e}", path.display())))?;
     for table in &created {
         println!("created table {table}");
     }
-    for table in &kept {
-        println!("kept existing table {table}");
+    for table in schema.tables {
+        if !created.contains(&table.name) {
+            println!("kept existing table {}", table.name);
+        }
     }
     Ok(())
 }
@@ -63,24 +71,9 @@ pub fn drop_all(checked: &Checked, path: &Path) -> Result<(), Failure> {
         println!("{} does not exist; nothing to drop", path.display());
         return Ok(());
     }
-    let mut connection = open(path)?;
-    let failed = |e: rusqlite::Error| Failure::Other(format!("`{}`: {e}", path.display()));
-    let transaction = connection.transaction().map_err(failed)?;
-    let mut dropped = Vec::new();
-    for table in sql::tables(&checked.schema, &Sqlite).into_iter().rev() {
-        if !table_exists(&transaction, &table.table).map_err(failed)? {
-            continue;
-        }
-        let statement = format!(
-            "DROP TABLE {}",
-            litemodel_codegen::names::quote_sql(&table.table)
-        );
-        transaction
-            .execute_batch(&statement)
-            .map_err(|e| Failure::Other(format!("dropping table `{}` failed: {e}", table.table)))?;
-        dropped.push(table.table);
-    }
-    transaction.commit().map_err(failed)?;
+    let dropped = open(path)?
+        .drop_existing(&runtime_schema(checked))
+        .map_err(|e| Failure::Other(format!("`{}`: {e}", path.display())))?;
     for table in &dropped {
         println!("dropped table {table}");
     }
