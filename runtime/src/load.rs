@@ -12,7 +12,7 @@ use crate::database::Database;
 use crate::error::{classify, Result};
 use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};
-use crate::relation::{ManyToMany, ManyToOne, Mark, OneToMany};
+use crate::relation::{Children, ManyToMany, ManyToOne, Mark, OneToMany};
 use crate::sql::{Association, Joined, Via};
 
 /// How a query loads one relationship.
@@ -207,7 +207,7 @@ fn decode_at<T: Model>(row: &rusqlite::Row<'_>, offset: usize) -> Result<Option<
 
 /// Hands each object its group of related objects (an empty one when it has none).
 fn distribute<O: Model, T: Clone + Send + 'static>(
-    slot: Option<fn(&O) -> &crate::Children<T>>,
+    slot: Option<fn(&O) -> &Children<T>>,
     objects: &[O],
     mut groups: HashMap<i64, Vec<T>>,
 ) {
@@ -380,38 +380,48 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
 
 impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
     fn start(&self) -> Box<dyn JoinRows<P> + '_> {
-        Box::new(ToManyRows {
-            plan: self,
-            children: Vec::new(),
-            owners: Vec::new(),
-        })
+        Box::new(CollectionRows::new(self.relation.slot(), &self.nested))
     }
 }
 
-struct ToManyRows<'a, P, C> {
-    plan: &'a ToMany<P, C>,
-    children: Vec<C>,
+/// The related objects of a to-many joined load (one-to-many or many-to-many),
+/// read row by row and handed to their parents at the end.
+struct CollectionRows<'a, M, T> {
+    slot: Option<fn(&M) -> &Children<T>>,
+    nested: &'a [Load<T>],
+    related: Vec<T>,
     owners: Vec<usize>,
 }
 
-impl<P: Model, C: Model> JoinRows<P> for ToManyRows<'_, P, C> {
+impl<'a, M, T> CollectionRows<'a, M, T> {
+    fn new(slot: Option<fn(&M) -> &Children<T>>, nested: &'a [Load<T>]) -> Self {
+        CollectionRows {
+            slot,
+            nested,
+            related: Vec::new(),
+            owners: Vec::new(),
+        }
+    }
+}
+
+impl<M: Model, T: Model> JoinRows<M> for CollectionRows<'_, M, T> {
     fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
-        if let Some(child) = decode_at::<C>(row, offset)? {
-            self.children.push(child);
+        if let Some(object) = decode_at::<T>(row, offset)? {
+            self.related.push(object);
             self.owners.push(index);
         }
         Ok(())
     }
 
-    fn finish(self: Box<Self>, db: &Database, objects: &[P], path: &mut Vec<String>) -> Result<()> {
-        run_loads(db, &self.children, &self.plan.nested, path)?;
-        let mut groups: HashMap<i64, Vec<C>> = HashMap::new();
-        for (child, owner) in self.children.into_iter().zip(self.owners) {
+    fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
+        run_loads(db, &self.related, self.nested, path)?;
+        let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
+        for (object, owner) in self.related.into_iter().zip(self.owners) {
             if let Some(key) = objects.get(owner).and_then(Model::primary_key) {
-                groups.entry(key).or_default().push(child);
+                groups.entry(key).or_default().push(object);
             }
         }
-        self.plan.distribute(objects, groups);
+        distribute(self.slot, objects, groups);
         Ok(())
     }
 }
@@ -503,38 +513,6 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
 
 impl<M: Model, T: Model> Join<M> for Through<M, T> {
     fn start(&self) -> Box<dyn JoinRows<M> + '_> {
-        Box::new(ThroughRows {
-            plan: self,
-            related: Vec::new(),
-            owners: Vec::new(),
-        })
-    }
-}
-
-struct ThroughRows<'a, M, T> {
-    plan: &'a Through<M, T>,
-    related: Vec<T>,
-    owners: Vec<usize>,
-}
-
-impl<M: Model, T: Model> JoinRows<M> for ThroughRows<'_, M, T> {
-    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
-        if let Some(object) = decode_at::<T>(row, offset)? {
-            self.related.push(object);
-            self.owners.push(index);
-        }
-        Ok(())
-    }
-
-    fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
-        run_loads(db, &self.related, &self.plan.nested, path)?;
-        let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
-        for (object, owner) in self.related.into_iter().zip(self.owners) {
-            if let Some(key) = objects.get(owner).and_then(Model::primary_key) {
-                groups.entry(key).or_default().push(object);
-            }
-        }
-        self.plan.distribute(objects, groups);
-        Ok(())
+        Box::new(CollectionRows::new(self.relation.slot(), &self.nested))
     }
 }

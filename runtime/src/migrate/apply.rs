@@ -82,6 +82,19 @@ pub(super) fn run(
     Ok(())
 }
 
+/// The error of a statement of `migration` run in `direction`.
+fn failure(
+    migration: &Migration,
+    direction: Direction,
+) -> impl Fn(rusqlite::Error) -> MigrateError + Copy + '_ {
+    move |source| MigrateError::Failed {
+        version: migration.version,
+        name: migration.name.to_string(),
+        direction,
+        source,
+    }
+}
+
 fn run_in_transaction(
     conn: &Connection,
     migration: &Migration,
@@ -89,12 +102,7 @@ fn run_in_transaction(
     section: &Section<'_>,
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<(), MigrateError> {
-    let failed = |source: rusqlite::Error| MigrateError::Failed {
-        version: migration.version,
-        name: migration.name.to_string(),
-        direction,
-        source,
-    };
+    let failed = failure(migration, direction);
     conn.execute_batch(DIALECT.begin_write()).map_err(failed)?;
     let result = statements(conn, migration, direction, section, progress);
     match result {
@@ -117,12 +125,7 @@ fn statements(
     section: &Section<'_>,
     progress: &mut dyn FnMut(&Progress<'_>),
 ) -> Result<(), MigrateError> {
-    let failed = |source: rusqlite::Error| MigrateError::Failed {
-        version: migration.version,
-        name: migration.name.to_string(),
-        direction,
-        source,
-    };
+    let failed = failure(migration, direction);
     let mut batch = Batch::new(conn, section.sql);
     while let Some(mut statement) = batch.next().map_err(failed)? {
         let copying = statement
