@@ -86,8 +86,10 @@ pub fn list(dir: &Path) -> Result<Vec<MigrationFile>, FolderError> {
         }
         let path = entry.path();
         let source = fs::read_to_string(&path).map_err(io(&path))?;
-        let (version, name) = parse_file_name(&file_name).ok_or_else(|| FolderError::FileName {
-            file: file_name.clone(),
+        let (version, name) = litemodel_core::migration_file_name(&file_name).ok_or_else(|| {
+            FolderError::FileName {
+                file: file_name.clone(),
+            }
         })?;
         files.push(MigrationFile {
             name: name.to_owned(),
@@ -106,17 +108,6 @@ pub fn list(dir: &Path) -> Result<Vec<MigrationFile>, FolderError> {
         });
     }
     Ok(files)
-}
-
-/// `0002_add_bio.sql` → `(2, "add_bio")`; the rule `litemodel::Migration::from_file`
-/// applies too.
-fn parse_file_name(file_name: &str) -> Option<(i64, &str)> {
-    let stem = file_name.strip_suffix(".sql")?;
-    let (digits, name) = stem.split_once('_')?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
-        return None;
-    }
-    Some((digits.parse().ok()?, name))
 }
 
 /// Why [`embed`] failed.
@@ -205,24 +196,4 @@ pub fn embedded_source(dir: &Path) -> Result<(String, Vec<PathBuf>), EmbedError>
     }
     code.push_str("    ];\n    litemodel::Migrations::embedded(&LIST)\n}\n");
     Ok((code, files.into_iter().map(|f| f.path).collect()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names() {
-        assert_eq!(parse_file_name("0002_add_bio.sql"), Some((2, "add_bio")));
-        assert_eq!(parse_file_name("2_x.sql"), Some((2, "x")));
-        for bad in [
-            "0002.sql",
-            "_add.sql",
-            "0002_.sql",
-            "v2_add.sql",
-            "0002_add.txt",
-        ] {
-            assert_eq!(parse_file_name(bad), None, "{bad}");
-        }
-    }
 }

@@ -381,50 +381,8 @@ pub enum Direction {
     ManyToMany,
 }
 
-/// SQLAlchemy's loader strategies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lazy {
-    /// Load on first access with one SELECT (the default).
-    Select,
-    /// The accessor returns a query.
-    Dynamic,
-    /// Loaded with the parent through a LEFT OUTER JOIN.
-    Joined,
-    /// Loaded for all parents at once with `WHERE key IN (...)`.
-    Selectin,
-    /// Access without loading is an error.
-    Raise,
-    /// Never loaded.
-    Noload,
-    /// Append/remove and an explicit query only.
-    WriteOnly,
-}
-
-impl Lazy {
-    /// Every mode with its spec spelling.
-    pub const ALL: [(&'static str, Lazy); 7] = [
-        ("select", Lazy::Select),
-        ("dynamic", Lazy::Dynamic),
-        ("joined", Lazy::Joined),
-        ("selectin", Lazy::Selectin),
-        ("raise", Lazy::Raise),
-        ("noload", Lazy::Noload),
-        ("write_only", Lazy::WriteOnly),
-    ];
-
-    /// The spelling used in the spec.
-    pub fn as_str(self) -> &'static str {
-        Lazy::ALL
-            .iter()
-            .find(|(_, lazy)| *lazy == self)
-            .map_or("select", |(name, _)| name)
-    }
-
-    /// Loaded together with its parent.
-    pub fn is_eager(self) -> bool {
-        matches!(self, Lazy::Joined | Lazy::Selectin)
-    }
-}
+/// SQLAlchemy's loader strategies, shared with the derive and the runtime.
+pub use litemodel_core::Lazy;
 
 /// SQLAlchemy's cascade options, expanded (`all` is already spelled out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

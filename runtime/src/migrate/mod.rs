@@ -212,8 +212,10 @@ impl Migration {
     ///
     /// [`MigrateError::FileName`] when the name is not `NNNN_name.sql`.
     pub fn from_file(file_name: &str, source: String) -> Result<Self, MigrateError> {
-        let (version, name) = parse_file_name(file_name).ok_or_else(|| MigrateError::FileName {
-            file: file_name.to_owned(),
+        let (version, name) = litemodel_core::migration_file_name(file_name).ok_or_else(|| {
+            MigrateError::FileName {
+                file: file_name.to_owned(),
+            }
         })?;
         Ok(Migration {
             version,
@@ -325,15 +327,6 @@ impl Migration {
         }
         Ok((up, down))
     }
-}
-
-fn parse_file_name(file_name: &str) -> Option<(i64, &str)> {
-    let stem = file_name.strip_suffix(".sql")?;
-    let (digits, name) = stem.split_once('_')?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
-        return None;
-    }
-    Some((digits.parse().ok()?, name))
 }
 
 /// FNV-1a (64 bits) of `text` with `\r\n` read as `\n`, as 16 hex digits.

@@ -30,24 +30,7 @@ pub(crate) use holders::ParentState;
 pub use holders::{Cascade, ChildOps, Children, Link, Parent};
 pub use many_to_many::ManyToMany;
 
-/// SQLAlchemy's loader strategies, as declared by a relationship's `lazy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lazy {
-    /// Loaded with one SELECT on first access (the default).
-    Select,
-    /// The accessor is a query.
-    Dynamic,
-    /// Loaded with its parent in the same statement (LEFT OUTER JOIN).
-    Joined,
-    /// Loaded for all parents at once with a second SELECT ... IN (...).
-    Selectin,
-    /// Reading it without loading it with the query is an error.
-    Raise,
-    /// Never loaded: reads as empty.
-    Noload,
-    /// Append/remove and an explicit query, never an implicit load.
-    WriteOnly,
-}
+pub use litemodel_core::Lazy;
 
 /// What a query said about a relationship it did not load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
