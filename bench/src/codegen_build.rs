@@ -412,3 +412,35 @@ fn markdown(rows: &[Row], runs: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_times_splits_the_models_crate_from_cargo_timings() -> BenchResult {
+        let html = r#"<script>const UNIT_DATA = [
+          {"i": 1, "name": "litemodel", "mode": "todo", "target": "", "duration": 9.0},
+          {"i": 2, "name": "generated-models", "mode": "todo", "target": " build-script", "duration": 0.5},
+          {"i": 3, "name": "generated-models", "mode": "run-custom-build", "target": " build-script (run)", "duration": 1.25},
+          {"i": 4, "name": "generated-models", "mode": "todo", "target": "", "duration": 40.0}
+        ];
+        const CONCURRENCY_DATA = [];</script>"#;
+        let sample = unit_times(html, "generated-models")?;
+        assert_eq!(sample.script_compile, Duration::from_millis(500));
+        assert_eq!(sample.script_run, Duration::from_millis(1250));
+        assert_eq!(sample.library, Duration::from_secs(40));
+        assert!(unit_times(html, "diesel-models").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn diesel_models_mirror_the_synthetic_spec() {
+        let source = diesel_models(20);
+        assert_eq!(source.matches("diesel::table!").count(), 20);
+        assert_eq!(source.matches("diesel::joinable!").count(), 18);
+        assert_eq!(source.matches("Associations, ").count(), 18);
+        assert_eq!(source.matches("pub struct Model").count(), 20);
+        assert!(source.contains("diesel::joinable!(table_19 -> table_10 (parent_id));"));
+    }
+}
