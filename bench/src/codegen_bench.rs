@@ -1,9 +1,8 @@
 //! Generator timings: validating and generating a synthetic 1,000-model spec in
-//! process, and `cargo build` of the code generated for a 200-model spec.
+//! process (the spec's shape is also what `codegen-build` compiles).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::BenchResult;
@@ -61,60 +60,6 @@ pub fn generate(models: usize, samples: usize) -> BenchResult<(Duration, usize)>
     }
     times.sort();
     Ok((times[times.len() / 2], bytes))
-}
-
-/// `cargo build` (dev profile) of a crate whose build.rs generates a `models`-model
-/// spec: dependencies are built first with a one-model spec, then the spec is
-/// replaced and the build timed once.
-pub fn cargo_build(bench_dir: &Path, models: usize) -> BenchResult<Duration> {
-    let target = target_dir(bench_dir);
-    let krate = target.join("codegen-build-crate");
-    std::fs::create_dir_all(krate.join("src"))?;
-    let root = bench_dir
-        .parent()
-        .ok_or("bench/ has no parent directory")?
-        .canonicalize()?;
-    std::fs::write(
-        krate.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"generated-models\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [workspace]\n\n\
-             [dependencies]\nlitemodel = {{ path = {runtime:?} }}\n\n\
-             [build-dependencies]\nlitemodel-codegen = {{ path = {codegen:?} }}\n",
-            runtime = root.join("runtime"),
-            codegen = root.join("codegen"),
-        ),
-    )?;
-    std::fs::copy(bench_dir.join("Cargo.lock"), krate.join("Cargo.lock"))?;
-    std::fs::write(
-        krate.join("build.rs"),
-        "fn main() -> Result<(), litemodel_codegen::BuildError> {\n    \
-         litemodel_codegen::Builder::new().spec(\"models.toml\").compile()\n}\n",
-    )?;
-    std::fs::write(
-        krate.join("src/lib.rs"),
-        "#![allow(clippy::all)]\npub mod models {\n    litemodel::include_models!();\n}\n",
-    )?;
-    let build = || -> BenchResult<Duration> {
-        let start = Instant::now();
-        let status = Command::new(cargo())
-            .arg("build")
-            .arg("--quiet")
-            .arg("--manifest-path")
-            .arg(krate.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", target.join("codegen-build-target"))
-            .status()?;
-        if !status.success() {
-            return Err(format!("cargo build of the generated crate failed: {status}").into());
-        }
-        Ok(start.elapsed())
-    };
-    eprintln!("codegen-build: building the dependencies with a 1-model spec ...");
-    std::fs::write(krate.join("models.toml"), synthetic_spec(1))?;
-    build()?;
-    eprintln!("codegen-build: timing `cargo build` of a {models}-model spec ...");
-    std::fs::write(krate.join("models.toml"), synthetic_spec(models))?;
-    build()
 }
 
 pub fn cargo() -> String {

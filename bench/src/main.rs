@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run --release --manifest-path bench/Cargo.toml            # everything (~5 min)
 //! cargo run --release --manifest-path bench/Cargo.toml -- --quick # fewer samples
-//! cargo run --release --manifest-path bench/Cargo.toml -- codegen-build  # 200-model cargo build
+//! cargo run --release --manifest-path bench/Cargo.toml -- codegen-build  # compile time against Diesel
 //! ```
 //!
 //! Every (library, workload, storage) runs in a process of its own, so its peak
@@ -13,6 +13,8 @@
 //! Diesel. docs/performance.md describes the workloads and the results.
 
 mod codegen_bench;
+mod codegen_build;
+mod diesel_models;
 mod harness;
 mod litemodel_side;
 mod rusqlite_side;
@@ -59,7 +61,7 @@ struct Options {
 const USAGE: &str = "usage: litemodel-bench [--quick] [--samples N] [--only w1,w2] \
 [--storage memory|file] [--libs litemodel,rusqlite,diesel] [--no-codegen] [--markdown FILE]
        litemodel-bench codegen
-       litemodel-bench codegen-build [MODELS]
+       litemodel-bench codegen-build [--models 50,200] [--runs N] [--modes check,debug,release] [--markdown FILE]
        litemodel-bench run <litemodel|rusqlite> <workload> <storage> <samples> <db path>";
 
 fn parse_options(args: &[String]) -> BenchResult<Options> {
@@ -142,13 +144,8 @@ fn real_main() -> BenchResult {
             Ok(())
         }
         Some("codegen-build") => {
-            let models = args.get(1).map_or(Ok(200), |m| m.parse())?;
-            let took = codegen_bench::cargo_build(&bench_dir(), models)?;
-            println!(
-                "cargo build of the code generated for {models} models: {}",
-                format_duration(took)
-            );
-            Ok(())
+            let options = codegen_build::parse_options(&args[1..])?;
+            codegen_build::run(&bench_dir(), &options)
         }
         _ => benchmark(&parse_options(&args)?),
     }
