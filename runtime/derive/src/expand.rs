@@ -83,8 +83,7 @@ impl ModelDef {
         let debug_impl = self.debug_impl();
         let default_impl = self.default_impl();
         quote! {
-            // The derive writes a model's whole API; a crate uses what it needs.
-            #[allow(dead_code)]
+            #[allow(dead_code, reason = "the derive writes a model's whole API; a crate uses what it needs")]
             impl #name {
                 #(#column_consts)*
                 #(#relationship_consts)*

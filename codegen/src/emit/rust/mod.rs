@@ -220,6 +220,7 @@ fn schema_static(schema: &Schema, imports: &mut BTreeSet<&'static str>) -> Token
     });
     quote! {
         /// Every table, parents first.
+        #[allow(dead_code, reason = "a crate that migrates never reads it")]
         pub static SCHEMA: Schema = Schema {
             tables: &[#(#tables),*],
         };

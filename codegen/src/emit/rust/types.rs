@@ -334,10 +334,11 @@ fn enum_definition(name: &str, values: &[String], table: &str, column: &str) -> 
 
         impl FromColumn for #ty {
             fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
-                match value.expect_text(#expected)? {
-                    #(#values => Ok(#ty::#variants),)*
-                    other => Err(ColumnError::unknown_label(#name, other)),
-                }
+                let label = value.expect_text(#expected)?;
+                #ty::ALL
+                    .into_iter()
+                    .find(|variant| variant.as_str() == label)
+                    .ok_or_else(|| ColumnError::unknown_label(#name, label))
             }
         }
 
