@@ -43,38 +43,35 @@ pub enum Kind {
     ManyToMany,
 }
 
+/// A relationship's `lazy` mode by its spec name (`"select"`); the runtime's
+/// `litemodel::Lazy` has the variant of the same name in UpperCamelCase.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Lazy {
-    Select,
-    Joined,
-    Selectin,
-    Raise,
-    Noload,
-    Dynamic,
-    WriteOnly,
-}
+pub struct Lazy(&'static str);
 
 impl Lazy {
-    const NAMES: [(&'static str, Lazy); 7] = [
-        ("select", Lazy::Select),
-        ("joined", Lazy::Joined),
-        ("selectin", Lazy::Selectin),
-        ("raise", Lazy::Raise),
-        ("noload", Lazy::Noload),
-        ("dynamic", Lazy::Dynamic),
-        ("write_only", Lazy::WriteOnly),
+    const NAMES: [&'static str; 7] = [
+        "select",
+        "joined",
+        "selectin",
+        "raise",
+        "noload",
+        "dynamic",
+        "write_only",
     ];
 
+    pub const SELECT: Lazy = Lazy("select");
+
+    fn parse(name: &str) -> Option<Lazy> {
+        Lazy::NAMES.into_iter().find(|n| *n == name).map(Lazy)
+    }
+
     pub fn as_str(self) -> &'static str {
-        Lazy::NAMES
-            .iter()
-            .find(|(_, lazy)| *lazy == self)
-            .map_or("select", |(name, _)| name)
+        self.0
     }
 
     /// `dynamic` and `write_only` relationships are queries: they keep no objects.
     pub fn is_query(self) -> bool {
-        matches!(self, Lazy::Dynamic | Lazy::WriteOnly)
+        matches!(self.0, "dynamic" | "write_only")
     }
 }
 
@@ -268,16 +265,12 @@ impl RelationshipOptions {
             self.backref = Some(ident(meta)?);
         } else if path.is_ident("lazy") {
             let text = string(meta)?;
-            let lazy = Lazy::NAMES
-                .iter()
-                .find(|(name, _)| *name == text.value())
-                .map(|(_, lazy)| *lazy)
-                .ok_or_else(|| {
-                    syn::Error::new(
-                        text.span(),
-                        "`lazy` expects one of \"select\", \"joined\", \"selectin\", \"raise\", \"noload\", \"dynamic\", \"write_only\"",
-                    )
-                })?;
+            let lazy = Lazy::parse(&text.value()).ok_or_else(|| {
+                syn::Error::new(
+                    text.span(),
+                    "`lazy` expects one of \"select\", \"joined\", \"selectin\", \"raise\", \"noload\", \"dynamic\", \"write_only\"",
+                )
+            })?;
             self.lazy = Some((lazy, text.span()));
         } else if path.is_ident("order_by") {
             self.order_by = parse_order_by(&string(meta)?)?;
@@ -310,7 +303,7 @@ impl RelationshipOptions {
         has_field: bool,
         span: Span,
     ) -> syn::Result<RelationshipDef> {
-        let lazy = self.lazy.map_or(Lazy::Select, |(lazy, _)| lazy);
+        let lazy = self.lazy.map_or(Lazy::SELECT, |(lazy, _)| lazy);
         let lazy_span = self.lazy.map_or(span, |(_, span)| span);
         match self.kind {
             Kind::ManyToOne if lazy.is_query() => {
@@ -467,8 +460,8 @@ pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
             continue;
         };
         match parse_field(&ident, field) {
-            Ok(FieldDef::Column(column)) => columns.push(column),
-            Ok(FieldDef::Relationship(rel)) => relationships.push(rel),
+            Ok(FieldDef::Column(column)) => columns.push(*column),
+            Ok(FieldDef::Relationship(rel)) => relationships.push(*rel),
             Ok(FieldDef::Rowid) => rowid = Some(ident),
             Err(error) => errors.push(error),
         }
@@ -527,8 +520,8 @@ fn is_option_i64(ty: &Type) -> bool {
 }
 
 enum FieldDef {
-    Column(ColumnDef),
-    Relationship(RelationshipDef),
+    Column(Box<ColumnDef>),
+    Relationship(Box<RelationshipDef>),
     Rowid,
 }
 
@@ -591,7 +584,7 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
                 "a `#[litemodel(foreign_key)]` field holds a parent's key: `Option<i64>`",
             ));
         }
-        return Ok(FieldDef::Column(column));
+        return Ok(FieldDef::Column(Box::new(column)));
     };
     let (wrapper, expected) = match options.kind {
         Kind::ManyToOne => (
@@ -614,5 +607,5 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
     }
     options
         .finish(ident.clone(), target.clone(), true, field.span())
-        .map(FieldDef::Relationship)
+        .map(|rel| FieldDef::Relationship(Box::new(rel)))
 }

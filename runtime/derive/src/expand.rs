@@ -5,7 +5,7 @@
 //! Paths are absolute (`::litemodel::...`) so the expansion does not depend on
 //! the caller's imports.
 
-use heck::{ToShoutySnakeCase, ToSnakeCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Ident, Type};
@@ -115,7 +115,7 @@ impl ModelDef {
         } else {
             quote!(.with_order(&[#(#order),*]))
         };
-        let with_lazy = if rel.lazy == Lazy::Select {
+        let with_lazy = if rel.lazy == Lazy::SELECT {
             TokenStream::new()
         } else {
             quote!(.with_lazy(#lazy))
@@ -215,9 +215,9 @@ impl ModelDef {
             .iter()
             .filter_map(|rel| {
                 let konst = const_ident(&rel.name);
-                match rel.lazy {
-                    Lazy::Joined => Some(quote!(.options(#name::#konst.joined()))),
-                    Lazy::Selectin => Some(quote!(.options(#name::#konst.selectin()))),
+                match rel.lazy.as_str() {
+                    "joined" => Some(quote!(.options(#name::#konst.joined()))),
+                    "selectin" => Some(quote!(.options(#name::#konst.selectin()))),
                     _ => None,
                 }
             })
@@ -351,13 +351,13 @@ impl ModelDef {
                 }
             }
             _ => {
-                let how = match rel.lazy {
-                    Lazy::Joined | Lazy::Selectin => format!(
+                let how = match rel.lazy.as_str() {
+                    "joined" | "selectin" => format!(
                         "Loaded by the query (`lazy = \"{}\"`), or with one SELECT on first access.",
                         rel.lazy.as_str()
                     ),
-                    Lazy::Raise => "Loaded only by a query option such as `selectin()`: reading it unloaded is an error (`lazy = \"raise\"`).".to_owned(),
-                    Lazy::Noload => "Never loaded implicitly: empty unless a query option loads it (`lazy = \"noload\"`).".to_owned(),
+                    "raise" => "Loaded only by a query option such as `selectin()`: reading it unloaded is an error (`lazy = \"raise\"`).".to_owned(),
+                    "noload" => "Never loaded implicitly: empty unless a query option loads it (`lazy = \"noload\"`).".to_owned(),
                     _ => "Loaded with one SELECT on first access, then cached.".to_owned(),
                 };
                 let doc = doc(&format!("{described} {how}"));
@@ -733,14 +733,6 @@ fn wrap(column: &ColumnDef, field: &Ident, value: &TokenStream) -> TokenStream {
 }
 
 fn lazy_tokens(lazy: Lazy) -> TokenStream {
-    let variant = match lazy {
-        Lazy::Select => quote!(Select),
-        Lazy::Joined => quote!(Joined),
-        Lazy::Selectin => quote!(Selectin),
-        Lazy::Raise => quote!(Raise),
-        Lazy::Noload => quote!(Noload),
-        Lazy::Dynamic => quote!(Dynamic),
-        Lazy::WriteOnly => quote!(WriteOnly),
-    };
+    let variant = format_ident!("{}", lazy.as_str().to_upper_camel_case());
     quote!(::litemodel::Lazy::#variant)
 }
