@@ -152,10 +152,12 @@ fn generated_code_is_rustfmt_stable() -> TestResult {
     Ok(())
 }
 
-/// A binary crate that includes generated models and uses none of them builds
-/// without a single warning (no `dead_code` for constants, accessors or `SCHEMA`).
-#[test]
-fn generated_models_build_without_warnings_in_a_binary() -> TestResult {
+/// `cargo build` of a binary crate holding `modules` (name, generated code) and an
+/// empty `main`, with `dependency` as its `litemodel` dependency's extra keys.
+fn build_binary(
+    modules: &[(&str, String)],
+    dependency: &str,
+) -> Result<std::process::Output, Box<dyn std::error::Error>> {
     let root = workspace_root();
     let dir = tempfile::tempdir()?;
     let krate = dir.path();
@@ -164,12 +166,33 @@ fn generated_models_build_without_warnings_in_a_binary() -> TestResult {
         krate.join("Cargo.toml"),
         format!(
             "[package]\nname = \"uses-generated-models\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [workspace]\n\n[dependencies]\nlitemodel = {{ path = {:?} }}\n",
+             [workspace]\n\n[dependencies]\nlitemodel = {{ path = {:?}{dependency} }}\n",
             root.join("runtime")
         ),
     )?;
     fs::copy(root.join("Cargo.lock"), krate.join("Cargo.lock"))?;
-    let mut modules = String::new();
+    let mut main = String::new();
+    for (module, code) in modules {
+        fs::write(krate.join(format!("src/{module}.rs")), code)?;
+        main.push_str(&format!("mod {module};\n"));
+    }
+    main.push_str("\nfn main() {}\n");
+    fs::write(krate.join("src/main.rs"), main)?;
+    // A target directory of its own (kept between runs): `cargo test` holds the
+    // workspace's while this runs.
+    Ok(std::process::Command::new(env!("CARGO"))
+        .args(["build", "--color", "never", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", root.join("target/generated-models-bin"))
+        .output()?)
+}
+
+/// A binary crate that includes generated models and uses none of them builds
+/// without a single warning (no `dead_code` for constants, accessors or `SCHEMA`).
+#[test]
+fn generated_models_build_without_warnings_in_a_binary() -> TestResult {
+    let root = workspace_root();
+    let mut modules = Vec::new();
     for (module, spec) in [
         ("showcase", "models.toml"),
         ("library", "runtime/tests/common/library.toml"),
@@ -179,23 +202,9 @@ fn generated_models_build_without_warnings_in_a_binary() -> TestResult {
             "codegen/tests/fixtures/ok/two_foreign_keys_to_one_table.toml",
         ),
     ] {
-        fs::write(
-            krate.join(format!("src/{module}.rs")),
-            generate(&root.join(spec))?,
-        )?;
-        modules.push_str(&format!("mod {module};\n"));
+        modules.push((module, generate(&root.join(spec))?));
     }
-    fs::write(
-        krate.join("src/main.rs"),
-        format!("{modules}\nfn main() {{}}\n"),
-    )?;
-    // A target directory of its own (kept between runs): `cargo test` holds the
-    // workspace's while this runs.
-    let output = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--color", "never", "--manifest-path"])
-        .arg(krate.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", root.join("target/generated-models-bin"))
-        .output()?;
+    let output = build_binary(&modules, "")?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
@@ -205,6 +214,26 @@ fn generated_models_build_without_warnings_in_a_binary() -> TestResult {
         !stderr.contains("warning"),
         "building generated models in a binary warns:\n{stderr}"
     );
+    Ok(())
+}
+
+/// Models with datetime, numeric, uuid and json columns against a runtime without
+/// its default features: the errors name each feature to enable.
+#[test]
+fn generated_models_name_the_runtime_features_they_need() -> TestResult {
+    let code = generate(&workspace_root().join("models.toml"))?;
+    let output = build_binary(&[("showcase", code)], ", default-features = false")?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "the binary builds without the features"
+    );
+    for feature in ["chrono", "rust_decimal", "uuid", "serde_json"] {
+        assert!(
+            stderr.contains(&format!("enable the `{feature}` feature of litemodel")),
+            "no error names the `{feature}` feature:\n{stderr}"
+        );
+    }
     Ok(())
 }
 

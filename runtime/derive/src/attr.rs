@@ -306,6 +306,12 @@ impl RelationshipOptions {
         let lazy = self.lazy.map_or(Lazy::SELECT, |(lazy, _)| lazy);
         let lazy_span = self.lazy.map_or(span, |(_, span)| span);
         match self.kind {
+            Kind::ManyToOne if !has_field => {
+                return Err(syn::Error::new(
+                    span,
+                    "a `many_to_one` relationship is a field: `#[litemodel(many_to_one, foreign_key = ...)] name: Parent<T>`",
+                ));
+            }
             Kind::ManyToOne if lazy.is_query() => {
                 return Err(syn::Error::new(
                     lazy_span,
