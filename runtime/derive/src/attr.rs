@@ -545,6 +545,7 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
         onupdate: None,
     };
     let mut relationship: Option<RelationshipOptions> = None;
+    let mut kind_span = field.span();
     let mut is_rowid = false;
     for attr in field.attrs.iter().filter(|a| is_litemodel(a)) {
         attr.parse_nested_meta(|meta| {
@@ -554,6 +555,7 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
             let path = &meta.path;
             if let Some(kind) = relationship_kind(&meta) {
                 relationship = Some(RelationshipOptions::new(kind));
+                kind_span = path.span();
             } else if path.is_ident("primary_key") {
                 column.primary_key = true;
             } else if path.is_ident("rowid") {
@@ -612,6 +614,6 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
         ));
     }
     options
-        .finish(ident.clone(), target.clone(), true, field.span())
+        .finish(ident.clone(), target.clone(), true, kind_span)
         .map(|rel| FieldDef::Relationship(Box::new(rel)))
 }
