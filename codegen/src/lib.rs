@@ -5,6 +5,11 @@
 //! checked, span-free schema) → [`emit`] (SQL, Rust). [`check`] runs the first three
 //! stages; the emitters are pure functions of its result.
 //!
+//! This is the crate a `build.rs` depends on ([`Builder`], [`migrate::embed`]), so it
+//! depends on no SQLite, no command-line parser and not on the runtime: the
+//! `litemodel` command, database introspection and the migration planner are the
+//! `litemodel-cli` package (`codegen/cli/`).
+//!
 //! ```
 //! let spec = r#"
 //! [models.Role]
@@ -22,7 +27,6 @@
 mod builder;
 pub mod diagnostics;
 pub mod emit;
-pub mod introspect;
 pub mod migrate;
 pub mod model;
 pub mod names;

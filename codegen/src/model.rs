@@ -160,6 +160,37 @@ impl ColumnType {
             ColumnType::Integer | ColumnType::SmallInteger | ColumnType::BigInteger
         )
     }
+
+    /// The spec spelling of the type: `string(64)`, `numeric(10, 2)`.
+    pub fn label(&self) -> String {
+        match self {
+            ColumnType::Integer => "integer".into(),
+            ColumnType::SmallInteger => "small_integer".into(),
+            ColumnType::BigInteger => "big_integer".into(),
+            ColumnType::Boolean => "boolean".into(),
+            ColumnType::Float => "float".into(),
+            ColumnType::Numeric {
+                precision: Some(p),
+                scale: Some(s),
+            } => format!("numeric({p}, {s})"),
+            ColumnType::Numeric {
+                precision: Some(p),
+                scale: None,
+            } => format!("numeric({p})"),
+            ColumnType::Numeric { .. } => "numeric".into(),
+            ColumnType::String { length: Some(n) } => format!("string({n})"),
+            ColumnType::String { length: None } => "string".into(),
+            ColumnType::Text => "text".into(),
+            ColumnType::Blob => "blob".into(),
+            ColumnType::Date => "date".into(),
+            ColumnType::Time => "time".into(),
+            ColumnType::DateTime { timezone: true } => "datetime(timezone)".into(),
+            ColumnType::DateTime { timezone: false } => "datetime".into(),
+            ColumnType::Json => "json".into(),
+            ColumnType::Uuid => "uuid".into(),
+            ColumnType::Enum { .. } => "enum".into(),
+        }
+    }
 }
 
 /// A literal default value.

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{CachedStatement, Connection, Statement};
+use rusqlite::{CachedStatement, Connection, Statement, ToSql};
 
-use crate::dialect::{Dialect, Sqlite};
 use crate::error::{classify, Error, Result};
 use crate::model::Model;
 use crate::schema::Schema;
 use crate::session::{Key, Session};
+use crate::sql::{Dialect, Param, Sql, Sqlite};
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -57,7 +57,9 @@ impl Database {
     /// [`Error::Sqlite`] when the file cannot be opened or configured.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let db = Self::configure(Connection::open(path)?)?;
-        db.execute("PRAGMA journal_mode = WAL", None)?;
+        for statement in db.dialect().file_setup() {
+            db.execute(statement, None)?;
+        }
         Ok(db)
     }
 
@@ -85,7 +87,9 @@ impl Database {
             echo: Cell::new(false),
             counter: StatementCounter::default(),
         };
-        db.execute("PRAGMA foreign_keys = ON", None)?;
+        for statement in db.dialect().connection_setup() {
+            db.execute(statement, None)?;
+        }
         Ok(db)
     }
 
@@ -192,7 +196,31 @@ impl Database {
     ///
     /// [`Error::Sqlite`] naming the table whose DDL failed.
     pub fn create_all(&self, schema: &Schema) -> Result<()> {
+        self.create_missing(schema).map(drop)
+    }
+
+    /// [`create_all`](Database::create_all), returning the names of the
+    /// tables it created (the others existed already), in creation order.
+    /// `litemodel create-all` runs this.
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// use litemodel::{Database, Schema, TableSchema};
+    /// static SCHEMA: Schema = Schema {
+    ///     tables: &[TableSchema { name: "tags", create: "CREATE TABLE tags (id INTEGER)", indexes: &[] }],
+    /// };
+    /// let db = Database::open_in_memory()?;
+    /// assert_eq!(db.create_missing(&SCHEMA)?, ["tags"]);
+    /// assert!(db.create_missing(&SCHEMA)?.is_empty());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`create_all`](Database::create_all); nothing is created then.
+    pub fn create_missing(&self, schema: &Schema) -> Result<Vec<&'static str>> {
         self.in_transaction(|| {
+            let mut created = Vec::new();
             for table in schema.tables {
                 if self.table_exists(table.name)? {
                     continue;
@@ -201,8 +229,9 @@ impl Database {
                 for index in table.indexes {
                     self.execute(index, Some(table.name))?;
                 }
+                created.push(table.name);
             }
-            Ok(())
+            Ok(created)
         })
     }
 
@@ -212,36 +241,55 @@ impl Database {
     ///
     /// [`Error::Sqlite`] naming the table that could not be dropped.
     pub fn drop_all(&self, schema: &Schema) -> Result<()> {
+        self.drop_existing(schema).map(drop)
+    }
+
+    /// [`drop_all`](Database::drop_all), returning the names of the tables it
+    /// dropped, in the order it dropped them. `litemodel drop-all` runs this.
+    ///
+    /// # Errors
+    ///
+    /// As for [`drop_all`](Database::drop_all); nothing is dropped then.
+    pub fn drop_existing(&self, schema: &Schema) -> Result<Vec<&'static str>> {
         self.in_transaction(|| {
+            let mut dropped = Vec::new();
             for table in schema.tables.iter().rev() {
-                self.execute(&Sqlite.drop_table(table.name), Some(table.name))?;
+                if !self.table_exists(table.name)? {
+                    continue;
+                }
+                self.execute(&self.dialect().drop_table(table.name), Some(table.name))?;
+                dropped.push(table.name);
             }
-            Ok(())
+            Ok(dropped)
         })
     }
 
-    /// Whether a table named `name` exists.
+    /// Whether a table named `name` exists. Names compare the way SQLite
+    /// compares identifiers, ASCII case-insensitively: a table created as
+    /// `Users` is found as `users`, and [`Database::create_all`] and
+    /// [`Database::drop_all`] follow the same rule.
     ///
     /// # Errors
     ///
     /// [`Error::Sqlite`] if `sqlite_master` cannot be read.
     pub fn table_exists(&self, name: &str) -> Result<bool> {
-        let mut stmt = self.prepare(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            None,
-        )?;
+        let mut stmt = self.prepare(self.dialect().table_exists(), None)?;
         stmt.raw_bind_parameter(1, name)?;
         self.note(&stmt);
         let mut rows = stmt.raw_query();
         Ok(rows.next()?.is_some())
     }
 
-    fn in_transaction(&self, work: impl FnOnce() -> Result<()>) -> Result<()> {
-        self.execute("BEGIN IMMEDIATE", None)?;
+    fn in_transaction<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let d = self.dialect();
+        self.execute(d.begin_write(), None)?;
         match work() {
-            Ok(()) => self.execute("COMMIT", None),
+            Ok(value) => {
+                self.execute(d.commit(), None)?;
+                Ok(value)
+            }
             Err(err) => {
-                self.execute("ROLLBACK", None)?;
+                self.execute(d.rollback(), None)?;
                 Err(err)
             }
         }
@@ -264,6 +312,35 @@ impl Database {
         self.conn
             .prepare_cached(sql)
             .map_err(|e| classify(e, table))
+    }
+
+    /// Prepares a statement the SQL seam rendered and binds its parameters.
+    pub(crate) fn prepare_bound(
+        &self,
+        sql: &Sql<'_>,
+        table: &'static str,
+    ) -> Result<CachedStatement<'_>> {
+        let stmt = self.bind(self.prepare(&sql.text, Some(table))?, sql, table)?;
+        self.note(&stmt);
+        Ok(stmt)
+    }
+
+    /// Binds the parameters of `sql` to `stmt`, prepared from its text.
+    pub(crate) fn bind<'c>(
+        &self,
+        mut stmt: CachedStatement<'c>,
+        sql: &Sql<'_>,
+        table: &'static str,
+    ) -> Result<CachedStatement<'c>> {
+        for (i, param) in sql.params.iter().enumerate() {
+            let value: &dyn ToSql = match param {
+                Param::Value(value) => *value,
+                Param::Int(n) => n,
+            };
+            stmt.raw_bind_parameter(i + 1, value)
+                .map_err(|e| classify(e, Some(table)))?;
+        }
+        Ok(stmt)
     }
 
     /// Counts (and echoes) a statement about to run with its bound values.

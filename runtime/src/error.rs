@@ -134,6 +134,7 @@ pub enum Error {
     },
     /// A [`Pool`](crate::Pool) could not hand out a connection: none became
     /// free within its wait, or a new one could not be opened.
+    #[cfg(feature = "r2d2")]
     #[error("no database connection from the pool: {source}")]
     Pool {
         /// What r2d2 reported (it names the last connection error, if any).

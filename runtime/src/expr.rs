@@ -6,7 +6,6 @@ use std::ops::{BitAnd, BitOr, Not};
 
 use rusqlite::types::Value;
 
-use crate::dialect::Dialect;
 use crate::types::ToColumn;
 
 /// A column of model `M` whose Rust field type is `T`.
@@ -104,7 +103,7 @@ impl<M, T> Column<M, T> {
         self.name
     }
 
-    fn compare(self, op: &'static str, value: Value) -> Expr<M> {
+    fn compare(self, op: CompareOp, value: Value) -> Expr<M> {
         Expr::new(Node::Compare {
             column: self.name,
             op,
@@ -114,32 +113,32 @@ impl<M, T> Column<M, T> {
 
     /// `column = value`.
     pub fn eq(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare("=", value.into_value())
+        self.compare(CompareOp::Eq, value.into_value())
     }
 
     /// `column <> value`.
     pub fn ne(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare("<>", value.into_value())
+        self.compare(CompareOp::Ne, value.into_value())
     }
 
     /// `column < value`.
     pub fn lt(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare("<", value.into_value())
+        self.compare(CompareOp::Lt, value.into_value())
     }
 
     /// `column <= value`.
     pub fn le(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare("<=", value.into_value())
+        self.compare(CompareOp::Le, value.into_value())
     }
 
     /// `column > value`.
     pub fn gt(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(">", value.into_value())
+        self.compare(CompareOp::Gt, value.into_value())
     }
 
     /// `column >= value`.
     pub fn ge(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(">=", value.into_value())
+        self.compare(CompareOp::Ge, value.into_value())
     }
 
     /// `column LIKE pattern` (SQLite's LIKE: `%`, `_`, ASCII case-insensitive).
@@ -147,7 +146,7 @@ impl<M, T> Column<M, T> {
     where
         &'p str: Operand<T>,
     {
-        self.compare("LIKE", pattern.into_value())
+        self.compare(CompareOp::Like, pattern.into_value())
     }
 
     /// `column IN (values...)`; an empty list matches nothing.
@@ -275,11 +274,24 @@ impl<M> fmt::Debug for Expr<M> {
     }
 }
 
+/// A comparison operator; the SQL seam spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like,
+}
+
+/// A filter condition as the runtime describes it; `crate::sql` renders it.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Compare {
         column: &'static str,
-        op: &'static str,
+        op: CompareOp,
         value: Value,
     },
     In {
@@ -348,102 +360,8 @@ impl<M> Expr<M> {
         Expr::new(Node::Not(Box::new(self.node)))
     }
 
-    /// Appends the condition's SQL; `bind` receives each parameter in order
-    /// and answers its placeholder number.
-    pub(crate) fn render<'v>(
-        &'v self,
-        dialect: &impl Dialect,
-        sql: &mut String,
-        bind: &mut dyn FnMut(&'v Value) -> usize,
-    ) {
-        self.node.render(dialect, sql, bind);
-    }
-}
-
-impl Node {
-    fn render<'v>(
-        &'v self,
-        d: &impl Dialect,
-        sql: &mut String,
-        bind: &mut dyn FnMut(&'v Value) -> usize,
-    ) {
-        let param =
-            |sql: &mut String, bind: &mut dyn FnMut(&'v Value) -> usize, value: &'v Value| {
-                let index = bind(value);
-                d.push_placeholder(sql, index);
-            };
-        match self {
-            Node::Compare { column, op, value } => {
-                d.push_identifier(sql, column);
-                sql.push(' ');
-                sql.push_str(op);
-                sql.push(' ');
-                param(sql, bind, value);
-            }
-            Node::In { column, values } if values.is_empty() => {
-                let _ = column;
-                sql.push_str("1 = 0");
-            }
-            Node::In { column, values } => {
-                d.push_identifier(sql, column);
-                sql.push_str(" IN (");
-                for (i, value) in values.iter().enumerate() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    param(sql, bind, value);
-                }
-                sql.push(')');
-            }
-            Node::Between { column, low, high } => {
-                d.push_identifier(sql, column);
-                sql.push_str(" BETWEEN ");
-                param(sql, bind, low);
-                sql.push_str(" AND ");
-                param(sql, bind, high);
-            }
-            Node::Null { column, negated } => {
-                d.push_identifier(sql, column);
-                sql.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
-            }
-            Node::InSelect {
-                column,
-                table,
-                select,
-                filter,
-            } => {
-                d.push_identifier(sql, column);
-                sql.push_str(" IN (SELECT ");
-                d.push_identifier(sql, select);
-                sql.push_str(" FROM ");
-                d.push_identifier(sql, table);
-                if let Some(filter) = filter {
-                    sql.push_str(" WHERE ");
-                    filter.render(d, sql, bind);
-                }
-                sql.push(')');
-            }
-            Node::And(nodes) | Node::Or(nodes) => {
-                let joiner = if matches!(self, Node::And(_)) {
-                    " AND "
-                } else {
-                    " OR "
-                };
-                sql.push('(');
-                for (i, node) in nodes.iter().enumerate() {
-                    if i > 0 {
-                        sql.push_str(joiner);
-                    }
-                    node.render(d, sql, bind);
-                }
-                sql.push(')');
-            }
-            Node::Not(node) => {
-                sql.push_str("NOT (");
-                node.render(d, sql, bind);
-                sql.push(')');
-            }
-        }
+    pub(crate) fn node(&self) -> &Node {
+        &self.node
     }
 }
 

@@ -24,19 +24,20 @@
 
 mod compat;
 mod database;
-pub mod dialect;
 mod error;
 mod expr;
 mod idmap;
 mod load;
 pub mod migrate;
 mod model;
+#[cfg(feature = "r2d2")]
 mod pool;
 mod query;
 mod relation;
 mod repr;
 mod schema;
 mod session;
+pub mod sql;
 pub mod types;
 
 pub use database::{Database, Executor, StatementCounter};
@@ -47,18 +48,28 @@ pub use litemodel_derive::Model;
 pub use load::{Load, RelationLoad, Strategy};
 pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
+#[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{FilterBy, Getter, Page, Query, Stream, StreamIter};
-pub use relation::{Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent};
+pub use relation::{
+    Cascade, ChildOps, Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent,
+};
 pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};
 /// The Rust type of a `json` column: `serde_json::Value`.
+#[cfg(feature = "serde_json")]
 pub use serde_json::Value as JsonValue;
 pub use session::{Key, Links, Session, Target};
-pub use types::{
-    ColumnError, ColumnValue, DateTime, Decimal, FromColumn, NaiveDate, NaiveDateTime, NaiveTime,
-    ToColumn, Utc, Uuid,
-};
+/// The former name of [`sql`], where [`sql::Dialect`] and [`sql::Sqlite`] lived.
+#[doc(hidden)]
+pub use sql as dialect;
+#[cfg(feature = "rust_decimal")]
+pub use types::Decimal;
+#[cfg(feature = "uuid")]
+pub use types::Uuid;
+pub use types::{ColumnError, ColumnValue, FromColumn, ToColumn};
+#[cfg(feature = "chrono")]
+pub use types::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// Includes the models that `litemodel_codegen::Builder` generated from `build.rs`.
 ///

@@ -9,11 +9,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::database::Database;
-use crate::dialect::{Dialect, Sqlite};
 use crate::error::{classify, Result};
-use crate::model::{Model, Row};
+use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};
 use crate::relation::{ManyToMany, ManyToOne, Mark, OneToMany};
+use crate::sql::{Association, Joined, Via};
 
 /// How a query loads one relationship.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,26 +157,21 @@ strategies!(ManyToOne, ToOne);
 strategies!(OneToMany, ToMany);
 strategies!(ManyToMany, Through);
 
-/// What a loading option does, for one kind of relationship.
-pub(crate) trait Plan<M> {
+/// What a loading option does, for one kind of relationship (its [`Join`]
+/// side decodes joined loading).
+pub(crate) trait Plan<M>: Join<M> {
     /// `Model.relationship`.
     fn path(&self) -> String;
     /// Loads the relationship of every object with SELECT ... IN.
     fn selectin(&self, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()>;
     /// Records a `noload`/`raiseload`/`lazyload` choice on every object.
     fn mark(&self, objects: &[M], mark: Mark);
-    /// The SQL and decoding of joined loading.
-    fn join(&self) -> &dyn Join<M>;
+    /// The relationship as the SQL seam joins it.
+    fn joined(&self) -> Joined<'static>;
 }
 
-/// Joined loading: extra columns and LEFT OUTER JOINs on the query's statement.
+/// Joined loading: the related rows after the query's columns.
 pub(crate) trait Join<M> {
-    /// `, anon_1."a", anon_1."b"`.
-    fn push_select(&self, d: &Sqlite, sql: &mut String);
-    /// ` LEFT OUTER JOIN ... ON ...`, the query's rows being `parent`.
-    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str);
-    /// `, anon_1."x" ASC` to keep related rows in their declared order.
-    fn push_order(&self, d: &Sqlite, sql: &mut String);
     /// Collects the related objects row by row.
     fn start(&self) -> Box<dyn JoinRows<M> + '_>;
 }
@@ -191,53 +186,6 @@ pub(crate) trait JoinRows<M> {
 
 /// SQLAlchemy's `selectinload` chunk size.
 const CHUNK: usize = 500;
-
-const ALIAS: &str = "anon_1";
-const LINK_ALIAS: &str = "anon_2";
-
-/// ` LEFT OUTER JOIN "table" AS alias ON alias."column" = other."other_column"`.
-fn push_left_join(
-    d: &Sqlite,
-    sql: &mut String,
-    (table, alias, column): (&str, &str, &str),
-    (other, other_column): (&str, &str),
-) {
-    sql.push_str(" LEFT OUTER JOIN ");
-    d.push_identifier(sql, table);
-    sql.push_str(" AS ");
-    sql.push_str(alias);
-    sql.push_str(" ON ");
-    sql.push_str(alias);
-    sql.push('.');
-    d.push_identifier(sql, column);
-    sql.push_str(" = ");
-    sql.push_str(other);
-    sql.push('.');
-    d.push_identifier(sql, other_column);
-}
-
-fn push_columns<T: Model>(d: &Sqlite, sql: &mut String, alias: &str) {
-    for column in T::COLUMNS {
-        sql.push_str(", ");
-        sql.push_str(alias);
-        sql.push('.');
-        d.push_identifier(sql, column);
-    }
-}
-
-fn push_order(d: &Sqlite, sql: &mut String, alias: &str, order: &[(&str, bool)], key: &str) {
-    for (column, descending) in order {
-        sql.push_str(", ");
-        sql.push_str(alias);
-        sql.push('.');
-        d.push_identifier(sql, column);
-        sql.push_str(if *descending { " DESC" } else { " ASC" });
-    }
-    sql.push_str(", ");
-    sql.push_str(alias);
-    sql.push('.');
-    d.push_identifier(sql, key);
-}
 
 fn key_index<T: Model>() -> usize {
     T::COLUMNS
@@ -258,7 +206,7 @@ fn decode_at<T: Model>(row: &rusqlite::Row<'_>, offset: usize) -> Result<Option<
 }
 
 /// Hands each object its group of related objects (an empty one when it has none).
-fn distribute<O: Model, T>(
+fn distribute<O: Model, T: Clone + Send + 'static>(
     slot: Option<fn(&O) -> &crate::Children<T>>,
     objects: &[O],
     mut groups: HashMap<i64, Vec<T>>,
@@ -325,27 +273,16 @@ impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
         }
     }
 
-    fn join(&self) -> &dyn Join<M> {
-        self
+    fn joined(&self) -> Joined<'static> {
+        Joined {
+            related: table_def::<P>(),
+            via: Via::ParentColumn(self.relation.column_name()),
+            order: &[],
+        }
     }
 }
 
 impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
-    fn push_select(&self, d: &Sqlite, sql: &mut String) {
-        push_columns::<P>(d, sql, ALIAS);
-    }
-
-    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
-        push_left_join(
-            d,
-            sql,
-            (P::TABLE, ALIAS, P::PRIMARY_KEY),
-            (parent, self.relation.column_name()),
-        );
-    }
-
-    fn push_order(&self, _: &Sqlite, _: &mut String) {}
-
     fn start(&self) -> Box<dyn JoinRows<M> + '_> {
         Box::new(ToOneRows {
             plan: self,
@@ -432,29 +369,16 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
         }
     }
 
-    fn join(&self) -> &dyn Join<P> {
-        self
+    fn joined(&self) -> Joined<'static> {
+        Joined {
+            related: table_def::<C>(),
+            via: Via::RelatedColumn(self.relation.fk()),
+            order: self.relation.order(),
+        }
     }
 }
 
 impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
-    fn push_select(&self, d: &Sqlite, sql: &mut String) {
-        push_columns::<C>(d, sql, ALIAS);
-    }
-
-    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
-        push_left_join(
-            d,
-            sql,
-            (C::TABLE, ALIAS, self.relation.fk()),
-            (parent, P::PRIMARY_KEY),
-        );
-    }
-
-    fn push_order(&self, d: &Sqlite, sql: &mut String) {
-        push_order(d, sql, ALIAS, self.relation.order(), C::PRIMARY_KEY);
-    }
-
     fn start(&self) -> Box<dyn JoinRows<P> + '_> {
         Box::new(ToManyRows {
             plan: self,
@@ -500,6 +424,15 @@ struct Through<M, T> {
 }
 
 impl<M: Model, T: Model> Through<M, T> {
+    fn link(&self) -> Association<'static> {
+        let (table, local, remote) = self.relation.parts();
+        Association {
+            table,
+            local,
+            remote,
+        }
+    }
+
     fn distribute(&self, objects: &[M], groups: HashMap<i64, Vec<T>>) {
         distribute(self.relation.slot(), objects, groups);
     }
@@ -515,49 +448,18 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
             return Ok(());
         }
         let d = db.dialect();
-        let (table, local, remote) = self.relation.parts();
+        let link = self.link();
         let keys = distinct_keys(objects.iter().map(Model::primary_key));
         let mut owners = Vec::new();
         let mut related = Vec::new();
         for chunk in keys.chunks(CHUNK) {
-            // SELECT anon_2.local, anon_1.* FROM T AS anon_1 JOIN assoc AS anon_2 ...
-            let mut sql = String::from("SELECT ");
-            sql.push_str(LINK_ALIAS);
-            sql.push('.');
-            d.push_identifier(&mut sql, local);
-            push_columns::<T>(d, &mut sql, ALIAS);
-            sql.push_str(" FROM ");
-            d.push_identifier(&mut sql, T::TABLE);
-            sql.push_str(" AS ");
-            sql.push_str(ALIAS);
-            sql.push_str(" JOIN ");
-            d.push_identifier(&mut sql, table);
-            sql.push_str(" AS ");
-            sql.push_str(LINK_ALIAS);
-            sql.push_str(" ON ");
-            sql.push_str(LINK_ALIAS);
-            sql.push('.');
-            d.push_identifier(&mut sql, remote);
-            sql.push_str(" = ");
-            sql.push_str(ALIAS);
-            sql.push('.');
-            d.push_identifier(&mut sql, T::PRIMARY_KEY);
-            sql.push_str(" WHERE ");
-            sql.push_str(LINK_ALIAS);
-            sql.push('.');
-            d.push_identifier(&mut sql, local);
-            sql.push_str(" IN (");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                d.push_placeholder(&mut sql, i + 1);
-            }
-            sql.push_str(") ORDER BY ");
-            sql.push_str(LINK_ALIAS);
-            sql.push('.');
-            d.push_identifier(&mut sql, local);
-            push_order(d, &mut sql, ALIAS, self.relation.order(), T::PRIMARY_KEY);
+            let sql = crate::sql::selectin_through(
+                d,
+                table_def::<T>(),
+                link,
+                self.relation.order(),
+                chunk.len(),
+            );
             let mut stmt = db.prepare(&sql, Some(T::TABLE))?;
             for (i, key) in chunk.iter().enumerate() {
                 stmt.raw_bind_parameter(i + 1, key)
@@ -566,7 +468,7 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
             db.note(&stmt);
             let mut rows = stmt.raw_query();
             while let Some(row) = rows.next().map_err(|e| classify(e, Some(T::TABLE)))? {
-                let owner: i64 = row.get(0).map_err(|e| classify(e, Some(table)))?;
+                let owner: i64 = row.get(0).map_err(|e| classify(e, Some(link.table)))?;
                 if let Some(object) = decode_at::<T>(row, 1)? {
                     owners.push(owner);
                     related.push(object);
@@ -590,31 +492,16 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
         }
     }
 
-    fn join(&self) -> &dyn Join<M> {
-        self
+    fn joined(&self) -> Joined<'static> {
+        Joined {
+            related: table_def::<T>(),
+            via: Via::Association(self.link()),
+            order: self.relation.order(),
+        }
     }
 }
 
 impl<M: Model, T: Model> Join<M> for Through<M, T> {
-    fn push_select(&self, d: &Sqlite, sql: &mut String) {
-        push_columns::<T>(d, sql, ALIAS);
-    }
-
-    fn push_from(&self, d: &Sqlite, sql: &mut String, parent: &str) {
-        let (table, local, remote) = self.relation.parts();
-        push_left_join(d, sql, (table, LINK_ALIAS, local), (parent, M::PRIMARY_KEY));
-        push_left_join(
-            d,
-            sql,
-            (T::TABLE, ALIAS, T::PRIMARY_KEY),
-            (LINK_ALIAS, remote),
-        );
-    }
-
-    fn push_order(&self, d: &Sqlite, sql: &mut String) {
-        push_order(d, sql, ALIAS, self.relation.order(), T::PRIMARY_KEY);
-    }
-
     fn start(&self) -> Box<dyn JoinRows<M> + '_> {
         Box::new(ThroughRows {
             plan: self,

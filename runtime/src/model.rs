@@ -9,10 +9,10 @@ use std::sync::{Mutex, OnceLock};
 use rusqlite::Statement;
 
 use crate::database::Database;
-use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
 use crate::idmap::IdMap;
 use crate::session::{Key, Links, Session};
+use crate::sql::{Sqlite, TableDef};
 use crate::types::{ColumnValue, FromColumn, ToColumn};
 
 /// A table-backed type: what the generator emits for every model of the spec.
@@ -42,7 +42,7 @@ use crate::types::{ColumnValue, FromColumn, ToColumn};
 /// }
 /// assert_eq!(Tag::TABLE, "tags");
 /// ```
-pub trait Model: Clone + PartialEq + Sized + 'static {
+pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     /// The table name, unquoted.
     const TABLE: &'static str;
     /// Every column, in declaration order (the order of `from_row`).
@@ -250,16 +250,7 @@ impl<'a, 'conn> Binder<'a, 'conn> {
     }
 }
 
-/// The statements the runtime writes for one model, built once per process.
-pub(crate) struct ModelSql {
-    pub select: String,
-    /// `select` with `WHERE <key> = ?1`, for `Query::get` without filters.
-    pub select_by_key: String,
-    pub insert: String,
-    pub insert_with_key: String,
-    pub update: String,
-    pub delete: String,
-}
+pub(crate) use crate::sql::ModelSql;
 
 impl ModelSql {
     pub(crate) fn of<M: Model>() -> &'static ModelSql {
@@ -281,121 +272,22 @@ impl ModelSql {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let sql: &'static ModelSql = map
             .entry(type_id)
-            .or_insert_with(|| Box::leak(Box::new(ModelSql::build::<M>(&Sqlite))));
+            .or_insert_with(|| Box::leak(Box::new(ModelSql::build::<M>())));
         // Fails only while the thread is exiting: then the lock serves.
         let _ = LOCAL.try_with(|local| local.borrow_mut().insert(type_id, sql));
         sql
     }
 
-    fn build<M: Model>(dialect: &impl Dialect) -> ModelSql {
-        let fields: Vec<&str> = M::COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| *c != M::PRIMARY_KEY)
-            .collect();
-        let mut with_key = fields.clone();
-        with_key.push(M::PRIMARY_KEY);
-        let mut select = String::from("SELECT ");
-        dialect.push_list(&mut select, M::COLUMNS);
-        select.push_str(" FROM ");
-        dialect.push_identifier(&mut select, M::TABLE);
-        let mut select_by_key = select.clone();
-        select_by_key.push_str(" WHERE ");
-        dialect.push_identifier(&mut select_by_key, M::PRIMARY_KEY);
-        select_by_key.push_str(" = ");
-        dialect.push_placeholder(&mut select_by_key, 1);
-        if M::SERVER_DEFAULTS.is_empty() {
-            return ModelSql {
-                select,
-                select_by_key,
-                // No RETURNING: SQLite runs RETURNING like a trigger, with a
-                // statement journal and a temporary table per row, which made
-                // inserts ~3x slower than reading `last_insert_rowid()`.
-                insert: dialect.insert(M::TABLE, &fields, None),
-                insert_with_key: dialect.insert(M::TABLE, &with_key, None),
-                update: dialect.update(M::TABLE, &fields, M::PRIMARY_KEY),
-                delete: dialect.delete(M::TABLE, M::PRIMARY_KEY),
-            };
-        }
-        ModelSql {
-            select,
-            select_by_key,
-            insert: insert_with_defaults::<M>(dialect, &fields, true),
-            insert_with_key: insert_with_defaults::<M>(dialect, &with_key, false),
-            update: update_with_defaults::<M>(dialect, &fields),
-            delete: dialect.delete(M::TABLE, M::PRIMARY_KEY),
-        }
+    fn build<M: Model>() -> ModelSql {
+        crate::sql::model_statements(&Sqlite, table_def::<M>(), M::SERVER_DEFAULTS)
     }
 }
 
-fn server_default<M: Model>(column: &str) -> Option<&'static str> {
-    M::SERVER_DEFAULTS
-        .iter()
-        .find(|(name, _)| *name == column)
-        .map(|(_, sql)| *sql)
-}
-
-/// `INSERT ... VALUES (?1, COALESCE(?2, <server default>)) [RETURNING key, <COLUMNS>]`.
-fn insert_with_defaults<M: Model>(
-    dialect: &impl Dialect,
-    columns: &[&str],
-    returning: bool,
-) -> String {
-    let mut sql = String::from("INSERT INTO ");
-    dialect.push_identifier(&mut sql, M::TABLE);
-    sql.push_str(" (");
-    dialect.push_list(&mut sql, columns);
-    sql.push_str(") VALUES (");
-    for (i, column) in columns.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        match server_default::<M>(column) {
-            Some(default) => {
-                sql.push_str("COALESCE(");
-                dialect.push_placeholder(&mut sql, i + 1);
-                sql.push_str(", ");
-                sql.push_str(default);
-                sql.push(')');
-            }
-            None => dialect.push_placeholder(&mut sql, i + 1),
-        }
+/// `M`'s table as the SQL seam describes it.
+pub(crate) fn table_def<M: Model>() -> TableDef<'static> {
+    TableDef {
+        table: M::TABLE,
+        columns: M::COLUMNS,
+        key: M::PRIMARY_KEY,
     }
-    sql.push(')');
-    if returning {
-        sql.push_str(" RETURNING ");
-        dialect.push_identifier(&mut sql, M::PRIMARY_KEY);
-        sql.push_str(", ");
-        dialect.push_list(&mut sql, M::COLUMNS);
-    }
-    sql
-}
-
-/// `UPDATE ... SET c = ?1, d = COALESCE(?2, d) WHERE key = ?n`: a `None` field keeps
-/// the value the database filled in.
-fn update_with_defaults<M: Model>(dialect: &impl Dialect, columns: &[&str]) -> String {
-    let mut sql = String::from("UPDATE ");
-    dialect.push_identifier(&mut sql, M::TABLE);
-    sql.push_str(" SET ");
-    for (i, column) in columns.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        dialect.push_identifier(&mut sql, column);
-        sql.push_str(" = ");
-        if server_default::<M>(column).is_some() {
-            sql.push_str("COALESCE(");
-            dialect.push_placeholder(&mut sql, i + 1);
-            sql.push_str(", ");
-            dialect.push_identifier(&mut sql, column);
-            sql.push(')');
-        } else {
-            dialect.push_placeholder(&mut sql, i + 1);
-        }
-    }
-    sql.push_str(" WHERE ");
-    dialect.push_identifier(&mut sql, M::PRIMARY_KEY);
-    sql.push_str(" = ");
-    dialect.push_placeholder(&mut sql, columns.len() + 1);
-    sql
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::database::Database;
 use crate::error::{Error, Result};
+use crate::sql::Dialect;
 
 /// How many connections a pool opens at most, unless told otherwise.
 const DEFAULT_MAX_SIZE: u32 = 8;
@@ -55,7 +56,7 @@ impl r2d2::ManageConnection for DatabaseManager {
     }
 
     fn is_valid(&self, db: &mut Database) -> Result<()> {
-        db.connection().execute_batch("SELECT 1")?;
+        db.connection().execute_batch(db.dialect().ping())?;
         Ok(())
     }
 

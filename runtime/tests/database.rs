@@ -68,6 +68,27 @@ fn drop_all_removes_every_table_and_tolerates_missing_ones() -> TestResult {
 }
 
 #[test]
+fn table_names_compare_the_sqlite_way() -> TestResult {
+    // SQLite's identifiers are ASCII case-insensitive: a table created as
+    // `Users` is the `users` table, for table_exists, create_all and drop_all.
+    let (_dir, db) = temp_db()?;
+    db.connection().execute_batch(
+        "CREATE TABLE Roles (id INTEGER PRIMARY KEY, name TEXT); \
+         CREATE TABLE USERS (id INTEGER PRIMARY KEY); \
+         INSERT INTO Roles (name) VALUES ('kept');",
+    )?;
+    assert!(db.table_exists("roles")? && db.table_exists("Users")?);
+    assert!(!db.table_exists("role")?);
+    // Both tables exist already: create_all creates nothing (and does not
+    // fail on `CREATE TABLE users`).
+    db.create_all(&SCHEMA)?;
+    assert_eq!(Role::query().count(&db)?, 1);
+    db.drop_all(&SCHEMA)?;
+    assert!(!db.table_exists("Roles")? && !db.table_exists("USERS")?);
+    Ok(())
+}
+
+#[test]
 fn failing_ddl_names_the_table_and_creates_nothing() -> TestResult {
     static BROKEN: litemodel::Schema = litemodel::Schema {
         tables: &[

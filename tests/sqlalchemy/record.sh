@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Re-records tests/sqlalchemy/*.schema.txt with the real Flask-SQLAlchemy.
+# Re-records tests/sqlalchemy/*.schema.txt, column_types.stored.json and
+# seed_transcript.txt with the real Flask-SQLAlchemy.
 # Needs python3 and the PyPI registry; the tests themselves do not.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,4 +12,7 @@ fi
 "$venv/bin/python" "$here/record.py" "$@"
 # The stored values of every column type (runtime/tests/types.rs reads them).
 "$venv/bin/python" "$here/column_types.py" record
+# What the Python shell prints for the seed's steps (tests/seed_transcript.rs
+# holds `cargo run --example hrllo` to it).
+"$venv/bin/python" "$here/record_seed_transcript.py"
 "$venv/bin/python" -c 'import sqlalchemy, flask_sqlalchemy; print("recorded with SQLAlchemy", sqlalchemy.__version__)'

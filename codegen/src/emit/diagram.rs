@@ -6,7 +6,6 @@
 //! deterministic, like every emitter.
 
 use crate::model::{Direction, ForeignKey, Model, Schema};
-use crate::validate::type_label;
 
 /// The Mermaid `erDiagram` of `schema`.
 pub fn mermaid(schema: &Schema) -> String {
@@ -26,7 +25,7 @@ pub fn mermaid(schema: &Schema) -> String {
             }
             let mut line = format!(
                 "        {} {}",
-                mermaid_type(&type_label(&column.ty)),
+                mermaid_type(&column.ty.label()),
                 mermaid_name(&column.name)
             );
             if !keys.is_empty() {
@@ -91,7 +90,7 @@ pub fn dot(schema: &Schema) -> String {
             rows.push_str(&format!(
                 "<tr><td align=\"left\">{}: {}{null}{keys}</td></tr>",
                 html(&column.name),
-                html(&type_label(&column.ty))
+                html(&column.ty.label())
             ));
         }
         out.push_str(&format!(

@@ -573,14 +573,14 @@ impl ModelDef {
         let mut handles = Vec::new();
         for rel in collections.iter().filter(|rel| rel.has_field) {
             let field = &rel.name;
-            let added = format_ident!("{}_added", bare(&rel.name));
-            let removed = format_ident!("{}_removed", bare(&rel.name));
-            takes.push(quote! {
-                let #added = object.#field.take_pending();
-                let #removed = object.#field.take_removed();
-            });
             let konst = const_ident(&rel.name);
             if rel.kind == Kind::ManyToMany {
+                let added = format_ident!("{}_added", bare(&rel.name));
+                let removed = format_ident!("{}_removed", bare(&rel.name));
+                takes.push(quote! {
+                    let #added = object.#field.take_pending();
+                    let #removed = object.#field.take_removed();
+                });
                 handles.push(quote! {
                     if !#added.is_empty() || !#removed.is_empty() {
                         let ::core::option::Option::Some(object) = session.get(key).cloned() else {
@@ -596,44 +596,31 @@ impl ModelDef {
                 });
                 continue;
             }
+            let changes = format_ident!("{}_changes", bare(&rel.name));
+            takes.push(quote! {
+                let #changes = object.#field.take_cascade();
+            });
             let (link, unlink) = match (&rel.backref, &rel.foreign_key) {
                 (Some(back), _) => {
                     let set = format_ident!("set_{}", bare(back));
                     (
-                        quote!(child.#set(key);),
-                        quote!(child.#set(::litemodel::Link::None);),
+                        quote!(|_, child| child.#set(key)),
+                        quote!(|child| child.#set(::litemodel::Link::None)),
                     )
                 }
                 (None, Some(fk)) => (
-                    quote!(child.#fk = session.get(key).and_then(::litemodel::Model::primary_key);),
-                    quote!(child.#fk = ::core::option::Option::None;),
+                    quote!(|session, child| {
+                        child.#fk = session.get(key).and_then(::litemodel::Model::primary_key);
+                    }),
+                    quote!(|child| child.#fk = ::core::option::Option::None),
                 ),
-                (None, None) => (TokenStream::new(), TokenStream::new()),
+                (None, None) => (quote!(|_, _| {}), quote!(|_| {})),
             };
-            let orphans = if rel.delete_orphan {
-                quote! {
-                    for child in #removed {
-                        if ::litemodel::Model::primary_key(&child).is_some() {
-                            session.delete(&child)?;
-                        }
-                    }
-                }
-            } else {
-                quote! {
-                    for mut child in #removed {
-                        if ::litemodel::Model::primary_key(&child).is_some() {
-                            #unlink
-                            session.add(child);
-                        }
-                    }
-                }
-            };
+            let delete_orphans = rel.delete_orphan;
             handles.push(quote! {
-                for mut child in #added {
-                    #link
-                    session.add(child);
+                if let ::core::option::Option::Some(changes) = #changes {
+                    changes.apply(session, #delete_orphans, #link, #unlink)?;
                 }
-                #orphans
             });
         }
         let deletes = collections.iter().filter_map(|rel| {

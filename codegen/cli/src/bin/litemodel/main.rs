@@ -1,0 +1,303 @@
+//! The `litemodel` command: check a spec, print its DDL, generate its Rust code, and
+//! create or drop its tables in an SQLite database.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use litemodel_codegen::write::{write_if_changed, WriteOutcome};
+use litemodel_codegen::{Checked, Diagnostics};
+
+mod migrate_cli;
+mod tables;
+
+/// Generate Rust models and SQLite DDL from a models.toml spec.
+#[derive(Debug, Parser)]
+#[command(name = "litemodel", version, about, propagate_version = true)]
+struct Cli {
+    /// The spec to read.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "models.toml"
+    )]
+    spec: PathBuf,
+
+    /// When to color diagnostics.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: Color,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate the spec and report every error and warning.
+    Check,
+    /// Print the SQL that creates every table and index (SQLAlchemy's create_all DDL).
+    Ddl {
+        /// Write the DDL to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Write the generated Rust model code.
+    Generate {
+        /// The Rust file to write (left untouched when its content would not change).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Create the tables and indexes that are missing; existing tables and rows are left alone.
+    CreateAll {
+        /// The SQLite database file [default: the spec's `[database] path`].
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
+    /// Drop every table of the spec that exists in the database.
+    DropAll {
+        /// The SQLite database file [default: the spec's `[database] path`].
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
+    /// Generate, apply, revert and check migrations (see docs/migrations.md).
+    Migrate {
+        /// The migrations folder [default: `migrations/` next to the spec].
+        #[arg(long, global = true, value_name = "DIR")]
+        migrations: Option<PathBuf>,
+        #[command(subcommand)]
+        action: migrate_cli::Action,
+    },
+    /// Read an existing SQLite database and print a spec that recreates its schema.
+    Introspect {
+        /// The SQLite database to read.
+        #[arg(long, value_name = "FILE")]
+        database: PathBuf,
+        /// Write the spec to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print the models and their relationships as a diagram.
+    Diagram {
+        /// Mermaid `erDiagram` (renders on GitHub) or Graphviz DOT.
+        #[arg(long, value_name = "FORMAT", default_value = "mermaid")]
+        format: migrate_cli::DiagramFormat,
+        /// Write the diagram to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Exit status for a spec with errors, or a failed operation.
+const FAILURE: u8 = 1;
+/// Exit status for a usage error (clap uses the same).
+const USAGE: u8 = 2;
+
+/// Why a command stopped.
+enum Failure {
+    /// The spec has errors; the diagnostics were already printed.
+    Spec,
+    /// A usage problem, with its message.
+    Usage(String),
+    /// An operation failed, with its message.
+    Other(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Spec) => ExitCode::from(FAILURE),
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(USAGE)
+        }
+        Err(Failure::Other(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), Failure> {
+    if let Command::Introspect { database, out } = &cli.command {
+        return migrate_cli::introspect(database, out.as_deref());
+    }
+    let for_rust = matches!(cli.command, Command::Generate { .. });
+    let checked = load(cli, for_rust)?;
+    match &cli.command {
+        Command::Check => {
+            let schema = &checked.schema;
+            let relationships: usize = schema
+                .models
+                .iter()
+                .map(|m| m.relationships.iter().filter(|r| !r.from_backref).count())
+                .sum();
+            println!(
+                "{}: ok ({} {}, {} {})",
+                cli.spec.display(),
+                schema.models.len(),
+                plural(schema.models.len(), "model", "models"),
+                relationships,
+                plural(relationships, "relationship", "relationships"),
+            );
+            Ok(())
+        }
+        Command::Ddl { out } => {
+            let ddl = litemodel_codegen::ddl(&checked.schema);
+            match out {
+                Some(path) => write_output(path, &ddl),
+                None => {
+                    print!("{ddl}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Generate { out } => {
+            let code = litemodel_codegen::rust(&checked.schema, &spec_display_name(&cli.spec));
+            write_output(out, &code)
+        }
+        Command::CreateAll { database } => {
+            let path = database_path(cli, &checked, database.as_deref())?;
+            tables::create_all(&checked, &path)
+        }
+        Command::DropAll { database } => {
+            let path = database_path(cli, &checked, database.as_deref())?;
+            tables::drop_all(&checked, &path)
+        }
+        Command::Migrate { migrations, action } => {
+            migrate_cli::run(cli, &checked, migrations.as_deref(), action)
+        }
+        Command::Diagram { format, out } => {
+            let diagram = migrate_cli::diagram(&checked, *format);
+            match out {
+                Some(path) => write_output(path, &diagram),
+                None => {
+                    print!("{diagram}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Introspect { .. } => Ok(()),
+    }
+}
+
+/// Reads and checks the spec, printing its diagnostics to standard error.
+fn load(cli: &Cli, for_rust: bool) -> Result<Checked, Failure> {
+    let source = std::fs::read_to_string(&cli.spec).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "\n  help: run litemodel in the folder that holds models.toml, or pass `--spec PATH`"
+        } else {
+            ""
+        };
+        Failure::Usage(format!(
+            "cannot read the spec `{}`: {e}{hint}",
+            cli.spec.display()
+        ))
+    })?;
+    let name = cli.spec.display().to_string();
+    let checked = if for_rust {
+        litemodel_codegen::check_for_rust(&name, &source)
+    } else {
+        litemodel_codegen::check(&name, &source)
+    };
+    match checked {
+        Ok(checked) => {
+            print_diagnostics(cli, &checked.warnings);
+            Ok(checked)
+        }
+        Err(diagnostics) => {
+            print_diagnostics(cli, &diagnostics);
+            Err(Failure::Spec)
+        }
+    }
+}
+
+fn print_diagnostics(cli: &Cli, diagnostics: &Diagnostics) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let choice = match cli.color {
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+        Color::Auto
+            if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() =>
+        {
+            ColorChoice::Auto
+        }
+        Color::Auto => ColorChoice::Never,
+    };
+    let mut stream = StandardStream::stderr(choice);
+    diagnostics.emit(&mut stream);
+}
+
+fn write_output(path: &Path, contents: &str) -> Result<(), Failure> {
+    match write_if_changed(path, contents) {
+        Ok(WriteOutcome::Written) => {
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+        Ok(WriteOutcome::Unchanged) => {
+            eprintln!("{} is up to date", path.display());
+            Ok(())
+        }
+        Err(e) => Err(Failure::Other(format!(
+            "cannot write `{}`: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// `--database`, else the spec's `[database] path` relative to the spec's folder.
+fn database_path(cli: &Cli, checked: &Checked, given: Option<&Path>) -> Result<PathBuf, Failure> {
+    if let Some(path) = given {
+        return Ok(path.to_path_buf());
+    }
+    match &checked.schema.database.path {
+        Some(path) => {
+            let base = cli.spec.parent().unwrap_or(Path::new(""));
+            Ok(base.join(path))
+        }
+        None => Err(Failure::Usage(format!(
+            "no database file given\n  help: pass `--database FILE`, or set `path` in the `[database]` table of `{}`",
+            cli.spec.display()
+        ))),
+    }
+}
+
+fn open(path: &Path) -> Result<rusqlite::Connection, Failure> {
+    let connection = rusqlite::Connection::open(path).map_err(|e| {
+        Failure::Other(format!(
+            "cannot open the database `{}`: {e}",
+            path.display()
+        ))
+    })?;
+    connection
+        .execute_batch("PRAGMA foreign_keys = ON")
+        .map_err(|e| Failure::Other(format!("`{}`: {e}", path.display())))?;
+    Ok(connection)
+}
+
+fn spec_display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}

@@ -1,0 +1,333 @@
+//! The `litemodel migrate`, `introspect` and `diagram` commands (part of the binary,
+//! included by `main.rs`).
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Subcommand;
+use litemodel::migrate::{Progress, State};
+use litemodel_cli::migrate::{self, files};
+use litemodel_codegen::Checked;
+
+use super::{database_path, spec_display_name, write_output, Cli, Failure};
+
+/// Rebuilds of tables with at least this many rows show progress even when standard
+/// error is not a terminal (a deploy log, say).
+const PROGRESS_ROWS: u64 = 10_000;
+
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// Compare the spec with the schema the migrations produce and write the next
+    /// migration (upgrade and downgrade SQL) into the migrations folder.
+    New {
+        /// What the migration does; also its file name (`0002_add_bio.sql`).
+        #[arg(short, long, value_name = "MESSAGE")]
+        message: String,
+        /// Write the migration even though it drops tables or columns or narrows a type.
+        #[arg(long)]
+        allow_data_loss: bool,
+        /// Write an empty migration to fill in by hand.
+        #[arg(long)]
+        empty: bool,
+    },
+    /// Apply the pending migrations, each in its own transaction.
+    Up {
+        /// Stop after this version.
+        #[arg(long, value_name = "N")]
+        to: Option<i64>,
+        /// The SQLite database file [default: the spec's `[database] path`].
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
+    /// Revert the latest migration, or every one above `--to N` (`--to 0`: all).
+    Down {
+        /// Revert down to this version (it stays applied).
+        #[arg(long, value_name = "N")]
+        to: Option<i64>,
+        /// The SQLite database file [default: the spec's `[database] path`].
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
+    /// Show which migrations the database has applied, and any edited since.
+    Status {
+        /// The SQLite database file [default: the spec's `[database] path`].
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
+    /// Exit with status 1 when the spec and the migrations disagree (for CI).
+    Check,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DiagramFormat {
+    /// A Mermaid `erDiagram`.
+    Mermaid,
+    /// A Graphviz digraph.
+    Dot,
+}
+
+pub fn diagram(checked: &Checked, format: DiagramFormat) -> String {
+    match format {
+        DiagramFormat::Mermaid => litemodel_codegen::emit::diagram::mermaid(&checked.schema),
+        DiagramFormat::Dot => litemodel_codegen::emit::diagram::dot(&checked.schema),
+    }
+}
+
+fn other(error: impl std::fmt::Display) -> Failure {
+    Failure::Other(error.to_string())
+}
+
+pub fn run(
+    cli: &Cli,
+    checked: &Checked,
+    dir: Option<&Path>,
+    action: &Action,
+) -> Result<(), Failure> {
+    let dir = dir.map_or_else(
+        || {
+            cli.spec
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("migrations")
+        },
+        Path::to_path_buf,
+    );
+    let migrations = files::read_dir(&dir).map_err(other)?;
+    match action {
+        Action::New {
+            message,
+            allow_data_loss,
+            empty,
+        } => new(
+            cli,
+            checked,
+            &dir,
+            &migrations,
+            message,
+            *allow_data_loss,
+            *empty,
+        ),
+        Action::Check => {
+            let spec = cli.spec.display();
+            match migrate::diff(&checked.schema, &migrations).map_err(other)? {
+                None => {
+                    println!("{spec} and the migrations in {} agree", dir.display());
+                    Ok(())
+                }
+                Some(plan) => {
+                    let mut message = format!(
+                        "{spec} and the migrations in {} disagree; the next migration would:",
+                        dir.display()
+                    );
+                    for change in &plan.changes {
+                        message.push_str(&format!("\n  - {change}"));
+                    }
+                    message.push_str("\n  help: run `litemodel migrate new -m \"...\"` and commit the file it writes");
+                    Err(Failure::Other(message))
+                }
+            }
+        }
+        Action::Up { to, database } => {
+            let path = database_path(cli, checked, database.as_deref())?;
+            let conn = super::open(&path)?;
+            let done = migrations
+                .up_with_progress(&conn, *to, &mut progress())
+                .map_err(|e| failed(&conn, &migrations, e))?;
+            if done.is_empty() {
+                println!(
+                    "{} is up to date (version {})",
+                    path.display(),
+                    migrations.current_version(&conn).map_err(other)?
+                );
+            }
+            Ok(())
+        }
+        Action::Down { to, database } => {
+            let path = database_path(cli, checked, database.as_deref())?;
+            if !path.exists() {
+                return Err(Failure::Other(format!(
+                    "the database `{}` does not exist; nothing to revert",
+                    path.display()
+                )));
+            }
+            let conn = super::open(&path)?;
+            let done = migrations
+                .down_with_progress(&conn, *to, &mut progress())
+                .map_err(|e| failed(&conn, &migrations, e))?;
+            if done.is_empty() {
+                println!("{}: no migration to revert", path.display());
+            }
+            Ok(())
+        }
+        Action::Status { database } => {
+            let path = database_path(cli, checked, database.as_deref())?;
+            let statuses = if path.exists() {
+                let conn = super::open(&path)?;
+                migrations.status(&conn).map_err(other)?
+            } else {
+                migrations
+                    .status(&rusqlite::Connection::open_in_memory().map_err(other)?)
+                    .map_err(other)?
+            };
+            let mut problems = 0;
+            if statuses.is_empty() {
+                println!("no migrations in {}", dir.display());
+            }
+            for status in &statuses {
+                let state = match &status.state {
+                    State::Pending => "pending".to_owned(),
+                    State::Applied { at } => format!("applied {at}"),
+                    State::Modified { applied, current } => {
+                        problems += 1;
+                        format!("MODIFIED after it was applied (checksum {applied}, now {current})")
+                    }
+                    State::Missing => {
+                        problems += 1;
+                        "applied, but its file is MISSING".to_owned()
+                    }
+                    _ => "unknown".to_owned(),
+                };
+                println!("{:04}  {:<32}  {state}", status.version, status.name);
+            }
+            if problems > 0 {
+                return Err(Failure::Other(format!(
+                    "{problems} applied {} changed since; restore the files (a migration is never edited once applied: write a new one)",
+                    if problems == 1 { "migration has" } else { "migrations have" }
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn failed(
+    conn: &rusqlite::Connection,
+    migrations: &litemodel::Migrations,
+    error: litemodel::MigrateError,
+) -> Failure {
+    let version = migrations
+        .current_version(conn)
+        .map_or_else(|_| "unknown".to_owned(), |v| v.to_string());
+    Failure::Other(format!(
+        "{error}\n  note: the database is at version {version}"
+    ))
+}
+
+/// Prints each migration as it is applied, and the copies of table rebuilds when
+/// standard error is a terminal or the table is large.
+fn progress() -> impl FnMut(&Progress<'_>) {
+    let terminal = std::io::stderr().is_terminal();
+    move |event| match event {
+        Progress::Started { .. } => {}
+        Progress::Copying { table, rows } if terminal || *rows >= PROGRESS_ROWS => {
+            eprintln!("  rebuilding `{table}`: copying {rows} rows ...");
+        }
+        Progress::Copied {
+            table,
+            rows,
+            elapsed,
+        } if terminal || *rows >= PROGRESS_ROWS => {
+            eprintln!(
+                "  rebuilding `{table}`: copied {rows} rows in {}",
+                seconds(*elapsed)
+            );
+        }
+        Progress::Finished {
+            version,
+            name,
+            direction,
+            elapsed,
+        } => {
+            let verb = match direction {
+                litemodel::migrate::Direction::Up => "applied",
+                litemodel::migrate::Direction::Down => "reverted",
+            };
+            println!("{verb} {version:04}_{name} ({})", seconds(*elapsed));
+        }
+        _ => {}
+    }
+}
+
+fn seconds(elapsed: Duration) -> String {
+    format!("{:.2}s", elapsed.as_secs_f64())
+}
+
+fn new(
+    cli: &Cli,
+    checked: &Checked,
+    dir: &Path,
+    migrations: &litemodel::Migrations,
+    message: &str,
+    allow_data_loss: bool,
+    empty: bool,
+) -> Result<(), Failure> {
+    let version = migrations.latest() + 1;
+    let spec_name = spec_display_name(&cli.spec);
+    let plan = if empty {
+        None
+    } else {
+        match migrate::diff(&checked.schema, migrations).map_err(other)? {
+            None => {
+                println!(
+                    "{} and the migrations in {} agree: no migration written",
+                    cli.spec.display(),
+                    dir.display()
+                );
+                return Ok(());
+            }
+            Some(plan) => Some(plan),
+        }
+    };
+    if let Some(plan) = &plan {
+        if !plan.up.data_loss.is_empty() && !allow_data_loss {
+            let mut text = String::from("this migration would lose data:");
+            for loss in &plan.up.data_loss {
+                text.push_str(&format!("\n  - {loss}"));
+            }
+            text.push_str(
+                "\n  help: pass `--allow-data-loss` to write it anyway (the file says so in a comment); \
+                 to rename a table or column instead, set `renamed_from = \"old_name\"` on it in the spec",
+            );
+            return Err(Failure::Other(text));
+        }
+    }
+    let text = files::render(version, message, &spec_name, plan.as_ref());
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::Other(format!("cannot create the folder `{}`: {e}", dir.display()))
+    })?;
+    let path = dir.join(files::file_name_for(version, message));
+    write_output(&path, &text)?;
+    if let Some(plan) = &plan {
+        for change in &plan.changes {
+            println!("  - {change}");
+        }
+    }
+    Ok(())
+}
+
+pub fn introspect(database: &Path, out: Option<&Path>) -> Result<(), Failure> {
+    if !database.exists() {
+        return Err(Failure::Usage(format!(
+            "the database `{}` does not exist",
+            database.display()
+        )));
+    }
+    let conn = rusqlite::Connection::open_with_flags(
+        database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Failure::Other(format!("cannot open `{}`: {e}", database.display())))?;
+    let result = litemodel_cli::introspect::introspect(&conn)
+        .map_err(|e| Failure::Other(format!("`{}`: {e}", database.display())))?;
+    for warning in &result.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match out {
+        Some(path) => write_output(path, &result.spec),
+        None => {
+            print!("{}", result.spec);
+            Ok(())
+        }
+    }
+}

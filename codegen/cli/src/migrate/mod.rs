@@ -1,0 +1,156 @@
+//! Migrations generated from spec changes.
+//!
+//! The schema the migrations produce is found by applying them, in order, to an
+//! empty in-memory database and [reading](crate::introspect::read) it back; the
+//! schema the spec wants is found the same way from its `create_all` DDL. The two
+//! [`DbSchema`]s are compared by [`plan()`], which writes the SQL that turns one into
+//! the other (and back), and [`files`] writes it as a numbered migration file. The
+//! runtime crate's [`litemodel::Migrations`] runs the files.
+//!
+//! The spec stays the one source of truth: a rename is only made when the spec
+//! declares it with `renamed_from`, never guessed.
+
+pub mod files;
+pub mod plan;
+
+use rusqlite::Connection;
+
+use crate::introspect::{self, DbSchema};
+use litemodel_codegen::model::Schema;
+
+pub use files::{read_dir, render};
+pub use plan::{plan, Change, Plan};
+
+/// Renames declared with `renamed_from` in a spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Renames {
+    /// `(old table, new table)`.
+    pub tables: Vec<(String, String)>,
+    /// `(table under its new name, old column, new column)`.
+    pub columns: Vec<(String, String, String)>,
+}
+
+impl Renames {
+    /// The renames a checked schema declares.
+    pub fn of(schema: &Schema) -> Self {
+        let mut renames = Renames::default();
+        for model in &schema.models {
+            if let Some(old) = &model.renamed_from {
+                renames.tables.push((old.clone(), model.table.clone()));
+            }
+            for column in &model.columns {
+                if let Some(old) = &column.renamed_from {
+                    renames
+                        .columns
+                        .push((model.table.clone(), old.clone(), column.name.clone()));
+                }
+            }
+        }
+        renames
+    }
+
+    /// The same renames, undone (for the downgrade).
+    pub fn inverse(&self) -> Self {
+        Renames {
+            tables: self
+                .tables
+                .iter()
+                .map(|(old, new)| (new.clone(), old.clone()))
+                .collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|(table, old, new)| {
+                    // The downgrade renames columns after the tables got their old
+                    // names back.
+                    let table = self
+                        .tables
+                        .iter()
+                        .find(|(_, new_table)| new_table.eq_ignore_ascii_case(table))
+                        .map_or(table.clone(), |(old_table, _)| old_table.clone());
+                    (table, new.clone(), old.clone())
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Why a migration could not be generated or checked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A migration file could not be read or is malformed.
+    #[error(transparent)]
+    Migration(#[from] litemodel::MigrateError),
+    /// The migrations folder could not be read, or a file in it is misnamed.
+    #[error(transparent)]
+    Folder(#[from] litemodel_codegen::migrate::FolderError),
+    /// SQLite failed while building the scratch schemas.
+    #[error("{context}: {source}")]
+    Sqlite {
+        /// What was being done.
+        context: String,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The generated steps failed on a scratch copy of the schema: something the
+    /// generator cannot do automatically (a trigger using a dropped column, say).
+    #[error("the generated migration does not apply cleanly ({context}): {message}\n  help: write this migration by hand: `litemodel migrate new --empty -m \"...\"`")]
+    Unplannable {
+        /// The step.
+        context: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+fn sqlite(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
+    let context = context.into();
+    move |source| Error::Sqlite { context, source }
+}
+
+/// An empty in-memory database with the spec's tables.
+///
+/// # Errors
+///
+/// SQLite rejected the DDL (a bug: the DDL is tested against SQLite).
+pub fn spec_database(schema: &Schema) -> Result<Connection, Error> {
+    let conn = Connection::open_in_memory().map_err(sqlite("opening a scratch database"))?;
+    conn.execute_batch(&litemodel_codegen::ddl(schema))
+        .map_err(sqlite("creating the spec's tables in a scratch database"))?;
+    Ok(conn)
+}
+
+/// An empty in-memory database with every migration applied.
+///
+/// # Errors
+///
+/// A migration is malformed or fails to apply.
+pub fn migrated_database(migrations: &litemodel::Migrations) -> Result<Connection, Error> {
+    let conn = Connection::open_in_memory().map_err(sqlite("opening a scratch database"))?;
+    migrations.up(&conn, None)?;
+    Ok(conn)
+}
+
+/// The schema a database holds.
+///
+/// # Errors
+///
+/// SQLite failed reading its catalog.
+pub fn schema_of(conn: &Connection) -> Result<DbSchema, Error> {
+    introspect::read(conn).map_err(sqlite("reading a scratch schema"))
+}
+
+/// What `litemodel migrate new` would write: the plan from the migrations' schema to
+/// the spec's, with its way back. `None` when they already agree.
+///
+/// # Errors
+///
+/// A migration fails to apply, or the plan does not apply cleanly.
+pub fn diff(schema: &Schema, migrations: &litemodel::Migrations) -> Result<Option<Plan>, Error> {
+    let current = migrated_database(migrations)?;
+    let target = schema_of(&spec_database(schema)?)?;
+    let plan = plan(&current, &target, &Renames::of(schema))?;
+    Ok((!plan.changes.is_empty()).then_some(plan))
+}

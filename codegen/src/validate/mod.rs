@@ -1,0 +1,161 @@
+//! From the spec as written to the checked [`Schema`]: every name resolved, every
+//! rule of the spec enforced, every problem recorded with its span.
+//!
+//! One `Validator` walks the spec in passes, each in the module of its concern:
+//! `names` (models, tables, enums, indexes), `columns` and their `types`,
+//! `foreign_keys`, `constraints`, `relationships` and their `backrefs`, and last the
+//! `warnings`.
+
+mod backrefs;
+mod columns;
+mod constraints;
+mod foreign_keys;
+mod names;
+mod relationships;
+mod types;
+mod warnings;
+
+use std::collections::HashMap;
+
+use crate::diagnostics::{did_you_mean, Diagnostic, Diagnostics, Span};
+use crate::model::*;
+use crate::spec::{Sp, Spec};
+
+/// Checks `spec` and builds the [`Schema`]; `None` when any error was recorded.
+pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
+    let errors_before = diags.error_count();
+    let mut v = Validator {
+        spec,
+        diags,
+        models: Vec::new(),
+        fk_spans: Vec::new(),
+        broken_fk: vec![false; spec.models.len()],
+        index_spans: vec![Vec::new(); spec.models.len()],
+        model_index: HashMap::new(),
+        table_index: HashMap::new(),
+    };
+    v.models_and_tables();
+    for m in 0..spec.models.len() {
+        v.columns(m);
+    }
+    for m in 0..spec.models.len() {
+        v.foreign_keys(m);
+        v.constraints(m);
+    }
+    v.index_names();
+    v.enum_names();
+    let declared = v.relationships();
+    v.backrefs(&declared);
+    v.warnings();
+    let models = v.models;
+    let database = Database {
+        path: spec.database.path.as_ref().map(|p| p.value.clone()),
+    };
+    if diags.error_count() > errors_before {
+        return None;
+    }
+    Some(Schema { database, models })
+}
+
+struct Validator<'s, 'd> {
+    spec: &'s Spec,
+    diags: &'d mut Diagnostics,
+    models: Vec<Model>,
+    /// Per model, per foreign key: where it was declared.
+    fk_spans: Vec<Vec<Span>>,
+    /// Per model: a foreign key could not be resolved (already reported), so a
+    /// relationship that finds no key path may just be missing that one.
+    broken_fk: Vec<bool>,
+    /// Per model, per entry of `indexes`: its `name`, or the entry when it has none.
+    index_spans: Vec<Vec<Span>>,
+    model_index: HashMap<&'s str, usize>,
+    /// Lower-cased table name → model (SQLite names are case-insensitive).
+    table_index: HashMap<String, usize>,
+}
+
+/// A declared relationship after resolution, kept for the backref pass.
+struct Declared {
+    model: usize,
+    position: usize,
+}
+
+impl<'s> Validator<'s, '_> {
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diags.push(diagnostic);
+    }
+
+    fn find_column(&self, m: usize, name: &str) -> Option<usize> {
+        find_column_in(&self.models[m], name)
+    }
+
+    fn unknown_column(&self, m: usize, name: &Sp<String>, what: &str) -> Diagnostic {
+        let model = &self.models[m];
+        let mut d = Diagnostic::error(
+            format!(
+                "{what} `{}`, which is not a column of model `{}`",
+                name.value, model.name
+            ),
+            name.span.clone(),
+            "no such column",
+        );
+        if let Some(s) = did_you_mean(&name.value, model.columns.iter().map(|c| c.name.as_str())) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else {
+            let all: Vec<String> = model
+                .columns
+                .iter()
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            d = d.with_note(format!(
+                "the columns of `{}` are {}",
+                model.name,
+                all.join(", ")
+            ));
+        }
+        d
+    }
+}
+
+fn find_column_in(model: &Model, name: &str) -> Option<usize> {
+    model
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .or_else(|| model.columns.iter().position(|c| c.field == name))
+}
+
+/// Why `sql`, written as is into the DDL, could end the clause it belongs to (a
+/// column's `DEFAULT`, or `CHECK (...)`): a `;` or comment outside quotes, an
+/// unterminated quote, a `)` closing more than it opened, or (where `commas` is false)
+/// a `,` outside parentheses. `None` when it stays inside.
+fn sql_fragment_problem(sql: &str, commas: bool) -> Option<&'static str> {
+    let mut depth = 0usize;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                loop {
+                    match chars.next() {
+                        None => return Some("a quote that is never closed"),
+                        // A doubled quote is an escaped one.
+                        Some(q) if q == close && c != '[' && chars.peek() == Some(&close) => {
+                            chars.next();
+                        }
+                        Some(q) if q == close => break,
+                        Some(_) => {}
+                    }
+                }
+            }
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some("a `)` that closes the surrounding clause"),
+            ')' => depth -= 1,
+            ';' => return Some("a `;` ends the statement"),
+            '-' if chars.peek() == Some(&'-') => return Some("an SQL comment (`--`)"),
+            '/' if chars.peek() == Some(&'*') => return Some("an SQL comment (`/*`)"),
+            ',' if depth == 0 && !commas => return Some("a `,` ends the column definition"),
+            _ => {}
+        }
+    }
+    (depth > 0).then_some("a `(` that is never closed")
+}

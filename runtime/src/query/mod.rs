@@ -1,0 +1,498 @@
+//! Typed queries: `User::query().filter(...).order_by(...).all(&session)`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use rusqlite::CachedStatement;
+
+use crate::database::{Database, Executor};
+use crate::error::{classify, Error, Result};
+use crate::expr::{Assignment, Column, Expr, Operand, Order};
+use crate::load::{Load, Strategy};
+use crate::model::{table_def, Model, ModelSql, Row};
+use crate::relation::Mark;
+use crate::sql::{Sql, Sqlite, Tail};
+
+mod rows;
+
+pub use rows::{Getter, Page, Stream, StreamIter};
+
+/// A SELECT on model `M`'s table under construction, run by one of its
+/// terminal methods against a [`Database`] or a [`Session`](crate::Session).
+///
+/// Every value is bound as a parameter and every identifier quoted; the
+/// statement is prepared once per connection and taken from rusqlite's cache
+/// afterwards.
+#[must_use = "a query does nothing until a terminal method such as `all` runs it"]
+pub struct Query<M> {
+    filter: Option<Expr<M>>,
+    order: Vec<Order<M>>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    loads: Vec<Load<M>>,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Query<M> {
+    fn clone(&self) -> Self {
+        Query {
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            loads: self.loads.clone(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<M> fmt::Debug for Query<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("filter", &self.filter)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("loads", &self.loads)
+            .finish()
+    }
+}
+
+impl<M: Model> Default for Query<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Something `filter_by` can compare for equality: a [`Column`] with a value
+/// of its type, or a many-to-one relationship with a parent object.
+pub trait FilterBy<M, V> {
+    /// The equality condition.
+    fn filter_expr(self, value: V) -> Expr<M>;
+}
+
+impl<M, T, V: Operand<T>> FilterBy<M, V> for Column<M, T> {
+    fn filter_expr(self, value: V) -> Expr<M> {
+        self.eq(value)
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// A query for every row of `M`'s table. The generated `User::query()`
+    /// calls this.
+    pub fn new() -> Self {
+        Query {
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            loads: Vec::new(),
+            marker: PhantomData,
+        }
+    }
+
+    /// Chooses how the query loads a relationship, replacing the relationship's
+    /// declared `lazy` (SQLAlchemy's `options(selectinload(...))`):
+    /// `Role::query().options(Role::USERS.selectin())`.
+    pub fn options(mut self, option: impl Into<Load<M>>) -> Self {
+        let option = option.into();
+        let relationship = option.relationship();
+        self.loads.retain(|l| l.relationship() != relationship);
+        self.loads.push(option);
+        self
+    }
+
+    /// Keeps the rows matching `condition` (AND-ed with earlier filters).
+    pub fn filter(mut self, condition: Expr<M>) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Keeps the rows where `column` equals `value`: Flask-SQLAlchemy's
+    /// `filter_by(column=value)`, also for relationships
+    /// (`filter_by(User::ROLE, &role)`).
+    pub fn filter_by<C, V>(self, column: C, value: V) -> Self
+    where
+        C: FilterBy<M, V>,
+    {
+        self.filter(column.filter_expr(value))
+    }
+
+    /// Sorts by `order` after any earlier sort keys.
+    pub fn order_by(mut self, order: Order<M>) -> Self {
+        self.order.push(order);
+        self
+    }
+
+    /// Returns at most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// The query's WHERE, ORDER BY and OFFSET, with `limit`.
+    fn tail(&self, limit: Option<u64>) -> Tail<'_, M> {
+        Tail {
+            filter: self.filter.as_ref().map(Expr::node),
+            order: &self.order,
+            limit,
+            offset: self.offset,
+        }
+    }
+
+    fn select(&self, d: &Sqlite, limit: Option<u64>) -> Sql<'_> {
+        crate::sql::select(d, &ModelSql::of::<M>().select, &self.tail(limit))
+    }
+
+    fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
+        self.fetch_loaded(conn.database(), limit, &mut Vec::new())
+    }
+
+    /// Every matching row with its loading options applied, skipping options for
+    /// relationships already on `path` (eager loading that would go round a cycle).
+    /// Whether the query has loading options (`options(...)`).
+    pub(crate) fn has_loads(&self) -> bool {
+        !self.loads.is_empty()
+    }
+
+    pub(crate) fn fetch_on_path<E: Executor>(
+        &self,
+        conn: &E,
+        path: &mut Vec<String>,
+    ) -> Result<Vec<M>> {
+        self.fetch_loaded(conn.database(), self.limit, path)
+    }
+
+    fn fetch_loaded(
+        &self,
+        db: &Database,
+        limit: Option<u64>,
+        path: &mut Vec<String>,
+    ) -> Result<Vec<M>> {
+        let active: Vec<&Load<M>> = self
+            .loads
+            .iter()
+            .filter(|l| !path.contains(&l.relationship()))
+            .collect();
+        let joined = active.iter().position(|l| l.strategy() == Strategy::Joined);
+        let rows = match joined {
+            Some(i) => self.fetch_joined(db, limit, active[i], path)?,
+            None => self.fetch_plain(db, limit)?,
+        };
+        for (i, load) in active.iter().enumerate() {
+            if Some(i) != joined {
+                apply(db, &rows, load, path)?;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// One statement: the query's rows (as a subquery, so that LIMIT counts them,
+    /// not the joined rows) LEFT OUTER JOINed with the related rows.
+    fn fetch_joined(
+        &self,
+        db: &Database,
+        limit: Option<u64>,
+        load: &Load<M>,
+        path: &mut Vec<String>,
+    ) -> Result<Vec<M>> {
+        let d = db.dialect();
+        let inner = self.select(d, limit);
+        let sql = crate::sql::joined_select(
+            d,
+            table_def::<M>(),
+            inner,
+            &self.order,
+            &load.plan().joined(),
+        );
+        let key_index = M::COLUMNS
+            .iter()
+            .position(|c| *c == M::PRIMARY_KEY)
+            .unwrap_or(0);
+        let mut related = load.plan().start();
+        let mut objects: Vec<M> = Vec::new();
+        let mut last_key = None;
+        {
+            let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
+                let key: Option<i64> = row
+                    .get(key_index)
+                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                if objects.is_empty() || key != last_key {
+                    objects.push(M::from_row(&Row::new::<M>(row))?);
+                    last_key = key;
+                }
+                related.row(row, M::COLUMNS.len(), objects.len() - 1)?;
+            }
+        }
+        path.push(load.relationship());
+        let finished = related.finish(db, &objects, path);
+        path.pop();
+        finished?;
+        Ok(objects)
+    }
+
+    fn fetch_plain(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
+        let sql = self.select(db.dialect(), limit);
+        let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
+        let mut rows = stmt.raw_query();
+        // A LIMIT says how many rows to expect: one allocation, not a few.
+        let expected = limit.map_or(0, |n| n.min(256) as usize);
+        let mut out = Vec::with_capacity(expected);
+        while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
+            out.push(M::from_row(&Row::new::<M>(row))?);
+        }
+        Ok(out)
+    }
+
+    fn capped(&self, n: u64) -> Option<u64> {
+        Some(self.limit.map_or(n, |limit| limit.min(n)))
+    }
+
+    /// Every matching row.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] for a row that does not fit `M`, [`Error::Sqlite`]
+    /// for a failing statement.
+    pub fn all<E: Executor>(&self, conn: &E) -> Result<Vec<M>> {
+        self.fetch(conn, self.limit)
+    }
+
+    /// The first matching row, if any.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Query::all`].
+    pub fn first<E: Executor>(&self, conn: &E) -> Result<Option<M>> {
+        Ok(self.fetch(conn, self.capped(1))?.pop())
+    }
+
+    /// Exactly one row.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for no row, [`Error::MultipleRows`] for several,
+    /// otherwise as for [`Query::all`].
+    pub fn one<E: Executor>(&self, conn: &E) -> Result<M> {
+        self.one_or_none(conn)?
+            .ok_or(Error::NotFound { table: M::TABLE })
+    }
+
+    /// One row or none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MultipleRows`] for several rows, otherwise as for [`Query::all`].
+    pub fn one_or_none<E: Executor>(&self, conn: &E) -> Result<Option<M>> {
+        let mut rows = self.fetch(conn, self.capped(2))?;
+        if rows.len() > 1 {
+            return Err(Error::MultipleRows { table: M::TABLE });
+        }
+        Ok(rows.pop())
+    }
+
+    /// The row with primary key `id` among the matching rows.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Query::all`].
+    pub fn get<E: Executor>(&self, conn: &E, id: i64) -> Result<Option<M>> {
+        if self.filter.is_none() && self.loads.is_empty() {
+            // `User::get(db, id)`: one prepared statement, no query to build.
+            return Getter::<M>::new(conn)?.get(id);
+        }
+        let key: Column<M, i64> = Column::new(M::PRIMARY_KEY);
+        let mut query = self.clone().filter(key.eq(id));
+        query.order.clear();
+        query.limit = None;
+        query.offset = None;
+        query.one_or_none(conn)
+    }
+
+    /// The number of matching rows (after `limit` and `offset`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] for a failing statement.
+    pub fn count<E: Executor>(&self, conn: &E) -> Result<u64> {
+        let db = conn.database();
+        let d = db.dialect();
+        let sql = crate::sql::count(d, M::TABLE, &self.tail(self.limit));
+        let count: i64 = self.scalar(db, &sql)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Whether any row matches.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] for a failing statement.
+    pub fn exists<E: Executor>(&self, conn: &E) -> Result<bool> {
+        let db = conn.database();
+        let d = db.dialect();
+        let sql = crate::sql::exists(d, M::TABLE, &self.tail(self.limit));
+        self.scalar(db, &sql)
+    }
+
+    fn scalar<T: rusqlite::types::FromSql>(&self, db: &Database, sql: &Sql<'_>) -> Result<T> {
+        let mut stmt = db.prepare_bound(sql, M::TABLE)?;
+        let mut rows = stmt.raw_query();
+        let row = rows
+            .next()
+            .map_err(|e| classify(e, Some(M::TABLE)))?
+            .ok_or(Error::NotFound { table: M::TABLE })?;
+        row.get(0).map_err(|e| classify(e, Some(M::TABLE)))
+    }
+
+    /// One page of the matching rows (Flask-SQLAlchemy's `paginate`): pages
+    /// start at 1; a page past the end is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidPage`] for page 0 or `per_page` 0, otherwise as for
+    /// [`Query::all`].
+    pub fn paginate<E: Executor>(&self, conn: &E, page: u64, per_page: u64) -> Result<Page<M>> {
+        if page == 0 || per_page == 0 {
+            return Err(Error::InvalidPage { page, per_page });
+        }
+        let mut counting = self.clone();
+        counting.order.clear();
+        counting.limit = None;
+        counting.offset = None;
+        let total = counting.count(conn)?;
+        let items = self
+            .clone()
+            .limit(per_page)
+            .offset((page - 1).saturating_mul(per_page))
+            .all(conn)?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Sets columns on every matching row in one UPDATE and returns how many
+    /// rows changed. Objects already loaded are not refreshed. Through a
+    /// session, it runs in the session's transaction.
+    ///
+    /// # Errors
+    ///
+    /// A constraint violation ([`Error::UniqueViolation`], ...) or
+    /// [`Error::Sqlite`].
+    pub fn update<E: Executor>(
+        &self,
+        conn: &E,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
+    ) -> Result<usize> {
+        let assignments: Vec<Assignment<M>> = assignments.into_iter().collect();
+        if assignments.is_empty() {
+            return Ok(0);
+        }
+        conn.begin_write()?;
+        let db = conn.database();
+        let d = db.dialect();
+        let sql = crate::sql::update_where(
+            d,
+            (M::TABLE, M::PRIMARY_KEY),
+            &assignments,
+            &self.tail(self.limit),
+        );
+        let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
+        stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
+    }
+
+    /// Deletes every matching row in one DELETE and returns how many went.
+    /// Through a session, it runs in the session's transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ForeignKeyViolation`] when other rows still reference one,
+    /// or [`Error::Sqlite`].
+    pub fn delete<E: Executor>(&self, conn: &E) -> Result<usize> {
+        conn.begin_write()?;
+        let db = conn.database();
+        let d = db.dialect();
+        let sql = crate::sql::delete_where(d, (M::TABLE, M::PRIMARY_KEY), &self.tail(self.limit));
+        let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
+        stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
+    }
+
+    /// Prepares the query for reading row by row without collecting the
+    /// rows: call [`Stream::iter`] on the result.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the statement cannot be prepared.
+    pub fn stream<'c, E: Executor>(&self, conn: &'c E) -> Result<Stream<'c, M>> {
+        let db = conn.database();
+        let sql = self.select(db.dialect(), self.limit);
+        let stmt = db.bind(db.prepare(&sql.text, Some(M::TABLE))?, &sql, M::TABLE)?;
+        Ok(Stream {
+            stmt,
+            db,
+            marker: PhantomData,
+        })
+    }
+}
+
+/// Applies one loading option to `objects`.
+fn apply<M: Model>(
+    db: &Database,
+    objects: &[M],
+    load: &Load<M>,
+    path: &mut Vec<String>,
+) -> Result<()> {
+    let plan = load.plan();
+    match load.strategy() {
+        Strategy::Selectin | Strategy::Joined => {
+            path.push(load.relationship());
+            let loaded = plan.selectin(db, objects, path);
+            path.pop();
+            loaded
+        }
+        Strategy::Lazy => {
+            plan.mark(objects, Mark::Default);
+            Ok(())
+        }
+        Strategy::Noload => {
+            plan.mark(objects, Mark::Noload);
+            Ok(())
+        }
+        Strategy::Raise => {
+            plan.mark(objects, Mark::Raise);
+            Ok(())
+        }
+    }
+}
+
+/// Applies loading options to objects loaded some other way (the related objects of
+/// an eager load, for the next level).
+pub(crate) fn run_loads<M: Model>(
+    db: &Database,
+    objects: &[M],
+    loads: &[Load<M>],
+    path: &mut Vec<String>,
+) -> Result<()> {
+    if objects.is_empty() {
+        return Ok(());
+    }
+    for load in loads {
+        if !path.contains(&load.relationship()) {
+            apply(db, objects, load, path)?;
+        }
+    }
+    Ok(())
+}

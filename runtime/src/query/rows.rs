@@ -1,0 +1,198 @@
+//! Reading rows one at a time: [`Getter`] (lookups by key on one held
+//! statement), [`Stream`] and [`StreamIter`], and [`Page`].
+
+use super::*;
+
+/// Lookups by primary key on one held statement, for loops that fetch many
+/// objects by id.
+///
+/// [`Query::get`] (`User::get(db, id)`) finds its prepared statement in the
+/// connection's statement cache on every call: hashing the SQL text and
+/// taking the statement out and back is about a fifth of the work of a one-row
+/// lookup. A `Getter` takes it once and keeps it until dropped, as
+/// hand-written rusqlite code keeps its statement.
+///
+/// ```
+/// # use litemodel::{Binder, Database, Getter, Model, Result, Row};
+/// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64>, label: String }
+/// # impl Model for Tag {
+/// #   const TABLE: &'static str = "tags";
+/// #   const COLUMNS: &'static [&'static str] = &["id", "label"];
+/// #   const PRIMARY_KEY: &'static str = "id";
+/// #   fn primary_key(&self) -> Option<i64> { self.id }
+/// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+/// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)?, label: row.get(1)? }) }
+/// #   fn bind(&self, b: &mut Binder<'_, '_>) -> Result<()> { b.bind(&self.label) }
+/// # }
+/// # fn main() -> Result<()> {
+/// let db = Database::open_in_memory()?;
+/// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT); INSERT INTO tags (label) VALUES ('a'), ('b')")?;
+/// let mut tags = Getter::<Tag>::new(&db)?;
+/// let mut labels = Vec::new();
+/// for id in [2, 1, 7] {
+///     if let Some(tag) = tags.get(id)? {
+///         labels.push(tag.label);
+///     }
+/// }
+/// assert_eq!(labels, ["b", "a"]);
+/// # Ok(()) }
+/// ```
+pub struct Getter<'c, M> {
+    db: &'c Database,
+    stmt: CachedStatement<'c>,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<'c, M: Model> Getter<'c, M> {
+    /// Prepares `SELECT <columns> FROM <table> WHERE <key> = ?1` on `conn` (a
+    /// database, or a session to read inside its transaction).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] when the statement does not prepare (no such table).
+    pub fn new<E: Executor>(conn: &'c E) -> Result<Self> {
+        let db = conn.database();
+        let stmt = db.prepare(&ModelSql::of::<M>().select_by_key, Some(M::TABLE))?;
+        Ok(Getter {
+            db,
+            stmt,
+            marker: PhantomData,
+        })
+    }
+
+    /// The object whose primary key is `id`, if there is one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] for a row that does not fit `M`, [`Error::Sqlite`]
+    /// for a failing statement.
+    pub fn get(&mut self, id: i64) -> Result<Option<M>> {
+        let table = Some(M::TABLE);
+        self.stmt
+            .raw_bind_parameter(1, id)
+            .map_err(|e| classify(e, table))?;
+        self.db.note(&self.stmt);
+        let mut rows = self.stmt.raw_query();
+        match rows.next().map_err(|e| classify(e, table))? {
+            Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<M> fmt::Debug for Getter<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Getter")
+            .field("sql", &self.stmt.expanded_sql())
+            .finish()
+    }
+}
+
+/// A query ready to be read row by row; see [`Query::stream`].
+pub struct Stream<'c, M> {
+    pub(super) stmt: CachedStatement<'c>,
+    pub(super) db: &'c Database,
+    pub(super) marker: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Stream<'_, M> {
+    /// Runs the statement and iterates over its rows, decoding one at a time.
+    ///
+    /// ```
+    /// # use litemodel::{Binder, Database, Model, Query, Result, Row};
+    /// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64> }
+    /// # impl Model for Tag {
+    /// #   const TABLE: &'static str = "tags";
+    /// #   const COLUMNS: &'static [&'static str] = &["id"];
+    /// #   const PRIMARY_KEY: &'static str = "id";
+    /// #   fn primary_key(&self) -> Option<i64> { self.id }
+    /// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+    /// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)? }) }
+    /// #   fn bind(&self, _: &mut Binder<'_, '_>) -> Result<()> { Ok(()) }
+    /// # }
+    /// # fn main() -> Result<()> {
+    /// # let db = Database::open_in_memory()?;
+    /// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY); INSERT INTO tags DEFAULT VALUES;")?;
+    /// let mut stream = Query::<Tag>::new().stream(&db)?;
+    /// for tag in stream.iter() {
+    ///     assert_eq!(tag?.id, Some(1));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn iter(&mut self) -> StreamIter<'_, M> {
+        self.db.note(&self.stmt);
+        StreamIter {
+            rows: self.stmt.raw_query(),
+            done: false,
+            marker: PhantomData,
+        }
+    }
+}
+
+/// The rows of a [`Stream`], decoded one at a time.
+pub struct StreamIter<'s, M> {
+    rows: rusqlite::Rows<'s>,
+    done: bool,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Iterator for StreamIter<'_, M> {
+    type Item = Result<M>;
+
+    fn next(&mut self) -> Option<Result<M>> {
+        if self.done {
+            return None;
+        }
+        match self.rows.next() {
+            Ok(Some(row)) => Some(M::from_row(&Row::new::<M>(row))),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(classify(e, Some(M::TABLE))))
+            }
+        }
+    }
+}
+
+/// One page of results (Flask-SQLAlchemy's `Pagination`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<M> {
+    /// The rows of this page.
+    pub items: Vec<M>,
+    /// The number of matching rows on all pages.
+    pub total: u64,
+    /// This page's number, from 1.
+    pub page: u64,
+    /// The page size asked for.
+    pub per_page: u64,
+}
+
+impl<M> Page<M> {
+    /// The number of pages (0 when nothing matches).
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page)
+    }
+
+    /// Whether a next page exists.
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages()
+    }
+
+    /// Whether a previous page exists.
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    /// The next page number, if there is one.
+    pub fn next_num(&self) -> Option<u64> {
+        self.has_next().then_some(self.page + 1)
+    }
+
+    /// The previous page number, if there is one.
+    pub fn prev_num(&self) -> Option<u64> {
+        self.has_prev().then_some(self.page - 1)
+    }
+}

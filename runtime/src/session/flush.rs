@@ -1,0 +1,282 @@
+//! Writing one model's objects: INSERT, UPDATE and DELETE in a flush, and
+//! keeping or undoing what the flush did.
+
+use super::*;
+
+impl<M: Model> Store for TypedStore<M> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn table(&self) -> &'static str {
+        M::TABLE
+    }
+
+    fn slot(&self, index: u32) -> Slot {
+        match self.entries.get(index as usize).and_then(Option::as_ref) {
+            None => Slot::Missing,
+            Some(entry) if entry.state == State::New => Slot::Pending,
+            Some(entry) => entry.value.primary_key().map_or(Slot::Missing, Slot::Id),
+        }
+    }
+
+    fn insert_ready(
+        &mut self,
+        db: &Database,
+        ctx: &LinkCtx<'_>,
+        tx: &mut FlushTx,
+    ) -> Result<(usize, usize)> {
+        let (mut inserted, mut waiting) = (0, 0);
+        let mut cached = None;
+        // Out of `self` for the loop: `link` reads `self` while it records.
+        let mut undo = std::mem::take(&mut self.undo);
+        for index in 0..self.entries.len() {
+            let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::New) else {
+                continue;
+            };
+            // Models that read server defaults back change more than their
+            // keys: keep a whole copy of those.
+            let whole = (!M::SERVER_DEFAULTS.is_empty()).then(|| entry.clone());
+            let key = entry.value.primary_key();
+            let start = undo.len();
+            let result = self
+                .link(ctx, &mut entry, Some(&mut undo))
+                .and_then(|links| {
+                    if links.waiting {
+                        return Ok(false);
+                    }
+                    Self::insert(db, &mut entry, tx, &mut cached).map(|()| true)
+                });
+            let backup = match (result, whole) {
+                (Ok(false), _) => {
+                    // A parent is not inserted yet: leave the object as it was.
+                    let _ = entry
+                        .value
+                        .link_parents(&mut Links::restore(M::TABLE, &undo[start..]));
+                    undo.truncate(start);
+                    waiting += 1;
+                    self.entries[index] = Some(entry);
+                    continue;
+                }
+                (Ok(true), Some(before)) => Backup::Whole(Box::new(before)),
+                (Ok(true), None) => Backup::Inserted {
+                    key,
+                    undo: start..undo.len(),
+                },
+                (Err(err), whole) => {
+                    match whole {
+                        Some(before) => entry = before,
+                        None => Self::undo_insert(&mut entry, key, &undo[start..]),
+                    }
+                    undo.truncate(start);
+                    self.undo = undo;
+                    self.entries[index] = Some(entry);
+                    return Err(err);
+                }
+            };
+            inserted += 1;
+            self.identity_stale = true;
+            self.entries[index] = Some(entry);
+            self.flush_backup.push((index_u32(index), backup));
+        }
+        self.undo = undo;
+        Ok((inserted, waiting))
+    }
+
+    fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()> {
+        let mut cached = None;
+        let mut undo = std::mem::take(&mut self.undo);
+        for index in 0..self.entries.len() {
+            // Objects this flush inserted are written as they are.
+            let Some(mut entry) =
+                self.entries[index].take_if(|e| e.state == State::Persistent && !e.fresh)
+            else {
+                continue;
+            };
+            let probe = match self.link(ctx, &mut entry, None) {
+                Ok(probe) => probe,
+                Err(err) => {
+                    self.entries[index] = Some(entry);
+                    self.undo = undo;
+                    return Err(err);
+                }
+            };
+            if !probe.changes && !entry.changed() {
+                if entry.sync == Sync::Touched {
+                    // Borrowed mutably but left as it was.
+                    entry.mark_clean();
+                }
+                self.entries[index] = Some(entry);
+                continue;
+            }
+            // `onupdate` columns change more than the foreign keys: keep a
+            // whole copy of those models' objects.
+            let whole = M::ON_UPDATE.then(|| entry.clone());
+            let sync = entry.sync;
+            let snapshot = entry.snapshot.take();
+            let start = undo.len();
+            entry.value.before_update();
+            let written = if probe.changes {
+                self.link(ctx, &mut entry, Some(&mut undo)).map(drop)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| {
+                let id = entry
+                    .value
+                    .primary_key()
+                    .ok_or(Error::NotPersistent { table: M::TABLE })?;
+                Self::update(db, &mut entry, id, tx, &mut cached)
+            });
+            let backup = match (written, whole) {
+                (Ok(()), Some(before)) => Backup::Whole(Box::new(before)),
+                (Ok(()), None) => Backup::Updated {
+                    sync,
+                    snapshot,
+                    undo: start..undo.len(),
+                },
+                (Err(err), whole) => {
+                    match whole {
+                        Some(before) => entry = before,
+                        None => {
+                            Self::undo_update(&mut entry, sync, snapshot, &undo[start..]);
+                        }
+                    }
+                    undo.truncate(start);
+                    self.undo = undo;
+                    self.entries[index] = Some(entry);
+                    return Err(err);
+                }
+            };
+            self.entries[index] = Some(entry);
+            self.flush_backup.push((index_u32(index), backup));
+        }
+        self.undo = undo;
+        Ok(())
+    }
+
+    fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()> {
+        let sql = ModelSql::of::<M>();
+        for index in 0..self.entries.len() {
+            let Some(entry) = self.entries[index]
+                .as_ref()
+                .filter(|e| e.state == State::Deleted)
+            else {
+                continue;
+            };
+            let before = entry.clone();
+            if let Some(id) = entry.value.primary_key() {
+                tx.ensure(db)?;
+                if !tx.deferred_foreign_keys {
+                    // Rows deleted together may reference each other; check
+                    // the foreign keys at COMMIT instead of per statement.
+                    if let Some(defer) = db.dialect().defer_foreign_keys() {
+                        db.execute(defer, None)?;
+                    }
+                    tx.deferred_foreign_keys = true;
+                }
+                // Children and association rows first (cascades).
+                entry.value.before_delete(db)?;
+                let mut stmt = db.prepare(&sql.delete, Some(M::TABLE))?;
+                stmt.raw_bind_parameter(1, id)
+                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                db.note(&stmt);
+                stmt.raw_execute()
+                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                self.identity().remove(&id);
+            }
+            if let Some(entry) = self.entries[index].as_mut() {
+                entry.state = State::Gone;
+            }
+            self.flush_backup
+                .push((index_u32(index), Backup::Whole(Box::new(before))));
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn cascade_jobs(&self, session: SessionId) -> Vec<CascadeJob> {
+        if !M::CASCADES {
+            return Vec::new();
+        }
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.as_ref()
+                    .is_some_and(|e| matches!(e.state, State::New | State::Persistent))
+            })
+            .map(|(index, _)| {
+                let key = Key::<M> {
+                    index: index_u32(index),
+                    session,
+                    marker: PhantomData,
+                };
+                Box::new(move |s: &mut Session<'_>| M::cascade(key, s)) as CascadeJob
+            })
+            .collect()
+    }
+
+    fn abort_flush(&mut self) {
+        let backups = std::mem::take(&mut self.flush_backup);
+        for (index, backup) in backups.into_iter().rev() {
+            self.restore(index, backup);
+        }
+        self.rebuild_identity();
+    }
+
+    fn finish_flush(&mut self) {
+        let entries = self.entries.len();
+        if self.tx_backed.len() < entries {
+            self.tx_backed.resize(entries, false);
+        }
+        let mut backups = std::mem::take(&mut self.flush_backup);
+        // Keep the oldest backup of each entry: how it was before the
+        // transaction. In a transaction's first flush every one is kept and
+        // nothing moves.
+        backups.retain(|(index, _)| {
+            let i = *index as usize;
+            if let Some(Some(now)) = self.entries.get_mut(i) {
+                now.fresh = false;
+            }
+            match self.tx_backed.get_mut(i) {
+                Some(backed) if !*backed => {
+                    *backed = true;
+                    true
+                }
+                _ => false,
+            }
+        });
+        if self.tx_backup.is_empty() {
+            self.tx_backup = backups;
+        } else {
+            self.tx_backup.append(&mut backups);
+        }
+    }
+
+    fn abort_transaction(&mut self) {
+        self.abort_flush();
+        self.tx_backed.clear();
+        let backups = std::mem::take(&mut self.tx_backup);
+        // Oldest last, so that it wins should an entry have two.
+        for (index, backup) in backups.into_iter().rev() {
+            self.restore(index, backup);
+        }
+        self.undo.clear();
+        self.rebuild_identity();
+    }
+
+    fn finish_transaction(&mut self) {
+        self.flush_backup.clear();
+        self.tx_backup.clear();
+        self.tx_backed.clear();
+        self.undo.clear();
+    }
+}

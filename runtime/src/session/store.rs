@@ -1,0 +1,301 @@
+//! The objects of one model in a session, with the backups that undo a
+//! failed flush or a rolled-back transaction.
+
+use super::*;
+
+/// A cascade to run on one object before a flush.
+pub(super) type CascadeJob = Box<dyn for<'s, 'db> FnOnce(&'s mut Session<'db>) -> Result<()>>;
+
+/// The type-erased side of one model's objects in a session.
+pub(super) trait Store: Any {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn table(&self) -> &'static str;
+    fn slot(&self, index: u32) -> Slot;
+    /// Inserts every new object whose parents have ids; returns (inserted,
+    /// still waiting).
+    fn insert_ready(
+        &mut self,
+        db: &Database,
+        ctx: &LinkCtx<'_>,
+        tx: &mut FlushTx,
+    ) -> Result<(usize, usize)>;
+    fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()>;
+    fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()>;
+    /// One cascade job per live object, for models with cascades.
+    fn cascade_jobs(&self, session: SessionId) -> Vec<CascadeJob>;
+    /// The number of entries ever added (cascades stop when it stops growing).
+    fn len(&self) -> usize;
+    /// Undoes this flush's changes to the objects.
+    fn abort_flush(&mut self);
+    /// Keeps this flush's changes; remembers how objects were before the
+    /// transaction.
+    fn finish_flush(&mut self);
+    /// Undoes the whole transaction's changes to the objects.
+    fn abort_transaction(&mut self);
+    /// Forgets the transaction's backups (after COMMIT).
+    fn finish_transaction(&mut self);
+}
+
+/// How to put an entry back as it was before a flush or transaction.
+pub(super) enum Backup<M> {
+    /// The whole entry, as it was (boxed, to keep the common
+    /// `Inserted` small).
+    Whole(Box<Entry<M>>),
+    /// A new object the flush inserted: it was `State::New` with primary key
+    /// `key`, and its foreign-key fields held `TypedStore::undo[undo]` (in
+    /// `link_parents` order). Nothing else of a new object changes when it is
+    /// inserted (models that read server defaults back keep a `Whole` copy),
+    /// so a big INSERT batch keeps no copy of its objects.
+    Inserted {
+        key: Option<i64>,
+        undo: std::ops::Range<usize>,
+    },
+    /// A persistent object the flush updated, of a model without `onupdate`
+    /// columns: only its foreign keys (`TypedStore::undo[undo]`) and what the
+    /// session knew of its row changed.
+    Updated {
+        sync: Sync,
+        snapshot: Option<Box<M>>,
+        undo: std::ops::Range<usize>,
+    },
+}
+
+pub(super) struct TypedStore<M> {
+    pub(super) entries: Vec<Option<Entry<M>>>,
+    /// Primary key to entry index, for objects with an id (not deleted).
+    /// Built on first use after a flush inserted objects (`identity_stale`):
+    /// a big insert does not pay for a map nobody reads.
+    pub(super) identity: IdMap<i64, u32>,
+    pub(super) identity_stale: bool,
+    /// Entries as they were before the current flush touched them.
+    pub(super) flush_backup: Vec<(u32, Backup<M>)>,
+    /// Entries as they were before the current transaction touched them, at
+    /// most one per entry (a Vec, not a map: no hashing per row of a big
+    /// commit).
+    pub(super) tx_backup: Vec<(u32, Backup<M>)>,
+    /// Whether `tx_backup` holds entry `i` already.
+    pub(super) tx_backed: Vec<bool>,
+    /// Foreign-key values that inserts and updates of this transaction
+    /// overwrote, for `Backup::Inserted` and `Backup::Updated`.
+    pub(super) undo: Vec<Option<i64>>,
+}
+
+impl<M: Model> TypedStore<M> {
+    pub(super) fn new() -> Self {
+        TypedStore {
+            entries: Vec::new(),
+            identity: IdMap::default(),
+            identity_stale: false,
+            flush_backup: Vec::new(),
+            tx_backup: Vec::new(),
+            tx_backed: Vec::new(),
+            undo: Vec::new(),
+        }
+    }
+
+    /// Puts `backup` back into entry `index`.
+    pub(super) fn restore(&mut self, index: u32, backup: Backup<M>) {
+        let Some(slot) = self.entries.get_mut(index as usize) else {
+            return;
+        };
+        match backup {
+            Backup::Whole(entry) => *slot = Some(*entry),
+            Backup::Inserted { key, undo } => {
+                // An object expunged since stays expunged.
+                if let Some(entry) = slot {
+                    Self::undo_insert(entry, key, self.undo.get(undo).unwrap_or_default());
+                }
+            }
+            Backup::Updated {
+                sync,
+                snapshot,
+                undo,
+            } => {
+                if let Some(entry) = slot {
+                    let values = self.undo.get(undo).unwrap_or_default();
+                    Self::undo_update(entry, sync, snapshot, values);
+                    entry.state = State::Persistent;
+                }
+            }
+        }
+    }
+
+    /// Puts an updated object's foreign keys (`values`, recorded by `link`)
+    /// and the session's knowledge of its row back as they were.
+    pub(super) fn undo_update(
+        entry: &mut Entry<M>,
+        sync: Sync,
+        snapshot: Option<Box<M>>,
+        values: &[Option<i64>],
+    ) {
+        // Restoring only assigns fields: it cannot fail.
+        let _ = entry
+            .value
+            .link_parents(&mut Links::restore(M::TABLE, values));
+        entry.sync = sync;
+        entry.snapshot = snapshot;
+        entry.fresh = false;
+    }
+
+    /// Makes an inserted object new again: its key and foreign keys as they
+    /// were (`values`, recorded by `link`), to be inserted by the next flush.
+    pub(super) fn undo_insert(entry: &mut Entry<M>, key: Option<i64>, values: &[Option<i64>]) {
+        // Restoring only assigns fields: it cannot fail.
+        let _ = entry
+            .value
+            .link_parents(&mut Links::restore(M::TABLE, values));
+        entry.value.set_primary_key(key);
+        entry.state = State::New;
+        entry.sync = Sync::Unknown;
+        entry.snapshot = None;
+        entry.fresh = false;
+    }
+
+    pub(super) fn rebuild_identity(&mut self) {
+        self.identity.clear();
+        self.identity_stale = false;
+        for (index, entry) in self.entries.iter().enumerate() {
+            if let Some(entry) = entry {
+                if let (Some(id), State::Persistent | State::Deleted) =
+                    (entry.value.primary_key(), entry.state)
+                {
+                    self.identity.insert(id, index_u32(index));
+                }
+            }
+        }
+    }
+
+    /// The identity map, brought up to date.
+    pub(super) fn identity(&mut self) -> &mut IdMap<i64, u32> {
+        if self.identity_stale {
+            self.rebuild_identity();
+        }
+        &mut self.identity
+    }
+
+    /// Runs `link_parents` on `entry` with `self` readable for links
+    /// between objects of the same model: a probe without `undo`, writing the
+    /// ids (and recording what they replace) with it; see [`LinkMode::Resolve`].
+    pub(super) fn link(
+        &self,
+        ctx: &LinkCtx<'_>,
+        entry: &mut Entry<M>,
+        undo: Option<&mut Vec<Option<i64>>>,
+    ) -> Result<LinkOutcome> {
+        let mut links = Links {
+            mode: LinkMode::Resolve {
+                ctx,
+                current: self,
+                current_type: TypeId::of::<M>(),
+                undo,
+            },
+            table: M::TABLE,
+            waiting: false,
+            changes: false,
+        };
+        entry.value.link_parents(&mut links)?;
+        Ok(LinkOutcome {
+            waiting: links.waiting,
+            changes: links.changes,
+        })
+    }
+
+    /// Inserts one object. `cached` keeps the plain INSERT prepared between
+    /// the rows of one flush (no statement-cache lookup per row).
+    pub(super) fn insert<'c>(
+        db: &'c Database,
+        entry: &mut Entry<M>,
+        tx: &mut FlushTx,
+        cached: &mut Option<CachedStatement<'c>>,
+    ) -> Result<()> {
+        tx.ensure(db)?;
+        let sql = ModelSql::of::<M>();
+        let table = Some(M::TABLE);
+        let id = match entry.value.primary_key() {
+            None if M::SERVER_DEFAULTS.is_empty() => {
+                let stmt = match cached {
+                    Some(stmt) => stmt,
+                    None => cached.insert(db.prepare(&sql.insert, table)?),
+                };
+                entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
+                db.note(stmt);
+                stmt.raw_execute().map_err(|e| classify(e, table))?;
+                // The key is the rowid (an INTEGER PRIMARY KEY, or `rowid`
+                // itself); triggers do not change it for this statement.
+                db.connection().last_insert_rowid()
+            }
+            None => {
+                let mut stmt = db.prepare(&sql.insert, table)?;
+                entry.value.bind(&mut Binder::new(&mut stmt, M::TABLE))?;
+                db.note(&stmt);
+                let mut rows = stmt.raw_query();
+                let row = rows
+                    .next()
+                    .map_err(|e| classify(e, table))?
+                    .ok_or(Error::NotFound { table: M::TABLE })?;
+                let id = row.get::<_, i64>(0).map_err(|e| classify(e, table))?;
+                if !M::SERVER_DEFAULTS.is_empty() {
+                    // The INSERT returned the stored row after the key.
+                    entry.value.read_server_defaults(&Row::at::<M>(row, 1))?;
+                }
+                id
+            }
+            Some(id) => {
+                let mut stmt = db.prepare(&sql.insert_with_key, table)?;
+                let mut binder = Binder::new(&mut stmt, M::TABLE);
+                entry.value.bind(&mut binder)?;
+                binder.bind(&id)?;
+                db.note(&stmt);
+                stmt.raw_execute().map_err(|e| classify(e, table))?;
+                id
+            }
+        };
+        entry.value.set_primary_key(Some(id));
+        entry.state = State::Persistent;
+        entry.mark_clean();
+        entry.fresh = true;
+        Ok(())
+    }
+
+    /// Updates one object. `cached` keeps the UPDATE prepared between the
+    /// rows of one flush, as for [`TypedStore::insert`].
+    pub(super) fn update<'c>(
+        db: &'c Database,
+        entry: &mut Entry<M>,
+        id: i64,
+        tx: &mut FlushTx,
+        cached: &mut Option<CachedStatement<'c>>,
+    ) -> Result<()> {
+        tx.ensure(db)?;
+        let table = Some(M::TABLE);
+        let changed = {
+            let stmt = match cached {
+                Some(stmt) => stmt,
+                None => cached.insert(db.prepare(&ModelSql::of::<M>().update, table)?),
+            };
+            let mut binder = Binder::new(stmt, M::TABLE);
+            entry.value.bind(&mut binder)?;
+            binder.bind(&id)?;
+            db.note(stmt);
+            stmt.raw_execute().map_err(|e| classify(e, table))?
+        };
+        if changed == 0 {
+            if entry.sync != Sync::Unknown {
+                return Err(Error::StaleObject {
+                    table: M::TABLE,
+                    key: id,
+                });
+            }
+            // Added by value with an id the table does not hold: insert it
+            // under that id (SQLAlchemy's `merge`).
+            return Self::insert(db, entry, tx, &mut None);
+        }
+        entry.mark_clean();
+        Ok(())
+    }
+}
+
+pub(super) fn index_u32(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}

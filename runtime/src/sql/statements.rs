@@ -1,0 +1,559 @@
+//! The statement builders: standard SQL around the [`Dialect`]'s hooks.
+//!
+//! Each builder takes a description (tables, columns, a filter tree, a query's
+//! tail) and writes text without `fmt`, into one `String` sized up front.
+
+use rusqlite::types::Value;
+
+use super::expr::push_expr;
+use super::Dialect;
+use crate::expr::{Assignment, Node, Order};
+
+/// The alias of the related table in an eager load (SQLAlchemy's name for it).
+const ALIAS: &str = "anon_1";
+/// The alias of the association table in a many-to-many eager load.
+const LINK_ALIAS: &str = "anon_2";
+
+/// A parameter of a rendered statement.
+pub(crate) enum Param<'q> {
+    /// A value from a filter or an assignment.
+    Value(&'q Value),
+    /// An OFFSET.
+    Int(i64),
+}
+
+/// SQL text and its parameters, in placeholder order.
+pub(crate) struct Sql<'q> {
+    pub(crate) text: String,
+    pub(crate) params: Vec<Param<'q>>,
+}
+
+impl<'q> Sql<'q> {
+    fn starting(text: &str) -> Self {
+        // Room for a WHERE, ORDER BY and LIMIT without growing.
+        let mut owned = String::with_capacity(text.len() + 96);
+        owned.push_str(text);
+        Sql {
+            text: owned,
+            params: Vec::new(),
+        }
+    }
+
+    /// Binds `value` as the next parameter and writes its placeholder.
+    pub(crate) fn push_value<D: Dialect + ?Sized>(&mut self, d: &D, value: &'q Value) {
+        self.params.push(Param::Value(value));
+        d.push_placeholder(&mut self.text, self.params.len());
+    }
+}
+
+/// A model's table: its name, its columns in `from_row` order and its integer key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TableDef<'a> {
+    pub(crate) table: &'a str,
+    pub(crate) columns: &'a [&'a str],
+    pub(crate) key: &'a str,
+}
+
+/// The WHERE, ORDER BY, LIMIT and OFFSET of a query on one table.
+pub(crate) struct Tail<'q, M> {
+    pub(crate) filter: Option<&'q Node>,
+    pub(crate) order: &'q [Order<M>],
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+}
+
+impl<M> Tail<'_, M> {
+    fn is_windowed(&self) -> bool {
+        self.limit.is_some() || self.offset.is_some()
+    }
+}
+
+fn push_where<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, filter: Option<&'q Node>) {
+    if let Some(filter) = filter {
+        sql.text.push_str(" WHERE ");
+        push_expr(d, sql, filter);
+    }
+}
+
+fn push_order_limit<D: Dialect + ?Sized, M>(d: &D, sql: &mut Sql<'_>, tail: &Tail<'_, M>) {
+    for (i, order) in tail.order.iter().enumerate() {
+        sql.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
+        d.push_identifier(&mut sql.text, order.column);
+        sql.text
+            .push_str(if order.descending { " DESC" } else { " ASC" });
+    }
+    let offset = tail.offset.map(|n| {
+        sql.params
+            .push(Param::Int(i64::try_from(n).unwrap_or(i64::MAX)));
+        sql.params.len()
+    });
+    d.push_limit_offset(&mut sql.text, tail.limit, offset);
+}
+
+/// `<base> [WHERE ...] [ORDER BY ...] [LIMIT ...]`, `base` being the model's
+/// cached `SELECT <columns> FROM <table>`.
+pub(crate) fn select<'q, D: Dialect + ?Sized, M>(d: &D, base: &str, tail: &Tail<'q, M>) -> Sql<'q> {
+    let mut sql = Sql::starting(base);
+    push_where(d, &mut sql, tail.filter);
+    push_order_limit(d, &mut sql, tail);
+    sql
+}
+
+/// `SELECT COUNT(*)` of the rows a query returns (through a subquery when it
+/// is limited).
+pub(crate) fn count<'q, D: Dialect + ?Sized, M>(d: &D, table: &str, tail: &Tail<'q, M>) -> Sql<'q> {
+    let mut sql = Sql::starting("SELECT COUNT(*) FROM ");
+    if tail.is_windowed() {
+        sql.text.push_str("(SELECT 1 FROM ");
+        d.push_identifier(&mut sql.text, table);
+        push_where(d, &mut sql, tail.filter);
+        push_order_limit(d, &mut sql, tail);
+        sql.text.push(')');
+    } else {
+        d.push_identifier(&mut sql.text, table);
+        push_where(d, &mut sql, tail.filter);
+    }
+    sql
+}
+
+/// `SELECT EXISTS (SELECT 1 FROM ...)`.
+pub(crate) fn exists<'q, D: Dialect + ?Sized, M>(
+    d: &D,
+    table: &str,
+    tail: &Tail<'q, M>,
+) -> Sql<'q> {
+    let mut sql = Sql::starting("SELECT EXISTS (SELECT 1 FROM ");
+    d.push_identifier(&mut sql.text, table);
+    push_where(d, &mut sql, tail.filter);
+    push_order_limit(d, &mut sql, tail);
+    sql.text.push(')');
+    sql
+}
+
+/// The WHERE of a bulk statement: the filter itself, or a key subquery when
+/// ordering or limits apply.
+fn push_target<'q, D: Dialect + ?Sized, M>(
+    d: &D,
+    sql: &mut Sql<'q>,
+    table: &str,
+    key: &str,
+    tail: &Tail<'q, M>,
+) {
+    if !tail.is_windowed() {
+        push_where(d, sql, tail.filter);
+        return;
+    }
+    sql.text.push_str(" WHERE ");
+    d.push_identifier(&mut sql.text, key);
+    sql.text.push_str(" IN (SELECT ");
+    d.push_identifier(&mut sql.text, key);
+    sql.text.push_str(" FROM ");
+    d.push_identifier(&mut sql.text, table);
+    push_where(d, sql, tail.filter);
+    push_order_limit(d, sql, tail);
+    sql.text.push(')');
+}
+
+/// A bulk `UPDATE table SET ... WHERE <the query's rows>`.
+pub(crate) fn update_where<'q, D: Dialect + ?Sized, M>(
+    d: &D,
+    (table, key): (&str, &str),
+    assignments: &'q [Assignment<M>],
+    tail: &Tail<'q, M>,
+) -> Sql<'q> {
+    let mut sql = Sql::starting("UPDATE ");
+    d.push_identifier(&mut sql.text, table);
+    sql.text.push_str(" SET ");
+    for (i, assignment) in assignments.iter().enumerate() {
+        if i > 0 {
+            sql.text.push_str(", ");
+        }
+        d.push_identifier(&mut sql.text, assignment.column);
+        sql.text.push_str(" = ");
+        sql.push_value(d, &assignment.value);
+    }
+    push_target(d, &mut sql, table, key, tail);
+    sql
+}
+
+/// A bulk `DELETE FROM table WHERE <the query's rows>`.
+pub(crate) fn delete_where<'q, D: Dialect + ?Sized, M>(
+    d: &D,
+    (table, key): (&str, &str),
+    tail: &Tail<'q, M>,
+) -> Sql<'q> {
+    let mut sql = Sql::starting("DELETE FROM ");
+    d.push_identifier(&mut sql.text, table);
+    push_target(d, &mut sql, table, key, tail);
+    sql
+}
+
+// ---- eager loading ----------------------------------------------------------------
+
+/// A relationship loaded with its parents: the related model's table, how a
+/// related row belongs to a parent row, and the declared order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Joined<'a> {
+    pub(crate) related: TableDef<'a>,
+    pub(crate) via: Via<'a>,
+    /// The relationship's `order_by`: (column, descending).
+    pub(crate) order: &'a [(&'a str, bool)],
+}
+
+/// How related rows join their parents.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Via<'a> {
+    /// Many-to-one: the parent's column holds the related row's key.
+    ParentColumn(&'a str),
+    /// One-to-many: the related row's column holds the parent's key.
+    RelatedColumn(&'a str),
+    /// Many-to-many: through an association table.
+    Association(Association<'a>),
+}
+
+/// An association table (`secondary`): its rows pair the owner's key (`local`)
+/// with the related row's (`remote`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Association<'a> {
+    pub(crate) table: &'a str,
+    pub(crate) local: &'a str,
+    pub(crate) remote: &'a str,
+}
+
+/// Appends `alias.column`.
+fn push_qualified<D: Dialect + ?Sized>(d: &D, sql: &mut String, alias: &str, column: &str) {
+    sql.push_str(alias);
+    sql.push('.');
+    d.push_identifier(sql, column);
+}
+
+/// ` LEFT OUTER JOIN "table" AS alias ON alias."column" = other."other_column"`.
+fn push_left_join<D: Dialect + ?Sized>(
+    d: &D,
+    sql: &mut String,
+    (table, alias, column): (&str, &str, &str),
+    (other, other_column): (&str, &str),
+) {
+    sql.push_str(" LEFT OUTER JOIN ");
+    d.push_identifier(sql, table);
+    sql.push_str(" AS ");
+    sql.push_str(alias);
+    sql.push_str(" ON ");
+    push_qualified(d, sql, alias, column);
+    sql.push_str(" = ");
+    push_qualified(d, sql, other, other_column);
+}
+
+/// `, anon_1."x" ASC, ..., anon_1."key"`: related rows in their declared order.
+fn push_related_order<D: Dialect + ?Sized>(
+    d: &D,
+    sql: &mut String,
+    key: &str,
+    order: &[(&str, bool)],
+) {
+    for (column, descending) in order {
+        sql.push_str(", ");
+        push_qualified(d, sql, ALIAS, column);
+        sql.push_str(if *descending { " DESC" } else { " ASC" });
+    }
+    sql.push_str(", ");
+    push_qualified(d, sql, ALIAS, key);
+}
+
+/// One statement for a query and a joined load: the query's rows (`inner`, as
+/// a subquery, so that its LIMIT counts them, not the joined rows) LEFT OUTER
+/// JOINed with the related rows, ordered by the query's order, the parent key
+/// and the related rows' order. The result holds the parent's columns, then
+/// the related model's.
+pub(crate) fn joined_select<'q, D: Dialect + ?Sized, M>(
+    d: &D,
+    parent: TableDef<'_>,
+    inner: Sql<'q>,
+    order: &[Order<M>],
+    joined: &Joined<'_>,
+) -> Sql<'q> {
+    let mut alias = String::new();
+    d.push_identifier(&mut alias, parent.table);
+    let mut text = String::from("SELECT ");
+    for (i, column) in parent.columns.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        push_qualified(d, &mut text, &alias, column);
+    }
+    for column in joined.related.columns {
+        text.push_str(", ");
+        push_qualified(d, &mut text, ALIAS, column);
+    }
+    text.push_str(" FROM (");
+    text.push_str(&inner.text);
+    text.push_str(") AS ");
+    text.push_str(&alias);
+    let related = joined.related;
+    match joined.via {
+        Via::ParentColumn(column) => push_left_join(
+            d,
+            &mut text,
+            (related.table, ALIAS, related.key),
+            (&alias, column),
+        ),
+        Via::RelatedColumn(column) => push_left_join(
+            d,
+            &mut text,
+            (related.table, ALIAS, column),
+            (&alias, parent.key),
+        ),
+        Via::Association(link) => {
+            push_left_join(
+                d,
+                &mut text,
+                (link.table, LINK_ALIAS, link.local),
+                (&alias, parent.key),
+            );
+            push_left_join(
+                d,
+                &mut text,
+                (related.table, ALIAS, related.key),
+                (LINK_ALIAS, link.remote),
+            );
+        }
+    }
+    text.push_str(" ORDER BY ");
+    for order in order {
+        push_qualified(d, &mut text, &alias, order.column);
+        text.push_str(if order.descending {
+            " DESC, "
+        } else {
+            " ASC, "
+        });
+    }
+    push_qualified(d, &mut text, &alias, parent.key);
+    if !matches!(joined.via, Via::ParentColumn(_)) {
+        push_related_order(d, &mut text, related.key, joined.order);
+    }
+    Sql {
+        text,
+        params: inner.params,
+    }
+}
+
+/// The related rows of `keys` owners through an association table, each with
+/// the owner's key first: `SELECT anon_2.local, anon_1.* FROM T AS anon_1 JOIN
+/// assoc AS anon_2 ON ... WHERE anon_2.local IN (?1, ...) ORDER BY ...`.
+pub(crate) fn selectin_through<D: Dialect + ?Sized>(
+    d: &D,
+    related: TableDef<'_>,
+    link: Association<'_>,
+    order: &[(&str, bool)],
+    keys: usize,
+) -> String {
+    let mut sql = String::from("SELECT ");
+    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
+    for column in related.columns {
+        sql.push_str(", ");
+        push_qualified(d, &mut sql, ALIAS, column);
+    }
+    sql.push_str(" FROM ");
+    d.push_identifier(&mut sql, related.table);
+    sql.push_str(" AS ");
+    sql.push_str(ALIAS);
+    sql.push_str(" JOIN ");
+    d.push_identifier(&mut sql, link.table);
+    sql.push_str(" AS ");
+    sql.push_str(LINK_ALIAS);
+    sql.push_str(" ON ");
+    push_qualified(d, &mut sql, LINK_ALIAS, link.remote);
+    sql.push_str(" = ");
+    push_qualified(d, &mut sql, ALIAS, related.key);
+    sql.push_str(" WHERE ");
+    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
+    sql.push_str(" IN (");
+    for i in 0..keys {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        d.push_placeholder(&mut sql, i + 1);
+    }
+    sql.push_str(") ORDER BY ");
+    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
+    push_related_order(d, &mut sql, related.key, order);
+    sql
+}
+
+// ---- association rows -------------------------------------------------------------
+
+/// `INSERT INTO assoc (local, remote) SELECT ?1, ?2 WHERE NOT EXISTS (...)`:
+/// links two rows unless they are linked already.
+pub(crate) fn link_insert<D: Dialect + ?Sized>(
+    d: &D,
+    table: &str,
+    local: &str,
+    remote: &str,
+) -> String {
+    let mut sql = String::from("INSERT INTO ");
+    d.push_identifier(&mut sql, table);
+    sql.push_str(" (");
+    d.push_list(&mut sql, &[local, remote]);
+    sql.push_str(") SELECT ");
+    d.push_placeholder(&mut sql, 1);
+    sql.push_str(", ");
+    d.push_placeholder(&mut sql, 2);
+    sql.push_str(" WHERE NOT EXISTS (SELECT 1 FROM ");
+    d.push_identifier(&mut sql, table);
+    push_pair_filter(d, &mut sql, local, remote);
+    sql.push(')');
+    sql
+}
+
+/// `DELETE FROM assoc WHERE local = ?1 AND remote = ?2`.
+pub(crate) fn unlink<D: Dialect + ?Sized>(d: &D, table: &str, local: &str, remote: &str) -> String {
+    let mut sql = String::from("DELETE FROM ");
+    d.push_identifier(&mut sql, table);
+    push_pair_filter(d, &mut sql, local, remote);
+    sql
+}
+
+/// `DELETE FROM assoc WHERE local = ?1`.
+pub(crate) fn unlink_all<D: Dialect + ?Sized>(d: &D, table: &str, local: &str) -> String {
+    d.delete(table, local)
+}
+
+/// ` WHERE local = ?1 AND remote = ?2`.
+fn push_pair_filter<D: Dialect + ?Sized>(d: &D, sql: &mut String, local: &str, remote: &str) {
+    d.push_key_filter(sql, local, 1);
+    sql.push_str(" AND ");
+    d.push_identifier(sql, remote);
+    sql.push_str(" = ");
+    d.push_placeholder(sql, 2);
+}
+
+// ---- one model's own statements ---------------------------------------------------
+
+/// The statements the runtime writes for one model, rendered once per process
+/// (see `ModelSql::of`).
+pub(crate) struct ModelSql {
+    pub(crate) select: String,
+    /// `select` with `WHERE <key> = ?1`, for `Query::get` without filters.
+    pub(crate) select_by_key: String,
+    pub(crate) insert: String,
+    pub(crate) insert_with_key: String,
+    pub(crate) update: String,
+    pub(crate) delete: String,
+}
+
+/// The statements of the model with table `def` and `server_defaults`
+/// (`(column, sql)`).
+pub(crate) fn model_statements<D: Dialect + ?Sized>(
+    d: &D,
+    def: TableDef<'_>,
+    server_defaults: &[(&str, &str)],
+) -> ModelSql {
+    let fields: Vec<&str> = def
+        .columns
+        .iter()
+        .copied()
+        .filter(|c| *c != def.key)
+        .collect();
+    let mut with_key = fields.clone();
+    with_key.push(def.key);
+    let mut select = String::from("SELECT ");
+    d.push_list(&mut select, def.columns);
+    select.push_str(" FROM ");
+    d.push_identifier(&mut select, def.table);
+    let mut select_by_key = select.clone();
+    d.push_key_filter(&mut select_by_key, def.key, 1);
+    // A model with server defaults reads the stored row back after the key;
+    // others only need the key, and only where the connection cannot tell it.
+    let mut returning = Vec::new();
+    if !server_defaults.is_empty() {
+        returning.push(def.key);
+        returning.extend_from_slice(def.columns);
+    } else if d.insert_returns_key() {
+        returning.push(def.key);
+    }
+    ModelSql {
+        select,
+        select_by_key,
+        insert: insert(d, def.table, &fields, server_defaults, &returning),
+        insert_with_key: insert(d, def.table, &with_key, server_defaults, &[]),
+        update: update(d, def.table, &fields, server_defaults, def.key),
+        delete: d.delete(def.table, def.key),
+    }
+}
+
+fn server_default<'a>(server_defaults: &[(&str, &'a str)], column: &str) -> Option<&'a str> {
+    server_defaults
+        .iter()
+        .find(|(name, _)| *name == column)
+        .map(|(_, sql)| *sql)
+}
+
+/// `INSERT INTO table (columns) VALUES (?1, COALESCE(?2, <server default>), ...)
+/// [RETURNING ...]`: a `None` field of a column with a server default gets the
+/// database's default.
+pub(super) fn insert<D: Dialect + ?Sized>(
+    d: &D,
+    table: &str,
+    columns: &[&str],
+    server_defaults: &[(&str, &str)],
+    returning: &[&str],
+) -> String {
+    let mut sql = String::from("INSERT INTO ");
+    d.push_identifier(&mut sql, table);
+    sql.push_str(" (");
+    d.push_list(&mut sql, columns);
+    sql.push_str(") VALUES (");
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        match server_default(server_defaults, column) {
+            Some(default) => {
+                sql.push_str("COALESCE(");
+                d.push_placeholder(&mut sql, i + 1);
+                sql.push_str(", ");
+                sql.push_str(default);
+                sql.push(')');
+            }
+            None => d.push_placeholder(&mut sql, i + 1),
+        }
+    }
+    sql.push(')');
+    if !returning.is_empty() {
+        sql.push_str(" RETURNING ");
+        d.push_list(&mut sql, returning);
+    }
+    sql
+}
+
+/// `UPDATE table SET c = ?1, d = COALESCE(?2, d) WHERE key = ?n`: a `None` field
+/// of a column with a server default keeps the value the database filled in.
+pub(super) fn update<D: Dialect + ?Sized>(
+    d: &D,
+    table: &str,
+    columns: &[&str],
+    server_defaults: &[(&str, &str)],
+    key: &str,
+) -> String {
+    let mut sql = String::from("UPDATE ");
+    d.push_identifier(&mut sql, table);
+    sql.push_str(" SET ");
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        d.push_identifier(&mut sql, column);
+        sql.push_str(" = ");
+        if server_default(server_defaults, column).is_some() {
+            sql.push_str("COALESCE(");
+            d.push_placeholder(&mut sql, i + 1);
+            sql.push_str(", ");
+            d.push_identifier(&mut sql, column);
+            sql.push(')');
+        } else {
+            d.push_placeholder(&mut sql, i + 1);
+        }
+    }
+    d.push_key_filter(&mut sql, key, columns.len() + 1);
+    sql
+}
