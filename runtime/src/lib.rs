@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+mod compat;
 mod database;
 mod error;
 mod expr;
@@ -42,6 +43,8 @@ pub mod types;
 pub use database::{Database, Executor, StatementCounter};
 pub use error::{Error, OptionalExtension, Result};
 pub use expr::{and_, or_, Assignment, Column, Expr, Operand, Order};
+/// `#[derive(Model)]`: see `docs/generated-code.md` for its attributes.
+pub use litemodel_derive::Model;
 pub use load::{Load, RelationLoad, Strategy};
 pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};

@@ -1,5 +1,6 @@
 //! What must not compile: ordering a loaded (`lazy = "select"`) collection,
-//! and comparing a column with a value of another type.
+//! comparing a column with a value of another type, generated code of another
+//! version than the runtime, and `#[derive(Model)]` attributes it cannot read.
 
 #[test]
 fn ui() {

@@ -12,6 +12,7 @@
 /// assert_eq!(Lazy::parse("selectin"), Some(Lazy::Selectin));
 /// assert_eq!(Lazy::Selectin.as_str(), "selectin");
 /// assert!(Lazy::Joined.is_eager());
+/// assert!(Lazy::WriteOnly.is_query());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lazy {
@@ -68,6 +69,12 @@ impl Lazy {
     /// Loaded together with its parent by the query.
     pub fn is_eager(self) -> bool {
         matches!(self, Lazy::Joined | Lazy::Selectin)
+    }
+
+    /// The accessor is a query (`dynamic`, `write_only`): the model keeps no
+    /// related objects for it.
+    pub fn is_query(self) -> bool {
+        matches!(self, Lazy::Dynamic | Lazy::WriteOnly)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Column types in Rust: the field type of each spec type, the generated enums,
-//! the values fields start with (literal `default`s and `default_factory`), and the
-//! `onupdate` / `server_default` parts of `impl Model`.
+//! and the values fields start with (literal `default`s,
+//! `default_factory` and `onupdate`).
 //!
 //! Every type named here is stored as SQLAlchemy stores the column type on SQLite;
 //! the conversions live in the runtime's `litemodel::types`.
@@ -110,11 +110,6 @@ pub(super) fn base_type(column: &Column) -> TokenStream {
     }
 }
 
-/// True when the constructor takes the column as `impl Into<String>`.
-pub(super) fn takes_into_string(column: &Column) -> bool {
-    column.rust_type.is_none() && matches!(base_type_kind(&column.ty), BaseKind::String)
-}
-
 /// The value a new object's field starts with, of the column's base type: its
 /// literal `default` or its `default_factory`; `None` when the constructor takes it.
 pub(super) fn initial_value(column: &Column) -> Option<TokenStream> {
@@ -127,16 +122,8 @@ pub(super) fn initial_value(column: &Column) -> Option<TokenStream> {
         .map(|default| default_value(column, default))
 }
 
-/// A nullable column the database (`server_default`) or an update (`onupdate`) fills:
-/// the constructor leaves it `None` rather than asking for it.
-pub(super) fn left_to_database(column: &Column) -> bool {
-    column.nullable
-        && initial_value(column).is_none()
-        && (column.server_default.is_some() || column.onupdate.is_some())
-}
-
 /// `litemodel::types::now()` and friends, for `default_factory` and `onupdate`.
-fn generated_value(ty: &ColumnType, generated: Generated) -> TokenStream {
+pub(super) fn generated_value(ty: &ColumnType, generated: Generated) -> TokenStream {
     match (generated, ty) {
         (Generated::Uuid4, _) => quote!(litemodel::types::uuid4()),
         (Generated::Now, ColumnType::Date) => quote!(litemodel::types::today()),
@@ -347,10 +334,11 @@ fn enum_definition(name: &str, values: &[String], table: &str, column: &str) -> 
 
         impl FromColumn for #ty {
             fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
-                match value.expect_text(#expected)? {
-                    #(#values => Ok(#ty::#variants),)*
-                    other => Err(ColumnError::unknown_label(#name, other)),
-                }
+                let label = value.expect_text(#expected)?;
+                #ty::ALL
+                    .into_iter()
+                    .find(|variant| variant.as_str() == label)
+                    .ok_or_else(|| ColumnError::unknown_label(#name, label))
             }
         }
 
@@ -358,66 +346,6 @@ fn enum_definition(name: &str, values: &[String], table: &str, column: &str) -> 
             fn fmt_repr(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.as_str().fmt_repr(f)
             }
-        }
-    }
-}
-
-// ---- impl Model: onupdate and server defaults --------------------------------------------
-
-/// `fn before_update` setting every `onupdate` column, or nothing.
-pub(super) fn before_update(columns: &[Column], field: impl Fn(&Column) -> Ident) -> TokenStream {
-    let sets: Vec<TokenStream> = columns
-        .iter()
-        .filter_map(|column| {
-            let generated = column.onupdate?;
-            let value = generated_value(&column.ty, generated);
-            let name = field(column);
-            Some(if column.nullable {
-                quote! { self.#name = Some(#value); }
-            } else {
-                quote! { self.#name = #value; }
-            })
-        })
-        .collect();
-    if sets.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        const ON_UPDATE: bool = true;
-
-        fn before_update(&mut self) {
-            #(#sets)*
-        }
-    }
-}
-
-/// `SERVER_DEFAULTS` and `read_server_defaults` for the columns with a
-/// `server_default` (other than the primary key), or nothing.
-pub(super) fn server_defaults(columns: &[Column], field: impl Fn(&Column) -> Ident) -> TokenStream {
-    let with_default: Vec<(usize, &Column, &String)> = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !c.primary_key)
-        .filter_map(|(i, c)| c.server_default.as_ref().map(|sql| (i, c, sql)))
-        .collect();
-    if with_default.is_empty() {
-        return TokenStream::new();
-    }
-    let entries = with_default.iter().map(|(_, column, sql)| {
-        let name = &column.name;
-        quote!((#name, #sql))
-    });
-    let reads = with_default.iter().map(|(i, column, _)| {
-        let name = field(column);
-        let index = TokenLiteral::usize_unsuffixed(*i);
-        quote! { self.#name = row.get(#index)?; }
-    });
-    quote! {
-        const SERVER_DEFAULTS: &'static [(&'static str, &'static str)] = &[#(#entries),*];
-
-        fn read_server_defaults(&mut self, row: &Row<'_>) -> Result<()> {
-            #(#reads)*
-            Ok(())
         }
     }
 }

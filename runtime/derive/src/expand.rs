@@ -1,0 +1,725 @@
+//! The items `#[derive(Model)]` writes for a checked [`ModelDef`]: column and
+//! relationship constants, the constructor, `query`/`get`, relationship
+//! accessors, `impl Model`, `Debug`, and `Default` when columns have defaults.
+//!
+//! Paths are absolute (`::litemodel::...`) so the expansion does not depend on
+//! the caller's imports.
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Ident, Type};
+
+use crate::attr::{bare, ColumnDef, Kind, Lazy, ModelDef, RelationshipDef};
+
+/// The constant of a column or relationship: its name in SHOUTY_SNAKE_CASE.
+pub fn const_ident(field: &Ident) -> Ident {
+    let shouty = bare(field).to_shouty_snake_case();
+    if shouty.is_empty() || shouty.starts_with(|c: char| c.is_ascii_digit()) {
+        format_ident!("COLUMN_{}", shouty)
+    } else {
+        format_ident!("{}", shouty)
+    }
+}
+
+fn doc(text: &str) -> TokenStream {
+    let text = format!(" {text}");
+    quote!(#[doc = #text])
+}
+
+impl ModelDef {
+    fn name(&self) -> String {
+        self.ident.to_string()
+    }
+
+    /// `User` → "user", `PostTag` → "post tag": the model in prose.
+    fn singular(&self) -> String {
+        self.name().to_snake_case().replace('_', " ")
+    }
+
+    /// The integer primary key that is the model's identity.
+    fn is_identity(&self, column: &ColumnDef) -> bool {
+        column.primary_key && self.rowid.is_none()
+    }
+
+    fn identity(&self) -> (String, Ident) {
+        match &self.rowid {
+            Some(rowid) => ("rowid".to_owned(), rowid.clone()),
+            None => {
+                let key = self.columns.iter().find(|c| c.primary_key);
+                key.map_or_else(
+                    || ("rowid".to_owned(), format_ident!("rowid")),
+                    |c| (c.column.clone(), c.field.clone()),
+                )
+            }
+        }
+    }
+
+    fn column_of(&self, field: &Ident) -> &str {
+        self.columns
+            .iter()
+            .find(|c| c.field == *field)
+            .map_or("", |c| c.column.as_str())
+    }
+
+    /// Every item of the expansion.
+    pub fn expand(&self) -> TokenStream {
+        let name = &self.ident;
+        let column_consts = self.columns.iter().map(|column| {
+            let konst = const_ident(&column.field);
+            let ty = &column.ty;
+            let sql = &column.column;
+            quote!(pub const #konst: ::litemodel::Column<#name, #ty> = ::litemodel::Column::new(#sql);)
+        });
+        let relationship_consts = self
+            .relationships
+            .iter()
+            .map(|rel| self.relationship_const(rel));
+        let accessors = self.relationships.iter().map(|rel| self.accessor(rel));
+        let constructor = self.constructor();
+        let query = self.query();
+        let get = self.get();
+        let model_impl = self.model_impl();
+        let debug_impl = self.debug_impl();
+        let default_impl = self.default_impl();
+        quote! {
+            #[allow(dead_code, reason = "the derive writes a model's whole API; a crate uses what it needs")]
+            impl #name {
+                #(#column_consts)*
+                #(#relationship_consts)*
+                #constructor
+                #query
+                #get
+                #(#accessors)*
+            }
+            #model_impl
+            #debug_impl
+            #default_impl
+        }
+    }
+
+    fn relationship_const(&self, rel: &RelationshipDef) -> TokenStream {
+        let name = &self.ident;
+        let owner = self.name();
+        let attr = bare(&rel.name);
+        let konst = const_ident(&rel.name);
+        let field = &rel.name;
+        let target = &rel.target;
+        let lazy = lazy_tokens(rel.lazy);
+        let order = rel
+            .order_by
+            .iter()
+            .map(|(column, descending)| quote!((#column, #descending)));
+        let with_order = if rel.order_by.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(.with_order(&[#(#order),*]))
+        };
+        let with_lazy = if rel.lazy == Lazy::Select {
+            TokenStream::new()
+        } else {
+            quote!(.with_lazy(#lazy))
+        };
+        let with_slot = if rel.has_field {
+            quote!(.with_slot(|o: &#name| &o.#field))
+        } else {
+            TokenStream::new()
+        };
+        let doc = doc(&format!(
+            "The `{attr}` relationship, for queries and loading options."
+        ));
+        match (rel.kind, &rel.foreign_key, &rel.secondary) {
+            (Kind::ManyToOne, Some(fk), _) => {
+                let fk_column = self.column_of(fk);
+                quote! {
+                    #doc
+                    pub const #konst: ::litemodel::ManyToOne<#name, #target> =
+                        ::litemodel::ManyToOne::new(#attr, #fk_column)
+                            .with_access(#owner, |o: &#name| &o.#field, |o: &#name| o.#fk, #lazy);
+                }
+            }
+            (Kind::OneToMany, Some(fk), _) => {
+                let fk_const = const_ident(fk);
+                quote! {
+                    #doc
+                    pub const #konst: ::litemodel::OneToMany<#name, #target> =
+                        ::litemodel::OneToMany::new(#owner, #attr, <#target>::#fk_const.name(), |c: &#target| c.#fk, <#target>::query)
+                            #with_slot #with_lazy #with_order;
+                }
+            }
+            (Kind::ManyToMany, _, Some((table, local, remote))) => quote! {
+                #doc
+                pub const #konst: ::litemodel::ManyToMany<#name, #target> =
+                    ::litemodel::ManyToMany::new(#owner, #attr, #table, #local, #remote, <#target>::query)
+                        #with_slot #with_lazy #with_order;
+            },
+            // `attr::parse` requires these options.
+            _ => TokenStream::new(),
+        }
+    }
+
+    fn constructor(&self) -> TokenStream {
+        let name = &self.ident;
+        let mut params = Vec::new();
+        let mut inits = Vec::new();
+        if let Some(rowid) = &self.rowid {
+            inits.push(quote!(#rowid: ::core::option::Option::None,));
+        }
+        for column in &self.columns {
+            let field = &column.field;
+            let left_to_database = column.nullable
+                && column.default.is_none()
+                && (column.server_default.is_some() || column.onupdate.is_some());
+            if self.is_identity(column) || column.foreign_key || left_to_database {
+                inits.push(quote!(#field: ::core::option::Option::None,));
+                continue;
+            }
+            if let Some(value) = &column.default {
+                inits.push(wrap(column, field, value));
+                continue;
+            }
+            let is_string = matches!(&column.base, Type::Path(p) if p.path.is_ident("String"));
+            let (param_ty, value) = if is_string {
+                (
+                    quote!(impl ::core::convert::Into<::std::string::String>),
+                    quote!(#field.into()),
+                )
+            } else {
+                let base = &column.base;
+                (quote!(#base), quote!(#field))
+            };
+            params.push(quote!(#field: #param_ty));
+            inits.push(wrap(column, field, &value));
+        }
+        for rel in self.relationships.iter().filter(|rel| rel.has_field) {
+            let field = &rel.name;
+            inits.push(quote!(#field: ::core::default::Default::default(),));
+        }
+        // A model with many columns: the constructor mirrors SQLAlchemy's keyword
+        // constructor; struct update syntax with `..Default::default()` also works.
+        let allow = (params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+        let doc = doc(&format!("A new, unsaved {}.", self.singular()));
+        quote! {
+            #doc
+            #allow
+            pub fn new(#(#params),*) -> Self {
+                #name { #(#inits)* }
+            }
+        }
+    }
+
+    fn query(&self) -> TokenStream {
+        let name = &self.ident;
+        let defaults: Vec<TokenStream> = self
+            .relationships
+            .iter()
+            .filter_map(|rel| {
+                let konst = const_ident(&rel.name);
+                match rel.lazy.as_str() {
+                    "joined" => Some(quote!(.options(#name::#konst.joined()))),
+                    "selectin" => Some(quote!(.options(#name::#konst.selectin()))),
+                    _ => None,
+                }
+            })
+            .collect();
+        let singular = self.singular();
+        let doc = if defaults.is_empty() {
+            doc(&format!("Every {singular}: `{}.query`.", self.name()))
+        } else {
+            doc(&format!(
+                "Every {singular}: `{}.query`, with the eager loading its relationships declare.",
+                self.name()
+            ))
+        };
+        quote! {
+            #doc
+            pub fn query() -> ::litemodel::Query<#name> {
+                ::litemodel::Query::new() #(#defaults)*
+            }
+        }
+    }
+
+    /// `get(conn, key)`: the row with this primary key; a composite key is a tuple.
+    fn get(&self) -> TokenStream {
+        let name = &self.ident;
+        let singular = self.singular();
+        if self.rowid.is_none() {
+            let doc = doc(&format!(
+                "The {singular} with primary key `id`, if any (`{}.query.get(id)`).",
+                self.name()
+            ));
+            return quote! {
+                #doc
+                pub fn get<E: ::litemodel::Executor>(conn: &E, id: i64) -> ::litemodel::Result<::core::option::Option<#name>> {
+                    #name::query().get(conn, id)
+                }
+            };
+        }
+        let keys: Vec<&ColumnDef> = self.columns.iter().filter(|c| c.primary_key).collect();
+        let types = keys.iter().map(|c| &c.base);
+        let conditions: Vec<TokenStream> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, column)| {
+                let konst = const_ident(&column.field);
+                if keys.len() == 1 {
+                    quote!(#name::#konst.eq(key))
+                } else {
+                    let index = syn::Index::from(i);
+                    quote!(#name::#konst.eq(key.#index))
+                }
+            })
+            .collect();
+        let key_ty = if keys.len() == 1 {
+            quote!(#(#types)*)
+        } else {
+            quote!((#(#types),*))
+        };
+        let names: Vec<&str> = keys.iter().map(|c| c.column.as_str()).collect();
+        let doc = doc(&format!(
+            "The {singular} with primary key ({}), if any (`{}.query.get(...)`).",
+            names.join(", "),
+            self.name()
+        ));
+        quote! {
+            #doc
+            pub fn get<E: ::litemodel::Executor>(conn: &E, key: #key_ty) -> ::litemodel::Result<::core::option::Option<#name>> {
+                #name::query().filter(#(#conditions)&*).one_or_none(conn)
+            }
+        }
+    }
+
+    fn accessor(&self, rel: &RelationshipDef) -> TokenStream {
+        let name = &self.ident;
+        let method = &rel.name;
+        let konst = const_ident(&rel.name);
+        let target = &rel.target;
+        let attr = bare(&rel.name);
+        let described = rel
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("`{}.{attr}`.", self.name()));
+        match rel.kind {
+            Kind::ManyToOne => {
+                let Some(fk) = &rel.foreign_key else {
+                    return TokenStream::new();
+                };
+                let set = format_ident!("set_{}", attr);
+                let with = format_ident!("with_{}", attr);
+                let singular = self.singular();
+                let getter_doc = doc(&format!(
+                    "The {singular}'s `{attr}`, loaded on first access and cached (or by the query)."
+                ));
+                let set_doc = doc(&format!(
+                    "Sets `{attr}`: a session key (saved or pending) or a loaded object."
+                ));
+                let with_doc = doc(&format!(
+                    "`{}({attr}=...)`: this {singular} with `{attr}` set.",
+                    self.name()
+                ));
+                quote! {
+                    #getter_doc
+                    pub fn #method<'a, E: ::litemodel::Executor>(&'a self, conn: &'a E) -> ::litemodel::Result<::core::option::Option<&'a #target>> {
+                        #name::#konst.load(self, conn)
+                    }
+
+                    #set_doc
+                    pub fn #set(&mut self, #method: impl ::core::convert::Into<::litemodel::Link<#target>>) {
+                        self.#method.set(#method.into(), &mut self.#fk);
+                    }
+
+                    #with_doc
+                    pub fn #with(mut self, #method: impl ::core::convert::Into<::litemodel::Link<#target>>) -> Self {
+                        self.#set(#method);
+                        self
+                    }
+                }
+            }
+            _ if !rel.has_field => {
+                let doc = doc(&format!(
+                    "{described} A query (`lazy = \"{}\"`): refine it, then run it.",
+                    rel.lazy.as_str()
+                ));
+                let links = self.link_methods(rel);
+                quote! {
+                    #doc
+                    pub fn #method(&self) -> ::litemodel::Query<#target> {
+                        #name::#konst.query(self)
+                    }
+
+                    #links
+                }
+            }
+            _ => {
+                let how = match rel.lazy.as_str() {
+                    "joined" | "selectin" => format!(
+                        "Loaded by the query (`lazy = \"{}\"`), or with one SELECT on first access.",
+                        rel.lazy.as_str()
+                    ),
+                    "raise" => "Loaded only by a query option such as `selectin()`: reading it unloaded is an error (`lazy = \"raise\"`).".to_owned(),
+                    "noload" => "Never loaded implicitly: empty unless a query option loads it (`lazy = \"noload\"`).".to_owned(),
+                    _ => "Loaded with one SELECT on first access, then cached.".to_owned(),
+                };
+                let doc = doc(&format!("{described} {how}"));
+                if rel.uselist {
+                    let links = self.link_methods(rel);
+                    quote! {
+                        #doc
+                        pub fn #method<E: ::litemodel::Executor>(&self, conn: &E) -> ::litemodel::Result<&[#target]> {
+                            #name::#konst.load(self, conn)
+                        }
+
+                        #links
+                    }
+                } else {
+                    quote! {
+                        #doc
+                        pub fn #method<E: ::litemodel::Executor>(&self, conn: &E) -> ::litemodel::Result<::core::option::Option<&#target>> {
+                            #name::#konst.load_one(self, conn)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `link_<rel>`/`unlink_<rel>` for many-to-many relationships.
+    fn link_methods(&self, rel: &RelationshipDef) -> TokenStream {
+        if rel.kind != Kind::ManyToMany {
+            return TokenStream::new();
+        }
+        let name = &self.ident;
+        let konst = const_ident(&rel.name);
+        let target = &rel.target;
+        let attr = bare(&rel.name);
+        let link = format_ident!("link_{}", attr);
+        let unlink = format_ident!("unlink_{}", attr);
+        let link_doc = doc(&format!(
+            "Writes the association row that puts `other` in `{attr}` (`{attr}.append(other)`)."
+        ));
+        let unlink_doc = doc(&format!(
+            "Deletes the association row that puts `other` in `{attr}` (`{attr}.remove(other)`)."
+        ));
+        quote! {
+            #link_doc
+            pub fn #link<E: ::litemodel::Executor>(&self, conn: &E, other: &#target) -> ::litemodel::Result<()> {
+                #name::#konst.link(conn, self, other)
+            }
+
+            #unlink_doc
+            pub fn #unlink<E: ::litemodel::Executor>(&self, conn: &E, other: &#target) -> ::litemodel::Result<()> {
+                #name::#konst.unlink(conn, self, other)
+            }
+        }
+    }
+
+    fn model_impl(&self) -> TokenStream {
+        let name = &self.ident;
+        let table = &self.table;
+        let mut columns: Vec<&str> = Vec::new();
+        let mut reads = Vec::new();
+        if let Some(rowid) = &self.rowid {
+            columns.push("rowid");
+            reads.push(quote!(#rowid: row.get(0)?,));
+        }
+        let offset = columns.len();
+        for (i, column) in self.columns.iter().enumerate() {
+            columns.push(&column.column);
+            let field = &column.field;
+            let index = Literal::usize_unsuffixed(i + offset);
+            reads.push(quote!(#field: row.get(#index)?,));
+        }
+        for rel in self.relationships.iter().filter(|rel| rel.has_field) {
+            let field = &rel.name;
+            reads.push(quote!(#field: ::core::default::Default::default(),));
+        }
+        let (pk_name, pk_field) = self.identity();
+        let binds = self
+            .columns
+            .iter()
+            .filter(|column| !self.is_identity(column))
+            .map(|column| {
+                let field = &column.field;
+                quote!(binder.bind(&self.#field)?;)
+            });
+        let links: Vec<TokenStream> = self
+            .relationships
+            .iter()
+            .filter(|rel| rel.kind == Kind::ManyToOne)
+            .filter_map(|rel| {
+                let konst = const_ident(&rel.name);
+                let field = &rel.name;
+                let fk = rel.foreign_key.as_ref()?;
+                Some(quote!(links.link(#name::#konst, &self.#field, &mut self.#fk)?;))
+            })
+            .collect();
+        let link_parents = (!links.is_empty()).then(|| {
+            quote! {
+                fn link_parents(&mut self, links: &mut ::litemodel::Links<'_>) -> ::litemodel::Result<()> {
+                    #(#links)*
+                    ::core::result::Result::Ok(())
+                }
+            }
+        });
+        let server_defaults = self.server_defaults();
+        let before_update = self.before_update();
+        let cascades = self.cascade_methods();
+        quote! {
+            impl ::litemodel::Model for #name {
+                const TABLE: &'static str = #table;
+                const COLUMNS: &'static [&'static str] = &[#(#columns),*];
+                const PRIMARY_KEY: &'static str = #pk_name;
+
+                fn primary_key(&self) -> ::core::option::Option<i64> {
+                    self.#pk_field
+                }
+
+                fn set_primary_key(&mut self, key: ::core::option::Option<i64>) {
+                    self.#pk_field = key;
+                }
+
+                fn from_row(row: &::litemodel::Row<'_>) -> ::litemodel::Result<Self> {
+                    ::core::result::Result::Ok(#name {
+                        #(#reads)*
+                    })
+                }
+
+                fn bind(&self, binder: &mut ::litemodel::Binder<'_, '_>) -> ::litemodel::Result<()> {
+                    #(#binds)*
+                    ::core::result::Result::Ok(())
+                }
+
+                #link_parents
+                #server_defaults
+                #before_update
+                #cascades
+            }
+        }
+    }
+
+    /// `SERVER_DEFAULTS` and `read_server_defaults` for the columns with a
+    /// `server_default` (other than the primary key).
+    fn server_defaults(&self) -> Option<TokenStream> {
+        let with_default: Vec<(usize, &ColumnDef)> = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.primary_key && c.server_default.is_some())
+            .collect();
+        if with_default.is_empty() {
+            return None;
+        }
+        let entries = with_default.iter().map(|(_, column)| {
+            let name = &column.column;
+            let sql = &column.server_default;
+            quote!((#name, #sql))
+        });
+        let reads = with_default.iter().map(|(i, column)| {
+            let field = &column.field;
+            let index = Literal::usize_unsuffixed(*i);
+            quote!(self.#field = row.get(#index)?;)
+        });
+        Some(quote! {
+            const SERVER_DEFAULTS: &'static [(&'static str, &'static str)] = &[#(#entries),*];
+
+            fn read_server_defaults(&mut self, row: &::litemodel::Row<'_>) -> ::litemodel::Result<()> {
+                #(#reads)*
+                ::core::result::Result::Ok(())
+            }
+        })
+    }
+
+    /// `before_update` setting every `onupdate` column.
+    fn before_update(&self) -> Option<TokenStream> {
+        let sets: Vec<TokenStream> = self
+            .columns
+            .iter()
+            .filter_map(|column| {
+                let value = column.onupdate.as_ref()?;
+                let field = &column.field;
+                Some(if column.nullable {
+                    quote!(self.#field = ::core::option::Option::Some(#value);)
+                } else {
+                    quote!(self.#field = #value;)
+                })
+            })
+            .collect();
+        if sets.is_empty() {
+            return None;
+        }
+        Some(quote! {
+            const ON_UPDATE: bool = true;
+
+            fn before_update(&mut self) {
+                #(#sets)*
+            }
+        })
+    }
+
+    /// `Model::cascade` and `Model::before_delete` for models with collections.
+    fn cascade_methods(&self) -> Option<TokenStream> {
+        let name = &self.ident;
+        let collections: Vec<&RelationshipDef> = self
+            .relationships
+            .iter()
+            .filter(|rel| rel.kind != Kind::ManyToOne)
+            .collect();
+        if collections.is_empty() {
+            return None;
+        }
+        // At each flush: appended objects join the session linked to this one;
+        // removed ones are deleted (delete-orphan) or unlinked.
+        let mut takes = Vec::new();
+        let mut handles = Vec::new();
+        for rel in collections.iter().filter(|rel| rel.has_field) {
+            let field = &rel.name;
+            let konst = const_ident(&rel.name);
+            if rel.kind == Kind::ManyToMany {
+                let added = format_ident!("{}_added", bare(&rel.name));
+                let removed = format_ident!("{}_removed", bare(&rel.name));
+                takes.push(quote! {
+                    let #added = object.#field.take_pending();
+                    let #removed = object.#field.take_removed();
+                });
+                handles.push(quote! {
+                    if !#added.is_empty() || !#removed.is_empty() {
+                        let ::core::option::Option::Some(object) = session.get(key).cloned() else {
+                            return ::core::result::Result::Ok(());
+                        };
+                        for other in &#added {
+                            #name::#konst.link(&*session, &object, other)?;
+                        }
+                        for other in &#removed {
+                            #name::#konst.unlink(&*session, &object, other)?;
+                        }
+                    }
+                });
+                continue;
+            }
+            let changes = format_ident!("{}_changes", bare(&rel.name));
+            takes.push(quote! {
+                let #changes = object.#field.take_cascade();
+            });
+            let (link, unlink) = match (&rel.backref, &rel.foreign_key) {
+                (Some(back), _) => {
+                    let set = format_ident!("set_{}", bare(back));
+                    (
+                        quote!(|_, child| child.#set(key)),
+                        quote!(|child| child.#set(::litemodel::Link::None)),
+                    )
+                }
+                (None, Some(fk)) => (
+                    quote!(|session, child| {
+                        child.#fk = session.get(key).and_then(::litemodel::Model::primary_key);
+                    }),
+                    quote!(|child| child.#fk = ::core::option::Option::None),
+                ),
+                (None, None) => (quote!(|_, _| {}), quote!(|_| {})),
+            };
+            let delete_orphans = rel.delete_orphan;
+            handles.push(quote! {
+                if let ::core::option::Option::Some(changes) = #changes {
+                    changes.apply(session, #delete_orphans, #link, #unlink)?;
+                }
+            });
+        }
+        let deletes = collections.iter().filter_map(|rel| {
+            let konst = const_ident(&rel.name);
+            match rel.kind {
+                Kind::OneToMany if rel.passive_deletes => None,
+                Kind::OneToMany if rel.delete => Some(quote!(#name::#konst.delete_all(db, self)?;)),
+                Kind::OneToMany => Some(quote!(#name::#konst.detach_all(db, self)?;)),
+                Kind::ManyToMany => Some(quote!(#name::#konst.unlink_all(db, self)?;)),
+                Kind::ManyToOne => None,
+            }
+        });
+        let cascade = (!takes.is_empty()).then(|| {
+            quote! {
+                fn cascade(key: ::litemodel::Key<Self>, session: &mut ::litemodel::Session<'_>) -> ::litemodel::Result<()> {
+                    let ::core::option::Option::Some(object) = session.get_mut(key) else {
+                        return ::core::result::Result::Ok(());
+                    };
+                    #(#takes)*
+                    #(#handles)*
+                    ::core::result::Result::Ok(())
+                }
+            }
+        });
+        Some(quote! {
+            const CASCADES: bool = true;
+
+            #cascade
+
+            fn before_delete(&self, db: &::litemodel::Database) -> ::litemodel::Result<()> {
+                #(#deletes)*
+                ::core::result::Result::Ok(())
+            }
+        })
+    }
+
+    /// `<User 'john'>`: the model's name and its `repr` fields, as Python prints them.
+    fn debug_impl(&self) -> TokenStream {
+        let name = &self.ident;
+        let mut template = format!("<{}", self.name());
+        for _ in &self.repr {
+            template.push_str(" {}");
+        }
+        template.push('>');
+        let fields = &self.repr;
+        quote! {
+            impl ::core::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::write!(f, #template #(, ::litemodel::repr(&self.#fields))*)
+                }
+            }
+        }
+    }
+
+    /// `Default` with the columns' `default` values, when any has one; other fields
+    /// take their type's default.
+    fn default_impl(&self) -> Option<TokenStream> {
+        if self.columns.iter().all(|c| c.default.is_none()) {
+            return None;
+        }
+        let name = &self.ident;
+        let mut inits = Vec::new();
+        if let Some(rowid) = &self.rowid {
+            inits.push(quote!(#rowid: ::core::option::Option::None,));
+        }
+        for column in &self.columns {
+            let field = &column.field;
+            match &column.default {
+                Some(value) if !self.is_identity(column) && !column.foreign_key => {
+                    inits.push(wrap(column, field, value));
+                }
+                _ => inits.push(quote!(#field: ::core::default::Default::default(),)),
+            }
+        }
+        for rel in self.relationships.iter().filter(|rel| rel.has_field) {
+            let field = &rel.name;
+            inits.push(quote!(#field: ::core::default::Default::default(),));
+        }
+        Some(quote! {
+            impl ::core::default::Default for #name {
+                /// A new, unsaved object with the columns' `default` values.
+                fn default() -> Self {
+                    #name { #(#inits)* }
+                }
+            }
+        })
+    }
+}
+
+/// `field: value,` or `field: Some(value),` for a nullable column.
+fn wrap(column: &ColumnDef, field: &Ident, value: &TokenStream) -> TokenStream {
+    if column.nullable {
+        quote!(#field: ::core::option::Option::Some(#value),)
+    } else {
+        quote!(#field: #value,)
+    }
+}
+
+fn lazy_tokens(lazy: Lazy) -> TokenStream {
+    let variant = format_ident!("{}", lazy.as_str().to_upper_camel_case());
+    quote!(::litemodel::Lazy::#variant)
+}
