@@ -246,3 +246,76 @@ impl Dialect for Postgresql {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Postgresql;
+    use crate::emit::sql::{create_all, drop_all};
+
+    fn ddl(spec: &str) -> Result<String, String> {
+        let checked = crate::check("models.toml", spec).map_err(|d| d.render(false))?;
+        Ok(create_all(&checked.schema, &Postgresql))
+    }
+
+    /// SQLAlchemy's `_autoincrement_column`, checked against its PostgreSQL compiler:
+    /// BIGSERIAL/SMALLSERIAL by size; no SERIAL with a default, a foreign key, a
+    /// composite key or a non-integer key.
+    #[test]
+    fn serial_follows_sqlalchemys_autoincrement_column() -> Result<(), String> {
+        let text = ddl(r#"
+            [models.Big.columns]
+            id = { type = "big_integer", primary_key = true }
+            [models.Small.columns]
+            id = { type = "small_integer", primary_key = true }
+            [models.Defaulted.columns]
+            id = { type = "integer", primary_key = true, server_default = "7" }
+            [models.Keyed.columns]
+            id = { type = "big_integer", primary_key = true, foreign_key = "big.id" }
+            [models.Named.columns]
+            code = { type = "string(8)", primary_key = true }
+            [models.ClientDefault.columns]
+            id = { type = "integer", primary_key = true, default = 5 }
+            "#)?;
+        assert!(text.contains("\tid BIGSERIAL NOT NULL, "), "{text}");
+        assert!(text.contains("\tid SMALLSERIAL NOT NULL, "), "{text}");
+        assert!(text.contains("\tid INTEGER DEFAULT 7 NOT NULL, "), "{text}");
+        assert!(text.contains("\tid BIGINT NOT NULL, "), "{text}");
+        assert!(text.contains("\tcode VARCHAR(8) NOT NULL, "), "{text}");
+        assert!(text.contains("\tid INTEGER NOT NULL, "), "{text}");
+        Ok(())
+    }
+
+    #[test]
+    fn quoting_uses_postgresql_reserved_words() {
+        let quote = |name| super::Dialect::quote(&Postgresql, name);
+        assert_eq!(quote("user"), "\"user\"");
+        assert_eq!(quote("order"), "\"order\"");
+        assert_eq!(quote("timestamp"), "timestamp");
+        assert_eq!(quote("type"), "type");
+        assert_eq!(quote("PostStatus"), "\"PostStatus\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn shared_enum_type_is_created_once_and_dropped_after_the_tables() -> Result<(), String> {
+        let spec = r#"
+            [models.A.columns]
+            id = { type = "integer", primary_key = true }
+            level = { type = "enum", values = ["low", "high"], enum_name = "level" }
+            [models.B.columns]
+            id = { type = "integer", primary_key = true }
+            level = { type = "enum", values = ["low", "high"], enum_name = "level" }
+            "#;
+        let text = ddl(spec)?;
+        assert_eq!(
+            text.matches("CREATE TYPE level AS ENUM ('low', 'high')")
+                .count(),
+            1
+        );
+        assert!(text.starts_with("CREATE TYPE"), "{text}");
+        let checked = crate::check("models.toml", spec).map_err(|d| d.render(false))?;
+        let drops = drop_all(&checked.schema, &Postgresql);
+        assert_eq!(drops.last().map(String::as_str), Some("DROP TYPE level"));
+        Ok(())
+    }
+}
