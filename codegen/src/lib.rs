@@ -95,6 +95,26 @@ pub fn ddl(schema: &Schema) -> String {
     emit::sql::create_all(schema, &emit::sql::Sqlite)
 }
 
+/// The `create_all` script of a checked schema for one SQL database: what SQLAlchemy's
+/// `create_all()` sends to that database for the same models.
+///
+/// ```
+/// use litemodel_codegen::emit::sql::SqlDialect;
+/// let spec = r#"
+/// [models.Role]
+/// table = "roles"
+/// [models.Role.columns]
+/// id = { type = "integer", primary_key = true }
+/// "#;
+/// let checked = litemodel_codegen::check("models.toml", spec).map_err(|d| d.render(false))?;
+/// let ddl = litemodel_codegen::ddl_for(&checked.schema, SqlDialect::Postgresql);
+/// assert!(ddl.contains("id SERIAL NOT NULL"));
+/// # Ok::<(), String>(())
+/// ```
+pub fn ddl_for(schema: &Schema, dialect: emit::sql::SqlDialect) -> String {
+    emit::sql::create_all(schema, dialect.dialect())
+}
+
 /// The generated Rust module of a checked schema; `spec_name` appears in its header.
 pub fn rust(schema: &Schema, spec_name: &str) -> String {
     emit::rust::generate(schema, spec_name)

@@ -7,6 +7,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use common::workspace_root;
+use litemodel_codegen::emit::sql::SqlDialect;
 use rusqlite::Connection;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -54,6 +55,20 @@ fn ddl_snapshots() -> TestResult {
         insta::assert_snapshot!(
             format!("ddl_{name}"),
             litemodel_codegen::ddl(&checked.schema)
+        );
+    }
+    Ok(())
+}
+
+/// The PostgreSQL DDL of the same specs; `codegen/cli/tests/postgres_schema.rs` holds
+/// the seed's and the showcase's to SQLAlchemy's and runs them on a real server.
+#[test]
+fn postgresql_ddl_snapshots() -> TestResult {
+    for (name, path) in valid_specs()? {
+        let checked = check(&path)?;
+        insta::assert_snapshot!(
+            format!("ddl_postgresql_{name}"),
+            litemodel_codegen::ddl_for(&checked.schema, SqlDialect::Postgresql)
         );
     }
     Ok(())
@@ -129,6 +144,11 @@ fn ddl_is_deterministic() -> TestResult {
         let first = litemodel_codegen::ddl(&check(&path)?.schema);
         let second = litemodel_codegen::ddl(&check(&path)?.schema);
         assert_eq!(first, second);
+        let schema = check(&path)?.schema;
+        assert_eq!(
+            litemodel_codegen::ddl_for(&schema, SqlDialect::Postgresql),
+            litemodel_codegen::ddl_for(&check(&path)?.schema, SqlDialect::Postgresql)
+        );
     }
     Ok(())
 }

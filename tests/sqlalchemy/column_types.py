@@ -59,8 +59,10 @@ class Sample(Base):
     taken_tz = Column(DateTime(timezone=True))
     extra = Column(JSON)
     token = Column(Uuid)
-    status = Column(Enum("draft", "in review", "published", name="sample_status"), default="draft")
-    mood = Column(Enum("happy", "sad", name="mood"))
+    # The spec's enum names (types.toml: the default `SampleStatus`, `enum_name = "Mood"`):
+    # on PostgreSQL they name the enum types; on SQLite they appear nowhere.
+    status = Column(Enum("draft", "in review", "published", name="SampleStatus"), default="draft")
+    mood = Column(Enum("happy", "sad", name="Mood"))
     cents = Column(BigInteger)
 
 

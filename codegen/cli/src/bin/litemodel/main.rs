@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use litemodel_codegen::emit::sql::SqlDialect;
 use litemodel_codegen::write::{write_if_changed, WriteOutcome};
 use litemodel_codegen::{Checked, Diagnostics};
 
@@ -41,6 +42,13 @@ enum Color {
     Never,
 }
 
+/// The SQL database `ddl` writes for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DdlDialect {
+    Sqlite,
+    Postgresql,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Validate the spec and report every error and warning.
@@ -50,6 +58,9 @@ enum Command {
         /// Write the DDL to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// The database the DDL is for.
+        #[arg(long, value_name = "DIALECT", default_value = "sqlite")]
+        dialect: DdlDialect,
     },
     /// Write the generated Rust model code.
     Generate {
@@ -152,8 +163,12 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Ddl { out } => {
-            let ddl = litemodel_codegen::ddl(&checked.schema);
+        Command::Ddl { out, dialect } => {
+            let dialect = match dialect {
+                DdlDialect::Sqlite => SqlDialect::Sqlite,
+                DdlDialect::Postgresql => SqlDialect::Postgresql,
+            };
+            let ddl = litemodel_codegen::ddl_for(&checked.schema, dialect);
             match out {
                 Some(path) => write_output(path, &ddl),
                 None => {

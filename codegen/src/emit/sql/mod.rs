@@ -1,7 +1,14 @@
 //! SQL DDL, written the way SQLAlchemy writes it for the same model, so that a database
 //! made by litemodel and one made by Flask-SQLAlchemy's `db.create_all()` match.
 //!
-//! SQL text goes through a [`Dialect`]; SQLite is the one dialect today.
+//! SQL text goes through a [`Dialect`]: [`Sqlite`] and [`Postgresql`], picked by name
+//! with [`SqlDialect`].
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::Postgresql;
+pub use sqlite::Sqlite;
 
 use crate::model::{Column, ColumnType, Literal, Model, Schema};
 use crate::names;
@@ -14,57 +21,48 @@ pub trait Dialect {
     fn column_type(&self, ty: &ColumnType) -> String;
     /// The SQL form of a literal in a `DEFAULT` clause.
     fn literal(&self, literal: &Literal) -> String;
+    /// The type written instead of [`column_type`](Dialect::column_type) for the
+    /// column SQLAlchemy makes autoincrementing (PostgreSQL's `SERIAL`), if any.
+    fn serial_type(&self, _model: &Model, _column: usize) -> Option<String> {
+        None
+    }
+    /// Whether `autoincrement = true` is written on its column (`PRIMARY KEY
+    /// AUTOINCREMENT`, SQLAlchemy's `sqlite_autoincrement`) instead of as a table
+    /// constraint. Other databases ignore the setting, as SQLAlchemy does.
+    fn inline_autoincrement(&self) -> bool {
+        false
+    }
+    /// The order `create_all` creates tables in (`drop_all` drops them in reverse).
+    fn table_order(&self, schema: &Schema) -> Vec<usize> {
+        dependency_order(schema)
+    }
+    /// Statements creating the named types the tables use, run before the tables
+    /// (PostgreSQL's `CREATE TYPE ... AS ENUM`); `order` is [`table_order`](Dialect::table_order).
+    fn create_types(&self, _schema: &Schema, _order: &[usize]) -> Vec<String> {
+        Vec::new()
+    }
+    /// Statements dropping those types, run after the tables are dropped.
+    fn drop_types(&self, _schema: &Schema, _order: &[usize]) -> Vec<String> {
+        Vec::new()
+    }
 }
 
-/// SQLite, with SQLAlchemy's type names and quoting.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Sqlite;
+/// The SQL databases litemodel writes DDL for, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqlDialect {
+    /// SQLite (the default).
+    #[default]
+    Sqlite,
+    /// PostgreSQL.
+    Postgresql,
+}
 
-impl Dialect for Sqlite {
-    fn quote(&self, name: &str) -> String {
-        names::quote_sql_as_needed(name)
-    }
-
-    fn column_type(&self, ty: &ColumnType) -> String {
-        match ty {
-            ColumnType::Integer => "INTEGER".into(),
-            ColumnType::SmallInteger => "SMALLINT".into(),
-            ColumnType::BigInteger => "BIGINT".into(),
-            ColumnType::Boolean => "BOOLEAN".into(),
-            ColumnType::Float => "FLOAT".into(),
-            ColumnType::Numeric {
-                precision: Some(p),
-                scale: Some(s),
-            } => format!("NUMERIC({p}, {s})"),
-            ColumnType::Numeric {
-                precision: Some(p),
-                scale: None,
-            } => format!("NUMERIC({p})"),
-            ColumnType::Numeric { .. } => "NUMERIC".into(),
-            ColumnType::String { length: Some(n) } => format!("VARCHAR({n})"),
-            ColumnType::String { length: None } => "VARCHAR".into(),
-            ColumnType::Text => "TEXT".into(),
-            ColumnType::Blob => "BLOB".into(),
-            ColumnType::Date => "DATE".into(),
-            ColumnType::Time => "TIME".into(),
-            ColumnType::DateTime { .. } => "DATETIME".into(),
-            ColumnType::Json => "JSON".into(),
-            // SQLAlchemy 2's `Uuid` stores 32 hex digits on SQLite.
-            ColumnType::Uuid => "CHAR(32)".into(),
-            // SQLAlchemy's non-native `Enum`: VARCHAR as long as the longest label.
-            ColumnType::Enum { values, .. } => {
-                let longest = values.iter().map(|v| v.chars().count()).max().unwrap_or(0);
-                format!("VARCHAR({longest})")
-            }
-        }
-    }
-
-    fn literal(&self, literal: &Literal) -> String {
-        match literal {
-            Literal::Integer(i) => i.to_string(),
-            Literal::Float(f) => format!("{f:?}"),
-            Literal::Boolean(b) => u8::from(*b).to_string(),
-            Literal::String(s) => names::sql_string_literal(s),
+impl SqlDialect {
+    /// The dialect's DDL rules.
+    pub fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            SqlDialect::Sqlite => &Sqlite,
+            SqlDialect::Postgresql => &Postgresql,
         }
     }
 }
@@ -82,10 +80,11 @@ pub struct TableDdl {
     pub indexes: Vec<String>,
 }
 
-/// The DDL of every table, in foreign key dependency order (SQLAlchemy's order:
-/// tables sorted by name, each after the tables it references).
+/// The DDL of every table, in the dialect's [`table_order`](Dialect::table_order)
+/// (each table after the tables it references).
 pub fn tables(schema: &Schema, dialect: &dyn Dialect) -> Vec<TableDdl> {
-    dependency_order(schema)
+    dialect
+        .table_order(schema)
         .into_iter()
         .map(|m| {
             let model = &schema.models[m];
@@ -102,6 +101,10 @@ pub fn tables(schema: &Schema, dialect: &dyn Dialect) -> Vec<TableDdl> {
 /// The whole `create_all` script: every statement followed by `;` and a blank line.
 pub fn create_all(schema: &Schema, dialect: &dyn Dialect) -> String {
     let mut out = String::new();
+    for statement in dialect.create_types(schema, &dialect.table_order(schema)) {
+        out.push_str(&statement);
+        out.push_str(";\n\n");
+    }
     for table in tables(schema, dialect) {
         out.push_str(&table.create);
         out.push_str(";\n\n");
@@ -113,20 +116,36 @@ pub fn create_all(schema: &Schema, dialect: &dyn Dialect) -> String {
     out
 }
 
-/// `DROP TABLE` statements in reverse dependency order.
+/// `DROP TABLE` statements in reverse dependency order, then the dialect's `DROP TYPE`s.
 pub fn drop_all(schema: &Schema, dialect: &dyn Dialect) -> Vec<String> {
-    tables(schema, dialect)
-        .into_iter()
+    let order = dialect.table_order(schema);
+    let mut statements: Vec<String> = order
+        .iter()
         .rev()
-        .map(|t| format!("DROP TABLE {}", dialect.quote(&t.table)))
-        .collect()
+        .map(|&m| format!("DROP TABLE {}", dialect.quote(&schema.models[m].table)))
+        .collect();
+    statements.extend(dialect.drop_types(schema, &order));
+    statements
 }
 
 /// Model indices sorted by table name, then each placed after the tables its foreign
 /// keys reference (self-references ignored). Cycles keep name order.
 pub fn dependency_order(schema: &Schema) -> Vec<usize> {
-    let mut todo: Vec<usize> = (0..schema.models.len()).collect();
-    todo.sort_by(|&a, &b| schema.models[a].table.cmp(&schema.models[b].table));
+    let mut by_name: Vec<usize> = (0..schema.models.len()).collect();
+    by_name.sort_by(|&a, &b| schema.models[a].table.cmp(&schema.models[b].table));
+    dependency_order_from(schema, by_name)
+}
+
+/// Model indices in declaration order, each placed after the tables its foreign keys
+/// reference: the order SQLAlchemy's `create_all()` itself creates tables in
+/// (`sort_tables_and_constraints` over `MetaData.tables`, which keeps declaration order).
+pub fn declaration_dependency_order(schema: &Schema) -> Vec<usize> {
+    dependency_order_from(schema, (0..schema.models.len()).collect())
+}
+
+/// `todo` in batches: each batch the tables whose referenced tables are all placed,
+/// in `todo`'s order (SQLAlchemy's `sort_as_subsets`).
+fn dependency_order_from(schema: &Schema, mut todo: Vec<usize>) -> Vec<usize> {
     let depends_on = |m: usize| -> Vec<usize> {
         schema.models[m]
             .foreign_keys
@@ -143,7 +162,7 @@ pub fn dependency_order(schema: &Schema) -> Vec<usize> {
             .filter(|&m| depends_on(m).iter().all(|d| !todo.contains(d)))
             .collect();
         if ready.is_empty() {
-            // A cycle: SQLite accepts forward references, so keep name order.
+            // A cycle: SQLite accepts forward references, so keep the given order.
             order.append(&mut todo);
             break;
         }
@@ -154,10 +173,8 @@ pub fn dependency_order(schema: &Schema) -> Vec<usize> {
 }
 
 fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String {
-    let mut lines: Vec<String> = model
-        .columns
-        .iter()
-        .map(|column| column_definition(column, dialect))
+    let mut lines: Vec<String> = (0..model.columns.len())
+        .map(|c| column_definition(model, c, dialect))
         .collect();
     let quote_list = |columns: &[usize]| -> String {
         columns
@@ -168,8 +185,9 @@ fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String
     };
     // `autoincrement = true` is SQLAlchemy's `sqlite_autoincrement`: the key is declared
     // on its column (`PRIMARY KEY AUTOINCREMENT`) instead of as a table constraint.
-    let autoincrement =
-        model.primary_key.len() == 1 && model.columns[model.primary_key[0]].autoincrement;
+    let autoincrement = dialect.inline_autoincrement()
+        && model.primary_key.len() == 1
+        && model.columns[model.primary_key[0]].autoincrement;
     if !model.primary_key.is_empty() && !autoincrement {
         lines.push(format!("PRIMARY KEY ({})", quote_list(&model.primary_key)));
     }
@@ -235,20 +253,24 @@ fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String
     )
 }
 
-fn column_definition(column: &Column, dialect: &dyn Dialect) -> String {
+fn column_definition(model: &Model, c: usize, dialect: &dyn Dialect) -> String {
+    let column: &Column = &model.columns[c];
+    let serial = dialect.serial_type(model, c);
     let mut text = format!(
         "{} {}",
         dialect.quote(&column.name),
-        dialect.column_type(&column.ty)
+        serial
+            .clone()
+            .unwrap_or_else(|| dialect.column_type(&column.ty))
     );
-    if let Some(sql) = &column.server_default {
+    if let Some(sql) = column.server_default.as_ref().filter(|_| serial.is_none()) {
         text.push_str(" DEFAULT ");
         text.push_str(sql);
     }
     if !column.nullable {
         text.push_str(" NOT NULL");
     }
-    if column.autoincrement {
+    if column.autoincrement && dialect.inline_autoincrement() {
         text.push_str(" PRIMARY KEY AUTOINCREMENT");
     }
     text

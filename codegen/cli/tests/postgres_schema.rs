@@ -1,0 +1,319 @@
+//! `litemodel ddl --dialect postgresql` writes what SQLAlchemy 2.1's `create_all()`
+//! sends to PostgreSQL through psycopg for the same models, and a real server given
+//! that DDL has the same catalog as one given SQLAlchemy's.
+//!
+//! `tests/sqlalchemy/record_postgres.sh` records the reference with the real SQLAlchemy
+//! and a real PostgreSQL 15 (the seed, the showcase and every column type): the statements it sent (`*.postgres.sql`) and the catalog
+//! signature of the database it made (`*.postgres.txt`, the queries of
+//! `postgres_catalog.sql`). The text tests need no server; the catalog tests need one
+//! named by `LITEMODEL_TEST_POSTGRES` (a URL or a libpq connection string, see
+//! `.ci/postgres`), are skipped with one line without it, and fail in CI without it.
+
+mod common;
+
+use std::fs;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Once;
+
+use common::{litemodel, workspace_root};
+use litemodel_codegen::emit::sql::{self, SqlDialect};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The showcase's one non-portable line: PostgreSQL rejects `DEFAULT 0` on a BOOLEAN
+/// ("default expression is of type integer"), for SQLAlchemy as for litemodel, so
+/// both sides spell it `false` (record_postgres.py makes the same change).
+const SHOWCASE_PINNED: &str =
+    r#"pinned = { type = "boolean", nullable = false, server_default = "0" }"#;
+const SHOWCASE_PINNED_POSTGRES: &str =
+    r#"pinned = { type = "boolean", nullable = false, server_default = "false" }"#;
+
+/// (spec text, recorded name) of a case, with the spec made portable to PostgreSQL.
+fn case(spec: &str, recorded: &str) -> Result<(String, String), Box<dyn std::error::Error>> {
+    let text = fs::read_to_string(workspace_root().join(spec))?;
+    let text = if recorded == "models" {
+        assert!(
+            text.contains(SHOWCASE_PINNED),
+            "models.toml no longer declares `{SHOWCASE_PINNED}`; update this test and record_postgres.py"
+        );
+        text.replace(SHOWCASE_PINNED, SHOWCASE_PINNED_POSTGRES)
+    } else {
+        text
+    };
+    Ok((text, recorded.to_owned()))
+}
+
+/// (spec, recorded name): the seed, the showcase, and every column type
+/// (`column_types.py` is the Python twin of the runtime's types.toml).
+const CASES: [(&str, &str); 3] = [
+    ("tests/fixtures/ok/seed.toml", "seed"),
+    ("models.toml", "models"),
+    ("runtime/tests/types_common/types.toml", "column_types"),
+];
+
+fn recorded(name: &str) -> PathBuf {
+    workspace_root().join("tests/sqlalchemy").join(name)
+}
+
+/// The DDL as the command prints it.
+fn litemodel_ddl(spec_text: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("models.toml");
+    fs::write(&spec, spec_text)?;
+    let output = litemodel()
+        .arg("--spec")
+        .arg(&spec)
+        .args(["ddl", "--dialect", "postgresql"])
+        .output()?;
+    assert!(
+        output.status.success(),
+        "litemodel ddl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// The statements of a script, with each run of `CREATE INDEX` statements sorted:
+/// SQLAlchemy creates a table's indexes in the order of a Python `set`, which changes
+/// between runs, and litemodel creates them sorted by name.
+fn statements_with_index_runs_sorted(script: &str) -> Vec<String> {
+    let mut statements: Vec<String> = script
+        .split(";\n\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let is_index =
+        |s: &String| s.starts_with("CREATE INDEX") || s.starts_with("CREATE UNIQUE INDEX");
+    let mut start = 0;
+    while start < statements.len() {
+        let end = (start..statements.len())
+            .find(|&i| !is_index(&statements[i]))
+            .unwrap_or(statements.len());
+        statements[start..end].sort();
+        start = end.max(start + 1);
+    }
+    statements
+}
+
+fn assert_same_lines(ours: &[String], theirs: &[String], what: &str) {
+    if ours != theirs {
+        let first = ours
+            .iter()
+            .zip(theirs)
+            .position(|(a, b)| a != b)
+            .unwrap_or(ours.len().min(theirs.len()));
+        panic!(
+            "{what} differs from SQLAlchemy's at item {}:\n  litemodel:  {:?}\n  sqlalchemy: {:?}",
+            first + 1,
+            ours.get(first),
+            theirs.get(first)
+        );
+    }
+}
+
+#[test]
+fn postgresql_ddl_is_the_ddl_sqlalchemy_sends() -> TestResult {
+    for (spec, name) in CASES {
+        let (text, name) = case(spec, name)?;
+        let reference = fs::read_to_string(recorded(&format!("{name}.postgres.sql")))?;
+        let (create, drop) = reference
+            .split_once("-- drop_all\n\n")
+            .ok_or("no `-- drop_all` line in the recorded DDL")?;
+
+        let ours = litemodel_ddl(&text)?;
+        assert_same_lines(
+            &statements_with_index_runs_sorted(&ours),
+            &statements_with_index_runs_sorted(create),
+            &format!("the create_all DDL of {spec}"),
+        );
+
+        let checked = litemodel_codegen::check(spec, &text).map_err(|d| d.render(false))?;
+        let our_drop = sql::drop_all(&checked.schema, SqlDialect::Postgresql.dialect());
+        assert_same_lines(
+            &our_drop,
+            &statements_with_index_runs_sorted(drop),
+            &format!("the drop_all DDL of {spec}"),
+        );
+    }
+    Ok(())
+}
+
+/// The server's connection string, or `None` (after one visible line) outside CI.
+fn server() -> Option<String> {
+    static SKIPPED: Once = Once::new();
+    match std::env::var("LITEMODEL_TEST_POSTGRES") {
+        Ok(conninfo) if !conninfo.trim().is_empty() => Some(conninfo),
+        _ => {
+            assert!(
+                std::env::var("CI").map_or(true, |ci| ci != "true"),
+                "LITEMODEL_TEST_POSTGRES is not set, and CI=true: the PostgreSQL tests \
+                 must run in CI (.ci/run starts a server with .ci/postgres)"
+            );
+            // Straight to stderr: the test harness captures `eprintln!`.
+            SKIPPED.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "skipped: LITEMODEL_TEST_POSTGRES is not set"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// The queries of `tests/sqlalchemy/postgres_catalog.sql`, split as record_postgres.py
+/// splits them.
+fn catalog_queries() -> Result<Vec<String>, std::io::Error> {
+    let text = fs::read_to_string(recorded("postgres_catalog.sql"))?;
+    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with("--")).collect();
+    Ok(body
+        .join("\n")
+        .split(';')
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The same text as `signature` in record_postgres.py.
+fn catalog_signature(client: &mut postgres::Client) -> Result<String, Box<dyn std::error::Error>> {
+    let mut out = String::new();
+    for query in catalog_queries()? {
+        for row in client.query(query.as_str(), &[])? {
+            out.push_str(&row.try_get::<_, String>(0)?);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// A database of its own for one case, dropped when the case ends.
+struct FreshDatabase {
+    admin: postgres::Client,
+    name: String,
+    config: postgres::Config,
+}
+
+impl FreshDatabase {
+    fn create(conninfo: &str, case: &str) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut config: postgres::Config = conninfo.parse()?;
+        let mut admin = config.connect(postgres::NoTls)?;
+        let name = format!("litemodel_test_{case}_{}", std::process::id());
+        // One statement per call: DROP/CREATE DATABASE refuse to run in a transaction.
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))?;
+        admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        config.dbname(&name);
+        Ok(FreshDatabase {
+            admin,
+            name,
+            config,
+        })
+    }
+
+    fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+        self.config.connect(postgres::NoTls)
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        // Best effort: a leftover database dies with the throwaway cluster.
+        let _ = self.admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+fn assert_same_catalog_as_sqlalchemy(spec: &str, name: &str) -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let (text, name) = case(spec, name)?;
+    let database = FreshDatabase::create(&conninfo, &name)?;
+    let mut client = database.connect()?;
+
+    let ddl = litemodel_ddl(&text)?;
+    client.batch_execute(&ddl)?;
+    let ours = catalog_signature(&mut client)?;
+    let theirs = fs::read_to_string(recorded(&format!("{name}.postgres.txt")))?;
+    let ours_lines: Vec<String> = ours.lines().map(str::to_owned).collect();
+    let theirs_lines: Vec<String> = theirs.lines().map(str::to_owned).collect();
+    assert_same_lines(
+        &ours_lines,
+        &theirs_lines,
+        &format!("the PostgreSQL catalog made from {spec}"),
+    );
+    assert_eq!(ours, theirs);
+
+    // drop_all leaves nothing behind: no table, no sequence, no enum type.
+    let checked = litemodel_codegen::check(spec, &text).map_err(|d| d.render(false))?;
+    for statement in sql::drop_all(&checked.schema, SqlDialect::Postgresql.dialect()) {
+        client.batch_execute(&statement)?;
+    }
+    assert_eq!(catalog_signature(&mut client)?, "", "drop_all left objects");
+    Ok(())
+}
+
+#[test]
+fn seed_catalog_matches_sqlalchemy_on_postgresql() -> TestResult {
+    assert_same_catalog_as_sqlalchemy(CASES[0].0, CASES[0].1)
+}
+
+#[test]
+fn showcase_catalog_matches_sqlalchemy_on_postgresql() -> TestResult {
+    assert_same_catalog_as_sqlalchemy(CASES[1].0, CASES[1].1)
+}
+
+#[test]
+fn column_types_catalog_matches_sqlalchemy_on_postgresql() -> TestResult {
+    assert_same_catalog_as_sqlalchemy(CASES[2].0, CASES[2].1)
+}
+
+/// Every other valid spec of the repository: its PostgreSQL DDL (held as snapshots in
+/// codegen/tests/ddl.rs) runs on the server, and drop_all leaves nothing.
+#[test]
+fn every_valid_fixture_creates_and_drops_on_postgresql() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let root = workspace_root();
+    let mut specs = Vec::new();
+    for dir in ["codegen/tests/fixtures/ok", "runtime/tests/common"] {
+        for entry in fs::read_dir(root.join(dir))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                specs.push(path);
+            }
+        }
+    }
+    specs.sort();
+    assert!(specs.len() >= 4, "the fixtures were found: {specs:?}");
+    let database = FreshDatabase::create(&conninfo, "fixtures")?;
+    let mut client = database.connect()?;
+    for path in specs {
+        let text = fs::read_to_string(&path)?;
+        let name = path.display().to_string();
+        let checked = litemodel_codegen::check(&name, &text).map_err(|d| d.render(false))?;
+        let ddl = litemodel_codegen::ddl_for(&checked.schema, SqlDialect::Postgresql);
+        client
+            .batch_execute(&ddl)
+            .map_err(|e| format!("the PostgreSQL DDL of {name} failed: {e}\n{ddl}"))?;
+        assert_ne!(
+            catalog_signature(&mut client)?,
+            "",
+            "{name} created nothing"
+        );
+        for statement in sql::drop_all(&checked.schema, SqlDialect::Postgresql.dialect()) {
+            client.batch_execute(&statement)?;
+        }
+        assert_eq!(
+            catalog_signature(&mut client)?,
+            "",
+            "{name}: drop_all left objects"
+        );
+    }
+    Ok(())
+}
