@@ -17,8 +17,10 @@ use crate::names;
 pub trait Dialect {
     /// Quotes an identifier where the dialect needs it.
     fn quote(&self, name: &str) -> String;
-    /// The declared type of a column.
-    fn column_type(&self, ty: &ColumnType) -> String;
+    /// The declared type of a column; SQLAlchemy's generic name by default.
+    fn column_type(&self, ty: &ColumnType) -> String {
+        generic_column_type(ty)
+    }
     /// The SQL form of a literal in a `DEFAULT` clause.
     fn literal(&self, literal: &Literal) -> String;
     /// The type written instead of [`column_type`](Dialect::column_type) for the
@@ -44,6 +46,43 @@ pub trait Dialect {
     /// Statements dropping those types, run after the tables are dropped.
     fn drop_types(&self, _schema: &Schema, _order: &[usize]) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// SQLAlchemy's generic type names, with its non-native forms of `Uuid` and
+/// `Enum`: what a dialect writes for a column type unless it has a type of its
+/// own. SQLite writes them all; PostgreSQL overrides the types it has natively.
+pub(crate) fn generic_column_type(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Integer => "INTEGER".into(),
+        ColumnType::SmallInteger => "SMALLINT".into(),
+        ColumnType::BigInteger => "BIGINT".into(),
+        ColumnType::Boolean => "BOOLEAN".into(),
+        ColumnType::Float => "FLOAT".into(),
+        ColumnType::Numeric {
+            precision: Some(p),
+            scale: Some(s),
+        } => format!("NUMERIC({p}, {s})"),
+        ColumnType::Numeric {
+            precision: Some(p),
+            scale: None,
+        } => format!("NUMERIC({p})"),
+        ColumnType::Numeric { .. } => "NUMERIC".into(),
+        ColumnType::String { length: Some(n) } => format!("VARCHAR({n})"),
+        ColumnType::String { length: None } => "VARCHAR".into(),
+        ColumnType::Text => "TEXT".into(),
+        ColumnType::Blob => "BLOB".into(),
+        ColumnType::Date => "DATE".into(),
+        ColumnType::Time => "TIME".into(),
+        ColumnType::DateTime { .. } => "DATETIME".into(),
+        ColumnType::Json => "JSON".into(),
+        // SQLAlchemy 2's `Uuid` stores 32 hex digits on SQLite.
+        ColumnType::Uuid => "CHAR(32)".into(),
+        // SQLAlchemy's non-native `Enum`: VARCHAR as long as the longest label.
+        ColumnType::Enum { values, .. } => {
+            let longest = values.iter().map(|v| v.chars().count()).max().unwrap_or(0);
+            format!("VARCHAR({longest})")
+        }
     }
 }
 

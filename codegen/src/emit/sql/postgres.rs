@@ -3,7 +3,7 @@
 //! Recorded against the real thing: `tests/sqlalchemy/record_postgres.sh` keeps
 //! SQLAlchemy's DDL and the catalog it makes in `tests/sqlalchemy/*.postgres.*`.
 
-use super::{declaration_dependency_order, Dialect};
+use super::{declaration_dependency_order, generic_column_type, Dialect};
 use crate::model::{ColumnType, Literal, Model, Schema};
 use crate::names;
 
@@ -157,33 +157,15 @@ impl Dialect for Postgresql {
 
     fn column_type(&self, ty: &ColumnType) -> String {
         match ty {
-            ColumnType::Integer => "INTEGER".into(),
-            ColumnType::SmallInteger => "SMALLINT".into(),
-            ColumnType::BigInteger => "BIGINT".into(),
-            ColumnType::Boolean => "BOOLEAN".into(),
-            // PostgreSQL stores it as `double precision`.
-            ColumnType::Float => "FLOAT".into(),
-            ColumnType::Numeric {
-                precision: Some(p),
-                scale: Some(s),
-            } => format!("NUMERIC({p}, {s})"),
-            ColumnType::Numeric {
-                precision: Some(p),
-                scale: None,
-            } => format!("NUMERIC({p})"),
-            ColumnType::Numeric { .. } => "NUMERIC".into(),
-            ColumnType::String { length: Some(n) } => format!("VARCHAR({n})"),
-            ColumnType::String { length: None } => "VARCHAR".into(),
-            ColumnType::Text => "TEXT".into(),
             ColumnType::Blob => "BYTEA".into(),
-            ColumnType::Date => "DATE".into(),
             ColumnType::Time => "TIME WITHOUT TIME ZONE".into(),
             ColumnType::DateTime { timezone: false } => "TIMESTAMP WITHOUT TIME ZONE".into(),
             ColumnType::DateTime { timezone: true } => "TIMESTAMP WITH TIME ZONE".into(),
-            ColumnType::Json => "JSON".into(),
             ColumnType::Uuid => "UUID".into(),
             // SQLAlchemy's native enum: the column's type is the named type.
             ColumnType::Enum { name, .. } => self.quote(name),
+            // FLOAT is stored as `double precision`.
+            other => generic_column_type(other),
         }
     }
 
