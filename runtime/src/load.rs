@@ -223,6 +223,15 @@ fn distribute<O: Model, T: Clone + Send + 'static>(
     }
 }
 
+/// Runs `each` on every object's relationship holder (`Parent` or `Children`).
+fn for_each_slot<O, H>(slot: Option<fn(&O) -> &H>, objects: &[O], each: impl Fn(&H)) {
+    if let Some(slot) = slot {
+        for object in objects {
+            each(slot(object));
+        }
+    }
+}
+
 fn distinct_keys(keys: impl Iterator<Item = Option<i64>>) -> Vec<i64> {
     let mut seen = HashSet::new();
     keys.flatten().filter(|k| seen.insert(*k)).collect()
@@ -266,11 +275,9 @@ impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
     }
 
     fn mark(&self, objects: &[M], mark: Mark) {
-        if let Some(slot) = self.relation.slot() {
-            for object in objects {
-                slot(object).set_mark(mark);
-            }
-        }
+        for_each_slot(self.relation.slot(), objects, |holder| {
+            holder.set_mark(mark)
+        });
     }
 
     fn joined(&self) -> Joined<'static> {
@@ -362,11 +369,9 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
     }
 
     fn mark(&self, objects: &[P], mark: Mark) {
-        if let Some(slot) = self.relation.slot() {
-            for object in objects {
-                slot(object).set_mark(mark);
-            }
-        }
+        for_each_slot(self.relation.slot(), objects, |holder| {
+            holder.set_mark(mark)
+        });
     }
 
     fn joined(&self) -> Joined<'static> {
@@ -495,11 +500,9 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
     }
 
     fn mark(&self, objects: &[M], mark: Mark) {
-        if let Some(slot) = self.relation.slot() {
-            for object in objects {
-                slot(object).set_mark(mark);
-            }
-        }
+        for_each_slot(self.relation.slot(), objects, |holder| {
+            holder.set_mark(mark)
+        });
     }
 
     fn joined(&self) -> Joined<'static> {
