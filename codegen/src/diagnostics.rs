@@ -250,6 +250,12 @@ impl Diagnostics {
 /// errors"), so a spec with thousands of mistakes prints a screenful, not megabytes.
 pub const MAX_RENDERED: usize = 50;
 
+/// [`did_you_mean`] compares a word with at most this many candidates.
+pub const MAX_CANDIDATES: usize = 1000;
+
+/// [`did_you_mean`] suggests nothing for a word or candidate longer than this.
+const MAX_SUGGESTED_LEN: usize = 256;
+
 /// A source line longer than this (in bytes) is shown cut around its labels, as
 /// rustc does, with `...` where text was left out.
 const MAX_LINE: usize = 120;
@@ -568,12 +574,18 @@ fn ceil_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// The closest of `candidates` to `word`, when it is close enough to be a typo.
+/// Only the first [`MAX_CANDIDATES`] are compared: a hostile spec has 100,000 names.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    if word.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     candidates
         .into_iter()
+        .take(MAX_CANDIDATES)
+        .filter(|candidate| candidate.len() <= MAX_SUGGESTED_LEN)
         .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))

@@ -137,11 +137,16 @@ impl<'s> Validator<'s, '_> {
         {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
-            let all: Vec<String> = model
+            const LISTED: usize = 20;
+            let mut all: Vec<String> = model
                 .columns
                 .iter()
+                .take(LISTED)
                 .map(|c| format!("`{}`", c.name))
                 .collect();
+            if model.columns.len() > LISTED {
+                all.push(format!("and {} more", model.columns.len() - LISTED));
+            }
             d = d.with_note(format!(
                 "the columns of `{}` are {}",
                 model.name,
