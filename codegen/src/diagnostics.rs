@@ -370,11 +370,11 @@ impl<'s> Excerpt<'s> {
         };
         let mut previous: Option<usize> = None;
         for (line, mut points) in lines {
-            if previous.is_some_and(|p| line > p + 1) {
+            if let Some(previous) = previous.filter(|&p| line > p + 1) {
                 // Two lines never drawn keep codespan-reporting's break (`.`) between
                 // lines that are not next to each other in the spec.
-                excerpt.push_gap();
-                excerpt.push_gap();
+                excerpt.push_gap(previous + 2);
+                excerpt.push_gap(previous + 3);
             }
             previous = Some(line);
             points.sort_unstable();
@@ -391,12 +391,14 @@ impl<'s> Excerpt<'s> {
         excerpt
     }
 
-    /// An empty line standing for lines of the spec that are not shown.
-    fn push_gap(&mut self) {
+    /// An empty line standing for lines of the spec that are not shown. Its number
+    /// (1-based) is never printed, but must not be 0: codespan-reporting measures
+    /// the digits of every line a label spans.
+    fn push_gap(&mut self, number: usize) {
         let start = self.text.len();
         self.text.push('\n');
         self.lines.push(ExcerptLine {
-            number: 0,
+            number,
             source_start: 0,
             range: start..self.text.len(),
             kept: Vec::new(),
