@@ -593,3 +593,36 @@ pub fn did_you_mean<'a>(
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_shortens_quoted_names_and_long_text() {
+        assert_eq!(bounded_text("column `id` is fine"), "column `id` is fine");
+        let long = format!("unknown key `{}` here", "k".repeat(5_000));
+        let short = bounded_text(&long);
+        assert!(short.starts_with("unknown key `kkk"), "{short}");
+        assert!(
+            short.contains("...") && short.ends_with("` here"),
+            "{short}"
+        );
+        assert!(short.chars().count() < MAX_QUOTED + 30, "{short}");
+        let unquoted = "x".repeat(5_000);
+        assert_eq!(bounded_text(&unquoted).chars().count(), MAX_TEXT + 3);
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_its_label_with_the_spec_s_column() {
+        let source = format!("a = 1\nb = \"{}\" ?\n", "x".repeat(1_000));
+        let at = source.find('?').unwrap_or(0);
+        let mut diagnostics = Diagnostics::new("models.toml", source.as_str());
+        diagnostics.push(Diagnostic::error("bad", at..at + 1, "here"));
+        let out = diagnostics.render(false);
+        assert!(out.contains("models.toml:2:1008"), "{out}");
+        assert!(out.contains("2 | ...xxx"), "{out}");
+        assert!(out.contains("xxx\" ?\n"), "{out}");
+        assert!(out.lines().all(|l| l.len() < 200), "{out}");
+    }
+}
