@@ -50,6 +50,19 @@ pub struct Model {
     pub relationships: Vec<Relationship>,
 }
 
+impl Model {
+    /// Whether the runtime identifies a row of this model by SQLite's rowid rather
+    /// than by its primary key: the key is not one integer column (it is composite, or
+    /// text, ...), so the generated code reads and updates rows `WHERE rowid = ?`.
+    pub fn identified_by_rowid(&self) -> bool {
+        !(self.primary_key.len() == 1
+            && self
+                .columns
+                .get(self.primary_key[0])
+                .is_some_and(|c| c.ty.is_integer()))
+    }
+}
+
 /// One column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {

@@ -198,6 +198,33 @@ pub fn column_index_name(table: &str, column: &str) -> String {
     format!("ix_{table}_{column}")
 }
 
+/// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`); it cuts
+/// longer ones, so two names that differ only after byte 63 become one.
+pub const POSTGRES_MAX_NAME_BYTES: usize = 63;
+
+/// The names SQLite gives a table's rowid. A column with one of them hides the rowid
+/// under that name (case-insensitively).
+pub const ROWID_NAMES: &[&str] = &["rowid", "oid", "_rowid_"];
+
+/// True when `name` is one of SQLite's names for the rowid ([`ROWID_NAMES`]).
+pub fn is_rowid_name(name: &str) -> bool {
+    ROWID_NAMES.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// True when `name` starts with `sqlite_`, in any case: SQLite refuses to create a
+/// table or index with such a name ("object name reserved for internal use").
+pub fn has_reserved_sqlite_prefix(name: &str) -> bool {
+    name.get(..7)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("sqlite_"))
+}
+
+/// The first control character of `name` (NUL, tab, newline, ...). SQLite takes all
+/// but NUL in a quoted name (it ends the statement at a NUL, and PostgreSQL refuses
+/// one); all are invisible in listings and messages.
+pub fn control_char(name: &str) -> Option<char> {
+    name.chars().find(|c| c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +250,20 @@ mod tests {
         assert!(!is_identifier_shape("_"));
         assert!(is_rust_keyword("type"));
         assert!(is_non_raw_keyword("self"));
+    }
+
+    #[test]
+    fn names_the_database_refuses() {
+        assert!(has_reserved_sqlite_prefix("sqlite_stuff"));
+        assert!(has_reserved_sqlite_prefix("SQLite_Stuff"));
+        assert!(!has_reserved_sqlite_prefix("sqlite"));
+        assert!(!has_reserved_sqlite_prefix("my_sqlite_stuff"));
+        assert!(!has_reserved_sqlite_prefix("sqlit\u{e9}_x"));
+        assert_eq!(control_char("x\u{0}y"), Some('\u{0}'));
+        assert_eq!(control_char("a\nb"), Some('\n'));
+        assert_eq!(control_char("größe \"x\""), None);
+        assert!(is_rowid_name("ROWID") && is_rowid_name("oid") && is_rowid_name("_RowId_"));
+        assert!(!is_rowid_name("row_id"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub fn check(spec: &Spec, schema: &Schema, diags: &mut Diagnostics) {
         let Some(model_spec) = spec.models.get(m) else {
             continue;
         };
-        let rowid = crate::emit::rust::uses_rowid(model);
+        let rowid = model.identified_by_rowid();
         if let Some(column) = model.columns.iter().find(|c| rowid && c.field == "rowid") {
             diags.push(
                 Diagnostic::error(
@@ -98,7 +98,7 @@ fn key_reference(schema: &Schema, rel: &crate::model::Relationship) -> bool {
         let target = &schema.models[fk.target];
         fk.columns.len() == 1
             && target.primary_key == fk.target_columns
-            && !crate::emit::rust::uses_rowid(target)
+            && !target.identified_by_rowid()
     };
     match (&rel.secondary, rel.foreign_key) {
         (Some(secondary), _) => {

@@ -334,6 +334,39 @@ fn introspecting_a_missing_file_is_a_usage_error() -> TestResult {
     Ok(())
 }
 
+/// An empty database, a 0-byte file or one holding only tables without a primary
+/// key has no model to write: introspect says so and fails, writing no spec.
+#[test]
+fn introspecting_a_database_without_tables_says_so() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let zero_bytes = dir.path().join("zero.sqlite");
+    fs::write(&zero_bytes, b"")?;
+    let empty = dir.path().join("empty.sqlite");
+    Connection::open(&empty)?.execute_batch("PRAGMA user_version = 1;")?;
+    for database in [&zero_bytes, &empty] {
+        litemodel()
+            .args(["introspect", "--database"])
+            .arg(database)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains("the database has no tables"))
+            .stderr(predicate::str::contains("please report").not());
+    }
+    let keyless = dir.path().join("keyless.sqlite");
+    Connection::open(&keyless)?.execute_batch("CREATE TABLE log (line TEXT);")?;
+    litemodel()
+        .args(["introspect", "--database"])
+        .arg(&keyless)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "no table of the database has a primary key (`log`)",
+        ));
+    Ok(())
+}
+
 /// Names and values holding quotes, backslashes and newlines are written as TOML
 /// strings that read back as the same text.
 #[test]

@@ -18,7 +18,7 @@ use crate::diagnostics::{Diagnostics, Span};
 
 use read::Reader;
 pub use read::{COLUMN_KEYS, RELATIONSHIP_KEYS};
-use syntax::{duplicate_key, first_line, syntax_error};
+use syntax::{duplicate_key, first_line, syntax_error, toml_lines};
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,14 +231,27 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Spec> {
         // A table declared twice makes every key in its second copy a duplicate too;
         // the first diagnostic says it all.
         let mut repeated_sections: Vec<Span> = Vec::new();
-        for error in errors {
+        let mut lines = None;
+        let mut previous: Option<(Span, &str)> = None;
+        for error in &errors {
             let span = error.span().unwrap_or(0..0);
             let message = error.message().trim_end();
+            // An unclosed inline table nested n deep is reported n times, alike.
+            if previous.as_ref() == Some(&(span.clone(), message)) {
+                continue;
+            }
+            previous = Some((span.clone(), message));
+            if diags.is_past_rendering() {
+                // Counted, never shown: a line of commas has millions.
+                diags.count_more_errors(1);
+                continue;
+            }
             if message.starts_with("duplicate key") {
                 if repeated_sections.iter().any(|s| s.contains(&span.start)) {
                     continue;
                 }
-                let (diagnostic, section) = duplicate_key(source, span);
+                let lines = lines.get_or_insert_with(|| toml_lines(source));
+                let (diagnostic, section) = duplicate_key(source, lines, span);
                 repeated_sections.extend(section);
                 diags.push(diagnostic);
             } else {

@@ -20,7 +20,14 @@ pub(super) fn syntax_error(source: &str, message: &str, span: Span) -> Diagnosti
     if line_before.trim_end().ends_with('=')
         && (rest_of_line.trim().is_empty() || rest_of_line.trim_start().starts_with('#'))
     {
-        let key = line_before.trim_end().trim_end_matches('=').trim();
+        // The key is the last one on the line: `a` in `id = { a =`.
+        let key = line_before
+            .trim_end()
+            .trim_end_matches('=')
+            .rsplit(['{', ','])
+            .next()
+            .unwrap_or("")
+            .trim();
         return Diagnostic::error(
             format!("invalid TOML: `{key}` has no value"),
             span,
@@ -47,8 +54,12 @@ pub(super) fn syntax_error(source: &str, message: &str, span: Span) -> Diagnosti
 /// The diagnostic for toml's bare "duplicate key", naming what was declared twice and
 /// where it was first; plus the span of the repeated section when a whole table header
 /// was repeated.
-pub(super) fn duplicate_key(source: &str, span: Span) -> (Diagnostic, Option<Span>) {
-    let lines = toml_lines(source);
+/// `lines` is [`toml_lines`] of `source`, computed once for all duplicates.
+pub(super) fn duplicate_key(
+    source: &str,
+    lines: &[TomlLine],
+    span: Span,
+) -> (Diagnostic, Option<Span>) {
     let here = lines
         .iter()
         .rposition(|line| line.start <= span.start)
@@ -160,7 +171,7 @@ pub(super) fn duplicate_key(source: &str, span: Span) -> (Diagnostic, Option<Spa
 /// One line of a TOML file as far as locating keys needs: its table header, or the
 /// dotted key before its `=`. Multi-line strings are not tracked; this only improves
 /// messages, it never decides whether the spec is valid.
-struct TomlLine {
+pub(super) struct TomlLine {
     start: usize,
     header: Option<Vec<String>>,
     array: bool,
@@ -170,7 +181,7 @@ struct TomlLine {
     key_span: Option<Span>,
 }
 
-fn toml_lines(source: &str) -> Vec<TomlLine> {
+pub(super) fn toml_lines(source: &str) -> Vec<TomlLine> {
     let mut lines = Vec::new();
     let mut start = 0;
     for raw in source.split_inclusive('\n') {

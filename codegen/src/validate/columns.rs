@@ -104,6 +104,7 @@ impl<'s> Validator<'s, '_> {
             }
         }
         self.models[m].primary_key = primary_key;
+        self.column_lookup[m] = super::ColumnLookup::of(&self.models[m]);
         // repr
         let mut repr = Vec::new();
         for item in &spec.repr {

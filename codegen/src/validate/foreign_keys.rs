@@ -4,7 +4,7 @@ use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::model::*;
 use crate::spec::Sp;
 
-use super::{find_column_in, Validator};
+use super::Validator;
 
 const REFERENTIAL_ACTIONS: &[&str] = &[
     "CASCADE",
@@ -204,7 +204,7 @@ impl<'s> Validator<'s, '_> {
                     "`{table}` is a model; foreign keys name its table: `{}.{column}`",
                     self.models[model].table
                 ));
-            } else {
+            } else if !self.diags.is_past_rendering() {
                 let tables: Vec<String> = self.models.iter().map(|m| m.table.clone()).collect();
                 d = match did_you_mean(table, tables.iter().map(String::as_str)) {
                     Some(s) => d.with_help(format!("did you mean `{s}.{column}`?")),
@@ -230,12 +230,16 @@ impl<'s> Validator<'s, '_> {
                     reference.span.clone(),
                     "no such column",
                 );
-                let columns: Vec<String> = self.models[target]
-                    .columns
-                    .iter()
-                    .map(|c| c.name.clone())
-                    .collect();
-                if let Some(s) = did_you_mean(column, columns.iter().map(String::as_str)) {
+                let columns: Vec<&str> = if self.diags.is_past_rendering() {
+                    Vec::new()
+                } else {
+                    self.models[target]
+                        .columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect()
+                };
+                if let Some(s) = did_you_mean(column, columns) {
                     d = d.with_help(format!("did you mean `{table_name}.{s}`?"));
                 }
                 self.error(d);
@@ -294,7 +298,7 @@ impl<'s> Validator<'s, '_> {
             let mut cols: Vec<usize> = u
                 .columns
                 .iter()
-                .filter_map(|c| find_column_in(model, &c.value))
+                .filter_map(|c| self.find_column(target, &c.value))
                 .collect();
             cols.sort_unstable();
             cols == wanted

@@ -3,8 +3,8 @@
 //!
 //! One `Validator` walks the spec in passes, each in the module of its concern:
 //! `names` (models, tables, enums, indexes), `columns` and their `types`,
-//! `foreign_keys`, `constraints`, `relationships` and their `backrefs`, and last the
-//! `warnings`.
+//! `foreign_keys`, `constraints`, the `sql_names` the database would refuse,
+//! `relationships` and their `backrefs`, and last the `warnings`.
 
 mod backrefs;
 mod columns;
@@ -12,6 +12,7 @@ mod constraints;
 mod foreign_keys;
 mod names;
 mod relationships;
+mod sql_names;
 mod types;
 mod warnings;
 
@@ -33,6 +34,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
         index_spans: vec![Vec::new(); spec.models.len()],
         model_index: HashMap::new(),
         table_index: HashMap::new(),
+        column_lookup: vec![ColumnLookup::default(); spec.models.len()],
     };
     v.models_and_tables();
     for m in 0..spec.models.len() {
@@ -44,6 +46,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
     }
     v.index_names();
     v.enum_names();
+    v.sql_names();
     let declared = v.relationships();
     v.backrefs(&declared);
     v.warnings();
@@ -71,6 +74,27 @@ struct Validator<'s, 'd> {
     model_index: HashMap<&'s str, usize>,
     /// Lower-cased table name → model (SQLite names are case-insensitive).
     table_index: HashMap<String, usize>,
+    /// Per model, its columns by name and by field, filled once its columns are
+    /// read: a spec with 100,000 columns and as many references stays linear.
+    column_lookup: Vec<ColumnLookup>,
+}
+
+/// A model's columns by SQL name and by Rust field; the first of each wins.
+#[derive(Clone, Default)]
+struct ColumnLookup {
+    by_name: HashMap<String, usize>,
+    by_field: HashMap<String, usize>,
+}
+
+impl ColumnLookup {
+    fn of(model: &Model) -> Self {
+        let mut lookup = ColumnLookup::default();
+        for (c, column) in model.columns.iter().enumerate() {
+            lookup.by_name.entry(column.name.clone()).or_insert(c);
+            lookup.by_field.entry(column.field.clone()).or_insert(c);
+        }
+        lookup
+    }
 }
 
 /// A declared relationship after resolution, kept for the backref pass.
@@ -84,8 +108,16 @@ impl<'s> Validator<'s, '_> {
         self.diags.push(diagnostic);
     }
 
+    /// The column of model `m` with SQL name `name`, or else with Rust field `name`.
     fn find_column(&self, m: usize, name: &str) -> Option<usize> {
-        find_column_in(&self.models[m], name)
+        match self.column_lookup.get(m) {
+            Some(lookup) if !lookup.by_name.is_empty() => lookup
+                .by_name
+                .get(name)
+                .or_else(|| lookup.by_field.get(name))
+                .copied(),
+            _ => find_column_in(&self.models[m], name),
+        }
     }
 
     fn unknown_column(&self, m: usize, name: &Sp<String>, what: &str) -> Diagnostic {
@@ -98,14 +130,23 @@ impl<'s> Validator<'s, '_> {
             name.span.clone(),
             "no such column",
         );
-        if let Some(s) = did_you_mean(&name.value, model.columns.iter().map(|c| c.name.as_str())) {
+        if self.diags.is_past_rendering() {
+            // Counted, not shown: no suggestion to work out.
+        } else if let Some(s) =
+            did_you_mean(&name.value, model.columns.iter().map(|c| c.name.as_str()))
+        {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
-            let all: Vec<String> = model
+            const LISTED: usize = 20;
+            let mut all: Vec<String> = model
                 .columns
                 .iter()
+                .take(LISTED)
                 .map(|c| format!("`{}`", c.name))
                 .collect();
+            if model.columns.len() > LISTED {
+                all.push(format!("and {} more", model.columns.len() - LISTED));
+            }
             d = d.with_note(format!(
                 "the columns of `{}` are {}",
                 model.name,
@@ -151,6 +192,7 @@ fn sql_fragment_problem(sql: &str, commas: bool) -> Option<&'static str> {
             ')' if depth == 0 => return Some("a `)` that closes the surrounding clause"),
             ')' => depth -= 1,
             ';' => return Some("a `;` ends the statement"),
+            '\0' => return Some("a NUL character, where SQLite ends the statement"),
             '-' if chars.peek() == Some(&'-') => return Some("an SQL comment (`--`)"),
             '/' if chars.peek() == Some(&'*') => return Some("an SQL comment (`/*`)"),
             ',' if depth == 0 && !commas => return Some("a `,` ends the column definition"),

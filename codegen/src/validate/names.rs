@@ -108,6 +108,24 @@ impl<'s> Validator<'s, '_> {
                     .map_or(self.spec.models[m].columns[c].name.span.clone(), |n| {
                         n.span.clone()
                     });
+                if !names::is_identifier_shape(name) || names::is_rust_keyword(name) {
+                    let written = self.spec.models[m].columns[c].enum_name.is_some();
+                    let d = Diagnostic::error(
+                        format!("enum name `{}` is not a valid Rust type name", name.escape_debug()),
+                        span.clone(),
+                        "not a Rust identifier",
+                    )
+                    .with_help(if written {
+                        format!(
+                            "enum names become Rust types; use an UpperCamelCase name such as `{}`",
+                            suggest_type_name(name)
+                        )
+                    } else {
+                        "the enum is named after the model and the column; set `enum_name` on this column".to_owned()
+                    });
+                    self.error(d);
+                    continue;
+                }
                 if self.model_index.contains_key(name.as_str()) {
                     let d = Diagnostic::error(
                         format!("enum name `{name}` is also the name of a model"),

@@ -157,12 +157,15 @@ impl<'s> Validator<'s, '_> {
                 target_spec.span.clone(),
                 "no such model",
             );
-            let names: Vec<&str> = self
-                .spec
-                .models
-                .iter()
-                .map(|m| m.name.value.as_str())
-                .collect();
+            let names: Vec<&str> = if self.diags.is_past_rendering() {
+                Vec::new()
+            } else {
+                self.spec
+                    .models
+                    .iter()
+                    .map(|m| m.name.value.as_str())
+                    .collect()
+            };
             if let Some(s) = did_you_mean(&target_spec.value, names.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             } else if let Some(&by_table) = self.table_index.get(&target_spec.value.to_lowercase())

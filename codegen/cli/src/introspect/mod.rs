@@ -190,6 +190,17 @@ impl Table {
 /// Reading the database failed.
 pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
     let schema = read(conn)?;
+    if schema.tables.is_empty() {
+        return Err(IntrospectError::NoTables);
+    }
+    if schema.tables.iter().all(|t| t.primary_key.is_empty()) {
+        let names: Vec<String> = schema
+            .tables
+            .iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect();
+        return Err(IntrospectError::NoPrimaryKeys(names.join(", ")));
+    }
     let mut result = to_spec(&schema);
     match litemodel_codegen::check("introspected models.toml", &result.spec) {
         Err(diagnostics) => {
@@ -239,6 +250,20 @@ pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
     Ok(result)
 }
 
+/// Runs the `CREATE TABLE` parser over `sql`, and the token helpers the migration
+/// planner uses (`mentions`, `rename_create_table`, `one_line`); returns how many
+/// columns and constraints were found. For the fuzz target `create_table`
+/// (`codegen/fuzz/`): whatever the text, nothing may panic.
+#[doc(hidden)]
+pub fn parse_create_table_for_fuzzing(sql: &str) -> usize {
+    let parsed = parse::parse_create_table(sql);
+    let found = parsed.columns.len() + parsed.items.len();
+    let first_column = parsed.columns.first().map_or("", |c| c.name.as_str());
+    let mentioned = usize::from(mentions(sql, first_column));
+    let renamed = rename_create_table(sql, "\"renamed\"").map_or(0, |s| s.len());
+    found + mentioned + renamed + one_line(sql).len()
+}
+
 /// True when a warning already says why `difference` (of `table`) happens.
 fn explained(warnings: &[String], table: &str, difference: &str) -> bool {
     let said = |text: &str| warnings.iter().any(|w| w.contains(text));
@@ -260,6 +285,14 @@ pub enum IntrospectError {
     /// Reading the database failed.
     #[error("reading the database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The database has no tables (an empty or new file): there is nothing to write a
+    /// spec of.
+    #[error("the database has no tables; create them first (`litemodel create-all`), or point `--database` at another file")]
+    NoTables,
+    /// Every table lacks a primary key, which a spec requires of each model: the spec
+    /// would have no models. Holds the tables' names.
+    #[error("no table of the database has a primary key ({0}), and a spec maps only tables that have one")]
+    NoPrimaryKeys(String),
     /// The written spec does not validate: a bug in litemodel, reported with the spec's
     /// diagnostics.
     #[error("the spec written from the database does not validate (please report this):\n{0}")]

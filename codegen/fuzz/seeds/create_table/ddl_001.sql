@@ -1,0 +1,8 @@
+CREATE TABLE posts (
+	id INTEGER NOT NULL, 
+	title VARCHAR(128) NOT NULL, 
+	views INTEGER NOT NULL, 
+	author_id INTEGER, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(author_id) REFERENCES authors (id)
+);

@@ -1,0 +1,5 @@
+CREATE TABLE people (
+	id INTEGER NOT NULL, 
+	name VARCHAR(64) NOT NULL, 
+	PRIMARY KEY (id)
+);

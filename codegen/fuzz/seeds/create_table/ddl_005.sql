@@ -1,0 +1,5 @@
+CREATE TABLE shelves (
+	id INTEGER NOT NULL, 
+	label VARCHAR(16) NOT NULL, 
+	PRIMARY KEY (id)
+);

@@ -1,0 +1,6 @@
+CREATE TABLE tags (
+	id INTEGER NOT NULL, 
+	name VARCHAR(32) NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (name)
+);

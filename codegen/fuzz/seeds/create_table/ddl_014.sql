@@ -1,0 +1,7 @@
+CREATE TABLE chapters (
+	id INTEGER NOT NULL, 
+	number INTEGER NOT NULL, 
+	book_id INTEGER, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE CASCADE
+);

@@ -1,0 +1,1 @@
+CREATE TABLE t (a INT, CHECK ((a > 0), b /* never closed

@@ -1,0 +1,1 @@
+CREATE TABLE größe (grüße TEXT COLLATE "ünï", 'str' INT)
