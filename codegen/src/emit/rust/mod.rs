@@ -15,7 +15,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::emit::sql::{self, Sqlite};
-use crate::model::{ColumnType, Model, Schema};
+use crate::model::{ColumnType, Schema};
 use crate::names;
 
 mod model;
@@ -196,12 +196,6 @@ fn space_items(code: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Whether model `m` is identified by SQLite's rowid rather than by its primary key
-/// (a composite or non-integer primary key).
-pub(crate) fn uses_rowid(model: &Model) -> bool {
-    !(model.primary_key.len() == 1 && model.columns[model.primary_key[0]].ty.is_integer())
 }
 
 fn schema_static(schema: &Schema, imports: &mut BTreeSet<&'static str>) -> TokenStream {

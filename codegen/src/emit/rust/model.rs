@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::{base_type, generated_value, initial_value, type_imports};
-use super::{doc_attr, field_ident, type_ident, uses_rowid};
+use super::{doc_attr, field_ident, type_ident};
 use crate::model::{Column, Direction, Lazy, Model, Relationship, Schema};
 
 /// The struct of model `index`.
@@ -72,7 +72,7 @@ impl ModelEmitter<'_> {
                 quote!(#[litemodel(#kind(#rel_name, model = #target #(, #options)*))])
             });
 
-        let rowid_field = if uses_rowid(self.model) {
+        let rowid_field = if self.model.identified_by_rowid() {
             let doc = doc_attr(
                 "SQLite's rowid: how the session identifies a row of a table whose primary key\nis not one integer column; `None` until the row is inserted.",
             );
@@ -265,7 +265,7 @@ impl ModelEmitter<'_> {
 
     /// The integer primary key that is the model's identity (`Option<i64>`).
     fn is_integer_key(&self, column: &Column) -> bool {
-        column.primary_key && !uses_rowid(self.model)
+        column.primary_key && !self.model.identified_by_rowid()
     }
 
     /// The foreign key column on the child side of a one-to-many/many-to-one.
@@ -303,7 +303,7 @@ impl ModelEmitter<'_> {
         self.model.foreign_keys.iter().any(|fk| {
             fk.columns == [c] && {
                 let target = &self.schema.models[fk.target];
-                !uses_rowid(target) && target.primary_key == fk.target_columns
+                !target.identified_by_rowid() && target.primary_key == fk.target_columns
             }
         })
     }
