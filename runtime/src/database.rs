@@ -7,24 +7,31 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{CachedStatement, Connection, Statement, ToSql};
+use rusqlite::Connection;
 
+use crate::conn::url::{self, Target};
+use crate::conn::{Conn, Engine, Rows, Stmt};
 use crate::error::{classify, Error, Result};
 use crate::model::Model;
 use crate::schema::Schema;
 use crate::session::{Key, Session};
 use crate::sql::{Dialect, Param, Sql, Sqlite};
+use crate::types::ColumnValue;
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection (queries differ by filter shape).
 const STATEMENT_CACHE_CAPACITY: usize = 256;
 
-/// An open SQLite database: the runtime's connection.
+/// An open database: the runtime's connection, to a SQLite file (the
+/// embedded default) or to a PostgreSQL server (feature `postgres`).
 ///
-/// Opening turns on `PRAGMA foreign_keys`, sets a busy timeout of five
-/// seconds, and switches files to WAL journaling. Work that should be
-/// committed or rolled back together goes through a [`Session`].
+/// [`Database::connect`] takes a URL as Flask-SQLAlchemy's
+/// `SQLALCHEMY_DATABASE_URI` does (`sqlite:///app.db`,
+/// `postgresql://user:pass@host/db`); [`Database::open`] takes a SQLite path.
+/// Opening a SQLite database turns on `PRAGMA foreign_keys`, sets a busy
+/// timeout of five seconds, and switches files to WAL journaling. Work that
+/// should be committed or rolled back together goes through a [`Session`].
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,16 +41,20 @@ const STATEMENT_CACHE_CAPACITY: usize = 256;
 /// # Ok(()) }
 /// ```
 pub struct Database {
-    conn: Connection,
+    conn: Conn,
     echo: Cell<bool>,
     counter: StatementCounter,
 }
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database")
-            .field("path", &self.conn.path())
-            .field("echo", &self.echo.get())
+        let mut out = f.debug_struct("Database");
+        match &self.conn {
+            Conn::Sqlite(conn) => out.field("path", &conn.path()),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => out.field("url", &conn.label()),
+        };
+        out.field("echo", &self.echo.get())
             .field("statements", &self.counter.get())
             .finish()
     }
@@ -61,6 +72,73 @@ impl Database {
             db.execute(statement, None)?;
         }
         Ok(db)
+    }
+
+    /// Connects to the database `url` names, the way Flask-SQLAlchemy reads
+    /// `SQLALCHEMY_DATABASE_URI`:
+    ///
+    /// | URL | opens |
+    /// | --- | --- |
+    /// | `app.sqlite` (a path, no scheme) | that SQLite file |
+    /// | `sqlite:///app.sqlite`, `sqlite:////abs/path.sqlite` | a SQLite file (relative, absolute) |
+    /// | `sqlite://`, `sqlite:///:memory:` | a private in-memory SQLite database |
+    /// | `postgresql://user:pass@host:5432/db` (also `postgres://`, `postgresql+psycopg://`) | a PostgreSQL server (feature `postgres`) |
+    /// | `postgresql:///db?host=/run/postgresql`, `host=/run/postgresql dbname=db` | PostgreSQL on a unix socket, as libpq spells it |
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let url = format!("sqlite:///{}", dir.path().join("app.sqlite").display());
+    /// let db = litemodel::Database::connect(&url)?;
+    /// assert_eq!(db.engine(), litemodel::Engine::Sqlite);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] for a malformed URL or an unknown scheme (the
+    /// message repeats the URL without its password), [`Error::Connect`] when
+    /// the server is down, refuses the login or has no such database,
+    /// [`Error::Sqlite`] when a SQLite file cannot be opened.
+    pub fn connect(url: &str) -> Result<Self> {
+        match url::parse(url)? {
+            Target::SqliteFile(path) => Self::open(path),
+            Target::SqliteMemory => Self::open_in_memory(),
+            #[cfg(feature = "postgres")]
+            Target::Postgres(conninfo) => {
+                let conn = crate::conn::postgres::PgConn::connect(&conninfo, url::redact(url))?;
+                Ok(Database {
+                    conn: Conn::Postgres(conn),
+                    echo: Cell::new(false),
+                    counter: StatementCounter::default(),
+                })
+            }
+            #[cfg(not(feature = "postgres"))]
+            Target::Postgres(_) => Err(Error::InvalidUrl {
+                url: url::redact(url),
+                reason: "PostgreSQL support is off: enable the `postgres` feature of the `litemodel` crate".to_owned(),
+            }),
+        }
+    }
+
+    /// Connects to the URL in the `DATABASE_URL` environment variable (see
+    /// [`Database::connect`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] when the variable is unset or not Unicode, otherwise
+    /// as for [`Database::connect`].
+    pub fn from_env() -> Result<Self> {
+        Self::connect(&database_url()?)
+    }
+
+    /// The engine this database runs on.
+    pub fn engine(&self) -> Engine {
+        match self.conn {
+            Conn::Sqlite(_) => Engine::Sqlite,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => Engine::Postgres,
+        }
     }
 
     /// Opens a private in-memory database.
@@ -83,7 +161,7 @@ impl Database {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         let db = Database {
-            conn,
+            conn: Conn::Sqlite(conn),
             echo: Cell::new(false),
             counter: StatementCounter::default(),
         };
@@ -134,10 +212,52 @@ impl Database {
         self.counter.clone()
     }
 
-    /// The underlying rusqlite connection, for what the runtime does not
-    /// cover. Statements run through it are not counted or echoed.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The underlying rusqlite connection of a SQLite database, for what the
+    /// runtime does not cover (`None` on PostgreSQL). Statements run through it
+    /// are not counted or echoed.
+    pub fn sqlite(&self) -> Option<&Connection> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Some(conn),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    /// The underlying `postgres` client of a PostgreSQL database (`None` on
+    /// SQLite). Statements run through it are not counted or echoed.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(&self) -> Option<std::cell::RefMut<'_, postgres::Client>> {
+        match &self.conn {
+            Conn::Postgres(conn) => Some(conn.client()),
+            Conn::Sqlite(_) => None,
+        }
+    }
+
+    /// Runs SQL text without parameters — one statement or several separated
+    /// by `;` — on either engine, for what the runtime does not cover
+    /// (`db.session.execute(text(...))`). Counted and echoed as one statement.
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// let db = litemodel::Database::open_in_memory()?;
+    /// db.execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY); INSERT INTO tags DEFAULT VALUES")?;
+    /// assert!(db.table_exists("tags")?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first failing statement's error, classified as for any statement.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.counter.bump();
+        if self.echo.get() {
+            log::info!(target: "litemodel::sql", "{sql}");
+        }
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.execute_batch(sql).map_err(|e| classify(e, None)),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.batch(sql, None),
+        }
     }
 
     /// Starts a unit of work. It rolls back when dropped unless committed
@@ -219,9 +339,18 @@ impl Database {
     ///
     /// As for [`create_all`](Database::create_all); nothing is created then.
     pub fn create_missing(&self, schema: &Schema) -> Result<Vec<&'static str>> {
+        let tables = schema.tables_for(self.engine())?;
         self.in_transaction(|| {
             let mut created = Vec::new();
-            for table in schema.tables {
+            #[cfg(feature = "postgres")]
+            if self.engine() == Engine::Postgres {
+                for enum_type in schema.postgres.types {
+                    if !self.type_exists(enum_type.name)? {
+                        self.execute(enum_type.create, None)?;
+                    }
+                }
+            }
+            for table in tables {
                 if self.table_exists(table.name)? {
                     continue;
                 }
@@ -251,17 +380,39 @@ impl Database {
     ///
     /// As for [`drop_all`](Database::drop_all); nothing is dropped then.
     pub fn drop_existing(&self, schema: &Schema) -> Result<Vec<&'static str>> {
+        let tables = schema.tables_for(self.engine())?;
         self.in_transaction(|| {
             let mut dropped = Vec::new();
-            for table in schema.tables.iter().rev() {
+            for table in tables.iter().rev() {
                 if !self.table_exists(table.name)? {
                     continue;
                 }
                 self.execute(&self.dialect().drop_table(table.name), Some(table.name))?;
                 dropped.push(table.name);
             }
+            #[cfg(feature = "postgres")]
+            if self.engine() == Engine::Postgres {
+                for enum_type in schema.postgres.types.iter().rev() {
+                    if self.type_exists(enum_type.name)? {
+                        self.execute(enum_type.drop, None)?;
+                    }
+                }
+            }
             Ok(dropped)
         })
+    }
+
+    #[cfg(feature = "postgres")]
+    fn type_exists(&self, name: &str) -> Result<bool> {
+        self.exists_row(crate::sql::Postgres.type_exists(), name)
+    }
+
+    fn exists_row(&self, sql: &str, name: &str) -> Result<bool> {
+        let mut stmt = self.prepare(sql, None)?;
+        stmt.bind_column(1, &ColumnValue::from(name))?;
+        self.note(&stmt);
+        let mut rows = stmt.query()?;
+        Ok(rows.next()?.is_some())
     }
 
     /// Whether a table named `name` exists. Names compare the way SQLite
@@ -273,11 +424,7 @@ impl Database {
     ///
     /// [`Error::Sqlite`] if `sqlite_master` cannot be read.
     pub fn table_exists(&self, name: &str) -> Result<bool> {
-        let mut stmt = self.prepare(self.dialect().table_exists(), None)?;
-        stmt.raw_bind_parameter(1, name)?;
-        self.note(&stmt);
-        let mut rows = stmt.raw_query();
-        Ok(rows.next()?.is_some())
+        self.exists_row(self.dialect().table_exists(), name)
     }
 
     fn in_transaction<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
@@ -295,59 +442,82 @@ impl Database {
         }
     }
 
-    pub(crate) fn dialect(&self) -> &Sqlite {
-        &Sqlite
+    /// How this database's engine spells SQL.
+    #[inline]
+    pub(crate) fn dialect(&self) -> &'static dyn Dialect {
+        match self.conn {
+            Conn::Sqlite(_) => &Sqlite,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => &crate::sql::Postgres,
+        }
+    }
+
+    /// Runs the cheapest statement that proves the connection alive
+    /// (uncounted: pools call it between uses).
+    pub(crate) fn ping(&self) -> Result<()> {
+        let ping = self.dialect().ping();
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.execute_batch(ping).map_err(|e| classify(e, None)),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.batch(ping, None),
+        }
     }
 
     pub(crate) fn in_transaction_now(&self) -> bool {
-        !self.conn.is_autocommit()
+        match &self.conn {
+            Conn::Sqlite(conn) => !conn.is_autocommit(),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.in_transaction(),
+        }
+    }
+
+    /// The key SQLite gave the row the last INSERT on this connection wrote.
+    pub(crate) fn last_insert_rowid(&self) -> i64 {
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.last_insert_rowid(),
+            // PostgreSQL INSERTs hand their key back with RETURNING.
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => 0,
+        }
     }
 
     /// Prepares `sql` through the statement cache.
-    pub(crate) fn prepare(
-        &self,
-        sql: &str,
-        table: Option<&'static str>,
-    ) -> Result<CachedStatement<'_>> {
-        self.conn
-            .prepare_cached(sql)
-            .map_err(|e| classify(e, table))
+    #[inline]
+    pub(crate) fn prepare(&self, sql: &str, table: Option<&'static str>) -> Result<Stmt<'_>> {
+        match &self.conn {
+            Conn::Sqlite(conn) => conn
+                .prepare_cached(sql)
+                .map(|stmt| Stmt::Sqlite(stmt, table))
+                .map_err(|e| classify(e, table)),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.prepare(sql, table).map(Stmt::Postgres),
+        }
     }
 
     /// Prepares a statement the SQL seam rendered and binds its parameters.
-    pub(crate) fn prepare_bound(
-        &self,
-        sql: &Sql<'_>,
-        table: &'static str,
-    ) -> Result<CachedStatement<'_>> {
-        let stmt = self.bind(self.prepare(&sql.text, Some(table))?, sql, table)?;
+    pub(crate) fn prepare_bound(&self, sql: &Sql<'_>, table: &'static str) -> Result<Stmt<'_>> {
+        let stmt = self.bind(self.prepare(&sql.text, Some(table))?, sql)?;
         self.note(&stmt);
         Ok(stmt)
     }
 
     /// Binds the parameters of `sql` to `stmt`, prepared from its text.
-    pub(crate) fn bind<'c>(
-        &self,
-        mut stmt: CachedStatement<'c>,
-        sql: &Sql<'_>,
-        table: &'static str,
-    ) -> Result<CachedStatement<'c>> {
+    pub(crate) fn bind<'c>(&self, mut stmt: Stmt<'c>, sql: &Sql<'_>) -> Result<Stmt<'c>> {
         for (i, param) in sql.params.iter().enumerate() {
-            let value: &dyn ToSql = match param {
-                Param::Value(value) => *value,
-                Param::Int(n) => n,
-            };
-            stmt.raw_bind_parameter(i + 1, value)
-                .map_err(|e| classify(e, Some(table)))?;
+            match param {
+                Param::Value(value) => stmt.bind_value(i + 1, value)?,
+                Param::Int(n) => stmt.bind_int(i + 1, *n)?,
+            }
         }
         Ok(stmt)
     }
 
     /// Counts (and echoes) a statement about to run with its bound values.
-    pub(crate) fn note(&self, stmt: &Statement<'_>) {
+    #[inline]
+    pub(crate) fn note(&self, stmt: &Stmt<'_>) {
         self.counter.bump();
         if self.echo.get() {
-            let sql = stmt.expanded_sql().unwrap_or_default();
+            let sql = stmt.expanded_sql();
             log::info!(target: "litemodel::sql", "{sql}");
         }
     }
@@ -364,20 +534,55 @@ impl Database {
     ) -> Result<usize> {
         let mut stmt = self.prepare(sql, Some(table))?;
         for (i, value) in params.iter().enumerate() {
-            stmt.raw_bind_parameter(i + 1, value)
-                .map_err(|e| classify(e, Some(table)))?;
+            stmt.bind_int(i + 1, *value)?;
         }
         self.note(&stmt);
-        stmt.raw_execute().map_err(|e| classify(e, Some(table)))
+        stmt.execute()
     }
 
     pub(crate) fn execute(&self, sql: &str, table: Option<&'static str>) -> Result<()> {
-        let mut stmt = self.prepare(sql, table)?;
-        self.note(&stmt);
-        let mut rows = stmt.raw_query();
-        while rows.next().map_err(|e| classify(e, table))?.is_some() {}
-        Ok(())
+        match &self.conn {
+            Conn::Sqlite(_) => {
+                let mut stmt = self.prepare(sql, table)?;
+                self.note(&stmt);
+                let mut rows = stmt.query()?;
+                while rows.next()?.is_some() {}
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => {
+                self.counter.bump();
+                if self.echo.get() {
+                    log::info!(target: "litemodel::sql", "{sql}");
+                }
+                conn.batch(sql, table)
+            }
+        }
     }
+
+    /// Runs a statement the SQL seam rendered and reads its rows through
+    /// a cursor where the engine has one (PostgreSQL), for streams.
+    pub(crate) fn query_streaming<'s>(&self, stmt: &'s mut Stmt<'_>) -> Result<Rows<'s>> {
+        self.note(stmt);
+        match stmt {
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(pg) => pg.query_cursor().map(Rows::Postgres),
+            other => other.query(),
+        }
+    }
+}
+
+/// The `DATABASE_URL` environment variable.
+pub(crate) fn database_url() -> Result<String> {
+    std::env::var("DATABASE_URL").map_err(|err| Error::InvalidUrl {
+        url: "$DATABASE_URL".to_owned(),
+        reason: match err {
+            std::env::VarError::NotPresent => {
+                "the variable is not set; set it to a SQLite path or a postgresql:// URL".to_owned()
+            }
+            std::env::VarError::NotUnicode(_) => "the variable is not valid Unicode".to_owned(),
+        },
+    })
 }
 
 /// A shared view of a database's statement counter (Django's

@@ -70,9 +70,46 @@ pub enum Error {
         column: &'static str,
         /// The primary key of the row, when it could be read.
         key: Option<i64>,
-        /// What rusqlite reported.
+        /// Why the value does not fit.
         #[source]
-        source: rusqlite::Error,
+        source: crate::types::ColumnError,
+    },
+    /// A database URL that cannot be used: malformed, or naming an engine
+    /// litemodel does not run on (the URL is shown without its password).
+    #[error("invalid database URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL, password replaced by `***`.
+        url: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// The database server could not be reached or refused the connection
+    /// (down, wrong password, no such database).
+    #[error("cannot connect to `{url}`: {source}")]
+    Connect {
+        /// The URL, password replaced by `***`.
+        url: String,
+        /// What the driver reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A schema has no DDL for the engine of the database it was given
+    /// (a hand-written schema, or code generated before the engine existed).
+    #[error("the schema has no DDL for {engine}: regenerate the models with this version of litemodel")]
+    NoDdl {
+        /// The engine's name.
+        engine: &'static str,
+    },
+    /// Any other failure reported by PostgreSQL or the `postgres` client.
+    #[cfg(feature = "postgres")]
+    #[error("postgresql error{}: {}", table.map(|t| format!(" on `{t}`")).unwrap_or_default(), postgres_message(source))]
+    Postgres {
+        /// The table the statement worked on, when known.
+        table: Option<&'static str>,
+        /// What the client reported (with the server's SQLSTATE in
+        /// `source.code()`).
+        #[source]
+        source: postgres::Error,
     },
     /// An object links (through a many-to-one relationship) to a parent that
     /// has no id and is not pending in this session, so the foreign key
@@ -205,6 +242,64 @@ pub(crate) fn classify(source: rusqlite::Error, table: Option<&'static str>) -> 
         },
         ffi::SQLITE_CONSTRAINT_CHECK => Error::CheckViolation { constraint: detail },
         _ => Error::Sqlite { table, source },
+    }
+}
+
+/// The server's message with its detail, or the client's error.
+#[cfg(feature = "postgres")]
+fn postgres_message(source: &postgres::Error) -> String {
+    match source.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => source.to_string(),
+    }
+}
+
+/// Turns a PostgreSQL error into the matching variant from its SQLSTATE,
+/// with the table, columns and constraint the server names.
+#[cfg(feature = "postgres")]
+pub(crate) fn classify_postgres(source: postgres::Error, table: Option<&'static str>) -> Error {
+    use postgres::error::SqlState;
+    let Some(db) = source.as_db_error() else {
+        return Error::Postgres { table, source };
+    };
+    let found_table = db
+        .table()
+        .map(str::to_owned)
+        .or_else(|| table.map(str::to_owned));
+    let code = db.code();
+    if *code == SqlState::UNIQUE_VIOLATION {
+        // DETAIL: Key (username)=(john) already exists.
+        let columns = db
+            .detail()
+            .and_then(|d| d.strip_prefix("Key ("))
+            .and_then(|d| d.split_once(")="))
+            .map(|(columns, _)| {
+                columns
+                    .split(", ")
+                    .map(|c| c.trim_matches('"').to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Error::UniqueViolation {
+            table: found_table.unwrap_or_default(),
+            columns,
+        }
+    } else if *code == SqlState::NOT_NULL_VIOLATION {
+        Error::NotNullViolation {
+            table: found_table.unwrap_or_default(),
+            column: db.column().unwrap_or_default().to_owned(),
+        }
+    } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+        Error::ForeignKeyViolation { table: found_table }
+    } else if *code == SqlState::CHECK_VIOLATION {
+        Error::CheckViolation {
+            constraint: db.constraint().unwrap_or_default().to_owned(),
+        }
+    } else {
+        Error::Postgres { table, source }
     }
 }
 

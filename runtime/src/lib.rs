@@ -23,6 +23,7 @@
 //! ```
 
 mod compat;
+mod conn;
 mod database;
 mod error;
 mod expr;
@@ -40,6 +41,7 @@ mod session;
 pub mod sql;
 pub mod types;
 
+pub use conn::Engine;
 pub use database::{Database, Executor, StatementCounter};
 pub use error::{Error, OptionalExtension, Result};
 pub use expr::{and_, or_, Assignment, Column, Expr, Operand, Order};
@@ -55,7 +57,7 @@ pub use relation::{
     Cascade, ChildOps, Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent,
 };
 pub use repr::{repr, Repr};
-pub use schema::{Schema, TableSchema};
+pub use schema::{PostgresSchema, Schema, TableSchema, TypeSchema};
 /// The Rust type of a `json` column: `serde_json::Value`.
 #[cfg(feature = "serde_json")]
 pub use serde_json::Value as JsonValue;
@@ -93,3 +95,6 @@ macro_rules! include_models {
 
 /// rusqlite, for the types generated code names and for direct access.
 pub use rusqlite;
+/// The `postgres` client crate, for direct access ([`Database::postgres`]).
+#[cfg(feature = "postgres")]
+pub use postgres;

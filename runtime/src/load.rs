@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::database::Database;
-use crate::error::{classify, Result};
+use crate::conn::RawRow;
+use crate::error::Result;
 use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};
 use crate::relation::{Children, ManyToMany, ManyToOne, Mark, OneToMany};
@@ -179,7 +180,7 @@ pub(crate) trait Join<M> {
 /// The related objects of a joined query, collected per parent object.
 pub(crate) trait JoinRows<M> {
     /// Reads the related object at `offset` of `row`, which belongs to object `index`.
-    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()>;
+    fn row(&mut self, row: RawRow<'_>, offset: usize, index: usize) -> Result<()>;
     /// Hands the related objects to their parents (after loading the next level).
     fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()>;
 }
@@ -195,10 +196,8 @@ fn key_index<T: Model>() -> usize {
 }
 
 /// Reads the object of `T` at `offset`, or `None` for the NULLs of an outer join.
-fn decode_at<T: Model>(row: &rusqlite::Row<'_>, offset: usize) -> Result<Option<T>> {
-    let key: Option<i64> = row
-        .get(offset + key_index::<T>())
-        .map_err(|e| classify(e, Some(T::TABLE)))?;
+fn decode_at<T: Model>(row: RawRow<'_>, offset: usize) -> Result<Option<T>> {
+    let key = row.key(offset + key_index::<T>(), T::TABLE)?;
     if key.is_none() {
         return Ok(None);
     }
@@ -304,7 +303,7 @@ struct ToOneRows<'a, M, P> {
 }
 
 impl<M: Model, P: Model> JoinRows<M> for ToOneRows<'_, M, P> {
-    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
+    fn row(&mut self, row: RawRow<'_>, offset: usize, index: usize) -> Result<()> {
         if let Some(parent) = decode_at::<P>(row, offset)? {
             self.parents.push((index, parent));
         }
@@ -410,7 +409,7 @@ impl<'a, M, T> CollectionRows<'a, M, T> {
 }
 
 impl<M: Model, T: Model> JoinRows<M> for CollectionRows<'_, M, T> {
-    fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
+    fn row(&mut self, row: RawRow<'_>, offset: usize, index: usize) -> Result<()> {
         if let Some(object) = decode_at::<T>(row, offset)? {
             self.related.push(object);
             self.owners.push(index);
@@ -477,14 +476,13 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
             );
             let mut stmt = db.prepare(&sql, Some(T::TABLE))?;
             for (i, key) in chunk.iter().enumerate() {
-                stmt.raw_bind_parameter(i + 1, key)
-                    .map_err(|e| classify(e, Some(T::TABLE)))?;
+                stmt.bind_int(i + 1, *key)?;
             }
             db.note(&stmt);
-            let mut rows = stmt.raw_query();
-            while let Some(row) = rows.next().map_err(|e| classify(e, Some(T::TABLE)))? {
-                let owner: i64 = row.get(0).map_err(|e| classify(e, Some(link.table)))?;
-                if let Some(object) = decode_at::<T>(row, 1)? {
+            let mut rows = stmt.query()?;
+            while let Some(row) = rows.next()? {
+                let owner = row.key(0, link.table)?;
+                if let (Some(owner), Some(object)) = (owner, decode_at::<T>(row, 1)?) {
                     owners.push(owner);
                     related.push(object);
                 }

@@ -6,14 +6,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use rusqlite::Statement;
-
+use crate::conn::{Engine, RawRow, Stmt};
 use crate::database::Database;
 use crate::error::{Error, Result};
 use crate::idmap::IdMap;
 use crate::session::{Key, Links, Session};
-use crate::sql::{Sqlite, TableDef};
-use crate::types::{ColumnValue, FromColumn, ToColumn};
+use crate::sql::TableDef;
+use crate::types::{ColumnError, FromColumn, ToColumn};
 
 /// A table-backed type: what the generator emits for every model of the spec.
 ///
@@ -143,7 +142,7 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
 /// Decode failures come back as [`Error::Decode`] naming the table, column
 /// and primary key of the row.
 pub struct Row<'a> {
-    row: &'a rusqlite::Row<'a>,
+    row: RawRow<'a>,
     table: &'static str,
     columns: &'static [&'static str],
     primary_key: &'static str,
@@ -153,12 +152,12 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    pub(crate) fn new<M: Model>(row: &'a rusqlite::Row<'a>) -> Self {
+    pub(crate) fn new<M: Model>(row: RawRow<'a>) -> Self {
         Row::at::<M>(row, 0)
     }
 
     /// `M`'s columns starting at result column `offset`.
-    pub(crate) fn at<M: Model>(row: &'a rusqlite::Row<'a>, offset: usize) -> Self {
+    pub(crate) fn at<M: Model>(row: RawRow<'a>, offset: usize) -> Self {
         Row {
             row,
             table: M::TABLE,
@@ -178,32 +177,19 @@ impl<'a> Row<'a> {
     /// [`FromColumn`].
     #[inline]
     pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
-        let value = self
-            .row
-            .get_ref(self.offset + index)
-            .map_err(|source| self.decode_error(index, source))?;
-        let data_type = value.data_type();
-        ColumnValue::from_ref(value)
+        self.row
+            .value(self.offset + index)
             .and_then(T::from_column)
-            .map_err(|err| {
-                let source =
-                    rusqlite::Error::FromSqlConversionFailure(index, data_type, Box::new(err));
-                self.decode_error(index, source)
-            })
+            .map_err(|source| self.decode_error(index, source))
     }
 
     #[cold]
-    fn decode_error(&self, index: usize, source: rusqlite::Error) -> Error {
+    fn decode_error(&self, index: usize, source: ColumnError) -> Error {
         let key = self
             .columns
             .iter()
             .position(|c| *c == self.primary_key)
-            .and_then(|i| {
-                self.row
-                    .get::<_, Option<i64>>(self.offset + i)
-                    .ok()
-                    .flatten()
-            });
+            .and_then(|i| self.row.key(self.offset + i, self.table).ok().flatten());
         Error::Decode {
             table: self.table,
             column: self.columns.get(index).copied().unwrap_or("?"),
@@ -215,13 +201,13 @@ impl<'a> Row<'a> {
 
 /// Binds field values, in order, straight into a prepared statement.
 pub struct Binder<'a, 'conn> {
-    stmt: &'a mut Statement<'conn>,
+    stmt: &'a mut Stmt<'conn>,
     next: usize,
     table: &'static str,
 }
 
 impl<'a, 'conn> Binder<'a, 'conn> {
-    pub(crate) fn new(stmt: &'a mut Statement<'conn>, table: &'static str) -> Self {
+    pub(crate) fn new(stmt: &'a mut Stmt<'conn>, table: &'static str) -> Self {
         Binder {
             stmt,
             next: 1,
@@ -239,47 +225,53 @@ impl<'a, 'conn> Binder<'a, 'conn> {
     pub fn bind<T: ToColumn + ?Sized>(&mut self, value: &T) -> Result<()> {
         let index = self.next;
         self.next += 1;
-        let table = Some(self.table);
         let stored = value.to_column().map_err(|err| Error::Sqlite {
-            table,
+            table: Some(self.table),
             source: rusqlite::Error::ToSqlConversionFailure(Box::new(err)),
         })?;
-        self.stmt
-            .raw_bind_parameter(index, &stored)
-            .map_err(|source| Error::Sqlite { table, source })
+        self.stmt.bind_column(index, &stored)
     }
 }
 
 pub(crate) use crate::sql::ModelSql;
 
 impl ModelSql {
-    pub(crate) fn of<M: Model>() -> &'static ModelSql {
+    /// `M`'s statements as `db`'s engine spells them, rendered once per
+    /// model and engine.
+    #[inline]
+    pub(crate) fn of<M: Model>(db: &Database) -> &'static ModelSql {
         thread_local! {
-            /// This thread's copy of the map below: no lock per statement.
-            static LOCAL: RefCell<IdMap<TypeId, &'static ModelSql>> = RefCell::default();
+            /// This thread's copy of the maps below (one per engine): no lock
+            /// per statement.
+            static LOCAL: RefCell<[IdMap<TypeId, &'static ModelSql>; 2]> = RefCell::default();
         }
+        let engine = match db.engine() {
+            Engine::Sqlite => 0,
+            Engine::Postgres => 1,
+        };
         let type_id = TypeId::of::<M>();
-        let local = LOCAL.try_with(|local| local.borrow().get(&type_id).copied());
+        let local = LOCAL.try_with(|local| local.borrow()[engine].get(&type_id).copied());
         if let Ok(Some(sql)) = local {
             return sql;
         }
-        static CACHE: OnceLock<Mutex<HashMap<TypeId, &'static ModelSql>>> = OnceLock::new();
+        type Shared = [HashMap<TypeId, &'static ModelSql>; 2];
+        static CACHE: OnceLock<Mutex<Shared>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         // A poisoned lock only means another thread panicked while inserting;
         // the map itself is still valid.
-        let mut map = cache
+        let mut maps = cache
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let sql: &'static ModelSql = map
-            .entry(type_id)
-            .or_insert_with(|| Box::leak(Box::new(ModelSql::build::<M>())));
+        let sql: &'static ModelSql = maps[engine].entry(type_id).or_insert_with(|| {
+            Box::leak(Box::new(crate::sql::model_statements(
+                db.dialect(),
+                table_def::<M>(),
+                M::SERVER_DEFAULTS,
+            )))
+        });
         // Fails only while the thread is exiting: then the lock serves.
-        let _ = LOCAL.try_with(|local| local.borrow_mut().insert(type_id, sql));
+        let _ = LOCAL.try_with(|local| local.borrow_mut()[engine].insert(type_id, sql));
         sql
-    }
-
-    fn build<M: Model>() -> ModelSql {
-        crate::sql::model_statements(&Sqlite, table_def::<M>(), M::SERVER_DEFAULTS)
     }
 }
 

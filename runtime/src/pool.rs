@@ -1,5 +1,5 @@
 //! A connection pool for multi-threaded applications: [`r2d2`] handing out
-//! [`Database`] connections to one SQLite file.
+//! [`Database`] connections to one SQLite file or one PostgreSQL database.
 //!
 //! (`r2d2_sqlite` would be the usual manager, but its releases pin an older
 //! rusqlite than ours, and two rusqlite versions cannot link two SQLites into
@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use crate::database::Database;
 use crate::error::{Error, Result};
-use crate::sql::Dialect;
 
 /// How many connections a pool opens at most, unless told otherwise.
 const DEFAULT_MAX_SIZE: u32 = 8;
@@ -21,15 +20,29 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 /// WAL journaling and a busy timeout, exactly as [`Database::open`] does.
 #[derive(Debug, Clone)]
 pub struct DatabaseManager {
-    path: PathBuf,
+    location: Location,
     busy_timeout: Option<Duration>,
 }
 
+#[derive(Debug, Clone)]
+enum Location {
+    Path(PathBuf),
+    Url(String),
+}
+
 impl DatabaseManager {
-    /// A manager for the database file at `path`.
+    /// A manager for the SQLite database file at `path`.
     pub fn new(path: impl AsRef<Path>) -> Self {
         DatabaseManager {
-            path: path.as_ref().to_path_buf(),
+            location: Location::Path(path.as_ref().to_path_buf()),
+            busy_timeout: None,
+        }
+    }
+
+    /// A manager for the database `url` names (see [`Database::connect`]).
+    pub fn url(url: impl Into<String>) -> Self {
+        DatabaseManager {
+            location: Location::Url(url.into()),
             busy_timeout: None,
         }
     }
@@ -48,22 +61,24 @@ impl r2d2::ManageConnection for DatabaseManager {
     type Error = Error;
 
     fn connect(&self) -> Result<Database> {
-        let db = Database::open(&self.path)?;
-        if let Some(timeout) = self.busy_timeout {
-            db.connection().busy_timeout(timeout)?;
+        let db = match &self.location {
+            Location::Path(path) => Database::open(path)?,
+            Location::Url(url) => Database::connect(url)?,
+        };
+        if let (Some(timeout), Some(conn)) = (self.busy_timeout, db.sqlite()) {
+            conn.busy_timeout(timeout)?;
         }
         Ok(db)
     }
 
     fn is_valid(&self, db: &mut Database) -> Result<()> {
-        db.connection().execute_batch(db.dialect().ping())?;
-        Ok(())
+        db.ping()
     }
 
     /// A connection handed back inside a transaction (a leaked session) is
     /// closed, which rolls the transaction back, rather than reused.
     fn has_broken(&self, db: &mut Database) -> bool {
-        !db.connection().is_autocommit()
+        db.in_transaction_now()
     }
 }
 
@@ -130,6 +145,25 @@ impl Pool {
     pub fn builder(path: impl AsRef<Path>) -> PoolBuilder {
         PoolBuilder {
             manager: DatabaseManager::new(path),
+            max_size: DEFAULT_MAX_SIZE,
+            wait: DEFAULT_WAIT,
+        }
+    }
+
+    /// A pool of up to eight connections to the database `url` names (see
+    /// [`Database::connect`]: a SQLite path or URL, or a PostgreSQL URL).
+    ///
+    /// # Errors
+    ///
+    /// As for [`Database::connect`].
+    pub fn connect(url: &str) -> Result<Self> {
+        Self::builder_for_url(url).build()
+    }
+
+    /// Configures a pool of connections to the database `url` names.
+    pub fn builder_for_url(url: &str) -> PoolBuilder {
+        PoolBuilder {
+            manager: DatabaseManager::url(url),
             max_size: DEFAULT_MAX_SIZE,
             wait: DEFAULT_WAIT,
         }

@@ -6,22 +6,70 @@
 /// [`Database::create_all`](crate::Database::create_all) and
 /// [`Database::drop_all`](crate::Database::drop_all).
 ///
+/// The generator writes the DDL of every engine the runtime runs on: the
+/// runtime picks the one of the database it is given, so the same generated
+/// code creates its tables on SQLite and on PostgreSQL.
+///
 /// ```
-/// use litemodel::{Schema, TableSchema};
+/// use litemodel::{PostgresSchema, Schema, TableSchema};
 /// static SCHEMA: Schema = Schema {
 ///     tables: &[TableSchema {
 ///         name: "tags",
 ///         create: "CREATE TABLE tags (\n\tid INTEGER NOT NULL, \n\tPRIMARY KEY (id)\n)",
 ///         indexes: &[],
 ///     }],
+///     postgres: PostgresSchema::NONE,
 /// };
 /// assert_eq!(SCHEMA.tables[0].name, "tags");
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Schema {
-    /// The tables in dependency order: a table comes after every table its
-    /// foreign keys reference.
+    /// The SQLite tables in dependency order: a table comes after every table
+    /// its foreign keys reference.
     pub tables: &'static [TableSchema],
+    /// The same schema for PostgreSQL.
+    pub postgres: PostgresSchema,
+}
+
+/// A schema's PostgreSQL DDL: the enum types its tables use, and the tables.
+#[derive(Debug, Clone, Copy)]
+pub struct PostgresSchema {
+    /// `CREATE TYPE ... AS ENUM`, created before the tables and dropped after.
+    pub types: &'static [TypeSchema],
+    /// The tables in dependency order, as for [`Schema::tables`].
+    pub tables: &'static [TableSchema],
+}
+
+impl PostgresSchema {
+    /// No PostgreSQL DDL (a hand-written schema for SQLite only).
+    pub const NONE: PostgresSchema = PostgresSchema {
+        types: &[],
+        tables: &[],
+    };
+}
+
+/// A named type of a PostgreSQL schema (an enum).
+#[derive(Debug, Clone, Copy)]
+pub struct TypeSchema {
+    /// The type name, unquoted.
+    pub name: &'static str,
+    /// `CREATE TYPE name AS ENUM (...)`.
+    pub create: &'static str,
+    /// `DROP TYPE name`.
+    pub drop: &'static str,
+}
+
+impl Schema {
+    /// The tables to create on `engine`.
+    pub(crate) fn tables_for(&self, engine: crate::Engine) -> crate::Result<&'static [TableSchema]> {
+        match engine {
+            crate::Engine::Sqlite => Ok(self.tables),
+            crate::Engine::Postgres if self.postgres.tables.is_empty() && !self.tables.is_empty() => {
+                Err(crate::Error::NoDdl { engine: engine.name() })
+            }
+            crate::Engine::Postgres => Ok(self.postgres.tables),
+        }
+    }
 }
 
 /// One table: its name, its `CREATE TABLE` and its `CREATE INDEX` statements.

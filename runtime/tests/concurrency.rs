@@ -63,7 +63,7 @@ fn read_until(pool: &Pool, stop: &AtomicBool) -> TestResult<usize> {
         // Checked before reading, so at least one read follows the writers.
         let last_round = stop.load(Ordering::SeqCst);
         let db = pool.get()?;
-        let (roles, users): (i64, i64) = db.connection().query_row(
+        let (roles, users): (i64, i64) = db.sqlite().ok_or("sqlite")?.query_row(
             "SELECT (SELECT count(*) FROM roles), (SELECT count(*) FROM users)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -188,16 +188,17 @@ fn files_open_in_wal_mode_with_a_busy_timeout() -> TestResult {
         );
         Ok(())
     };
-    check(Database::open(&path)?.connection())?;
+    check(Database::open(&path)?.sqlite().ok_or("sqlite")?)?;
     let pool = Pool::open(&path)?;
-    check(pool.get()?.connection())?;
+    check(pool.get()?.sqlite().ok_or("sqlite")?)?;
     // A custom busy timeout for every pooled connection.
     let pool = Pool::builder(&path)
         .busy_timeout(Duration::from_millis(250))
         .build()?;
     let timeout: i64 = pool
         .get()?
-        .connection()
+        .sqlite()
+        .ok_or("sqlite")?
         .query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
     assert_eq!(timeout, 250);
     Ok(())
@@ -210,14 +211,13 @@ fn a_connection_returned_inside_a_transaction_is_not_reused() -> TestResult {
     let pool = Pool::builder(&path).max_size(1).build()?;
     {
         let db = pool.get()?;
-        db.connection().execute_batch("BEGIN IMMEDIATE")?;
+        db.execute_batch("BEGIN IMMEDIATE")?;
         // Dropped while holding the write lock.
     }
     // The next connection is a fresh one: it can write.
     let db = pool.get()?;
-    assert!(db.connection().is_autocommit());
-    db.connection()
-        .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")?;
+    assert!(db.sqlite().ok_or("sqlite")?.is_autocommit());
+    db.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")?;
     Ok(())
 }
 

@@ -1,46 +1,49 @@
 //! Opening, schema management, echo and the statement counter.
 
+#[macro_use]
 mod common;
 
 use std::sync::{Mutex, OnceLock};
 
 use common::seed_models::{Role, User, SCHEMA};
-use common::{seed_db, temp_db, TestResult};
+use common::{seed_db, temp_db, Engine, TestResult};
 use litemodel::{Database, Error};
 
+/// SQLite only: see the comment in the body.
 #[test]
 fn open_configures_the_connection() -> TestResult {
-    let (_dir, db) = temp_db()?;
-    let conn = db.connection();
+    let engine = Engine::Sqlite;
+    // PRAGMAs: SQLite's connection setup.
+    let (_dir, db) = temp_db(engine)?;
+    let conn = common::sqlite(&db)?;
     let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
     let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
     let timeout: i64 = conn.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
     assert_eq!((fk, journal.as_str(), timeout), (1, "wal", 5000));
 
     let memory = Database::open_in_memory()?;
-    let fk: i64 = memory
-        .connection()
-        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    let fk: i64 = common::query_i64(&memory, "PRAGMA foreign_keys")?;
     assert_eq!(fk, 1);
     Ok(())
 }
 
-#[test]
-fn create_all_leaves_existing_tables_and_rows_alone() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn create_all_leaves_existing_tables_and_rows_alone(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     db.transaction(|s| {
         s.add(Role::new("kept"));
         Ok::<_, Error>(())
     })?;
     // Drop one table (and its index) by hand; create_all brings back only it.
-    db.connection().execute_batch("DROP TABLE users")?;
+    db.execute_batch("DROP TABLE users")?;
     db.create_all(&SCHEMA)?;
     assert_eq!(Role::query().count(&db)?, 1);
     assert!(db.table_exists("users")?);
-    let index: i64 = db.connection().query_row(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_users_username'",
-        [],
-        |r| r.get(0),
+    let index = common::query_i64(
+        &db,
+        match engine {
+            Engine::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_users_username'",
+            Engine::Postgres => "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'ix_users_username'",
+        },
     )?;
     assert_eq!(index, 1);
     // A second call with everything present changes nothing.
@@ -51,9 +54,8 @@ fn create_all_leaves_existing_tables_and_rows_alone() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn drop_all_removes_every_table_and_tolerates_missing_ones() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn drop_all_removes_every_table_and_tolerates_missing_ones(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     db.transaction(|s| {
         let role = s.add(Role::new("r"));
         s.add(User::new("u").with_role(role));
@@ -67,12 +69,14 @@ fn drop_all_removes_every_table_and_tolerates_missing_ones() -> TestResult {
     Ok(())
 }
 
+/// SQLite only: see the comment in the body.
 #[test]
 fn table_names_compare_the_sqlite_way() -> TestResult {
-    // SQLite's identifiers are ASCII case-insensitive: a table created as
+    let engine = Engine::Sqlite;
+    // SQLite only: SQLite's identifiers are ASCII case-insensitive: a table created as
     // `Users` is the `users` table, for table_exists, create_all and drop_all.
-    let (_dir, db) = temp_db()?;
-    db.connection().execute_batch(
+    let (_dir, db) = temp_db(engine)?;
+    db.execute_batch(
         "CREATE TABLE Roles (id INTEGER PRIMARY KEY, name TEXT); \
          CREATE TABLE USERS (id INTEGER PRIMARY KEY); \
          INSERT INTO Roles (name) VALUES ('kept');",
@@ -88,34 +92,35 @@ fn table_names_compare_the_sqlite_way() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn failing_ddl_names_the_table_and_creates_nothing() -> TestResult {
+fn failing_ddl_names_the_table_and_creates_nothing(engine: Engine) -> TestResult {
+    static TABLES: &[litemodel::TableSchema] = &[
+        litemodel::TableSchema {
+            name: "good",
+            create: "CREATE TABLE good (id INTEGER PRIMARY KEY)",
+            indexes: &[],
+        },
+        litemodel::TableSchema {
+            name: "bad",
+            create: "CREATE TABLE bad (",
+            indexes: &[],
+        },
+    ];
     static BROKEN: litemodel::Schema = litemodel::Schema {
-        tables: &[
-            litemodel::TableSchema {
-                name: "good",
-                create: "CREATE TABLE good (id INTEGER PRIMARY KEY)",
-                indexes: &[],
-            },
-            litemodel::TableSchema {
-                name: "bad",
-                create: "CREATE TABLE bad (",
-                indexes: &[],
-            },
-        ],
+        tables: TABLES,
+        postgres: litemodel::PostgresSchema {
+            types: &[],
+            tables: TABLES,
+        },
     };
-    let (_dir, db) = temp_db()?;
+    let (_dir, db) = temp_db(engine)?;
     let err = db.create_all(&BROKEN).err();
-    assert!(
-        matches!(
-            err,
-            Some(Error::Sqlite {
-                table: Some("bad"),
-                ..
-            })
-        ),
-        "{err:?}"
-    );
+    let named_bad = match &err {
+        Some(Error::Sqlite { table, .. }) => *table == Some("bad"),
+        #[cfg(feature = "postgres")]
+        Some(Error::Postgres { table, .. }) => *table == Some("bad"),
+        _ => false,
+    };
+    assert!(named_bad, "{err:?}");
     assert!(!db.table_exists("good")?);
     Ok(())
 }
@@ -148,10 +153,9 @@ fn capture() -> &'static Capture {
     })
 }
 
-#[test]
-fn echo_logs_statements_with_their_parameters() -> TestResult {
+fn echo_logs_statements_with_their_parameters(engine: Engine) -> TestResult {
     let capture = capture();
-    let (_dir, mut db) = seed_db()?;
+    let (_dir, mut db) = seed_db(engine)?;
     db.set_echo(true);
     db.transaction(|s| {
         s.add(Role::new("O'Brien"));
@@ -169,9 +173,8 @@ fn echo_logs_statements_with_their_parameters() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn statement_counter_counts_every_statement() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn statement_counter_counts_every_statement(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let counter = db.statement_counter();
     let before = db.statement_count();
     let ((), ran) = counter.count(|| {
@@ -195,3 +198,11 @@ fn assert_statements_panics_on_a_mismatch() {
         counter.assert_statements(0, || db.table_exists("x").ok());
     }
 }
+
+engines!(
+    create_all_leaves_existing_tables_and_rows_alone,
+    drop_all_removes_every_table_and_tolerates_missing_ones,
+    failing_ddl_names_the_table_and_creates_nothing,
+    echo_logs_statements_with_their_parameters,
+    statement_counter_counts_every_statement,
+);

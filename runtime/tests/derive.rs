@@ -17,7 +17,7 @@ pub struct Tag {
 #[test]
 fn a_hand_written_model_round_trips() -> Result<(), Box<dyn std::error::Error>> {
     let mut db = Database::open_in_memory()?;
-    db.connection().execute_batch(
+    db.execute_batch(
         "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL, uses INTEGER NOT NULL)",
     )?;
     let mut session = db.session();

@@ -3,19 +3,27 @@
 //! busy timeout) leaves the database exactly as it was, returns an error
 //! naming the cause, and leaves the session able to retry or roll back.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
 
 use common::blog_models::{Author, Post};
 use common::seed_models::{Role, User};
-use common::{blog_db, seed_db, TestResult};
+use common::{blog_db, seed_db, Engine, TestResult};
 use litemodel::rusqlite::{self, ffi::ErrorCode, types::Value, Connection};
 use litemodel::{Database, Error, Query};
 
-/// Every row of every table (by rowid), the schema and the integrity check:
+/// Every row of every table, the schema and (on SQLite) the integrity check:
 /// two equal snapshots mean the database holds exactly the same data.
-fn snapshot(conn: &Connection) -> TestResult<Vec<String>> {
+fn snapshot(db: &Database) -> TestResult<Vec<String>> {
+    match db.sqlite() {
+        Some(conn) => sqlite_snapshot(conn),
+        None => postgres_snapshot(db),
+    }
+}
+
+fn sqlite_snapshot(conn: &Connection) -> TestResult<Vec<String>> {
     let mut out = Vec::new();
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     out.push(format!("integrity {integrity}"));
@@ -40,10 +48,55 @@ fn snapshot(conn: &Connection) -> TestResult<Vec<String>> {
     Ok(out)
 }
 
-/// A second connection to the same file, to look from outside the session.
-fn observer(db: &Database) -> TestResult<Connection> {
-    let path = db.connection().path().ok_or("the database is a file")?;
-    Ok(Connection::open(path)?)
+/// The tables of the connection's schema with their columns, and every row
+/// as text (the simple query protocol), in a stable order.
+#[cfg(feature = "postgres")]
+fn postgres_snapshot(db: &Database) -> TestResult<Vec<String>> {
+    use litemodel::postgres::SimpleQueryMessage;
+    let mut client = db.postgres().ok_or("a PostgreSQL database")?;
+    let mut out = Vec::new();
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for table in tables {
+        let columns: Vec<String> = client
+            .query(
+                "SELECT column_name::text || ' ' || data_type FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                &[&table],
+            )?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        out.push(format!("{table} ({})", columns.join(", ")));
+        let mut rows = Vec::new();
+        for message in client.simple_query(&format!("SELECT * FROM \"{table}\""))? {
+            if let SimpleQueryMessage::Row(row) = message {
+                let values: Vec<String> = (0..row.len())
+                    .map(|i| format!("{:?}", row.get(i)))
+                    .collect();
+                rows.push(format!("{table}: {}", values.join(" | ")));
+            }
+        }
+        rows.sort();
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_snapshot(_db: &Database) -> TestResult<Vec<String>> {
+    Err("built without PostgreSQL".into())
+}
+
+/// A second connection to the same database, to look from outside the session.
+fn observer(scratch: &common::Scratch) -> TestResult<Database> {
+    scratch.connect()
 }
 
 fn sqlite_code(err: &Error) -> Option<ErrorCode> {
@@ -56,10 +109,9 @@ fn sqlite_code(err: &Error) -> Option<ErrorCode> {
     }
 }
 
-#[test]
-fn unique_violation_at_the_500th_of_1000_inserts_changes_nothing() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
-    let outside = observer(&db)?;
+fn unique_violation_at_the_500th_of_1000_inserts_changes_nothing(engine: Engine) -> TestResult {
+    let (dir, mut db) = seed_db(engine)?;
+    let outside = observer(&dir)?;
     let mut s = db.session();
     let roles = s.add_all((0..10).map(|i| Role::new(format!("role {i}"))));
     s.commit()?;
@@ -121,10 +173,9 @@ fn unique_violation_at_the_500th_of_1000_inserts_changes_nothing() -> TestResult
     Ok(())
 }
 
-#[test]
-fn a_failed_commit_can_be_rolled_back_instead() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
-    let outside = observer(&db)?;
+fn a_failed_commit_can_be_rolled_back_instead(engine: Engine) -> TestResult {
+    let (dir, mut db) = seed_db(engine)?;
+    let outside = observer(&dir)?;
     let before = snapshot(&outside)?;
     let mut s = db.session();
     let users: Vec<_> = (0..1000)
@@ -151,10 +202,9 @@ fn a_failed_commit_can_be_rolled_back_instead() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn foreign_key_violation_at_the_500th_insert_changes_nothing() -> TestResult {
-    let (_dir, mut db) = blog_db()?;
-    let outside = observer(&db)?;
+fn foreign_key_violation_at_the_500th_insert_changes_nothing(engine: Engine) -> TestResult {
+    let (dir, mut db) = blog_db(engine)?;
+    let outside = observer(&dir)?;
     let mut s = db.session();
     let author = s.add(Author::new("ann"));
     s.commit()?;
@@ -190,35 +240,39 @@ fn foreign_key_violation_at_the_500th_insert_changes_nothing() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn deferred_foreign_key_failing_at_commit_changes_nothing() -> TestResult {
-    let (_dir, mut db) = blog_db()?;
+fn deferred_foreign_key_failing_at_commit_changes_nothing(engine: Engine) -> TestResult {
+    let (dir, mut db) = blog_db(engine)?;
     // A table the models do not know references authors: deleting an author does
     // not detach it (as the author's posts are detached), so the key fails.
-    db.connection()
-        .execute_batch("CREATE TABLE reviews (author_id INTEGER REFERENCES authors (id))")?;
-    let outside = observer(&db)?;
+    db.execute_batch("CREATE TABLE reviews (author_id INTEGER REFERENCES authors (id))")?;
+    let outside = observer(&dir)?;
     let mut s = db.session();
     let author = s.add(Author::new("ann"));
     s.add(Post::new("kept", 1).with_author(author));
     s.commit()?;
     s.database()
-        .connection()
-        .execute("INSERT INTO reviews (author_id) VALUES (1)", [])?;
+        .execute_batch("INSERT INTO reviews (author_id) VALUES (1)")?;
     let before = snapshot(&outside)?;
 
-    // Deletes check foreign keys at COMMIT: deleting a referenced author
-    // fails there, after every statement succeeded.
+    // SQLite: deletes check foreign keys at COMMIT, so deleting a referenced
+    // author fails there, after every statement succeeded. PostgreSQL checks
+    // SQLAlchemy's (not deferrable) keys at the DELETE itself.
     s[author].name = "renamed".into();
     s.delete(author)?;
     let err = s.commit().err().ok_or("the commit must fail")?;
-    assert!(
-        matches!(err, Error::ForeignKeyViolation { table: None }),
-        "{err:?}"
-    );
+    match engine {
+        Engine::Sqlite => assert!(
+            matches!(err, Error::ForeignKeyViolation { table: None }),
+            "{err:?}"
+        ),
+        Engine::Postgres => assert!(
+            matches!(&err, Error::ForeignKeyViolation { table: Some(t) } if t == "reviews"),
+            "{err:?}"
+        ),
+    }
     assert_eq!(snapshot(&outside)?, before);
     assert!(
-        s.database().connection().is_autocommit(),
+        !common::in_transaction(s.database())?,
         "no transaction is left open"
     );
 
@@ -232,21 +286,20 @@ fn deferred_foreign_key_failing_at_commit_changes_nothing() -> TestResult {
     Ok(())
 }
 
+/// SQLite only: see the comment in the body.
 #[test]
 fn a_full_disk_fails_the_commit_and_changes_nothing() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
-    let outside = observer(&db)?;
+    let engine = Engine::Sqlite;
+    let (dir, mut db) = seed_db(engine)?;
+    let outside = observer(&dir)?;
     let mut s = db.session();
     s.add_all((0..10).map(|i| Role::new(format!("role {i}"))));
     s.commit()?;
     let before = snapshot(&outside)?;
 
     // Room for a few more pages only: 1,000 users of 2 KB each do not fit.
-    let pages: i64 = s
-        .database()
-        .connection()
-        .query_row("PRAGMA page_count", [], |r| r.get(0))?;
-    s.database().connection().query_row(
+    let pages: i64 = common::query_i64(s.database(), "PRAGMA page_count")?;
+    common::sqlite(s.database())?.query_row(
         &format!("PRAGMA max_page_count = {}", pages + 4),
         [],
         |r| r.get::<_, i64>(0),
@@ -264,8 +317,7 @@ fn a_full_disk_fails_the_commit_and_changes_nothing() -> TestResult {
     assert!(users.iter().all(|&u| s[u].id.is_none()));
 
     // Space comes back: the same session retries and succeeds.
-    s.database()
-        .connection()
+    common::sqlite(s.database())?
         .query_row("PRAGMA max_page_count = 1073741823", [], |r| {
             r.get::<_, i64>(0)
         })?;
@@ -275,14 +327,18 @@ fn a_full_disk_fails_the_commit_and_changes_nothing() -> TestResult {
     Ok(())
 }
 
+/// SQLite only: see the comment in the body.
 #[test]
 fn a_lock_held_past_the_busy_timeout_fails_the_commit_and_changes_nothing() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
-    db.connection().busy_timeout(Duration::from_millis(100))?;
-    let outside = observer(&db)?;
+    let engine = Engine::Sqlite;
+    // SQLite only: the busy timeout of a file lock.
+    let (dir, mut db) = seed_db(engine)?;
+    common::sqlite(&db)?.busy_timeout(Duration::from_millis(100))?;
+    let outside = observer(&dir)?;
     let before = snapshot(&outside)?;
 
     // Another connection holds the write lock for the whole attempt.
+    let outside = common::sqlite(&outside)?;
     outside.execute_batch("BEGIN IMMEDIATE")?;
     let mut s = db.session();
     let roles = s.add_all((0..1000).map(|i| Role::new(format!("role {i}"))));
@@ -291,7 +347,7 @@ fn a_lock_held_past_the_busy_timeout_fails_the_commit_and_changes_nothing() -> T
     assert!(err.to_string().contains("database is locked"), "{err}");
     assert!(roles.iter().all(|&r| s[r].id.is_none()));
     outside.execute_batch("ROLLBACK")?;
-    assert_eq!(snapshot(&outside)?, before);
+    assert_eq!(sqlite_snapshot(outside)?, before);
 
     // Once the lock is released the same session commits.
     s.commit()?;
@@ -313,14 +369,13 @@ fn a_commit_blocked_by_a_reader_in_rollback_journal_mode_changes_nothing() -> Te
         })?;
     }
     let mut db = Database::open(&path)?;
-    db.connection()
-        .query_row("PRAGMA journal_mode = DELETE", [], |r| {
-            r.get::<_, String>(0)
-        })?;
+    common::sqlite(&db)?.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+        r.get::<_, String>(0)
+    })?;
     db.create_all(&common::seed_models::SCHEMA)?;
-    db.connection().busy_timeout(Duration::from_millis(100))?;
+    common::sqlite(&db)?.busy_timeout(Duration::from_millis(100))?;
     let reader = Connection::open(&path)?;
-    let before = snapshot(&reader)?;
+    let before = sqlite_snapshot(&reader)?;
 
     reader.execute_batch("BEGIN; SELECT count(*) FROM roles;")?;
     let mut s = db.session();
@@ -329,7 +384,7 @@ fn a_commit_blocked_by_a_reader_in_rollback_journal_mode_changes_nothing() -> Te
     assert_eq!(sqlite_code(&err), Some(ErrorCode::DatabaseBusy), "{err:?}");
     assert!(roles.iter().all(|&r| s[r].id.is_none()));
     reader.execute_batch("COMMIT")?;
-    assert_eq!(snapshot(&reader)?, before);
+    assert_eq!(sqlite_snapshot(&reader)?, before);
 
     s.commit()?;
     drop(s);
@@ -337,9 +392,8 @@ fn a_commit_blocked_by_a_reader_in_rollback_journal_mode_changes_nothing() -> Te
     Ok(())
 }
 
-#[test]
-fn a_failed_flush_inside_a_transaction_keeps_the_earlier_flush() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn a_failed_flush_inside_a_transaction_keeps_the_earlier_flush(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let first = s.add(Role::new("first"));
     s.flush()?;
@@ -358,14 +412,17 @@ fn a_failed_flush_inside_a_transaction_keeps_the_earlier_flush() -> TestResult {
 /// SQLite itself rolls the whole transaction back on some errors (a trigger's
 /// `RAISE(ROLLBACK)`, an interrupt, some I/O and out-of-memory errors): the
 /// session must still report the cause and restore its objects.
+/// SQLite only: see the comment in the body.
 #[test]
 fn a_transaction_rolled_back_by_sqlite_itself_reports_the_cause() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
-    db.connection().execute_batch(
+    let engine = Engine::Sqlite;
+    // SQLite only: `RAISE(ROLLBACK)` in a trigger.
+    let (dir, mut db) = seed_db(engine)?;
+    db.execute_batch(
         "CREATE TRIGGER no_boom BEFORE INSERT ON users WHEN NEW.username = 'boom' \
          BEGIN SELECT RAISE(ROLLBACK, 'boom is not a user name'); END",
     )?;
-    let outside = observer(&db)?;
+    let outside = observer(&dir)?;
     let before = snapshot(&outside)?;
     let mut s = db.session();
     let users: Vec<_> = (0..1000)
@@ -391,7 +448,7 @@ fn a_transaction_rolled_back_by_sqlite_itself_reports_the_cause() -> TestResult 
     let boom = s.add(User::new("boom"));
     let err = s.flush().err().ok_or("the flush must fail")?;
     assert!(err.to_string().contains("boom is not a user name"), "{err}");
-    assert!(s.database().connection().is_autocommit());
+    assert!(!common::in_transaction(s.database())?);
     assert_eq!((s[kept].id, s[boom].id), (None, None));
     s[boom].username = Some("no boom".into());
     s.commit()?;
@@ -399,3 +456,11 @@ fn a_transaction_rolled_back_by_sqlite_itself_reports_the_cause() -> TestResult 
     assert_eq!(User::query().count(&db)?, 1002);
     Ok(())
 }
+
+engines!(
+    unique_violation_at_the_500th_of_1000_inserts_changes_nothing,
+    a_failed_commit_can_be_rolled_back_instead,
+    foreign_key_violation_at_the_500th_insert_changes_nothing,
+    deferred_foreign_key_failing_at_commit_changes_nothing,
+    a_failed_flush_inside_a_transaction_keeps_the_earlier_flush,
+);

@@ -1,15 +1,15 @@
 //! Relationships in both lazy modes, with statement counts.
 
+#[macro_use]
 mod common;
 
 use common::blog_models::{Author, Post};
 use common::seed_models::{Role, User};
-use common::{blog_db, seed_db, TestResult};
+use common::{blog_db, seed_db, Engine, TestResult};
 use litemodel::Error;
 
-#[test]
-fn dynamic_relationship_is_a_refinable_query() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn dynamic_relationship_is_a_refinable_query(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let role = s.add(Role::new("User"));
     let other = s.add(Role::new("Other"));
@@ -43,9 +43,8 @@ fn dynamic_relationship_is_a_refinable_query() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn select_relationship_loads_once_and_caches() -> TestResult {
-    let (_dir, mut db) = blog_db()?;
+fn select_relationship_loads_once_and_caches(engine: Engine) -> TestResult {
+    let (_dir, mut db) = blog_db(engine)?;
     db.transaction(|s| {
         let ann = s.add(Author::new("ann"));
         s.add_all([
@@ -84,9 +83,8 @@ fn select_relationship_loads_once_and_caches() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn many_to_one_loads_once_and_caches() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn many_to_one_loads_once_and_caches(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     db.transaction(|s| {
         let admin = s.add(Role::new("Admin"));
         s.add(User::new("john").with_role(admin));
@@ -104,9 +102,8 @@ fn many_to_one_loads_once_and_caches() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn many_to_one_can_point_at_a_pending_object() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn many_to_one_can_point_at_a_pending_object(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let role = s.add(Role::new("pending"));
@@ -125,9 +122,8 @@ fn many_to_one_can_point_at_a_pending_object() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn reassigning_a_parent_updates_the_foreign_key() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn reassigning_a_parent_updates_the_foreign_key(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let a = s.add(Role::new("a"));
     let user = s.add(User::new("u").with_role(a));
@@ -145,3 +141,11 @@ fn reassigning_a_parent_updates_the_foreign_key() -> TestResult {
     assert_eq!(User::query().one(&s)?.role_id, None);
     Ok(())
 }
+
+engines!(
+    dynamic_relationship_is_a_refinable_query,
+    select_relationship_loads_once_and_caches,
+    many_to_one_loads_once_and_caches,
+    many_to_one_can_point_at_a_pending_object,
+    reassigning_a_parent_updates_the_foreign_key,
+);

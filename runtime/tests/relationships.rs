@@ -1,12 +1,13 @@
 //! Every relationship kind and loading strategy of the generated library models, on
 //! real SQLite files, with the statement counts that are part of the contract.
 
+#[macro_use]
 mod common;
 
 use common::library_models::{
     Author, Book, Category, Chapter, Follow, Note, Passport, Person, Tag, User,
 };
-use common::{library_db, TestResult};
+use common::{library_db, Engine, TestResult};
 use litemodel::{Database, Error};
 
 /// `Author::query()` without the eager loading that `books_selectin` and
@@ -31,9 +32,8 @@ fn authors_with_books(db: &mut Database, authors: usize, books: usize) -> TestRe
     Ok(())
 }
 
-#[test]
-fn select_runs_one_statement_per_parent() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn select_runs_one_statement_per_parent(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     authors_with_books(&mut db, 100, 10)?;
     let counter = db.statement_counter();
     let total = counter.assert_statements(101, || -> litemodel::Result<usize> {
@@ -48,9 +48,8 @@ fn select_runs_one_statement_per_parent() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn selectin_runs_two_statements() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn selectin_runs_two_statements(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     authors_with_books(&mut db, 100, 10)?;
     let counter = db.statement_counter();
     // The declared `lazy = "selectin"`: Author::query() loads it (and, in the same
@@ -81,9 +80,8 @@ fn selectin_runs_two_statements() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn selectin_chunks_large_parent_sets() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn selectin_chunks_large_parent_sets(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     authors_with_books(&mut db, 1200, 1)?;
     let counter = db.statement_counter();
     // 1,200 parents in chunks of 500: three IN-queries.
@@ -96,9 +94,8 @@ fn selectin_chunks_large_parent_sets() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn joined_runs_one_statement_even_with_limit() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn joined_runs_one_statement_even_with_limit(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     authors_with_books(&mut db, 100, 10)?;
     let counter = db.statement_counter();
     // The declared `lazy = "joined"` and the selectin one: remove the latter.
@@ -134,9 +131,8 @@ fn joined_runs_one_statement_even_with_limit() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn dynamic_runs_one_statement_per_query() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn dynamic_runs_one_statement_per_query(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     authors_with_books(&mut db, 100, 10)?;
     let author = Author::query()
         .options(Author::BOOKS_SELECTIN.lazyload())
@@ -168,9 +164,8 @@ fn dynamic_runs_one_statement_per_query() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn noload_never_loads() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn noload_never_loads(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     authors_with_books(&mut db, 100, 10)?;
     let counter = db.statement_counter();
     let empty = counter.assert_statements(1, || -> litemodel::Result<usize> {
@@ -188,9 +183,8 @@ fn noload_never_loads() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn raise_runs_one_statement_and_errors_on_access() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn raise_runs_one_statement_and_errors_on_access(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     authors_with_books(&mut db, 100, 10)?;
     let counter = db.statement_counter();
     let authors = counter.assert_statements(1, || {
@@ -223,9 +217,8 @@ fn raise_runs_one_statement_and_errors_on_access() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn eager_loading_chains_through_levels() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn eager_loading_chains_through_levels(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     db.transaction(|s| {
         for a in 0..5 {
             let author = s.add(Author::new(format!("a{a}")));
@@ -296,9 +289,8 @@ fn eager_loading_chains_through_levels() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn many_to_many_links_loads_and_queries() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn many_to_many_links_loads_and_queries(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     let mut s = db.session();
     let author = s.add(Author::new("ann"));
     let rust = s.add(Book::new("Rust").with_author(author));
@@ -349,18 +341,14 @@ fn many_to_many_links_loads_and_queries() -> TestResult {
     // Deleting a book deletes its association rows, not the tags.
     s.delete(&book)?;
     s.commit()?;
-    let links: i64 =
-        s.database()
-            .connection()
-            .query_row("SELECT count(*) FROM book_tags", [], |r| r.get(0))?;
+    let links = common::query_i64(s.database(), "SELECT count(*) FROM book_tags")?;
     assert_eq!(links, 1);
     assert_eq!(Tag::query().count(&s)?, 2);
     Ok(())
 }
 
-#[test]
-fn self_referential_tree() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn self_referential_tree(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     let mut s = db.session();
     let root = s.add(Category::new("root"));
     let science = s.add(Category::new("science").with_parent(root));
@@ -386,9 +374,8 @@ fn self_referential_tree() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn one_to_one_is_an_option() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn one_to_one_is_an_option(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     let mut s = db.session();
     let ann = s.add(Person::new("ann"));
     s.add(Person::new("bob"));
@@ -405,9 +392,8 @@ fn one_to_one_is_an_option() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn association_object_and_joins_along_relationships() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn association_object_and_joins_along_relationships(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     let mut s = db.session();
     let [ann, bob, cat, dan] = ["ann", "bob", "cat", "dan"].map(|name| s.add(User::new(name)));
     // A follow is an object of its own: composite primary key and a column.
@@ -496,9 +482,8 @@ fn association_object_and_joins_along_relationships() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn save_update_cascade_adds_appended_children() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn save_update_cascade_adds_appended_children(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     let mut s = db.session();
     let mut author = Author::new("ann");
     author.books.append(Book::new("first"));
@@ -516,9 +501,8 @@ fn save_update_cascade_adds_appended_children() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn delete_cascade_and_delete_orphan() -> TestResult {
-    let (_dir, mut db) = library_db()?;
+fn delete_cascade_and_delete_orphan(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
     db.transaction(|s| {
         let ann = s.add(Author::new("ann"));
         for title in ["a", "b", "c"] {
@@ -555,10 +539,9 @@ fn delete_cascade_and_delete_orphan() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn back_populates_pairs_both_sides() -> TestResult {
+fn back_populates_pairs_both_sides(engine: Engine) -> TestResult {
     use common::library_models::{Shelf, Volume};
-    let (_dir, mut db) = library_db()?;
+    let (_dir, mut db) = library_db(engine)?;
     let mut s = db.session();
     let shelf = s.add(Shelf::new("A"));
     for number in 1..=3 {
@@ -584,3 +567,21 @@ fn back_populates_pairs_both_sides() -> TestResult {
     assert_eq!(labels, ["A", "A", "A"]);
     Ok(())
 }
+
+engines!(
+    select_runs_one_statement_per_parent,
+    selectin_runs_two_statements,
+    selectin_chunks_large_parent_sets,
+    joined_runs_one_statement_even_with_limit,
+    dynamic_runs_one_statement_per_query,
+    noload_never_loads,
+    raise_runs_one_statement_and_errors_on_access,
+    eager_loading_chains_through_levels,
+    many_to_many_links_loads_and_queries,
+    self_referential_tree,
+    one_to_one_is_an_option,
+    association_object_and_joins_along_relationships,
+    save_update_cascade_adds_appended_children,
+    delete_cascade_and_delete_orphan,
+    back_populates_pairs_both_sides,
+);

@@ -1,22 +1,25 @@
 //! The Flask-SQLAlchemy seed scenario, end to end, on a real database file.
 
+#[macro_use]
 mod common;
 
 use common::seed_models::{Role, User, SCHEMA};
-use common::{seed_db, temp_db, TestResult};
+use common::{seed_db, temp_db, Engine, TestResult};
 use litemodel::Session;
 
 fn schema_sql(session: &Session<'_>) -> TestResult<Vec<String>> {
-    let conn = session.database().connection();
+    let conn = common::sqlite(session.database())?;
     let mut stmt =
         conn.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")?;
     let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// SQLite only: see the comment in the body.
 #[test]
 fn create_all_emits_the_sqlalchemy_ddl() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+    let engine = Engine::Sqlite;
+    let (_dir, mut db) = temp_db(engine)?;
     db.create_all(&SCHEMA)?;
     let session = db.session();
     let sql = schema_sql(&session)?;
@@ -29,9 +32,8 @@ fn create_all_emits_the_sqlalchemy_ddl() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn seed_scenario() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn seed_scenario(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut session = db.session();
 
     // admin_role = Role(name='Admin') ... user_john = User(username='john', role=admin_role)
@@ -100,9 +102,8 @@ fn seed_scenario() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn seed_state_survives_reopening_the_file() -> TestResult {
-    let (dir, mut db) = seed_db()?;
+fn seed_state_survives_reopening_the_file(engine: Engine) -> TestResult {
+    let (dir, mut db) = seed_db(engine)?;
     db.transaction(|s| {
         let role = s.add(Role::new("Admin"));
         s.add(User::new("john").with_role(role));
@@ -114,3 +115,8 @@ fn seed_state_survives_reopening_the_file() -> TestResult {
     assert_eq!(format!("{:?}", john.role(&db)?), "Some(<Role 'Admin'>)");
     Ok(())
 }
+
+engines!(
+    seed_scenario,
+    seed_state_survives_reopening_the_file,
+);

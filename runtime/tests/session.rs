@@ -1,20 +1,20 @@
 //! The unit of work: add, delete, flush, commit, rollback, and how failures
 //! leave the database and the session.
 
+#[macro_use]
 mod common;
 
 use common::blog_models::{Author, Post};
 use common::seed_models::{Role, User};
-use common::{blog_db, seed_db, TestResult};
+use common::{blog_db, seed_db, Engine, TestResult};
 use litemodel::{Database, Error, Query};
 
 fn count<M: litemodel::Model>(db: &Database) -> TestResult<u64> {
     Ok(Query::<M>::new().count(db)?)
 }
 
-#[test]
-fn add_and_commit_assigns_ids() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn add_and_commit_assigns_ids(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let keys = s.add_all([Role::new("a"), Role::new("b")]);
     assert_eq!(s[keys[0]].id, None);
@@ -25,9 +25,8 @@ fn add_and_commit_assigns_ids() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn commit_inserts_parents_first_whatever_the_add_order() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn commit_inserts_parents_first_whatever_the_add_order(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let counter = db.statement_counter();
     let mut s = db.session();
     // The user type is registered with the session before the role type,
@@ -45,9 +44,8 @@ fn commit_inserts_parents_first_whatever_the_add_order() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn chains_of_pending_parents_resolve() -> TestResult {
-    let (_dir, mut db) = blog_db()?;
+fn chains_of_pending_parents_resolve(engine: Engine) -> TestResult {
+    let (_dir, mut db) = blog_db(engine)?;
     let mut s = db.session();
     let author = s.add(Author::new("ann"));
     let post = s.add(Post::new("hello", 1).with_author(author));
@@ -58,9 +56,8 @@ fn chains_of_pending_parents_resolve() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn flush_writes_without_committing() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn flush_writes_without_committing(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     {
         let mut s = db.session();
         let role = s.add(Role::new("flushed"));
@@ -74,9 +71,8 @@ fn flush_writes_without_committing() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn empty_commit_runs_no_statement() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn empty_commit_runs_no_statement(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let role = s.add(Role::new("x"));
@@ -89,9 +85,8 @@ fn empty_commit_runs_no_statement() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn a_failed_flush_puts_back_the_keys_it_filled_in() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn a_failed_flush_puts_back_the_keys_it_filled_in(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let role = s.add(Role::new("r"));
     let first = s.add(User::new("ann").with_role(role));
@@ -111,9 +106,8 @@ fn a_failed_flush_puts_back_the_keys_it_filled_in() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn a_failed_update_puts_back_the_keys_it_filled_in() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn a_failed_update_puts_back_the_keys_it_filled_in(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let old = s.add(Role::new("old"));
     let ann = s.add(User::new("ann").with_role(old));
@@ -137,9 +131,8 @@ fn a_failed_update_puts_back_the_keys_it_filled_in() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn only_objects_that_differ_from_their_row_are_written() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn only_objects_that_differ_from_their_row_are_written(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let role = s.add(Role::new("x"));
@@ -170,9 +163,8 @@ fn only_objects_that_differ_from_their_row_are_written() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn a_change_that_failed_to_flush_is_written_by_the_next_commit() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn a_change_that_failed_to_flush_is_written_by_the_next_commit(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let a = s.add(Role::new("a"));
     let b = s.add(Role::new("b"));
@@ -194,9 +186,8 @@ fn a_change_that_failed_to_flush_is_written_by_the_next_commit() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn loaded_objects_are_updated_when_added_back() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn loaded_objects_are_updated_when_added_back(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     db.transaction(|s| {
         s.add(Role::new("Admin"));
         Ok::<_, Error>(())
@@ -214,9 +205,8 @@ fn loaded_objects_are_updated_when_added_back() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn adding_an_object_with_an_unknown_id_inserts_it() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn adding_an_object_with_an_unknown_id_inserts_it(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     db.transaction(|s| {
         s.add(Role {
             id: Some(42),
@@ -231,9 +221,8 @@ fn adding_an_object_with_an_unknown_id_inserts_it() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn adding_the_same_id_twice_gives_the_same_key() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn adding_the_same_id_twice_gives_the_same_key(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let key = s.add(Role::new("r"));
     s.commit()?;
@@ -245,9 +234,8 @@ fn adding_the_same_id_twice_gives_the_same_key() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn delete_by_key_and_by_loaded_object() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn delete_by_key_and_by_loaded_object(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let keys = s.add_all([Role::new("a"), Role::new("b"), Role::new("c")]);
     s.commit()?;
@@ -273,9 +261,8 @@ fn delete_by_key_and_by_loaded_object() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn parent_and_children_deleted_together_in_any_order() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn parent_and_children_deleted_together_in_any_order(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let role = s.add(Role::new("r"));
     let user = s.add(User::new("u").with_role(role));
@@ -288,9 +275,8 @@ fn parent_and_children_deleted_together_in_any_order() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn deleting_a_parent_detaches_its_children_like_sqlalchemy() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn deleting_a_parent_detaches_its_children_like_sqlalchemy(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let role = s.add(Role::new("r"));
     s.add(User::new("u").with_role(role));
@@ -304,18 +290,15 @@ fn deleting_a_parent_detaches_its_children_like_sqlalchemy() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn deleting_a_parent_still_referenced_elsewhere_fails_at_commit_and_restores() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn deleting_a_parent_still_referenced_elsewhere_fails_at_commit_and_restores(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     // A table the models do not know references roles: nothing detaches it.
-    db.connection()
-        .execute_batch("CREATE TABLE grants (role_id INTEGER REFERENCES roles (id)); ")?;
+    db.execute_batch("CREATE TABLE grants (role_id INTEGER REFERENCES roles (id)); ")?;
     let mut s = db.session();
     let role = s.add(Role::new("r"));
     s.commit()?;
     s.database()
-        .connection()
-        .execute("INSERT INTO grants (role_id) VALUES (1)", [])?;
+        .execute_batch("INSERT INTO grants (role_id) VALUES (1)")?;
     s.delete(role)?;
     let err = s.commit().err();
     assert!(
@@ -328,9 +311,8 @@ fn deleting_a_parent_still_referenced_elsewhere_fails_at_commit_and_restores() -
     Ok(())
 }
 
-#[test]
-fn unique_violation_leaves_database_and_session_as_before() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn unique_violation_leaves_database_and_session_as_before(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let counter = db.statement_counter();
     let mut s = db.session();
     s.add(Role::new("Admin"));
@@ -375,9 +357,8 @@ fn unique_violation_leaves_database_and_session_as_before() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn failed_flush_after_an_earlier_flush_keeps_the_earlier_work() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn failed_flush_after_an_earlier_flush_keeps_the_earlier_work(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     s.add(Role::new("kept"));
     s.flush()?;
@@ -391,9 +372,8 @@ fn failed_flush_after_an_earlier_flush_keeps_the_earlier_work() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn rollback_discards_work_and_empties_the_session() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn rollback_discards_work_and_empties_the_session(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let role = s.add(Role::new("gone"));
     s.flush()?;
@@ -408,9 +388,8 @@ fn rollback_discards_work_and_empties_the_session() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn drop_rolls_back() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn drop_rolls_back(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let counter = db.statement_counter();
     {
         let mut s = db.session();
@@ -423,9 +402,8 @@ fn drop_rolls_back() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn commit_on_drop_commits() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn commit_on_drop_commits(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     {
         let mut s = db.session().commit_on_drop();
         let role = s.add(Role::new("kept"));
@@ -436,9 +414,8 @@ fn commit_on_drop_commits() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn transaction_commits_on_ok_and_rolls_back_on_err() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn transaction_commits_on_ok_and_rolls_back_on_err(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let id = db.transaction(|s| {
         let key = s.add(Role::new("ok"));
         s.flush()?;
@@ -474,9 +451,8 @@ fn transaction_commits_on_ok_and_rolls_back_on_err() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn linking_to_an_unsaved_object_outside_the_session_fails() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn linking_to_an_unsaved_object_outside_the_session_fails(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let user = s.add(User::new("orphan").with_role(&Role::new("never added")));
     let err = s.commit().err();
@@ -499,9 +475,8 @@ fn linking_to_an_unsaved_object_outside_the_session_fails() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn linking_to_a_loaded_object_copies_its_id() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn linking_to_a_loaded_object_copies_its_id(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     db.transaction(|s| {
         s.add(Role::new("r"));
         Ok::<_, Error>(())
@@ -517,9 +492,8 @@ fn linking_to_a_loaded_object_copies_its_id() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn stale_update_is_reported() -> TestResult {
-    let (_dir, mut db) = seed_db()?;
+fn stale_update_is_reported(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
     let role = s.add(Role::new("r"));
     s.commit()?;
@@ -539,12 +513,10 @@ fn stale_update_is_reported() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn not_null_violation_names_the_column() -> TestResult {
-    let (_dir, db) = blog_db()?;
+fn not_null_violation_names_the_column(engine: Engine) -> TestResult {
+    let (_dir, db) = blog_db(engine)?;
     let err = db
-        .connection()
-        .execute("INSERT INTO authors (name) VALUES (NULL)", [])
+        .execute_batch("INSERT INTO authors (name) VALUES (NULL)")
         .map_err(Error::from)
         .err();
     assert!(
@@ -553,3 +525,32 @@ fn not_null_violation_names_the_column() -> TestResult {
     );
     Ok(())
 }
+
+engines!(
+    add_and_commit_assigns_ids,
+    commit_inserts_parents_first_whatever_the_add_order,
+    chains_of_pending_parents_resolve,
+    flush_writes_without_committing,
+    empty_commit_runs_no_statement,
+    a_failed_flush_puts_back_the_keys_it_filled_in,
+    a_failed_update_puts_back_the_keys_it_filled_in,
+    only_objects_that_differ_from_their_row_are_written,
+    a_change_that_failed_to_flush_is_written_by_the_next_commit,
+    loaded_objects_are_updated_when_added_back,
+    adding_an_object_with_an_unknown_id_inserts_it,
+    adding_the_same_id_twice_gives_the_same_key,
+    delete_by_key_and_by_loaded_object,
+    parent_and_children_deleted_together_in_any_order,
+    deleting_a_parent_detaches_its_children_like_sqlalchemy,
+    deleting_a_parent_still_referenced_elsewhere_fails_at_commit_and_restores,
+    unique_violation_leaves_database_and_session_as_before,
+    failed_flush_after_an_earlier_flush_keeps_the_earlier_work,
+    rollback_discards_work_and_empties_the_session,
+    drop_rolls_back,
+    commit_on_drop_commits,
+    transaction_commits_on_ok_and_rolls_back_on_err,
+    linking_to_an_unsaved_object_outside_the_session_fails,
+    linking_to_a_loaded_object_copies_its_id,
+    stale_update_is_reported,
+    not_null_violation_names_the_column,
+);

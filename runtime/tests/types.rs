@@ -153,7 +153,7 @@ fn fixture() -> TestResult<serde_json::Value> {
 
 /// `(column, stored value)` of every row of `samples`, read back raw.
 fn stored_rows(db: &Database) -> TestResult<Vec<Vec<(String, Value)>>> {
-    let conn = db.connection();
+    let conn = db.sqlite().ok_or("a SQLite database")?;
     let mut stmt = conn.prepare("SELECT * FROM samples ORDER BY id")?;
     let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
     let rows = stmt.query_map([], |row| {
@@ -210,7 +210,7 @@ fn values_sqlalchemy_stored_read_as_the_same_rust_values() -> TestResult {
             marks.join(", ")
         );
         let values: Vec<Value> = row.into_iter().map(|(_, v)| v).collect();
-        db.connection()
+        db.sqlite().ok_or("a SQLite database")?
             .execute(&sql, rusqlite::params_from_iter(values))?;
     }
     let loaded = Sample::query().order_by(Sample::ID.asc()).all(&db)?;
@@ -349,7 +349,7 @@ fn server_defaults_apply_to_none_and_keep_explicit_values() -> TestResult {
     });
     session.commit()?;
     let stored: Vec<(Option<String>, Option<String>)> = {
-        let conn = session.database().connection();
+        let conn = session.database().sqlite().ok_or("a SQLite database")?;
         let mut stmt = conn.prepare("SELECT server_note, server_time FROM stamps ORDER BY id")?;
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
@@ -450,7 +450,7 @@ fn values_without_a_faithful_stored_form_are_refused() -> TestResult {
 /// Inserts a row of `samples` with `column` set to `sql`, then reads every row.
 fn decode_error(column: &str, sql: &str) -> TestResult<Error> {
     let (_dir, db) = temp_db()?;
-    db.connection().execute_batch(&format!(
+    db.execute_batch(&format!(
         "INSERT INTO samples (id, count, flag, label) VALUES (41, 0, 0, 'x'); \
          UPDATE samples SET \"{column}\" = {sql} WHERE id = 41;"
     ))?;
@@ -532,7 +532,7 @@ fn undecodable_values_are_decode_errors_naming_table_column_and_key() -> TestRes
     }
     // NULL in a NOT NULL field's column (possible in a file another program wrote).
     let (_dir, db) = temp_db()?;
-    db.connection().execute_batch(
+    db.execute_batch(
         "CREATE TABLE loose AS SELECT * FROM samples; DROP TABLE samples; \
          CREATE TABLE samples AS SELECT * FROM loose; \
          INSERT INTO samples (id, count, flag, label) VALUES (7, NULL, 0, 'x');",
@@ -558,7 +558,7 @@ fn awkward_names_are_quoted_everywhere() -> TestResult {
         .filter(Odd::MY_COL.like("spa%") & Odd::SELF_TEXT.eq("me") & Odd::UPPER.eq(7))
         .one(&session)?;
     assert_eq!(found.r#type.as_deref(), Some("changed"));
-    let raw: (String, i64) = session.database().connection().query_row(
+    let raw: (String, i64) = session.database().sqlite().ok_or("a SQLite database")?.query_row(
         "SELECT type, \"größe\" FROM \"order items\" WHERE \"say \"\"hi\"\"\" = 'quoted'",
         [],
         |row| Ok((row.get(0)?, row.get(1)?)),
@@ -605,7 +605,7 @@ fn named_check_and_unique_constraints_and_cascades() -> TestResult {
     });
     session.commit()?;
     // ON UPDATE CASCADE, then ON DELETE CASCADE.
-    let conn = session.database().connection();
+    let conn = session.database().sqlite().ok_or("a SQLite database")?;
     conn.execute("UPDATE shelves SET id = 10 WHERE id = ?1", [shelf_id])?;
     assert_eq!(Book::query().one(&session)?.shelf_id, Some(10));
     conn.execute("DELETE FROM shelves WHERE id = 10", [])?;

@@ -152,6 +152,12 @@ pub enum MigrateError {
     /// Reading or writing the version table failed.
     #[error("the migration version table: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The runner does not run on this engine yet.
+    #[error("migrations run on SQLite only in this version of litemodel; on {engine}, create the schema with `create_all` (`litemodel create-all`)")]
+    Unsupported {
+        /// The engine's name.
+        engine: &'static str,
+    },
 }
 
 /// Which section of a migration runs.

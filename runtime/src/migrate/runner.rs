@@ -321,6 +321,11 @@ impl Database {
     /// As for [`Migrations::up`]: a modified or missing applied migration stops it
     /// before anything runs; a failing migration is rolled back and reported.
     pub fn migrate(&self, migrations: &Migrations) -> Result<Vec<i64>, MigrateError> {
-        migrations.up(self.connection(), None)
+        let Some(conn) = self.sqlite() else {
+            return Err(MigrateError::Unsupported {
+                engine: self.engine().name(),
+            });
+        };
+        migrations.up(conn, None)
     }
 }

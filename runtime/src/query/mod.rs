@@ -3,15 +3,15 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use rusqlite::CachedStatement;
-
+use crate::conn::{Rows, Stmt};
 use crate::database::{Database, Executor};
-use crate::error::{classify, Error, Result};
+use crate::error::{Error, Result};
 use crate::expr::{Assignment, Column, Expr, Operand, Order};
 use crate::load::{Load, Strategy};
 use crate::model::{table_def, Model, ModelSql, Row};
 use crate::relation::Mark;
-use crate::sql::{Sql, Sqlite, Tail};
+use crate::sql::{Dialect, Sql, Tail};
+use crate::types::FromColumn;
 
 mod rows;
 
@@ -149,8 +149,9 @@ impl<M: Model> Query<M> {
         }
     }
 
-    fn select(&self, d: &Sqlite, limit: Option<u64>) -> Sql<'_> {
-        crate::sql::select(d, &ModelSql::of::<M>().select, &self.tail(limit))
+    fn select(&self, db: &Database, limit: Option<u64>) -> Sql<'_> {
+        let d: &dyn Dialect = db.dialect();
+        crate::sql::select(d, &ModelSql::of::<M>(db).select, &self.tail(limit))
     }
 
     fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
@@ -206,7 +207,7 @@ impl<M: Model> Query<M> {
         path: &mut Vec<String>,
     ) -> Result<Vec<M>> {
         let d = db.dialect();
-        let inner = self.select(d, limit);
+        let inner = self.select(db, limit);
         let sql = crate::sql::joined_select(
             d,
             table_def::<M>(),
@@ -223,11 +224,9 @@ impl<M: Model> Query<M> {
         let mut last_key = None;
         {
             let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
-            let mut rows = stmt.raw_query();
-            while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
-                let key: Option<i64> = row
-                    .get(key_index)
-                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+            let mut rows = stmt.query()?;
+            while let Some(row) = rows.next()? {
+                let key = row.key(key_index, M::TABLE)?;
                 if objects.is_empty() || key != last_key {
                     objects.push(M::from_row(&Row::new::<M>(row))?);
                     last_key = key;
@@ -243,13 +242,13 @@ impl<M: Model> Query<M> {
     }
 
     fn fetch_plain(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
-        let sql = self.select(db.dialect(), limit);
+        let sql = self.select(db, limit);
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
-        let mut rows = stmt.raw_query();
+        let mut rows = stmt.query()?;
         // A LIMIT says how many rows to expect: one allocation, not a few.
         let expected = limit.map_or(0, |n| n.min(256) as usize);
         let mut out = Vec::with_capacity(expected);
-        while let Some(row) = rows.next().map_err(|e| classify(e, Some(M::TABLE)))? {
+        while let Some(row) = rows.next()? {
             out.push(M::from_row(&Row::new::<M>(row))?);
         }
         Ok(out)
@@ -345,14 +344,18 @@ impl<M: Model> Query<M> {
         self.scalar(db, &sql)
     }
 
-    fn scalar<T: rusqlite::types::FromSql>(&self, db: &Database, sql: &Sql<'_>) -> Result<T> {
+    fn scalar<T: FromColumn>(&self, db: &Database, sql: &Sql<'_>) -> Result<T> {
         let mut stmt = db.prepare_bound(sql, M::TABLE)?;
-        let mut rows = stmt.raw_query();
-        let row = rows
-            .next()
-            .map_err(|e| classify(e, Some(M::TABLE)))?
-            .ok_or(Error::NotFound { table: M::TABLE })?;
-        row.get(0).map_err(|e| classify(e, Some(M::TABLE)))
+        let mut rows: Rows<'_> = stmt.query()?;
+        let row = rows.next()?.ok_or(Error::NotFound { table: M::TABLE })?;
+        row.value(0)
+            .and_then(T::from_column)
+            .map_err(|source| Error::Decode {
+                table: M::TABLE,
+                column: "?",
+                key: None,
+                source,
+            })
     }
 
     /// One page of the matching rows (Flask-SQLAlchemy's `paginate`): pages
@@ -411,7 +414,7 @@ impl<M: Model> Query<M> {
             &self.tail(self.limit),
         );
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
-        stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
+        stmt.execute()
     }
 
     /// Deletes every matching row in one DELETE and returns how many went.
@@ -427,7 +430,7 @@ impl<M: Model> Query<M> {
         let d = db.dialect();
         let sql = crate::sql::delete_where(d, (M::TABLE, M::PRIMARY_KEY), &self.tail(self.limit));
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
-        stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
+        stmt.execute()
     }
 
     /// Prepares the query for reading row by row without collecting the
@@ -438,8 +441,8 @@ impl<M: Model> Query<M> {
     /// [`Error::Sqlite`] when the statement cannot be prepared.
     pub fn stream<'c, E: Executor>(&self, conn: &'c E) -> Result<Stream<'c, M>> {
         let db = conn.database();
-        let sql = self.select(db.dialect(), self.limit);
-        let stmt = db.bind(db.prepare(&sql.text, Some(M::TABLE))?, &sql, M::TABLE)?;
+        let sql = self.select(db, self.limit);
+        let stmt: Stmt<'c> = db.bind(db.prepare(&sql.text, Some(M::TABLE))?, &sql)?;
         Ok(Stream {
             stmt,
             db,

@@ -39,7 +39,7 @@ use super::*;
 /// ```
 pub struct Getter<'c, M> {
     db: &'c Database,
-    stmt: CachedStatement<'c>,
+    stmt: Stmt<'c>,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -52,7 +52,7 @@ impl<'c, M: Model> Getter<'c, M> {
     /// [`Error::Sqlite`] when the statement does not prepare (no such table).
     pub fn new<E: Executor>(conn: &'c E) -> Result<Self> {
         let db = conn.database();
-        let stmt = db.prepare(&ModelSql::of::<M>().select_by_key, Some(M::TABLE))?;
+        let stmt = db.prepare(&ModelSql::of::<M>(db).select_by_key, Some(M::TABLE))?;
         Ok(Getter {
             db,
             stmt,
@@ -67,13 +67,10 @@ impl<'c, M: Model> Getter<'c, M> {
     /// [`Error::Decode`] for a row that does not fit `M`, [`Error::Sqlite`]
     /// for a failing statement.
     pub fn get(&mut self, id: i64) -> Result<Option<M>> {
-        let table = Some(M::TABLE);
-        self.stmt
-            .raw_bind_parameter(1, id)
-            .map_err(|e| classify(e, table))?;
+        self.stmt.bind_int(1, id)?;
         self.db.note(&self.stmt);
-        let mut rows = self.stmt.raw_query();
-        match rows.next().map_err(|e| classify(e, table))? {
+        let mut rows = self.stmt.query()?;
+        match rows.next()? {
             Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
             None => Ok(None),
         }
@@ -84,13 +81,14 @@ impl<M> fmt::Debug for Getter<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Getter")
             .field("sql", &self.stmt.expanded_sql())
+            .field("table", &self.stmt.table())
             .finish()
     }
 }
 
 /// A query ready to be read row by row; see [`Query::stream`].
 pub struct Stream<'c, M> {
-    pub(super) stmt: CachedStatement<'c>,
+    pub(super) stmt: Stmt<'c>,
     pub(super) db: &'c Database,
     pub(super) marker: PhantomData<fn() -> M>,
 }
@@ -120,9 +118,14 @@ impl<M: Model> Stream<'_, M> {
     /// # Ok(()) }
     /// ```
     pub fn iter(&mut self) -> StreamIter<'_, M> {
-        self.db.note(&self.stmt);
+        let rows = self.db.query_streaming(&mut self.stmt);
+        let (rows, error) = match rows {
+            Ok(rows) => (Some(rows), None),
+            Err(err) => (None, Some(err)),
+        };
         StreamIter {
-            rows: self.stmt.raw_query(),
+            rows,
+            error,
             done: false,
             marker: PhantomData,
         }
@@ -130,8 +133,15 @@ impl<M: Model> Stream<'_, M> {
 }
 
 /// The rows of a [`Stream`], decoded one at a time.
+///
+/// On PostgreSQL the rows come through a cursor, a thousand per round trip,
+/// so memory stays flat however many rows the query returns; outside a
+/// session's transaction the stream runs in a transaction of its own, which
+/// ends with the stream.
 pub struct StreamIter<'s, M> {
-    rows: rusqlite::Rows<'s>,
+    rows: Option<Rows<'s>>,
+    /// A failure to start the query, reported by the first `next`.
+    error: Option<Error>,
     done: bool,
     marker: PhantomData<fn() -> M>,
 }
@@ -143,7 +153,12 @@ impl<M: Model> Iterator for StreamIter<'_, M> {
         if self.done {
             return None;
         }
-        match self.rows.next() {
+        if let Some(err) = self.error.take() {
+            self.done = true;
+            return Some(Err(err));
+        }
+        let rows = self.rows.as_mut()?;
+        match rows.next() {
             Ok(Some(row)) => Some(M::from_row(&Row::new::<M>(row))),
             Ok(None) => {
                 self.done = true;
@@ -151,7 +166,7 @@ impl<M: Model> Iterator for StreamIter<'_, M> {
             }
             Err(e) => {
                 self.done = true;
-                Some(Err(classify(e, Some(M::TABLE))))
+                Some(Err(e))
             }
         }
     }

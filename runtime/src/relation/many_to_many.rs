@@ -1,7 +1,7 @@
 //! Many-to-many relationships through an association table.
 
 use super::*;
-use crate::sql::Sqlite;
+use crate::sql::Dialect;
 
 /// A many-to-many relationship through an association table (`secondary`), from `M`
 /// to `T` (`Post::TAGS`).
@@ -171,7 +171,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     /// [`Error::NotPersistent`] when either object has no id;
     /// [`Error::ForeignKeyViolation`] or [`Error::Sqlite`].
     pub fn link<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
-        self.write_pair(conn, owner, target, crate::sql::link_insert)
+        self.write_pair(conn, owner, target, crate::sql::link_insert::<dyn Dialect>)
     }
 
     /// Deletes the association row linking `owner` and `target`
@@ -181,7 +181,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     ///
     /// As for [`ManyToMany::link`].
     pub fn unlink<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
-        self.write_pair(conn, owner, target, crate::sql::unlink)
+        self.write_pair(conn, owner, target, crate::sql::unlink::<dyn Dialect>)
     }
 
     /// Runs `statement` (of the association table, its local and its remote
@@ -191,7 +191,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
         conn: &E,
         owner: &M,
         target: &T,
-        statement: fn(&Sqlite, &str, &str, &str) -> String,
+        statement: for<'d> fn(&'d (dyn Dialect + 'static), &str, &str, &str) -> String,
     ) -> Result<()> {
         let (a, b) = self.ids(owner, target)?;
         conn.begin_write()?;

@@ -160,7 +160,7 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()> {
-        let sql = ModelSql::of::<M>();
+        let sql = ModelSql::of::<M>(db);
         for index in 0..self.entries.len() {
             let Some(entry) = self.entries[index]
                 .as_ref()
@@ -182,11 +182,9 @@ impl<M: Model> Store for TypedStore<M> {
                 // Children and association rows first (cascades).
                 entry.value.before_delete(db)?;
                 let mut stmt = db.prepare(&sql.delete, Some(M::TABLE))?;
-                stmt.raw_bind_parameter(1, id)
-                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                stmt.bind_int(1, id)?;
                 db.note(&stmt);
-                stmt.raw_execute()
-                    .map_err(|e| classify(e, Some(M::TABLE)))?;
+                stmt.execute()?;
                 self.identity().remove(&id);
             }
             if let Some(entry) = self.entries[index].as_mut() {

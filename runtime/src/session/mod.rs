@@ -9,14 +9,13 @@ use std::num::NonZeroU64;
 use std::ops::{Index, IndexMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rusqlite::CachedStatement;
+use crate::conn::Stmt;
 
 use crate::database::{Database, Executor};
-use crate::error::{classify, Error, Result};
+use crate::error::{Error, Result};
 use crate::idmap::IdMap;
 use crate::model::{Binder, Model, ModelSql, Row};
 use crate::relation::{ManyToOne, Parent, ParentState};
-use crate::sql::Dialect;
 
 mod api;
 mod flush;

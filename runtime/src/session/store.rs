@@ -207,34 +207,36 @@ impl<M: Model> TypedStore<M> {
         db: &'c Database,
         entry: &mut Entry<M>,
         tx: &mut FlushTx,
-        cached: &mut Option<CachedStatement<'c>>,
+        cached: &mut Option<Stmt<'c>>,
     ) -> Result<()> {
         tx.ensure(db)?;
-        let sql = ModelSql::of::<M>();
+        let sql = ModelSql::of::<M>(db);
         let table = Some(M::TABLE);
         let id = match entry.value.primary_key() {
-            None if M::SERVER_DEFAULTS.is_empty() => {
+            None if M::SERVER_DEFAULTS.is_empty() && !db.dialect().insert_returns_key() => {
                 let stmt = match cached {
                     Some(stmt) => stmt,
                     None => cached.insert(db.prepare(&sql.insert, table)?),
                 };
                 entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
                 db.note(stmt);
-                stmt.raw_execute().map_err(|e| classify(e, table))?;
+                stmt.execute()?;
                 // The key is the rowid (an INTEGER PRIMARY KEY, or `rowid`
                 // itself); triggers do not change it for this statement.
-                db.connection().last_insert_rowid()
+                db.last_insert_rowid()
             }
             None => {
-                let mut stmt = db.prepare(&sql.insert, table)?;
-                entry.value.bind(&mut Binder::new(&mut stmt, M::TABLE))?;
-                db.note(&stmt);
-                let mut rows = stmt.raw_query();
-                let row = rows
-                    .next()
-                    .map_err(|e| classify(e, table))?
+                let stmt = match cached {
+                    Some(stmt) => stmt,
+                    None => cached.insert(db.prepare(&sql.insert, table)?),
+                };
+                entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
+                db.note(stmt);
+                let mut rows = stmt.query()?;
+                let row = rows.next()?.ok_or(Error::NotFound { table: M::TABLE })?;
+                let id = row
+                    .key(0, M::TABLE)?
                     .ok_or(Error::NotFound { table: M::TABLE })?;
-                let id = row.get::<_, i64>(0).map_err(|e| classify(e, table))?;
                 if !M::SERVER_DEFAULTS.is_empty() {
                     // The INSERT returned the stored row after the key.
                     entry.value.read_server_defaults(&Row::at::<M>(row, 1))?;
@@ -247,7 +249,7 @@ impl<M: Model> TypedStore<M> {
                 entry.value.bind(&mut binder)?;
                 binder.bind(&id)?;
                 db.note(&stmt);
-                stmt.raw_execute().map_err(|e| classify(e, table))?;
+                stmt.execute()?;
                 id
             }
         };
@@ -265,20 +267,20 @@ impl<M: Model> TypedStore<M> {
         entry: &mut Entry<M>,
         id: i64,
         tx: &mut FlushTx,
-        cached: &mut Option<CachedStatement<'c>>,
+        cached: &mut Option<Stmt<'c>>,
     ) -> Result<()> {
         tx.ensure(db)?;
         let table = Some(M::TABLE);
         let changed = {
             let stmt = match cached {
                 Some(stmt) => stmt,
-                None => cached.insert(db.prepare(&ModelSql::of::<M>().update, table)?),
+                None => cached.insert(db.prepare(&ModelSql::of::<M>(db).update, table)?),
             };
             let mut binder = Binder::new(stmt, M::TABLE);
             entry.value.bind(&mut binder)?;
             binder.bind(&id)?;
             db.note(stmt);
-            stmt.raw_execute().map_err(|e| classify(e, table))?
+            stmt.execute()?
         };
         if changed == 0 {
             if entry.sync != Sync::Unknown {

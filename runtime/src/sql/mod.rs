@@ -21,11 +21,15 @@
 //! the model, once per model and thread (`ModelSql`).
 
 mod expr;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 mod statements;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "postgres")]
+pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
     count, delete_where, exists, joined_select, link_insert, model_statements, select,

@@ -124,6 +124,29 @@ impl ColumnValue<'_> {
         }
     }
 
+    /// The value with its text or bytes owned.
+    pub fn into_owned(self) -> ColumnValue<'static> {
+        match self {
+            ColumnValue::Null => ColumnValue::Null,
+            ColumnValue::Integer(i) => ColumnValue::Integer(i),
+            ColumnValue::Real(f) => ColumnValue::Real(f),
+            ColumnValue::Text(text) => ColumnValue::Text(Cow::Owned(text.into_owned())),
+            ColumnValue::Blob(bytes) => ColumnValue::Blob(Cow::Owned(bytes.into_owned())),
+        }
+    }
+
+    /// A query operand as a stored value.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn from_value(value: &Value) -> ColumnValue<'static> {
+        match value {
+            Value::Null => ColumnValue::Null,
+            Value::Integer(i) => ColumnValue::Integer(*i),
+            Value::Real(f) => ColumnValue::Real(*f),
+            Value::Text(text) => ColumnValue::Text(Cow::Owned(text.clone())),
+            Value::Blob(bytes) => ColumnValue::Blob(Cow::Owned(bytes.clone())),
+        }
+    }
+
     /// The value as an owned rusqlite [`Value`].
     pub fn into_value(self) -> Value {
         match self {
@@ -136,7 +159,7 @@ impl ColumnValue<'_> {
     }
 
     /// A short description for error messages: `text '2026-13-01'`.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         const LONGEST: usize = 40;
         match self {
             ColumnValue::Null => "NULL".to_owned(),

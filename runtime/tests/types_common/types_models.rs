@@ -2,7 +2,8 @@
 
 use litemodel::{
     ColumnError, ColumnValue, DateTime, Decimal, FromColumn, JsonValue, Model, NaiveDate,
-    NaiveDateTime, NaiveTime, Repr, Schema, TableSchema, ToColumn, Utc, Uuid,
+    NaiveDateTime, NaiveTime, PostgresSchema, Repr, Schema, TableSchema, ToColumn, TypeSchema, Utc,
+    Uuid,
 };
 use std::fmt;
 
@@ -241,7 +242,7 @@ pub struct Book {
     pub title: String,
 }
 
-/// Every table, parents first.
+/// Every table, parents first: the DDL for SQLite, and for PostgreSQL.
 #[allow(dead_code, reason = "a crate that migrates never reads it")]
 pub static SCHEMA: Schema = Schema {
     tables: &[
@@ -271,4 +272,45 @@ pub static SCHEMA: Schema = Schema {
             indexes: &["CREATE INDEX ix_books_shelf_id ON books (shelf_id)"],
         },
     ],
+    postgres: PostgresSchema {
+        types: &[
+            TypeSchema {
+                name: "SampleStatus",
+                create: "CREATE TYPE \"SampleStatus\" AS ENUM ('draft', 'in review', 'published')",
+                drop: "DROP TYPE \"SampleStatus\"",
+            },
+            TypeSchema {
+                name: "Mood",
+                create: "CREATE TYPE \"Mood\" AS ENUM ('happy', 'sad')",
+                drop: "DROP TYPE \"Mood\"",
+            },
+        ],
+        tables: &[
+            TableSchema {
+                name: "samples",
+                create: "CREATE TABLE samples (\n\tid SERIAL NOT NULL, \n\tcount INTEGER NOT NULL, \n\tsmall SMALLINT, \n\tbig BIGINT, \n\tflag BOOLEAN NOT NULL, \n\tratio FLOAT, \n\tprice NUMERIC(10, 2), \n\tlabel VARCHAR(32) NOT NULL, \n\tbody TEXT, \n\traw BYTEA, \n\tday DATE, \n\tat TIME WITHOUT TIME ZONE, \n\ttaken TIMESTAMP WITHOUT TIME ZONE, \n\ttaken_tz TIMESTAMP WITH TIME ZONE, \n\textra JSON, \n\ttoken UUID, \n\tstatus \"SampleStatus\", \n\tmood \"Mood\", \n\tcents BIGINT, \n\tPRIMARY KEY (id)\n)",
+                indexes: &[],
+            },
+            TableSchema {
+                name: "stamps",
+                create: "CREATE TABLE stamps (\n\tid SERIAL NOT NULL, \n\tpublic_id UUID NOT NULL, \n\tcreated TIMESTAMP WITHOUT TIME ZONE NOT NULL, \n\tcreated_tz TIMESTAMP WITH TIME ZONE, \n\tday DATE, \n\tupdated TIMESTAMP WITHOUT TIME ZONE, \n\tnote TEXT, \n\tserver_note VARCHAR(16) DEFAULT 'from server', \n\tserver_time TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP, \n\tlaunch TIMESTAMP WITHOUT TIME ZONE, \n\tlaunch_day DATE, \n\talarm TIME WITHOUT TIME ZONE, \n\tfixed_id UUID, \n\tPRIMARY KEY (id)\n)",
+                indexes: &[],
+            },
+            TableSchema {
+                name: "order items",
+                create: "CREATE TABLE \"order items\" (\n\tid SERIAL NOT NULL, \n\ttype VARCHAR(16), \n\t\"order\" INTEGER, \n\t\"my col\" TEXT, \n\t\"say \"\"hi\"\"\" TEXT, \n\t\"größe\" INTEGER, \n\tself TEXT, \n\t\"Upper\" INTEGER, \n\tPRIMARY KEY (id)\n)",
+                indexes: &[],
+            },
+            TableSchema {
+                name: "shelves",
+                create: "CREATE TABLE shelves (\n\tid SERIAL NOT NULL, \n\tname VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (id), \n\tCONSTRAINT uq_shelves_name UNIQUE (name), \n\tCONSTRAINT ck_shelves_name_not_empty CHECK (length(name) > 0)\n)",
+                indexes: &[],
+            },
+            TableSchema {
+                name: "books",
+                create: "CREATE TABLE books (\n\tid SERIAL NOT NULL, \n\tshelf_id INTEGER, \n\ttitle VARCHAR(64) NOT NULL, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(shelf_id) REFERENCES shelves (id) ON DELETE CASCADE ON UPDATE CASCADE\n)",
+                indexes: &["CREATE INDEX ix_books_shelf_id ON books (shelf_id)"],
+            },
+        ],
+    },
 };

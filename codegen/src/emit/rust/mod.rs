@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::emit::sql::{self, Sqlite};
+use crate::emit::sql::{self, Dialect as _, Postgresql, Sqlite};
 use crate::model::{ColumnType, Schema};
 use crate::names;
 
@@ -199,24 +199,46 @@ fn space_items(code: &str) -> String {
 }
 
 fn schema_static(schema: &Schema, imports: &mut BTreeSet<&'static str>) -> TokenStream {
-    imports.extend(["Schema", "TableSchema"]);
-    let tables = sql::tables(schema, &Sqlite).into_iter().map(|table| {
-        let name = &table.table;
-        let create = &table.create;
-        let indexes = &table.indexes;
-        quote! {
-            TableSchema {
-                name: #name,
-                create: #create,
-                indexes: &[#(#indexes),*],
+    imports.extend(["PostgresSchema", "Schema", "TableSchema"]);
+    let table_list = |dialect: &dyn sql::Dialect| {
+        let tables = sql::tables(schema, dialect).into_iter().map(|table| {
+            let name = &table.table;
+            let create = &table.create;
+            let indexes = &table.indexes;
+            quote! {
+                TableSchema {
+                    name: #name,
+                    create: #create,
+                    indexes: &[#(#indexes),*],
+                }
             }
-        }
-    });
+        });
+        quote! { &[#(#tables),*] }
+    };
+    let sqlite = table_list(&Sqlite);
+    let postgres = table_list(&Postgresql);
+    let order = Postgresql.table_order(schema);
+    let names = Postgresql::enum_types(schema, &order);
+    let creates = Postgresql.create_types(schema, &order);
+    let drops = Postgresql.drop_types(schema, &order);
+    if !names.is_empty() {
+        imports.insert("TypeSchema");
+    }
+    let types = names
+        .iter()
+        .zip(creates.iter().zip(&drops))
+        .map(|((name, _), (create, drop))| {
+            quote! { TypeSchema { name: #name, create: #create, drop: #drop } }
+        });
     quote! {
-        /// Every table, parents first.
+        /// Every table, parents first: the DDL for SQLite, and for PostgreSQL.
         #[allow(dead_code, reason = "a crate that migrates never reads it")]
         pub static SCHEMA: Schema = Schema {
-            tables: &[#(#tables),*],
+            tables: #sqlite,
+            postgres: PostgresSchema {
+                types: &[#(#types),*],
+                tables: #postgres,
+            },
         };
     }
 }

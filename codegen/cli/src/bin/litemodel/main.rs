@@ -70,15 +70,17 @@ enum Command {
     },
     /// Create the tables and indexes that are missing; existing tables and rows are left alone.
     CreateAll {
-        /// The SQLite database file [default: the spec's `[database] path`].
-        #[arg(long, value_name = "FILE")]
-        database: Option<PathBuf>,
+        /// A SQLite file or a database URL (`sqlite:///app.db`, `postgresql://user@host/db`)
+        /// [default: $DATABASE_URL, else the spec's `[database] path`].
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
     },
     /// Drop every table of the spec that exists in the database.
     DropAll {
-        /// The SQLite database file [default: the spec's `[database] path`].
-        #[arg(long, value_name = "FILE")]
-        database: Option<PathBuf>,
+        /// A SQLite file or a database URL [default: $DATABASE_URL, else the spec's
+        /// `[database] path`].
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
     },
     /// Generate, apply, revert and check migrations (see docs/migrations.md).
     Migrate {
@@ -182,12 +184,12 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             write_output(out, &code)
         }
         Command::CreateAll { database } => {
-            let path = database_path(cli, &checked, database.as_deref())?;
-            tables::create_all(&checked, &path)
+            let target = database_target(cli, &checked, database.as_deref())?;
+            tables::create_all(&checked, &target)
         }
         Command::DropAll { database } => {
-            let path = database_path(cli, &checked, database.as_deref())?;
-            tables::drop_all(&checked, &path)
+            let target = database_target(cli, &checked, database.as_deref())?;
+            tables::drop_all(&checked, &target)
         }
         Command::Migrate { migrations, action } => {
             migrate_cli::run(cli, &checked, migrations.as_deref(), action)
@@ -270,6 +272,26 @@ fn write_output(path: &Path, contents: &str) -> Result<(), Failure> {
             path.display()
         ))),
     }
+}
+
+/// `--database`, else `$DATABASE_URL` (Flask-SQLAlchemy's habit), else the spec's
+/// `[database] path` relative to the spec's folder.
+fn database_target(cli: &Cli, checked: &Checked, given: Option<&str>) -> Result<String, Failure> {
+    if let Some(target) = given {
+        return Ok(target.to_owned());
+    }
+    if let Some(url) = std::env::var_os("DATABASE_URL") {
+        return url.into_string().map_err(|_| {
+            Failure::Usage("the DATABASE_URL environment variable is not valid Unicode".to_owned())
+        });
+    }
+    let path = database_path(cli, checked, None)?;
+    path.into_os_string().into_string().map_err(|path| {
+        Failure::Usage(format!(
+            "the database path `{}` is not valid Unicode",
+            Path::new(&path).display()
+        ))
+    })
 }
 
 /// `--database`, else the spec's `[database] path` relative to the spec's folder.

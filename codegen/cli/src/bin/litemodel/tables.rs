@@ -1,15 +1,16 @@
 //! `litemodel create-all` and `drop-all`: SQLAlchemy's `create_all` and `drop_all`
-//! with `checkfirst=True`, on an SQLite file.
+//! with `checkfirst=True`, on a SQLite file or a PostgreSQL database.
 //!
 //! Both run the runtime's own [`Database::create_missing`] and
 //! [`Database::drop_existing`], so the command and a program calling
-//! `db.create_all(&SCHEMA)` follow one rule: a table exists when SQLite finds
-//! it by name (ASCII case-insensitively: `Users` is `users`, `É` is not `é`).
+//! `db.create_all(&SCHEMA)` follow one rule: a table exists when the engine finds
+//! it by name (on SQLite ASCII case-insensitively: `Users` is `users`, `É` is not
+//! `é`; on PostgreSQL exactly, in the connection's current schema).
 
 use std::path::Path;
 
-use litemodel::{Database, Schema, TableSchema};
-use litemodel_codegen::emit::sql::{self, Sqlite};
+use litemodel::{Database, PostgresSchema, Schema, TableSchema, TypeSchema};
+use litemodel_codegen::emit::sql::{self, Dialect as _, Postgresql, Sqlite};
 use litemodel_codegen::Checked;
 
 use super::Failure;
@@ -24,39 +25,64 @@ fn runtime_schema(checked: &Checked) -> Schema {
     fn leak(text: String) -> &'static str {
         Box::leak(text.into_boxed_str())
     }
-    let tables: Vec<TableSchema> = sql::tables(&checked.schema, &Sqlite)
+    let tables = |dialect: &dyn sql::Dialect| -> &'static [TableSchema] {
+        let tables: Vec<TableSchema> = sql::tables(&checked.schema, dialect)
+            .into_iter()
+            .map(|table| TableSchema {
+                name: leak(table.table),
+                create: leak(table.create),
+                indexes: Box::leak(table.indexes.into_iter().map(leak).collect()),
+            })
+            .collect();
+        Box::leak(tables.into_boxed_slice())
+    };
+    let order = Postgresql.table_order(&checked.schema);
+    let types: Vec<TypeSchema> = Postgresql::enum_types(&checked.schema, &order)
         .into_iter()
-        .map(|table| TableSchema {
-            name: leak(table.table),
-            create: leak(table.create),
-            indexes: Box::leak(table.indexes.into_iter().map(leak).collect()),
+        .zip(Postgresql.create_types(&checked.schema, &order))
+        .zip(Postgresql.drop_types(&checked.schema, &order))
+        .map(|(((name, _), create), drop)| TypeSchema {
+            name: leak(name.to_owned()),
+            create: leak(create),
+            drop: leak(drop),
         })
         .collect();
     Schema {
-        tables: Box::leak(tables.into_boxed_slice()),
+        tables: tables(&Sqlite),
+        postgres: PostgresSchema {
+            types: Box::leak(types.into_boxed_slice()),
+            tables: tables(&Postgresql),
+        },
     }
 }
 
-fn open(path: &Path) -> Result<Database, Failure> {
-    Database::open(path).map_err(|e| {
-        Failure::Other(format!(
-            "cannot open the database `{}`: {e}",
-            path.display()
-        ))
+/// Opens a SQLite path or connects to a database URL.
+fn open(target: &str) -> Result<Database, Failure> {
+    Database::connect(target).map_err(|e| match e {
+        litemodel::Error::InvalidUrl { .. } | litemodel::Error::Connect { .. } => {
+            Failure::Other(e.to_string())
+        }
+        e => Failure::Other(format!("cannot open the database `{target}`: {e}")),
     })
 }
 
 /// Like SQLAlchemy's `create_all(checkfirst=True)`: creates each missing table with its
-/// indexes, all in one transaction, and leaves existing tables alone.
-pub fn create_all(checked: &Checked, path: &Path) -> Result<(), Failure> {
+/// indexes (and, on PostgreSQL, the enum types they use), all in one transaction, and
+/// leaves existing tables alone.
+pub fn create_all(checked: &Checked, target: &str) -> Result<(), Failure> {
     let schema = runtime_schema(checked);
-    let created = open(path)?
+    let db = open(target)?;
+    let created = db
         .create_missing(&schema)
-        .map_err(|e| Failure::Other(format!("`{}`: {e}", path.display())))?;
+        .map_err(|e| Failure::Other(format!("`{target}`: {e}")))?;
     for table in &created {
         println!("created table {table}");
     }
-    for table in schema.tables {
+    let tables = match db.engine() {
+        litemodel::Engine::Sqlite => schema.tables,
+        litemodel::Engine::Postgres => schema.postgres.tables,
+    };
+    for table in tables {
         if !created.contains(&table.name) {
             println!("kept existing table {}", table.name);
         }
@@ -64,16 +90,30 @@ pub fn create_all(checked: &Checked, path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The SQLite file a target names, when it names one.
+fn sqlite_file(target: &str) -> Option<&Path> {
+    if target.contains('=') {
+        return None;
+    }
+    match target.split_once("://") {
+        None => Some(Path::new(target)),
+        Some((scheme, rest)) if scheme.starts_with("sqlite") => {
+            rest.strip_prefix('/').filter(|p| !p.is_empty() && *p != ":memory:").map(Path::new)
+        }
+        Some(_) => None,
+    }
+}
+
 /// Like SQLAlchemy's `drop_all(checkfirst=True)`: drops the spec's tables that exist, in
 /// reverse dependency order, in one transaction.
-pub fn drop_all(checked: &Checked, path: &Path) -> Result<(), Failure> {
-    if !path.exists() {
+pub fn drop_all(checked: &Checked, target: &str) -> Result<(), Failure> {
+    if let Some(path) = sqlite_file(target).filter(|path| !path.exists()) {
         println!("{} does not exist; nothing to drop", path.display());
         return Ok(());
     }
-    let dropped = open(path)?
+    let dropped = open(target)?
         .drop_existing(&runtime_schema(checked))
-        .map_err(|e| Failure::Other(format!("`{}`: {e}", path.display())))?;
+        .map_err(|e| Failure::Other(format!("`{target}`: {e}")))?;
     for table in &dropped {
         println!("dropped table {table}");
     }

@@ -1,0 +1,211 @@
+//! The connection under a [`Database`](crate::Database): SQLite through
+//! rusqlite, or PostgreSQL through the `postgres` crate (feature `postgres`).
+//!
+//! The rest of the runtime prepares, binds, executes and reads rows through
+//! the small enums of this module, so a statement, a row and a parameter look
+//! the same whatever the engine. Each engine keeps its own prepared-statement
+//! cache: rusqlite's for SQLite, a map of server-side statements for
+//! PostgreSQL.
+
+#[cfg(feature = "postgres")]
+mod pg_value;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+pub(crate) mod url;
+
+use rusqlite::types::Value;
+use rusqlite::CachedStatement;
+
+use crate::error::{classify, Error, Result};
+use crate::types::{ColumnError, ColumnValue};
+
+/// Which engine a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// SQLite, embedded (a file or memory).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Engine {
+    /// The engine's name as SQLAlchemy spells it in URLs (`sqlite`, `postgresql`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgresql",
+        }
+    }
+}
+
+/// The open connection.
+pub(crate) enum Conn {
+    Sqlite(rusqlite::Connection),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgConn),
+}
+
+/// A prepared statement with its parameters being bound.
+pub(crate) enum Stmt<'c> {
+    Sqlite(CachedStatement<'c>, Option<&'static str>),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgStmt<'c>),
+}
+
+impl Stmt<'_> {
+    /// Binds parameter `index` (1-based) to an integer.
+    #[inline]
+    pub(crate) fn bind_int(&mut self, index: usize, value: i64) -> Result<()> {
+        match self {
+            Stmt::Sqlite(stmt, table) => stmt
+                .raw_bind_parameter(index, value)
+                .map_err(|e| classify(e, *table)),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => {
+                stmt.bind(index, ColumnValue::Integer(value));
+                Ok(())
+            }
+        }
+    }
+
+    /// Binds parameter `index` to a query operand.
+    #[inline]
+    pub(crate) fn bind_value(&mut self, index: usize, value: &Value) -> Result<()> {
+        match self {
+            Stmt::Sqlite(stmt, table) => stmt
+                .raw_bind_parameter(index, value)
+                .map_err(|e| classify(e, *table)),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => {
+                stmt.bind(index, ColumnValue::from_value(value));
+                Ok(())
+            }
+        }
+    }
+
+    /// Binds parameter `index` to a stored column value.
+    #[inline]
+    pub(crate) fn bind_column(&mut self, index: usize, value: &ColumnValue<'_>) -> Result<()> {
+        match self {
+            Stmt::Sqlite(stmt, table) => stmt
+                .raw_bind_parameter(index, value)
+                .map_err(|e| classify(e, *table)),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => {
+                stmt.bind(index, value.clone().into_owned());
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs the statement; the number of rows it changed.
+    #[inline]
+    pub(crate) fn execute(&mut self) -> Result<usize> {
+        match self {
+            Stmt::Sqlite(stmt, table) => stmt.raw_execute().map_err(|e| classify(e, *table)),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.execute(),
+        }
+    }
+
+    /// Runs the statement and reads its rows.
+    #[inline]
+    pub(crate) fn query(&mut self) -> Result<Rows<'_>> {
+        match self {
+            Stmt::Sqlite(stmt, table) => {
+                let table = *table;
+                Ok(Rows::Sqlite(stmt.raw_query(), table))
+            }
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.query().map(Rows::Postgres),
+        }
+    }
+
+    /// The statement with its bound values inlined, for the echo.
+    pub(crate) fn expanded_sql(&self) -> String {
+        match self {
+            Stmt::Sqlite(stmt, _) => stmt.expanded_sql().unwrap_or_default(),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.expanded_sql(),
+        }
+    }
+
+    /// The statement with its bound values, for the echo and `Debug`.
+    pub(crate) fn table(&self) -> Option<&'static str> {
+        match self {
+            Stmt::Sqlite(_, table) => *table,
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.table(),
+        }
+    }
+}
+
+/// The rows of a running query.
+pub(crate) enum Rows<'s> {
+    Sqlite(rusqlite::Rows<'s>, Option<&'static str>),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgRows<'s>),
+}
+
+impl Rows<'_> {
+    /// The next row, or `None` after the last.
+    #[inline]
+    pub(crate) fn next(&mut self) -> Result<Option<RawRow<'_>>> {
+        match self {
+            Rows::Sqlite(rows, table) => {
+                let table = *table;
+                rows.next()
+                    .map(|row| row.map(RawRow::Sqlite))
+                    .map_err(|e| classify(e, table))
+            }
+            #[cfg(feature = "postgres")]
+            Rows::Postgres(rows) => rows.next().map(|row| row.map(RawRow::Postgres)),
+        }
+    }
+}
+
+/// One row of a result.
+#[derive(Clone, Copy)]
+pub(crate) enum RawRow<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    #[cfg(feature = "postgres")]
+    Postgres(&'a ::postgres::Row),
+}
+
+impl<'a> RawRow<'a> {
+    /// The value of column `index` (0-based).
+    #[inline]
+    pub(crate) fn value(self, index: usize) -> Result<ColumnValue<'a>, ColumnError> {
+        match self {
+            RawRow::Sqlite(row) => {
+                let value = row
+                    .get_ref(index)
+                    .map_err(|e| ColumnError::new(e.to_string()))?;
+                ColumnValue::from_ref(value)
+            }
+            #[cfg(feature = "postgres")]
+            RawRow::Postgres(row) => postgres::value(row, index),
+        }
+    }
+
+    /// An integer column (a key), NULL as `None`.
+    #[inline]
+    pub(crate) fn key(self, index: usize, table: &'static str) -> Result<Option<i64>> {
+        match self.value(index) {
+            Ok(ColumnValue::Null) => Ok(None),
+            Ok(ColumnValue::Integer(i)) => Ok(Some(i)),
+            Ok(other) => Err(Error::Decode {
+                table,
+                column: "?",
+                key: None,
+                source: ColumnError::invalid_type("an integer key", &other),
+            }),
+            Err(source) => Err(Error::Decode {
+                table,
+                column: "?",
+                key: None,
+                source,
+            }),
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The PostgreSQL connection: a synchronous `postgres::Client`, its prepared
+//! statements, and cursors for streaming.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+
+use super::pg_value::{PgParam, PgValue};
+use crate::error::{classify_postgres, Error, Result};
+use crate::types::{ColumnError, ColumnValue};
+
+/// Rows fetched per round trip while streaming through a cursor.
+const FETCH_SIZE: usize = 1000;
+/// Prepared statements kept per connection before the cache starts over.
+const STATEMENT_CACHE_CAPACITY: usize = 512;
+
+/// One connection to a PostgreSQL server.
+pub(crate) struct PgConn {
+    client: RefCell<Client>,
+    /// Server-side prepared statements by SQL text.
+    statements: RefCell<HashMap<Arc<str>, Statement>>,
+    /// Whether a transaction is open (PostgreSQL reports it in every
+    /// ReadyForQuery message, which the client does not expose; the runtime
+    /// runs every BEGIN, COMMIT and ROLLBACK itself).
+    in_transaction: Cell<bool>,
+    /// Numbers the cursors of streams.
+    cursors: Cell<u64>,
+    /// The URL without its password, for `Debug` and messages.
+    label: String,
+}
+
+impl PgConn {
+    /// Connects to the server a libpq connection string or URL names.
+    pub(crate) fn connect(conninfo: &str, label: String) -> Result<Self> {
+        let client = Client::connect(conninfo, NoTls).map_err(|source| Error::Connect {
+            url: label.clone(),
+            source: Box::new(source),
+        })?;
+        Ok(PgConn {
+            client: RefCell::new(client),
+            statements: RefCell::default(),
+            in_transaction: Cell::new(false),
+            cursors: Cell::new(0),
+            label,
+        })
+    }
+
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.in_transaction.get()
+    }
+
+    /// The underlying client, for what the runtime does not cover.
+    pub(crate) fn client(&self) -> std::cell::RefMut<'_, Client> {
+        self.client.borrow_mut()
+    }
+
+    /// Prepares `sql` (once per connection) for binding.
+    pub(crate) fn prepare(&self, sql: &str, table: Option<&'static str>) -> Result<PgStmt<'_>> {
+        let cached = self.statements.borrow().get_key_value(sql).map(|(k, s)| (k.clone(), s.clone()));
+        let (sql, statement) = match cached {
+            Some(found) => found,
+            None => {
+                let statement = self
+                    .client
+                    .borrow_mut()
+                    .prepare(sql)
+                    .map_err(|e| classify_postgres(e, table))?;
+                let key: Arc<str> = Arc::from(sql);
+                let mut statements = self.statements.borrow_mut();
+                if statements.len() >= STATEMENT_CACHE_CAPACITY {
+                    statements.clear();
+                }
+                statements.insert(key.clone(), statement.clone());
+                (key, statement)
+            }
+        };
+        Ok(PgStmt {
+            conn: self,
+            params: Vec::with_capacity(statement.params().len()),
+            statement,
+            sql,
+            table,
+        })
+    }
+
+    /// Runs statements without parameters (one round trip, the simple query
+    /// protocol), following the transaction they open or close.
+    pub(crate) fn batch(&self, sql: &str, table: Option<&'static str>) -> Result<()> {
+        let result = self.client.borrow_mut().batch_execute(sql);
+        self.track_transaction(sql, result.is_ok());
+        result.map_err(|e| classify_postgres(e, table))
+    }
+
+    fn track_transaction(&self, sql: &str, ok: bool) {
+        let word = sql.split_whitespace().next().unwrap_or("");
+        let rest = sql.split_whitespace().nth(1).unwrap_or("");
+        if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("START") {
+            if ok {
+                self.in_transaction.set(true);
+            }
+        } else if word.eq_ignore_ascii_case("COMMIT") || word.eq_ignore_ascii_case("END") {
+            // A COMMIT ends the transaction even when it fails (deferred
+            // constraints roll it back).
+            self.in_transaction.set(false);
+        } else if word.eq_ignore_ascii_case("ROLLBACK") && !rest.eq_ignore_ascii_case("TO") {
+            self.in_transaction.set(false);
+        }
+    }
+}
+
+/// A prepared statement and the values bound to it so far.
+pub(crate) struct PgStmt<'c> {
+    conn: &'c PgConn,
+    statement: Statement,
+    sql: Arc<str>,
+    params: Vec<PgParam>,
+    table: Option<&'static str>,
+}
+
+impl<'c> PgStmt<'c> {
+    pub(crate) fn table(&self) -> Option<&'static str> {
+        self.table
+    }
+
+    /// Binds parameter `index` (1-based).
+    pub(crate) fn bind(&mut self, index: usize, value: ColumnValue<'static>) {
+        let slot = index.saturating_sub(1);
+        while self.params.len() <= slot {
+            self.params.push(PgParam(ColumnValue::Null));
+        }
+        self.params[slot] = PgParam(value);
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+    }
+
+    pub(crate) fn execute(&mut self) -> Result<usize> {
+        let result = self
+            .conn
+            .client
+            .borrow_mut()
+            .execute(&self.statement, &self.params());
+        self.params.clear();
+        result
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+            .map_err(|e| classify_postgres(e, self.table))
+    }
+
+    /// Runs the query and holds all of its rows (as hand-written
+    /// `client.query` does).
+    pub(crate) fn query(&mut self) -> Result<PgRows<'c>> {
+        let result = self
+            .conn
+            .client
+            .borrow_mut()
+            .query(&self.statement, &self.params());
+        self.params.clear();
+        let rows = result.map_err(|e| classify_postgres(e, self.table))?;
+        Ok(PgRows {
+            rows,
+            next: 0,
+            cursor: None,
+        })
+    }
+
+    /// Runs the query through a cursor (`DECLARE ... CURSOR`), fetching
+    /// [`FETCH_SIZE`] rows per round trip: memory stays flat however many
+    /// rows the query returns. A cursor lives in a transaction: outside one,
+    /// the stream opens its own and commits it when it ends.
+    pub(crate) fn query_cursor(&mut self) -> Result<PgRows<'c>> {
+        let conn = self.conn;
+        let own_transaction = !conn.in_transaction();
+        if own_transaction {
+            conn.batch("BEGIN", self.table)?;
+        }
+        let number = conn.cursors.get() + 1;
+        conn.cursors.set(number);
+        let name = format!("litemodel_stream_{number}");
+        let declare = format!("DECLARE {name} NO SCROLL CURSOR FOR {}", self.sql);
+        let result = conn.client.borrow_mut().execute(declare.as_str(), &self.params());
+        self.params.clear();
+        if let Err(err) = result {
+            if own_transaction {
+                let _ = conn.batch("ROLLBACK", None);
+            }
+            return Err(classify_postgres(err, self.table));
+        }
+        Ok(PgRows {
+            rows: Vec::new(),
+            next: 0,
+            cursor: Some(Cursor {
+                conn,
+                fetch: format!("FETCH FORWARD {FETCH_SIZE} FROM {name}"),
+                close: format!("CLOSE {name}"),
+                table: self.table,
+                own_transaction,
+                open: true,
+            }),
+        })
+    }
+
+    /// The SQL with its bound values after it, for the echo.
+    pub(crate) fn expanded_sql(&self) -> String {
+        let mut text = self.sql.to_string();
+        if !self.params.is_empty() {
+            text.push_str(" -- ");
+            for (i, param) in self.params.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&format!("${} = {}", i + 1, describe(&param.0)));
+            }
+        }
+        text
+    }
+}
+
+fn describe(value: &ColumnValue<'_>) -> String {
+    match value {
+        ColumnValue::Null => "NULL".to_owned(),
+        ColumnValue::Integer(i) => i.to_string(),
+        ColumnValue::Real(f) => format!("{f:?}"),
+        ColumnValue::Text(text) => crate::repr(text.as_ref()).to_string(),
+        ColumnValue::Blob(bytes) => format!("<{} bytes>", bytes.len()),
+    }
+}
+
+/// The rows of a query: all of them, or a cursor's current batch.
+pub(crate) struct PgRows<'c> {
+    rows: Vec<Row>,
+    next: usize,
+    cursor: Option<Cursor<'c>>,
+}
+
+struct Cursor<'c> {
+    conn: &'c PgConn,
+    fetch: String,
+    close: String,
+    table: Option<&'static str>,
+    own_transaction: bool,
+    open: bool,
+}
+
+impl Cursor<'_> {
+    fn finish(&mut self) -> Result<()> {
+        if !self.open {
+            return Ok(());
+        }
+        self.open = false;
+        let closed = self.conn.batch(&self.close, self.table);
+        if self.own_transaction && self.conn.in_transaction() {
+            self.conn.batch("COMMIT", self.table)?;
+        }
+        closed
+    }
+}
+
+impl Drop for Cursor<'_> {
+    fn drop(&mut self) {
+        // A stream dropped early: close its cursor (and its transaction).
+        let _ = self.finish();
+    }
+}
+
+impl PgRows<'_> {
+    pub(crate) fn next(&mut self) -> Result<Option<&Row>> {
+        if self.next >= self.rows.len() {
+            let Some(cursor) = self.cursor.as_mut().filter(|c| c.open) else {
+                return Ok(None);
+            };
+            let batch = cursor
+                .conn
+                .client
+                .borrow_mut()
+                .query(cursor.fetch.as_str(), &[])
+                .map_err(|e| classify_postgres(e, cursor.table))?;
+            if batch.is_empty() {
+                cursor.finish()?;
+                return Ok(None);
+            }
+            self.rows = batch;
+            self.next = 0;
+        }
+        let row = self.rows.get(self.next);
+        self.next += 1;
+        Ok(row)
+    }
+}
+
+/// Column `index` of `row`, as the value SQLite would hold.
+pub(crate) fn value(row: &Row, index: usize) -> std::result::Result<ColumnValue<'_>, ColumnError> {
+    row.try_get::<_, PgValue<'_>>(index)
+        .map(|v| v.0)
+        .map_err(|e| {
+            use std::error::Error as _;
+            ColumnError::new(e.source().map_or_else(|| e.to_string(), ToString::to_string))
+        })
+}

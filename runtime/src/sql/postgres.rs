@@ -1,0 +1,54 @@
+//! PostgreSQL: `"double quoted"` identifiers, `$N` placeholders, `RETURNING`,
+//! catalogs in `pg_catalog`.
+
+use super::{push_decimal, Dialect};
+
+/// The PostgreSQL dialect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Postgres;
+
+impl Dialect for Postgres {
+    fn push_identifier(&self, out: &mut String, ident: &str) {
+        out.push('"');
+        if ident.contains('"') {
+            out.push_str(&ident.replace('"', "\"\""));
+        } else {
+            out.push_str(ident);
+        }
+        out.push('"');
+    }
+
+    fn push_placeholder(&self, out: &mut String, index: usize) {
+        out.push('$');
+        push_decimal(out, index as u64);
+    }
+
+    /// Tables in the schema the connection's `search_path` puts first,
+    /// compared exactly (PostgreSQL keeps quoted names as written).
+    fn table_exists(&self) -> &'static str {
+        "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1"
+    }
+
+    fn create_version_table(&self, table: &str) -> String {
+        let mut sql = String::from("CREATE TABLE IF NOT EXISTS ");
+        sql.push_str(table);
+        sql.push_str(
+            " (\n\
+             \tversion INTEGER NOT NULL, \n\
+             \tname TEXT NOT NULL, \n\
+             \tchecksum TEXT NOT NULL, \n\
+             \tapplied_at TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL, \n\
+             \tPRIMARY KEY (version)\n)",
+        );
+        sql
+    }
+}
+
+impl Postgres {
+    /// A query answering one row when an enum type named parameter 1 exists
+    /// in the current schema.
+    pub(crate) fn type_exists(&self) -> &'static str {
+        "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+         WHERE n.nspname = current_schema() AND t.typname = $1"
+    }
+}
