@@ -50,7 +50,8 @@ fn toml_str(value: &str) -> String {
 /// A database holding a `sentinel` row that injected SQL would remove.
 fn sentinel_db(dir: &Path) -> Result<Database, Box<dyn std::error::Error>> {
     let db = Database::open(dir.join("hostile.sqlite"))?;
-    db.connection()
+    db.sqlite()
+        .ok_or("a SQLite database")?
         .execute_batch("CREATE TABLE sentinel (x INTEGER); INSERT INTO sentinel VALUES (1);")?;
     Ok(db)
 }
@@ -69,16 +70,20 @@ fn hostile_table_and_column_names_are_quoted_in_the_ddl() -> TestResult {
     let dir = tempfile::tempdir()?;
     let db = sentinel_db(dir.path())?;
     // execute_batch would run any statement smuggled into the DDL.
-    db.connection().execute_batch(&ddl)?;
-    sentinel_intact(db.connection())?;
+    db.sqlite()
+        .ok_or("a SQLite database")?
+        .execute_batch(&ddl)?;
+    sentinel_intact(db.sqlite().ok_or("a SQLite database")?)?;
     let tables: Vec<String> = db
-        .connection()
+        .sqlite()
+        .ok_or("a SQLite database")?
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     assert_eq!(tables, ["sentinel", TABLE]);
     let columns: Vec<String> = db
-        .connection()
+        .sqlite()
+        .ok_or("a SQLite database")?
         .prepare(&format!(
             "PRAGMA table_info(\"{}\")",
             TABLE.replace('"', "\"\"")
@@ -150,7 +155,8 @@ fn hostile_names_and_values_go_through_the_runtime_as_data() -> TestResult {
         litemodel_codegen::check("models.toml", &hostile_spec()).map_err(|d| d.render(false))?;
     let dir = tempfile::tempdir()?;
     let mut db = sentinel_db(dir.path())?;
-    db.connection()
+    db.sqlite()
+        .ok_or("a SQLite database")?
         .execute_batch(&litemodel_codegen::ddl(&checked.schema))?;
 
     // Session inserts and updates.
@@ -171,7 +177,7 @@ fn hostile_names_and_values_go_through_the_runtime_as_data() -> TestResult {
     }
     s.commit()?;
     drop(s);
-    sentinel_intact(db.connection())?;
+    sentinel_intact(db.sqlite().ok_or("a SQLite database")?)?;
 
     // Every query operation, with each value as the operand.
     for value in INJECTIONS {
@@ -226,7 +232,7 @@ fn hostile_names_and_values_go_through_the_runtime_as_data() -> TestResult {
     s.commit()?;
     drop(s);
     assert_eq!(Evil::query_all().count(&db)?, 7);
-    sentinel_intact(db.connection())?;
+    sentinel_intact(db.sqlite().ok_or("a SQLite database")?)?;
     Ok(())
 }
 

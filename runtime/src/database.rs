@@ -106,7 +106,10 @@ impl Database {
             Target::SqliteMemory => Self::open_in_memory(),
             #[cfg(feature = "postgres")]
             Target::Postgres(conninfo) => {
-                let conn = crate::conn::postgres::PgConn::connect(&conninfo, url::redact(url))?;
+                let conn = Box::new(crate::conn::postgres::PgConn::connect(
+                    &conninfo,
+                    url::redact(url),
+                )?);
                 Ok(Database {
                     conn: Conn::Postgres(conn),
                     echo: Cell::new(false),
@@ -454,6 +457,7 @@ impl Database {
 
     /// Runs the cheapest statement that proves the connection alive
     /// (uncounted: pools call it between uses).
+    #[cfg_attr(not(feature = "r2d2"), allow(dead_code))]
     pub(crate) fn ping(&self) -> Result<()> {
         let ping = self.dialect().ping();
         match &self.conn {

@@ -93,9 +93,27 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A value the database engine cannot store or compare.
+    #[error("invalid value{}: {reason}", table.map(|t| format!(" for `{t}`")).unwrap_or_default())]
+    InvalidValue {
+        /// The table the statement worked on, when known.
+        table: Option<&'static str>,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+    /// Something this version of litemodel does not do on the database's engine.
+    #[error("not supported on {engine}: {what}")]
+    Unsupported {
+        /// The engine's name.
+        engine: &'static str,
+        /// What, and what to do instead.
+        what: String,
+    },
     /// A schema has no DDL for the engine of the database it was given
     /// (a hand-written schema, or code generated before the engine existed).
-    #[error("the schema has no DDL for {engine}: regenerate the models with this version of litemodel")]
+    #[error(
+        "the schema has no DDL for {engine}: regenerate the models with this version of litemodel"
+    )]
     NoDdl {
         /// The engine's name.
         engine: &'static str,
@@ -270,6 +288,16 @@ pub(crate) fn classify_postgres(source: postgres::Error, table: Option<&'static 
         .map(str::to_owned)
         .or_else(|| table.map(str::to_owned));
     let code = db.code();
+    if *code == SqlState::UNDEFINED_COLUMN && db.message().contains("\"rowid\"") {
+        return Error::Unsupported {
+            engine: "postgresql",
+            what: format!(
+                "`{}` has a composite primary key, which the session identifies by SQLite's \
+                 rowid; PostgreSQL has no rowid (give the table an integer `id` key)",
+                table.unwrap_or("the table")
+            ),
+        };
+    }
     if *code == SqlState::UNIQUE_VIOLATION {
         // DETAIL: Key (username)=(john) already exists.
         let columns = db

@@ -93,8 +93,8 @@ macro_rules! include_models {
     };
 }
 
-/// rusqlite, for the types generated code names and for direct access.
-pub use rusqlite;
 /// The `postgres` client crate, for direct access ([`Database::postgres`]).
 #[cfg(feature = "postgres")]
 pub use postgres;
+/// rusqlite, for the types generated code names and for direct access.
+pub use rusqlite;

@@ -8,8 +8,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::database::Database;
 use crate::conn::RawRow;
+use crate::database::Database;
 use crate::error::Result;
 use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};

@@ -61,11 +61,18 @@ pub struct TypeSchema {
 
 impl Schema {
     /// The tables to create on `engine`.
-    pub(crate) fn tables_for(&self, engine: crate::Engine) -> crate::Result<&'static [TableSchema]> {
+    pub(crate) fn tables_for(
+        &self,
+        engine: crate::Engine,
+    ) -> crate::Result<&'static [TableSchema]> {
         match engine {
             crate::Engine::Sqlite => Ok(self.tables),
-            crate::Engine::Postgres if self.postgres.tables.is_empty() && !self.tables.is_empty() => {
-                Err(crate::Error::NoDdl { engine: engine.name() })
+            crate::Engine::Postgres
+                if self.postgres.tables.is_empty() && !self.tables.is_empty() =>
+            {
+                Err(crate::Error::NoDdl {
+                    engine: engine.name(),
+                })
             }
             crate::Engine::Postgres => Ok(self.postgres.tables),
         }

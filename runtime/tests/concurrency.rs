@@ -195,11 +195,11 @@ fn files_open_in_wal_mode_with_a_busy_timeout() -> TestResult {
     let pool = Pool::builder(&path)
         .busy_timeout(Duration::from_millis(250))
         .build()?;
-    let timeout: i64 = pool
-        .get()?
-        .sqlite()
-        .ok_or("sqlite")?
-        .query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+    let timeout: i64 =
+        pool.get()?
+            .sqlite()
+            .ok_or("sqlite")?
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
     assert_eq!(timeout, 250);
     Ok(())
 }

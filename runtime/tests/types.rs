@@ -210,7 +210,8 @@ fn values_sqlalchemy_stored_read_as_the_same_rust_values() -> TestResult {
             marks.join(", ")
         );
         let values: Vec<Value> = row.into_iter().map(|(_, v)| v).collect();
-        db.sqlite().ok_or("a SQLite database")?
+        db.sqlite()
+            .ok_or("a SQLite database")?
             .execute(&sql, rusqlite::params_from_iter(values))?;
     }
     let loaded = Sample::query().order_by(Sample::ID.asc()).all(&db)?;
@@ -558,11 +559,15 @@ fn awkward_names_are_quoted_everywhere() -> TestResult {
         .filter(Odd::MY_COL.like("spa%") & Odd::SELF_TEXT.eq("me") & Odd::UPPER.eq(7))
         .one(&session)?;
     assert_eq!(found.r#type.as_deref(), Some("changed"));
-    let raw: (String, i64) = session.database().sqlite().ok_or("a SQLite database")?.query_row(
-        "SELECT type, \"größe\" FROM \"order items\" WHERE \"say \"\"hi\"\"\" = 'quoted'",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
+    let raw: (String, i64) = session
+        .database()
+        .sqlite()
+        .ok_or("a SQLite database")?
+        .query_row(
+            "SELECT type, \"größe\" FROM \"order items\" WHERE \"say \"\"hi\"\"\" = 'quoted'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
     assert_eq!(raw, ("changed".to_owned(), 43));
     Ok(())
 }

@@ -169,7 +169,7 @@ fn migrations_embedded_in_a_program_bring_a_database_up_to_date() -> TestResult 
     assert_eq!(db.migrate(&embedded)?, Vec::<i64>::new());
     assert!(db.table_exists("tags")?);
     // The embedded ones and the files agree on checksums: the CLI sees them applied.
-    let status = files::read_dir(&migrations)?.status(db.connection())?;
+    let status = files::read_dir(&migrations)?.status(db.sqlite().ok_or("a SQLite database")?)?;
     assert!(status
         .iter()
         .all(|s| matches!(s.state, litemodel::migrate::State::Applied { .. })));

@@ -42,7 +42,7 @@ impl Engine {
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
     #[cfg(feature = "postgres")]
-    Postgres(postgres::PgConn),
+    Postgres(Box<postgres::PgConn>),
 }
 
 /// A prepared statement with its parameters being bound.

@@ -76,7 +76,9 @@ pub(crate) fn encode(
 ) -> Result<IsNull, BoxError> {
     match value {
         ColumnValue::Null => return Ok(IsNull::Yes),
-        ColumnValue::Integer(i) => encode_integer(*i, ty, out).ok_or_else(|| mismatch(value, ty))?,
+        ColumnValue::Integer(i) => {
+            encode_integer(*i, ty, out).ok_or_else(|| mismatch(value, ty))?
+        }
         ColumnValue::Real(f) => match *ty {
             Type::FLOAT8 => out.put_f64(*f),
             Type::FLOAT4 => out.put_f32(*f as f32),
@@ -203,11 +205,9 @@ fn decode<'a>(ty: &Type, raw: &'a [u8]) -> Result<ColumnValue<'a>, BoxError> {
         }
         _ if is_text(ty) => ColumnValue::Text(Cow::Borrowed(utf8(raw)?)),
         _ => {
-            return Err(format!(
-                "PostgreSQL type {} has no litemodel column type",
-                ty.name()
+            return Err(
+                format!("PostgreSQL type {} has no litemodel column type", ty.name()).into(),
             )
-            .into())
         }
     })
 }
@@ -390,12 +390,19 @@ fn encode_numeric(text: &str, out: &mut BytesMut) -> Result<(), String> {
     };
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if int_part.is_empty() && frac_part.is_empty()
-        || !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit())
+        || !int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit())
     {
         return Err(bad());
     }
     // All the digits, and where the decimal point sits among them.
-    let digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|b| b - b'0').collect();
+    let digits: Vec<u8> = int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .map(|b| b - b'0')
+        .collect();
     let point = i64::try_from(int_part.len()).map_err(|_| bad())? + exponent;
     let scale = (i64::try_from(frac_part.len()).map_err(|_| bad())? - exponent).max(0);
     if !(-131_072..=131_072).contains(&point) || scale > 16_383 {
@@ -406,7 +413,7 @@ fn encode_numeric(text: &str, out: &mut BytesMut) -> Result<(), String> {
     let lead = (4 - point.rem_euclid(4)) % 4;
     let mut padded: Vec<u8> = vec![0; lead as usize];
     padded.extend_from_slice(&digits);
-    while padded.len() % 4 != 0 {
+    while !padded.len().is_multiple_of(4) {
         padded.push(0);
     }
     let mut groups: Vec<i16> = padded
@@ -428,7 +435,11 @@ fn encode_numeric(text: &str, out: &mut BytesMut) -> Result<(), String> {
     let count = i16::try_from(groups.len()).map_err(|_| bad())?;
     out.put_i16(count);
     out.put_i16(i16::try_from(weight).map_err(|_| bad())?);
-    out.put_u16(if negative && !groups.is_empty() { NUMERIC_NEG } else { 0 });
+    out.put_u16(if negative && !groups.is_empty() {
+        NUMERIC_NEG
+    } else {
+        0
+    });
     out.put_u16(scale as u16);
     for group in groups {
         out.put_i16(group);
@@ -512,7 +523,10 @@ mod tests {
             ("-0.05", "-0.05"),
             ("5.00", "5.00"),
             ("1234567890.1234567891", "1234567890.1234567891"),
-            ("1000000000000000000000000000001", "1000000000000000000000000000001"),
+            (
+                "1000000000000000000000000000001",
+                "1000000000000000000000000000001",
+            ),
             ("1e5", "100000"),
             ("1.5e-3", "0.0015"),
             ("NaN", "NaN"),
@@ -523,15 +537,31 @@ mod tests {
 
     #[test]
     fn dates_and_times_round_trip() {
-        for date in ["2000-01-01", "1970-01-01", "2026-11-30", "1900-02-28", "2400-02-29", "0001-01-01"] {
+        for date in [
+            "2000-01-01",
+            "1970-01-01",
+            "2026-11-30",
+            "1900-02-28",
+            "2400-02-29",
+            "0001-01-01",
+        ] {
             assert_eq!(format_date(parse_date(date).unwrap()), date);
         }
         assert_eq!(parse_date("2026-02-29"), None);
         assert_eq!(parse_date("2026-13-01"), None);
-        assert_eq!(format_time(parse_time("10:00:00.000001").unwrap()), "10:00:00.000001");
-        assert_eq!(format_time(parse_time("23:59:59").unwrap()), "23:59:59.000000");
+        assert_eq!(
+            format_time(parse_time("10:00:00.000001").unwrap()),
+            "10:00:00.000001"
+        );
+        assert_eq!(
+            format_time(parse_time("23:59:59").unwrap()),
+            "23:59:59.000000"
+        );
         assert_eq!(parse_timestamp("2000-01-01 00:00:01.5"), Some(1_500_000));
-        assert_eq!(parse_uuid("0123456789abcdef0123456789ABCDEF").map(|u| u[15]), Some(0xef));
+        assert_eq!(
+            parse_uuid("0123456789abcdef0123456789ABCDEF").map(|u| u[15]),
+            Some(0xef)
+        );
         assert_eq!(parse_uuid("not a uuid"), None);
     }
 }

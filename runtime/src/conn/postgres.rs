@@ -63,7 +63,11 @@ impl PgConn {
 
     /// Prepares `sql` (once per connection) for binding.
     pub(crate) fn prepare(&self, sql: &str, table: Option<&'static str>) -> Result<PgStmt<'_>> {
-        let cached = self.statements.borrow().get_key_value(sql).map(|(k, s)| (k.clone(), s.clone()));
+        let cached = self
+            .statements
+            .borrow()
+            .get_key_value(sql)
+            .map(|(k, s)| (k.clone(), s.clone()));
         let (sql, statement) = match cached {
             Some(found) => found,
             None => {
@@ -139,7 +143,10 @@ impl<'c> PgStmt<'c> {
     }
 
     fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        self.params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+        self.params
+            .iter()
+            .map(|p| p as &(dyn ToSql + Sync))
+            .collect()
     }
 
     pub(crate) fn execute(&mut self) -> Result<usize> {
@@ -148,7 +155,6 @@ impl<'c> PgStmt<'c> {
             .client
             .borrow_mut()
             .execute(&self.statement, &self.params());
-        self.params.clear();
         result
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
             .map_err(|e| classify_postgres(e, self.table))
@@ -162,7 +168,6 @@ impl<'c> PgStmt<'c> {
             .client
             .borrow_mut()
             .query(&self.statement, &self.params());
-        self.params.clear();
         let rows = result.map_err(|e| classify_postgres(e, self.table))?;
         Ok(PgRows {
             rows,
@@ -175,8 +180,12 @@ impl<'c> PgStmt<'c> {
     /// [`FETCH_SIZE`] rows per round trip: memory stays flat however many
     /// rows the query returns. A cursor lives in a transaction: outside one,
     /// the stream opens its own and commits it when it ends.
+    ///
+    /// PostgreSQL takes no parameters in a `DECLARE`: the values are written
+    /// into its text as quoted literals (see [`literal`]).
     pub(crate) fn query_cursor(&mut self) -> Result<PgRows<'c>> {
         let conn = self.conn;
+        let query = self.inlined()?;
         let own_transaction = !conn.in_transaction();
         if own_transaction {
             conn.batch("BEGIN", self.table)?;
@@ -184,9 +193,8 @@ impl<'c> PgStmt<'c> {
         let number = conn.cursors.get() + 1;
         conn.cursors.set(number);
         let name = format!("litemodel_stream_{number}");
-        let declare = format!("DECLARE {name} NO SCROLL CURSOR FOR {}", self.sql);
-        let result = conn.client.borrow_mut().execute(declare.as_str(), &self.params());
-        self.params.clear();
+        let declare = format!("DECLARE {name} NO SCROLL CURSOR FOR {query}");
+        let result = conn.client.borrow_mut().batch_execute(&declare);
         if let Err(err) = result {
             if own_transaction {
                 let _ = conn.batch("ROLLBACK", None);
@@ -207,30 +215,75 @@ impl<'c> PgStmt<'c> {
         })
     }
 
-    /// The SQL with its bound values after it, for the echo.
+    /// The SQL with its bound values written in as literals, for the echo
+    /// (as SQLite's `expanded_sql` shows them).
     pub(crate) fn expanded_sql(&self) -> String {
-        let mut text = self.sql.to_string();
-        if !self.params.is_empty() {
-            text.push_str(" -- ");
-            for (i, param) in self.params.iter().enumerate() {
-                if i > 0 {
-                    text.push_str(", ");
+        self.inlined().unwrap_or_else(|_| self.sql.to_string())
+    }
+
+    /// The SQL with each `$n` replaced by the literal of parameter `n`.
+    fn inlined(&self) -> Result<String> {
+        let sql: &str = &self.sql;
+        let mut out = String::with_capacity(sql.len() + 16 * self.params.len());
+        let mut rest = sql;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let digits = rest[at + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let index: Option<usize> = rest[at + 1..at + 1 + digits].parse().ok();
+            match index.and_then(|i| i.checked_sub(1)) {
+                Some(i) => {
+                    let value = self.params.get(i).map_or(&ColumnValue::Null, |p| &p.0);
+                    out.push_str(&literal(value, self.table)?);
                 }
-                text.push_str(&format!("${} = {}", i + 1, describe(&param.0)));
+                None => out.push('$'),
             }
+            rest = &rest[at + 1 + digits..];
         }
-        text
+        out.push_str(rest);
+        Ok(out)
     }
 }
 
-fn describe(value: &ColumnValue<'_>) -> String {
-    match value {
+/// `value` as a quoted SQL literal of unknown type, which PostgreSQL converts
+/// to the type its place needs, as it does an untyped parameter: `'42'`,
+/// `'O''Brien'`, `'\x0102'` for bytes (`standard_conforming_strings`, on
+/// since PostgreSQL 9.1, makes `''` the only escape).
+fn literal(value: &ColumnValue<'_>, table: Option<&'static str>) -> Result<String> {
+    use std::fmt::Write as _;
+    let quoted = |text: &str| -> Result<String> {
+        if text.contains('\0') {
+            return Err(Error::InvalidValue {
+                table,
+                reason: "PostgreSQL text cannot hold a NUL character".to_owned(),
+            });
+        }
+        Ok(format!("'{}'", text.replace('\'', "''")))
+    };
+    Ok(match value {
         ColumnValue::Null => "NULL".to_owned(),
-        ColumnValue::Integer(i) => i.to_string(),
-        ColumnValue::Real(f) => format!("{f:?}"),
-        ColumnValue::Text(text) => crate::repr(text.as_ref()).to_string(),
-        ColumnValue::Blob(bytes) => format!("<{} bytes>", bytes.len()),
-    }
+        ColumnValue::Integer(i) => format!("'{i}'"),
+        ColumnValue::Real(f) if f.is_nan() => "'NaN'".to_owned(),
+        ColumnValue::Real(f) if f.is_infinite() => if *f > 0.0 {
+            "'Infinity'"
+        } else {
+            "'-Infinity'"
+        }
+        .to_owned(),
+        ColumnValue::Real(f) => format!("'{f:?}'"),
+        ColumnValue::Text(text) => quoted(text)?,
+        ColumnValue::Blob(bytes) => {
+            let mut hex = String::with_capacity(4 + 2 * bytes.len());
+            hex.push_str("'\\x");
+            for b in bytes.iter() {
+                let _ = write!(hex, "{b:02x}");
+            }
+            hex.push('\'');
+            hex
+        }
+    })
 }
 
 /// The rows of a query: all of them, or a cursor's current batch.
@@ -301,6 +354,9 @@ pub(crate) fn value(row: &Row, index: usize) -> std::result::Result<ColumnValue<
         .map(|v| v.0)
         .map_err(|e| {
             use std::error::Error as _;
-            ColumnError::new(e.source().map_or_else(|| e.to_string(), ToString::to_string))
+            ColumnError::new(
+                e.source()
+                    .map_or_else(|| e.to_string(), ToString::to_string),
+            )
         })
 }

@@ -38,7 +38,7 @@ pub(crate) fn redact(url: &str) -> String {
     // key=value form: hide `password=...`.
     url.split_whitespace()
         .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key == "password" => "password=***".to_owned(),
+            Some(("password", _)) => "password=***".to_owned(),
             _ => pair.to_owned(),
         })
         .collect::<Vec<_>>()
@@ -66,10 +66,16 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
             return Ok(Target::Postgres(trimmed.to_owned()));
         }
         if let Some((scheme, _)) = trimmed.split_once(':') {
-            if scheme.len() > 1 && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+') {
+            if scheme.len() > 1
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+')
+            {
                 return Err(invalid(
                     url,
-                    format!("`{scheme}:` is not a database URL scheme; did you mean `{scheme}://`?"),
+                    format!(
+                        "`{scheme}:` is not a database URL scheme; did you mean `{scheme}://`?"
+                    ),
                 ));
             }
         }
@@ -85,15 +91,16 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
         }
         "postgresql" | "postgres" => {
             if !matches!(driver, "" | "psycopg" | "psycopg2" | "pg8000" | "asyncpg") {
-                return Err(invalid(url, format!("unknown PostgreSQL driver `{driver}`")));
+                return Err(invalid(
+                    url,
+                    format!("unknown PostgreSQL driver `{driver}`"),
+                ));
             }
             postgres_target(url, rest)
         }
         other => Err(invalid(
             url,
-            format!(
-                "unknown database `{other}`: litemodel connects to `sqlite` and `postgresql`"
-            ),
+            format!("unknown database `{other}`: litemodel connects to `sqlite` and `postgresql`"),
         )),
     }
 }
@@ -102,8 +109,16 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
 /// recognised by their first key (values may be quoted and hold spaces).
 fn looks_like_conninfo(text: &str) -> bool {
     const KEYS: &[&str] = &[
-        "host", "hostaddr", "port", "dbname", "user", "password", "options", "sslmode",
-        "application_name", "connect_timeout",
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "options",
+        "sslmode",
+        "application_name",
+        "connect_timeout",
     ];
     text.split_once('=')
         .is_some_and(|(key, _)| KEYS.contains(&key.trim()))
@@ -154,12 +169,19 @@ mod tests {
         assert_eq!(file("sqlite:///app.sqlite"), "app.sqlite");
         assert_eq!(file("sqlite:////var/lib/app.sqlite"), "/var/lib/app.sqlite");
         assert!(matches!(parse("sqlite://"), Ok(Target::SqliteMemory)));
-        assert!(matches!(parse("sqlite:///:memory:"), Ok(Target::SqliteMemory)));
+        assert!(matches!(
+            parse("sqlite:///:memory:"),
+            Ok(Target::SqliteMemory)
+        ));
     }
 
     #[test]
     fn bad_urls_say_what_is_wrong() {
-        let message = |url: &str| parse(url).map(|t| format!("{t:?}")).unwrap_or_else(|e| e.to_string());
+        let message = |url: &str| {
+            parse(url)
+                .map(|t| format!("{t:?}"))
+                .unwrap_or_else(|e| e.to_string())
+        };
         assert_eq!(
             message("mysql://root:secret@db/app"),
             "invalid database URL `mysql://root:***@db/app`: unknown database `mysql`: litemodel connects to `sqlite` and `postgresql`"
@@ -172,8 +194,14 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgresql://app:s3cret@db:5432/app"), "postgresql://app:***@db:5432/app");
-        assert_eq!(redact("host=/tmp password=s3cret dbname=x"), "host=/tmp password=*** dbname=x");
+        assert_eq!(
+            redact("postgresql://app:s3cret@db:5432/app"),
+            "postgresql://app:***@db:5432/app"
+        );
+        assert_eq!(
+            redact("host=/tmp password=s3cret dbname=x"),
+            "host=/tmp password=*** dbname=x"
+        );
         assert_eq!(redact("postgresql://app@db/app"), "postgresql://app@db/app");
     }
 }

@@ -108,7 +108,8 @@ pub(crate) fn count<'q, D: Dialect + ?Sized, M>(d: &D, table: &str, tail: &Tail<
         d.push_identifier(&mut sql.text, table);
         push_where(d, &mut sql, tail.filter);
         push_order_limit(d, &mut sql, tail);
-        sql.text.push(')');
+        // PostgreSQL wants every subquery in FROM named.
+        sql.text.push_str(") AS anon_1");
     } else {
         d.push_identifier(&mut sql.text, table);
         push_where(d, &mut sql, tail.filter);

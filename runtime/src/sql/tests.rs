@@ -179,7 +179,7 @@ fn count_and_exists() {
     t.limit = Some(5);
     assert_eq!(
         count(&Sqlite, "users", &t).text,
-        r#"SELECT COUNT(*) FROM (SELECT 1 FROM "users" WHERE "age" > ?1 LIMIT 5)"#
+        r#"SELECT COUNT(*) FROM (SELECT 1 FROM "users" WHERE "age" > ?1 LIMIT 5) AS anon_1"#
     );
 }
 

@@ -116,10 +116,9 @@ struct PgSchema {
 impl Drop for PgSchema {
     fn drop(&mut self) {
         // Best effort: the cluster is thrown away after the run anyway.
-        if let Ok(mut admin) = litemodel::postgres::Client::connect(
-            &self.server,
-            litemodel::postgres::NoTls,
-        ) {
+        if let Ok(mut admin) =
+            litemodel::postgres::Client::connect(&self.server, litemodel::postgres::NoTls)
+        {
             let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
         }
     }
@@ -226,11 +225,18 @@ pub fn in_transaction(db: &Database) -> TestResult<bool> {
     // each statement is its own, so two statements see different times.
     #[cfg(feature = "postgres")]
     if let Some(mut client) = db.postgres() {
-        // A failed transaction refuses every statement: it is still open.
-        return Ok(match client.query_one("SELECT now() = statement_timestamp()", &[]) {
-            Ok(row) => !row.get::<_, bool>(0),
-            Err(_) => true,
-        });
+        // One message (the simple protocol), so an implicit transaction
+        // starts with the statement. A failed transaction refuses every
+        // statement: it is still open.
+        use litemodel::postgres::SimpleQueryMessage;
+        return Ok(
+            match client.simple_query("SELECT now() = statement_timestamp()") {
+                Ok(messages) => !messages
+                    .iter()
+                    .any(|m| matches!(m, SimpleQueryMessage::Row(row) if row.get(0) == Some("t"))),
+                Err(_) => true,
+            },
+        );
     }
     Err("no connection".into())
 }

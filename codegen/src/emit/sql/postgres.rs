@@ -120,10 +120,7 @@ const RESERVED_WORDS: &[&str] = &[
 impl Postgresql {
     /// The enum types of the schema as (name, labels), first use first, each name once
     /// (SQLAlchemy creates a named type once however many columns use it).
-    pub fn enum_types<'a>(
-        schema: &'a Schema,
-        order: &[usize],
-    ) -> Vec<(&'a str, &'a [String])> {
+    pub fn enum_types<'a>(schema: &'a Schema, order: &[usize]) -> Vec<(&'a str, &'a [String])> {
         let mut types: Vec<(&str, &[String])> = Vec::new();
         for &m in order {
             for column in &schema.models[m].columns {

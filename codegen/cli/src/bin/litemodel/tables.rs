@@ -97,9 +97,10 @@ fn sqlite_file(target: &str) -> Option<&Path> {
     }
     match target.split_once("://") {
         None => Some(Path::new(target)),
-        Some((scheme, rest)) if scheme.starts_with("sqlite") => {
-            rest.strip_prefix('/').filter(|p| !p.is_empty() && *p != ":memory:").map(Path::new)
-        }
+        Some((scheme, rest)) if scheme.starts_with("sqlite") => rest
+            .strip_prefix('/')
+            .filter(|p| !p.is_empty() && *p != ":memory:")
+            .map(Path::new),
         Some(_) => None,
     }
 }
