@@ -204,14 +204,18 @@ pub struct Binder<'a, 'conn> {
     stmt: &'a mut Stmt<'conn>,
     next: usize,
     table: &'static str,
+    /// Whether the engine stores values in native types ([`ToColumn::to_native`]).
+    native: bool,
 }
 
 impl<'a, 'conn> Binder<'a, 'conn> {
     pub(crate) fn new(stmt: &'a mut Stmt<'conn>, table: &'static str) -> Self {
+        let native = stmt.is_native();
         Binder {
             stmt,
             next: 1,
             table,
+            native,
         }
     }
 
@@ -219,15 +223,20 @@ impl<'a, 'conn> Binder<'a, 'conn> {
     ///
     /// # Errors
     ///
-    /// [`Error::Sqlite`] with a conversion failure when the value has no
-    /// faithful stored form (see [`ToColumn`]), or one rusqlite refuses.
+    /// [`Error::InvalidValue`] when the value has no faithful stored form
+    /// (see [`ToColumn`]).
     #[inline]
     pub fn bind<T: ToColumn + ?Sized>(&mut self, value: &T) -> Result<()> {
         let index = self.next;
         self.next += 1;
-        let stored = value.to_column().map_err(|err| Error::Sqlite {
+        let stored = if self.native {
+            value.to_native()
+        } else {
+            value.to_column()
+        };
+        let stored = stored.map_err(|err| Error::InvalidValue {
             table: Some(self.table),
-            source: rusqlite::Error::ToSqlConversionFailure(Box::new(err)),
+            reason: err.to_string(),
         })?;
         self.stmt.bind_column(index, &stored)
     }

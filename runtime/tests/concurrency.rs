@@ -6,18 +6,17 @@
 //! The writer processes are this test binary again, run with `WRITER_DB` set:
 //! then `child_writer` does one writer's commits; otherwise it does nothing.
 
-#[allow(dead_code)] // the test uses part of the models
-#[path = "common/seed_models.rs"]
-mod seed_models;
+mod common;
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::seed_models::{Role, User, SCHEMA};
+use common::Engine;
 use litemodel::rusqlite::Connection;
 use litemodel::{Database, Pool, Query};
-use seed_models::{Role, User, SCHEMA};
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -44,11 +43,11 @@ fn write_commits(db: &mut Database, writer: &str) -> litemodel::Result<usize> {
 
 #[test]
 fn child_writer() -> TestResult {
-    let Some(path) = std::env::var_os(WRITER_DB) else {
+    let Ok(url) = std::env::var(WRITER_DB) else {
         return Ok(()); // run as an ordinary test: nothing to do
     };
     let writer = std::env::var(WRITER_NAME)?;
-    let mut db = Database::open(path)?;
+    let mut db = Database::connect(&url)?;
     let done = write_commits(&mut db, &writer)?;
     println!("wrote {done}");
     Ok(())
@@ -63,11 +62,20 @@ fn read_until(pool: &Pool, stop: &AtomicBool) -> TestResult<usize> {
         // Checked before reading, so at least one read follows the writers.
         let last_round = stop.load(Ordering::SeqCst);
         let db = pool.get()?;
-        let (roles, users): (i64, i64) = db.sqlite().ok_or("sqlite")?.query_row(
+        let counts = common::query_texts(
+            &db,
             "SELECT (SELECT count(*) FROM roles), (SELECT count(*) FROM users)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
+        let number = |i: usize| -> Result<i64, String> {
+            counts
+                .get(i)
+                .cloned()
+                .flatten()
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| format!("no count in {counts:?}"))
+        };
+        let (roles, users) = (number(0)?, number(1)?);
         assert_eq!(users, roles * USERS as i64, "a commit was seen in part");
         assert!(roles >= last_roles, "a committed role disappeared");
         last_roles = roles;
@@ -83,18 +91,34 @@ fn read_until(pool: &Pool, stop: &AtomicBool) -> TestResult<usize> {
 
 #[test]
 fn threads_and_processes_write_and_read_one_file() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("shared.sqlite");
-    Database::open(&path)?.create_all(&SCHEMA)?;
+    threads_and_processes_write_and_read_one_database(Engine::Sqlite)
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn threads_and_processes_write_and_read_one_postgres_database() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    threads_and_processes_write_and_read_one_database(Engine::Postgres)
+}
+
+/// Four pooled writer threads, two writer processes and two reader threads on
+/// one database (a SQLite file, or a PostgreSQL schema).
+fn threads_and_processes_write_and_read_one_database(engine: Engine) -> TestResult {
+    let (scratch, db) = common::temp_db(engine).map_err(|e| e.to_string())?;
+    db.create_all(&SCHEMA)?;
+    drop(db);
+    let url = scratch.url().to_owned();
 
     // Four connections for six threads: they also wait for each other in
     // the pool.
-    let pool = Pool::builder(&path).max_size(4).build()?;
+    let pool = Pool::builder_for_url(&url).max_size(4).build()?;
     let processes = (0..2)
         .map(|p| {
             Command::new(std::env::current_exe()?)
                 .args(["child_writer", "--exact", "--nocapture", "--test-threads=1"])
-                .env(WRITER_DB, &path)
+                .env(WRITER_DB, &url)
                 .env(WRITER_NAME, format!("process {p}"))
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -156,18 +180,21 @@ fn threads_and_processes_write_and_read_one_file() -> TestResult {
 
     // Every commit is there, whole.
     assert_eq!(written, 6 * COMMITS);
-    let conn = Connection::open(&path)?;
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    assert_eq!(integrity, "ok");
     let db = pool.get()?;
+    if let Some(conn) = db.sqlite() {
+        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        assert_eq!(integrity, "ok");
+    }
     assert_eq!(Role::query().count(&*db)?, written as u64);
     assert_eq!(User::query().count(&*db)?, (written * USERS) as u64);
-    let partial: i64 = conn.query_row(
-        "SELECT count(*) FROM (SELECT roles.id FROM roles JOIN users ON users.role_id = roles.id \
-         GROUP BY roles.id HAVING count(users.id) <> ?1)",
-        [USERS as i64],
-        |r| r.get(0),
-    )?;
+    let partial = common::query_i64(
+        &db,
+        &format!(
+            "SELECT count(*) FROM (SELECT roles.id FROM roles JOIN users ON users.role_id = roles.id \
+             GROUP BY roles.id HAVING count(users.id) <> {USERS}) AS partial"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
     assert_eq!(partial, 0);
     Ok(())
 }

@@ -3,20 +3,23 @@
 //! what SQLAlchemy 2.1.9 stored for the rows built by `expected_samples()` below
 //! (recorded by `tests/sqlalchemy/column_types.py record`).
 
+#[macro_use]
+#[macro_use]
+mod common;
 mod types_common;
 
 use std::str::FromStr;
 
+use common::Engine;
 use litemodel::types::{ColumnError, ColumnValue, FromColumn, ToColumn};
 use litemodel::{
     Database, DateTime, Decimal, Error, JsonValue, Model, NaiveDate, NaiveDateTime, NaiveTime, Utc,
     Uuid,
 };
 use rusqlite::types::Value;
-use tempfile::TempDir;
 use types_common::types_models::{Book, Mood, Odd, Sample, SampleStatus, Shelf, Stamp, SCHEMA};
 
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+use common::TestResult;
 
 /// A user type for `rust_type = "crate::Money"`: cents, stored as an INTEGER.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -36,9 +39,8 @@ impl FromColumn for Money {
 
 const STORED: &str = include_str!("../../tests/sqlalchemy/column_types.stored.json");
 
-fn temp_db() -> TestResult<(TempDir, Database)> {
-    let dir = tempfile::tempdir()?;
-    let db = Database::open(dir.path().join("types.sqlite"))?;
+fn temp_db(engine: Engine) -> TestResult<(common::Scratch, Database)> {
+    let (dir, db) = common::temp_db(engine)?;
     db.create_all(&SCHEMA)?;
     Ok((dir, db))
 }
@@ -198,9 +200,12 @@ fn the_ddl_is_the_one_sqlalchemy_wrote() -> TestResult {
     Ok(())
 }
 
+/// SQLite only: the values SQLAlchemy stored on SQLite (PostgreSQL's
+/// interchange is recorded separately).
 #[test]
 fn values_sqlalchemy_stored_read_as_the_same_rust_values() -> TestResult {
-    let (_dir, db) = temp_db()?;
+    let engine = Engine::Sqlite;
+    let (_dir, db) = temp_db(engine)?;
     for row in fixture_rows()? {
         let columns: Vec<String> = row.iter().map(|(c, _)| format!("\"{c}\"")).collect();
         let marks: Vec<String> = (1..=row.len()).map(|i| format!("?{i}")).collect();
@@ -219,9 +224,11 @@ fn values_sqlalchemy_stored_read_as_the_same_rust_values() -> TestResult {
     Ok(())
 }
 
+/// SQLite only: SQLAlchemy's storage formats on SQLite.
 #[test]
 fn litemodel_stores_exactly_what_sqlalchemy_stores() -> TestResult {
-    let (dir, mut db) = temp_db()?;
+    let engine = Engine::Sqlite;
+    let (dir, mut db) = temp_db(engine)?;
     {
         let mut session = db.session();
         for sample in expected_samples()? {
@@ -239,9 +246,8 @@ fn litemodel_stores_exactly_what_sqlalchemy_stores() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn every_type_round_trips_and_filters() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn every_type_round_trips_and_filters(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     for sample in expected_samples()? {
         session.add(Sample { id: None, ..sample });
@@ -285,9 +291,8 @@ fn every_type_round_trips_and_filters() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn autoincrement_never_reuses_an_id() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn autoincrement_never_reuses_an_id(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     session.add(Sample::default());
     let second = session.add(Sample::default());
@@ -339,9 +344,8 @@ fn defaults_and_factories_fill_new_objects() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn server_defaults_apply_to_none_and_keep_explicit_values() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn server_defaults_apply_to_none_and_keep_explicit_values(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     session.add(Stamp::new("server"));
     session.add(Stamp {
@@ -349,15 +353,18 @@ fn server_defaults_apply_to_none_and_keep_explicit_values() -> TestResult {
         ..Stamp::new("explicit")
     });
     session.commit()?;
-    let stored: Vec<(Option<String>, Option<String>)> = {
-        let conn = session.database().sqlite().ok_or("a SQLite database")?;
-        let mut stmt = conn.prepare("SELECT server_note, server_time FROM stamps ORDER BY id")?;
-        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    assert_eq!(stored[0].0.as_deref(), Some("from server"));
-    assert_eq!(stored[1].0.as_deref(), Some("mine"));
-    assert!(stored[0].1.is_some(), "CURRENT_TIMESTAMP filled in");
+    let db = session.database();
+    let first = common::query_texts(
+        db,
+        "SELECT server_note, server_time FROM stamps ORDER BY id",
+    )?;
+    let second = common::query_texts(
+        db,
+        "SELECT server_note, server_time FROM stamps ORDER BY id DESC",
+    )?;
+    assert_eq!(first[0].as_deref(), Some("from server"));
+    assert_eq!(second[0].as_deref(), Some("mine"));
+    assert!(first[1].is_some(), "CURRENT_TIMESTAMP filled in");
     // CURRENT_TIMESTAMP's `YYYY-MM-DD HH:MM:SS` reads as a NaiveDateTime.
     let loaded = Stamp::query().order_by(Stamp::ID.asc()).all(&session)?;
     assert_eq!(loaded[0].server_note.as_deref(), Some("from server"));
@@ -365,9 +372,8 @@ fn server_defaults_apply_to_none_and_keep_explicit_values() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn server_defaults_are_read_back_after_insert() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn server_defaults_are_read_back_after_insert(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     let key = session.add(Stamp::new("server"));
     session.commit()?;
@@ -376,9 +382,8 @@ fn server_defaults_are_read_back_after_insert() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn onupdate_is_applied_by_the_session() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn onupdate_is_applied_by_the_session(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     let key = session.add(Stamp::new("x"));
     session.commit()?;
@@ -390,9 +395,8 @@ fn onupdate_is_applied_by_the_session() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn a_failed_update_puts_the_onupdate_column_back() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn a_failed_update_puts_the_onupdate_column_back(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     let key = session.add(Stamp::new("x"));
     session.commit()?;
@@ -418,23 +422,45 @@ fn onupdate_sets_the_column_on_update() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn values_without_a_faithful_stored_form_are_refused() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn values_without_a_faithful_stored_form_are_refused(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
-    session.add(Sample {
-        price: Some(Decimal::from_str("1234567890.1234567891")?),
+    let precise = Decimal::from_str("1234567890.1234567891")?;
+    let key = session.add(Sample {
+        price: Some(precise),
         ..Sample::default()
     });
-    let err = session
-        .commit()
-        .err()
-        .ok_or("too precise a decimal was stored")?;
-    assert!(
-        err.to_string()
-            .contains("cannot be stored without losing digits"),
-        "{err}"
-    );
+    match engine {
+        // SQLAlchemy stores a Numeric as a double on SQLite.
+        Engine::Sqlite => {
+            let err = session
+                .commit()
+                .err()
+                .ok_or("too precise a decimal was stored")?;
+            assert!(
+                err.to_string()
+                    .contains("cannot be stored without losing digits"),
+                "{err}"
+            );
+        }
+        // PostgreSQL's NUMERIC(10, 2) refuses what it cannot hold, and keeps
+        // every digit of what it can.
+        Engine::Postgres => {
+            let err = session
+                .commit()
+                .err()
+                .ok_or("an overflowing decimal was stored")?;
+            assert!(err.to_string().contains("numeric field overflow"), "{err}");
+            session[key].price = Some(Decimal::from_str("12345678.91")?);
+            session.commit()?;
+            let id = session[key].id.ok_or("inserted")?;
+            let stored = Sample::get(&session, id)?.ok_or("stored")?;
+            assert_eq!(
+                stored.price.map(|p| p.to_string()),
+                Some("12345678.91".to_owned())
+            );
+        }
+    }
     drop(session);
     let mut session = db.session();
     session.add(Sample {
@@ -450,7 +476,8 @@ fn values_without_a_faithful_stored_form_are_refused() -> TestResult {
 
 /// Inserts a row of `samples` with `column` set to `sql`, then reads every row.
 fn decode_error(column: &str, sql: &str) -> TestResult<Error> {
-    let (_dir, db) = temp_db()?;
+    // SQLite only: its columns hold any value; PostgreSQL's refuse them.
+    let (_dir, db) = temp_db(Engine::Sqlite)?;
     db.execute_batch(&format!(
         "INSERT INTO samples (id, count, flag, label) VALUES (41, 0, 0, 'x'); \
          UPDATE samples SET \"{column}\" = {sql} WHERE id = 41;"
@@ -461,8 +488,10 @@ fn decode_error(column: &str, sql: &str) -> TestResult<Error> {
     }
 }
 
+/// SQLite only: its columns hold values of any type.
 #[test]
 fn undecodable_values_are_decode_errors_naming_table_column_and_key() -> TestResult {
+    let engine = Engine::Sqlite;
     let cases = [
         ("count", "'abc'", "expected an integer, found text 'abc'"),
         ("small", "70000", "integer 70000 is out of range for `i16`"),
@@ -532,7 +561,7 @@ fn undecodable_values_are_decode_errors_naming_table_column_and_key() -> TestRes
         );
     }
     // NULL in a NOT NULL field's column (possible in a file another program wrote).
-    let (_dir, db) = temp_db()?;
+    let (_dir, db) = temp_db(engine)?;
     db.execute_batch(
         "CREATE TABLE loose AS SELECT * FROM samples; DROP TABLE samples; \
          CREATE TABLE samples AS SELECT * FROM loose; \
@@ -545,9 +574,8 @@ fn undecodable_values_are_decode_errors_naming_table_column_and_key() -> TestRes
 
 // ---- names and constraints -----------------------------------------------------------------
 
-#[test]
-fn awkward_names_are_quoted_everywhere() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn awkward_names_are_quoted_everywhere(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     let key = session.add(Odd::new("kind", 3, "spaced", "quoted", 42, "me", 7));
     session.commit()?;
@@ -559,22 +587,16 @@ fn awkward_names_are_quoted_everywhere() -> TestResult {
         .filter(Odd::MY_COL.like("spa%") & Odd::SELF_TEXT.eq("me") & Odd::UPPER.eq(7))
         .one(&session)?;
     assert_eq!(found.r#type.as_deref(), Some("changed"));
-    let raw: (String, i64) = session
-        .database()
-        .sqlite()
-        .ok_or("a SQLite database")?
-        .query_row(
-            "SELECT type, \"größe\" FROM \"order items\" WHERE \"say \"\"hi\"\"\" = 'quoted'",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-    assert_eq!(raw, ("changed".to_owned(), 43));
+    let raw = common::query_texts(
+        session.database(),
+        "SELECT type, \"größe\" FROM \"order items\" WHERE \"say \"\"hi\"\"\" = 'quoted'",
+    )?;
+    assert_eq!(raw, [Some("changed".to_owned()), Some("43".to_owned())]);
     Ok(())
 }
 
-#[test]
-fn named_check_and_unique_constraints_and_cascades() -> TestResult {
-    let (_dir, mut db) = temp_db()?;
+fn named_check_and_unique_constraints_and_cascades(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
     session.add(Shelf::new(""));
     match session.commit() {
@@ -610,10 +632,11 @@ fn named_check_and_unique_constraints_and_cascades() -> TestResult {
     });
     session.commit()?;
     // ON UPDATE CASCADE, then ON DELETE CASCADE.
-    let conn = session.database().sqlite().ok_or("a SQLite database")?;
-    conn.execute("UPDATE shelves SET id = 10 WHERE id = ?1", [shelf_id])?;
+    let shelf_id = shelf_id.ok_or("the shelf has an id")?;
+    let db = session.database();
+    db.execute_batch(&format!("UPDATE shelves SET id = 10 WHERE id = {shelf_id}"))?;
     assert_eq!(Book::query().one(&session)?.shelf_id, Some(10));
-    conn.execute("DELETE FROM shelves WHERE id = 10", [])?;
+    db.execute_batch("DELETE FROM shelves WHERE id = 10")?;
     assert_eq!(Book::query().count(&session)?, 0);
     Ok(())
 }
@@ -629,3 +652,15 @@ fn datetime_with_offsets_written_elsewhere_read_as_utc() -> TestResult {
     assert_eq!(text, ColumnValue::from("2026-11-26 10:00:00.000000"));
     Ok(())
 }
+
+engines!(
+    every_type_round_trips_and_filters,
+    autoincrement_never_reuses_an_id,
+    server_defaults_apply_to_none_and_keep_explicit_values,
+    server_defaults_are_read_back_after_insert,
+    onupdate_is_applied_by_the_session,
+    a_failed_update_puts_the_onupdate_column_back,
+    values_without_a_faithful_stored_form_are_refused,
+    awkward_names_are_quoted_everywhere,
+    named_check_and_unique_constraints_and_cascades,
+);

@@ -130,7 +130,13 @@ impl Stmt<'_> {
         }
     }
 
-    /// The statement with its bound values, for the echo and `Debug`.
+    /// Whether values go to native column types ([`ToColumn::to_native`](crate::ToColumn::to_native)).
+    #[inline]
+    pub(crate) fn is_native(&self) -> bool {
+        !matches!(self, Stmt::Sqlite(..))
+    }
+
+    /// The table the statement works on, when known.
     pub(crate) fn table(&self) -> Option<&'static str> {
         match self {
             Stmt::Sqlite(_, table) => *table,

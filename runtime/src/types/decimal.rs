@@ -23,6 +23,11 @@ impl ToColumn for Decimal {
         }
     }
 
+    /// PostgreSQL's `NUMERIC` keeps every digit: the exact text.
+    fn to_native(&self) -> Result<ColumnValue<'_>, ColumnError> {
+        Ok(ColumnValue::Text(Cow::Owned(self.to_string())))
+    }
+
     fn to_operand(&self) -> Value {
         // SQLite compares against the stored doubles; the nearest one is the operand.
         Value::Real(decimal_to_f64(self))

@@ -264,6 +264,18 @@ pub trait ToColumn {
     /// nanoseconds).
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError>;
 
+    /// The value to store on an engine with a native column type for it
+    /// (PostgreSQL), which converts it from this form. The default is
+    /// [`to_column`](ToColumn::to_column); a decimal overrides it with its
+    /// exact text, since a `NUMERIC` column keeps every digit.
+    ///
+    /// # Errors
+    ///
+    /// As for [`to_column`](ToColumn::to_column).
+    fn to_native(&self) -> Result<ColumnValue<'_>, ColumnError> {
+        self.to_column()
+    }
+
     /// The value as a query parameter (`User::AGE.eq(5)`). The default is
     /// [`to_column`](ToColumn::to_column); a value without a stored form is
     /// compared as NULL (matching nothing), with a warning in the log.
@@ -296,6 +308,10 @@ impl<T: ToColumn + ?Sized> ToColumn for &T {
         (**self).to_column()
     }
 
+    fn to_native(&self) -> Result<ColumnValue<'_>, ColumnError> {
+        (**self).to_native()
+    }
+
     fn to_operand(&self) -> Value {
         (**self).to_operand()
     }
@@ -306,6 +322,13 @@ impl<T: ToColumn> ToColumn for Option<T> {
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         match self {
             Some(value) => value.to_column(),
+            None => Ok(ColumnValue::Null),
+        }
+    }
+
+    fn to_native(&self) -> Result<ColumnValue<'_>, ColumnError> {
+        match self {
+            Some(value) => value.to_native(),
             None => Ok(ColumnValue::Null),
         }
     }

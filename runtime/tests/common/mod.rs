@@ -240,3 +240,39 @@ pub fn in_transaction(db: &Database) -> TestResult<bool> {
     }
     Err("no connection".into())
 }
+
+/// The first row `sql` answers, each column as text (`None` for NULL), on
+/// either engine, uncounted.
+pub fn query_texts(db: &Database, sql: &str) -> TestResult<Vec<Option<String>>> {
+    use litemodel::rusqlite::types::Value;
+    if let Some(conn) = db.sqlite() {
+        let mut stmt = conn.prepare(sql)?;
+        let width = stmt.column_count();
+        return Ok(stmt.query_row([], |row| {
+            (0..width)
+                .map(|i| {
+                    row.get::<_, Value>(i).map(|value| match value {
+                        Value::Null => None,
+                        Value::Integer(i) => Some(i.to_string()),
+                        Value::Real(f) => Some(f.to_string()),
+                        Value::Text(text) => Some(text),
+                        Value::Blob(bytes) => Some(format!("{bytes:?}")),
+                    })
+                })
+                .collect()
+        })?);
+    }
+    #[cfg(feature = "postgres")]
+    if let Some(mut client) = db.postgres() {
+        use litemodel::postgres::SimpleQueryMessage;
+        for message in client.simple_query(sql)? {
+            if let SimpleQueryMessage::Row(row) = message {
+                return Ok((0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect());
+            }
+        }
+        return Err(format!("no row from {sql}").into());
+    }
+    Err("no connection".into())
+}
