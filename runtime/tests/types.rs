@@ -4,7 +4,6 @@
 //! (recorded by `tests/sqlalchemy/column_types.py record`).
 
 #[macro_use]
-#[macro_use]
 mod common;
 mod types_common;
 
