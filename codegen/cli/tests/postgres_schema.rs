@@ -317,3 +317,99 @@ fn every_valid_fixture_creates_and_drops_on_postgresql() -> TestResult {
     }
     Ok(())
 }
+
+/// A libpq connection string for database `name` on the server `conninfo` names.
+fn conninfo_for(conninfo: &str, name: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let config: postgres::Config = conninfo.parse()?;
+    let mut out = Vec::new();
+    for host in config.get_hosts() {
+        match host {
+            postgres::config::Host::Tcp(host) => out.push(format!("host={host}")),
+            postgres::config::Host::Unix(path) => out.push(format!("host={}", path.display())),
+        }
+    }
+    if let Some(port) = config.get_ports().first() {
+        out.push(format!("port={port}"));
+    }
+    if let Some(user) = config.get_user() {
+        out.push(format!("user={user}"));
+    }
+    out.push(format!("dbname={name}"));
+    Ok(out.join(" "))
+}
+
+/// `litemodel create-all --database <PostgreSQL>` makes the catalog SQLAlchemy's
+/// `create_all()` makes, keeps existing tables on a second run, and `drop-all` leaves
+/// nothing behind (tables, sequences, enum types).
+#[test]
+fn create_all_and_drop_all_commands_on_postgresql() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let (text, name) = case(CASES[1].0, CASES[1].1)?;
+    let database = FreshDatabase::create(&conninfo, "cli")?;
+    let target = conninfo_for(&conninfo, &database.name)?;
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("models.toml");
+    fs::write(&spec, &text)?;
+    let run = |command: &str| {
+        litemodel()
+            .arg("--spec")
+            .arg(&spec)
+            .args([command, "--database", &target])
+            .env_remove("DATABASE_URL")
+            .assert()
+            .success()
+    };
+    let created = String::from_utf8(run("create-all").get_output().stdout.clone())?;
+    assert!(created.contains("created table users"), "{created}");
+    let mut client = database.connect()?;
+    let ours = catalog_signature(&mut client)?;
+    let theirs = fs::read_to_string(recorded(&format!("{name}.postgres.txt")))?;
+    assert_eq!(
+        ours, theirs,
+        "create-all made another catalog than SQLAlchemy"
+    );
+
+    let again = String::from_utf8(run("create-all").get_output().stdout.clone())?;
+    assert!(!again.contains("created table"), "{again}");
+    assert!(again.contains("kept existing table users"), "{again}");
+
+    let dropped = String::from_utf8(run("drop-all").get_output().stdout.clone())?;
+    assert!(dropped.contains("dropped table users"), "{dropped}");
+    assert_eq!(catalog_signature(&mut client)?, "", "drop-all left objects");
+    Ok(())
+}
+
+/// Bad database URLs and unreachable servers are clear errors, never a panic.
+#[test]
+fn bad_database_urls_are_clear_errors() -> TestResult {
+    let spec = workspace_root().join("tests/fixtures/ok/seed.toml");
+    for (url, expected) in [
+        (
+            "mysql://root:secret@db/app",
+            "invalid database URL `mysql://root:***@db/app`: unknown database `mysql`",
+        ),
+        ("sqlite://host/app.db", "a SQLite URL has no host"),
+        (
+            "postgresql://app:secret@127.0.0.1:1/app",
+            "cannot connect to `postgresql://app:***@127.0.0.1:1/app`",
+        ),
+    ] {
+        let output = litemodel()
+            .arg("--spec")
+            .arg(&spec)
+            .args(["create-all", "--database", url])
+            .env_remove("DATABASE_URL")
+            .output()?;
+        let stderr = String::from_utf8(output.stderr)?;
+        assert!(!output.status.success(), "{url} succeeded");
+        assert!(stderr.contains(expected), "{url}: {stderr}");
+        assert!(
+            !stderr.contains("secret"),
+            "{url}: the password leaked: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{url}: {stderr}");
+    }
+    Ok(())
+}
