@@ -18,6 +18,8 @@ pub struct Schema {
 pub struct Database {
     /// Default database file for the CLI's `create-all`/`drop-all` (relative to the spec).
     pub path: Option<String>,
+    /// Default database URL for the CLI (`sqlite:///...`, `postgresql://...`).
+    pub url: Option<String>,
 }
 
 /// One model: a Rust struct and the SQL table behind it.

@@ -49,6 +49,8 @@ pub struct Spec {
 pub struct DatabaseSpec {
     /// `path = "data.sqlite"`
     pub path: Option<Sp<String>>,
+    /// `url = "postgresql://app@localhost/app"`
+    pub url: Option<Sp<String>>,
 }
 
 /// `[models.Name]`

@@ -15,7 +15,7 @@ use super::{
 };
 
 const ROOT_KEYS: &[&str] = &["database", "models"];
-const DATABASE_KEYS: &[&str] = &["path"];
+const DATABASE_KEYS: &[&str] = &["path", "url"];
 const MODEL_KEYS: &[&str] = &[
     "table",
     "doc",
@@ -84,6 +84,7 @@ impl Reader<'_> {
             if let Some(table) = self.expect_table(value, "`database`", help) {
                 let table = self.check_keys(table, DATABASE_KEYS, "in `[database]`");
                 spec.database.path = self.string(&table, "path");
+                spec.database.url = self.string(&table, "url");
             }
         }
         match root.get("models") {

@@ -51,8 +51,20 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
     v.backrefs(&declared);
     v.warnings();
     let models = v.models;
+    if let (Some(path), Some(url)) = (&spec.database.path, &spec.database.url) {
+        diags.push(
+            Diagnostic::error(
+                "`[database]` names both a `path` and a `url`",
+                url.span.clone(),
+                "a second database",
+            )
+            .with_secondary(path.span.clone(), "the first")
+            .with_help("keep one: `path` for a SQLite file, `url` for any database (`postgresql://user@host/db`)"),
+        );
+    }
     let database = Database {
         path: spec.database.path.as_ref().map(|p| p.value.clone()),
+        url: spec.database.url.as_ref().map(|u| u.value.clone()),
     };
     if diags.error_count() > errors_before {
         return None;

@@ -71,14 +71,14 @@ enum Command {
     /// Create the tables and indexes that are missing; existing tables and rows are left alone.
     CreateAll {
         /// A SQLite file or a database URL (`sqlite:///app.db`, `postgresql://user@host/db`)
-        /// [default: $DATABASE_URL, else the spec's `[database] path`].
+        /// [default: $DATABASE_URL, else the spec's `[database] url` or `path`].
         #[arg(long, value_name = "FILE|URL")]
         database: Option<String>,
     },
     /// Drop every table of the spec that exists in the database.
     DropAll {
         /// A SQLite file or a database URL [default: $DATABASE_URL, else the spec's
-        /// `[database] path`].
+        /// `[database] url` or `path`].
         #[arg(long, value_name = "FILE|URL")]
         database: Option<String>,
     },
@@ -275,7 +275,7 @@ fn write_output(path: &Path, contents: &str) -> Result<(), Failure> {
 }
 
 /// `--database`, else `$DATABASE_URL` (Flask-SQLAlchemy's habit), else the spec's
-/// `[database] path` relative to the spec's folder.
+/// `[database] url`, else its `path` relative to the spec's folder.
 fn database_target(cli: &Cli, checked: &Checked, given: Option<&str>) -> Result<String, Failure> {
     if let Some(target) = given {
         return Ok(target.to_owned());
@@ -284,6 +284,9 @@ fn database_target(cli: &Cli, checked: &Checked, given: Option<&str>) -> Result<
         return url.into_string().map_err(|_| {
             Failure::Usage("the DATABASE_URL environment variable is not valid Unicode".to_owned())
         });
+    }
+    if let Some(url) = &checked.schema.database.url {
+        return Ok(url.clone());
     }
     let path = database_path(cli, checked, None)?;
     path.into_os_string().into_string().map_err(|path| {
