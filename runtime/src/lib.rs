@@ -52,7 +52,8 @@ pub use model::{Binder, Model, Row};
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{FilterBy, Getter, Page, Query, Stream, StreamIter};
 pub use relation::{
-    Cascade, ChildOps, Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent,
+    Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany,
+    Parent, Populated, QueryOnly,
 };
 pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};

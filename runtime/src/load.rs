@@ -12,7 +12,7 @@ use crate::database::Database;
 use crate::error::{classify, Result};
 use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};
-use crate::relation::{Children, ManyToMany, ManyToOne, Mark, OneToMany};
+use crate::relation::{Children, LoadOptions, ManyToMany, ManyToOne, Mark, OneToMany, Populated};
 use crate::sql::{Association, Joined, Via};
 
 /// How a query loads one relationship.
@@ -125,37 +125,71 @@ macro_rules! strategies {
                     nested: Vec::new(),
                 }
             }
-
+        }
+        strategies!(@methods $kind, []);
+    };
+    ($kind:ident, $variant:ident, population) => {
+        impl<M: Model, T: Model, E> $kind<M, T, E> {
+            fn option(self, strategy: Strategy) -> RelationLoad<M, T>
+            where
+                E: LoadOptions,
+            {
+                RelationLoad {
+                    strategy,
+                    relation: Relation::$variant(self.with_population::<Populated>()),
+                    nested: Vec::new(),
+                }
+            }
+        }
+        strategies!(@methods $kind, [E]);
+    };
+    (@methods $kind:ident, [$($population:ident)?]) => {
+        impl<M: Model, T: Model $(, $population)?> $kind<M, T $(, $population)?> {
             /// Load with the query, in the same statement (`joinedload`).
-            pub fn joined(self) -> RelationLoad<M, T> {
+            pub fn joined(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Joined)
             }
 
             /// Load with the query, with one more SELECT for all objects (`selectinload`).
-            pub fn selectin(self) -> RelationLoad<M, T> {
+            pub fn selectin(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Selectin)
             }
 
             /// Load on first access (`lazyload`), whatever the declared `lazy`.
-            pub fn lazyload(self) -> RelationLoad<M, T> {
+            pub fn lazyload(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Lazy)
             }
 
             /// Never load: reads as empty (`noload`).
-            pub fn noload(self) -> RelationLoad<M, T> {
+            pub fn noload(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Noload)
             }
 
             /// Make reading it without loading it an error (`raiseload`).
-            pub fn raiseload(self) -> RelationLoad<M, T> {
+            pub fn raiseload(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Raise)
             }
         }
     };
 }
 strategies!(ManyToOne, ToOne);
-strategies!(OneToMany, ToMany);
-strategies!(ManyToMany, Through);
+strategies!(OneToMany, ToMany, population);
+strategies!(ManyToMany, Through, population);
 
 /// What a loading option does, for one kind of relationship (its [`Join`]
 /// side decodes joined loading).
