@@ -7,14 +7,16 @@ use rusqlite::CachedStatement;
 
 use crate::database::{Database, Executor};
 use crate::error::{classify, Error, Result};
-use crate::expr::{Assignment, Column, Expr, Operand, Order};
+use crate::expr::{Assignment, Column, Expr, Item, JoinClause, Node, Operand, Order, SelectTree};
 use crate::load::{Load, Strategy};
 use crate::model::{table_def, Model, ModelSql, Row};
 use crate::relation::Mark;
 use crate::sql::{Sql, Sqlite, Tail};
 
+mod join;
 mod rows;
 
+pub use join::{JoinPath, Joins};
 pub use rows::{Getter, Page, Stream, StreamIter};
 
 /// A SELECT on model `M`'s table under construction, run by one of its
@@ -30,6 +32,13 @@ pub struct Query<M> {
     limit: Option<u64>,
     offset: Option<u64>,
     loads: Vec<Load<M>>,
+    /// `join`/`outerjoin`: tables joined after the FROM.
+    joins: Vec<JoinClause>,
+    /// `select_from`: the FROM table when it is not `M`'s.
+    from: Option<&'static str>,
+    /// Whether the filter or the order names a joined table's column.
+    scoped: bool,
+    distinct: bool,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -41,6 +50,10 @@ impl<M> Clone for Query<M> {
             limit: self.limit,
             offset: self.offset,
             loads: self.loads.clone(),
+            joins: self.joins.clone(),
+            from: self.from,
+            scoped: self.scoped,
+            distinct: self.distinct,
             marker: PhantomData,
         }
     }
@@ -54,6 +67,9 @@ impl<M> fmt::Debug for Query<M> {
             .field("limit", &self.limit)
             .field("offset", &self.offset)
             .field("loads", &self.loads)
+            .field("joins", &self.joins)
+            .field("from", &self.from)
+            .field("distinct", &self.distinct)
             .finish()
     }
 }
@@ -87,6 +103,10 @@ impl<M: Model> Query<M> {
             limit: None,
             offset: None,
             loads: Vec::new(),
+            joins: Vec::new(),
+            from: None,
+            scoped: false,
+            distinct: false,
             marker: PhantomData,
         }
     }
@@ -127,6 +147,17 @@ impl<M: Model> Query<M> {
         self
     }
 
+    /// The SELECT this query runs (without its eager loads' statements), with
+    /// `?n` placeholders for its bound values: SQLAlchemy's `str(query)`.
+    pub fn to_sql(&self) -> String {
+        if self.is_scoped() {
+            let tree = self.rows_tree(self.limit);
+            crate::sql::select_tree(&Sqlite, &tree).text
+        } else {
+            self.select_sql(&Sqlite, self.limit).text
+        }
+    }
+
     /// Returns at most `n` rows.
     pub fn limit(mut self, n: u64) -> Self {
         self.limit = Some(n);
@@ -149,8 +180,66 @@ impl<M: Model> Query<M> {
         }
     }
 
-    fn select(&self, d: &Sqlite, limit: Option<u64>) -> Sql<'_> {
+    fn select_sql(&self, d: &Sqlite, limit: Option<u64>) -> Sql<'_> {
         crate::sql::select(d, &ModelSql::of::<M>().select, &self.tail(limit))
+    }
+
+    /// Whether the statement needs qualified columns: joins, `select_from`,
+    /// conditions or sort keys on a joined table, `distinct`.
+    fn is_scoped(&self) -> bool {
+        self.scoped || self.distinct || self.from.is_some() || !self.joins.is_empty()
+    }
+
+    /// `M`'s columns, each with its table.
+    fn model_items() -> Vec<Item> {
+        M::COLUMNS
+            .iter()
+            .map(|column| Item::Column {
+                table: M::TABLE,
+                column,
+            })
+            .collect()
+    }
+
+    /// The query as a [`SelectTree`] of `items`, with `limit`.
+    pub(crate) fn tree(&self, items: Vec<Item>, limit: Option<u64>) -> SelectTree {
+        SelectTree {
+            distinct: self.distinct,
+            items,
+            from: self.from.unwrap_or(M::TABLE),
+            joins: self.joins.clone(),
+            scope: M::TABLE,
+            filter: self.filter.as_ref().map(|f| f.node().clone()),
+            group_by: Vec::new(),
+            having: None,
+            order: self
+                .order
+                .iter()
+                .map(|order| {
+                    let item = Item::Column {
+                        table: order.table.unwrap_or(M::TABLE),
+                        column: order.column,
+                    };
+                    (item, order.descending)
+                })
+                .collect(),
+            limit,
+            offset: self.offset,
+        }
+    }
+
+    /// The tree selecting `M`'s rows (its columns), for a scoped query.
+    fn rows_tree(&self, limit: Option<u64>) -> SelectTree {
+        self.tree(Self::model_items(), limit)
+    }
+
+    /// The tree selecting the matching rows' keys (for counts and bulk writes).
+    fn keys_tree(&self, limit: Option<u64>) -> SelectTree {
+        let key = Item::Column {
+            table: M::TABLE,
+            column: M::PRIMARY_KEY,
+        };
+        self.tree(vec![key], limit)
     }
 
     fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
@@ -206,7 +295,13 @@ impl<M: Model> Query<M> {
         path: &mut Vec<String>,
     ) -> Result<Vec<M>> {
         let d = db.dialect();
-        let inner = self.select(d, limit);
+        let tree;
+        let inner = if self.is_scoped() {
+            tree = self.rows_tree(limit);
+            crate::sql::select_tree(d, &tree)
+        } else {
+            self.select_sql(d, limit)
+        };
         let sql = crate::sql::joined_select(
             d,
             table_def::<M>(),
@@ -243,7 +338,13 @@ impl<M: Model> Query<M> {
     }
 
     fn fetch_plain(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
-        let sql = self.select(db.dialect(), limit);
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.rows_tree(limit);
+            crate::sql::select_tree(db.dialect(), &tree)
+        } else {
+            self.select_sql(db.dialect(), limit)
+        };
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         let mut rows = stmt.raw_query();
         // A LIMIT says how many rows to expect: one allocation, not a few.
@@ -328,7 +429,13 @@ impl<M: Model> Query<M> {
     pub fn count<E: Executor>(&self, conn: &E) -> Result<u64> {
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::count(d, M::TABLE, &self.tail(self.limit));
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::count_of(d, &tree)
+        } else {
+            crate::sql::count(d, M::TABLE, &self.tail(self.limit))
+        };
         let count: i64 = self.scalar(db, &sql)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -341,7 +448,13 @@ impl<M: Model> Query<M> {
     pub fn exists<E: Executor>(&self, conn: &E) -> Result<bool> {
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::exists(d, M::TABLE, &self.tail(self.limit));
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::exists_of(d, &tree)
+        } else {
+            crate::sql::exists(d, M::TABLE, &self.tail(self.limit))
+        };
         self.scalar(db, &sql)
     }
 
@@ -404,12 +517,18 @@ impl<M: Model> Query<M> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::update_where(
-            d,
-            (M::TABLE, M::PRIMARY_KEY),
-            &assignments,
-            &self.tail(self.limit),
-        );
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::update_in(d, (M::TABLE, M::PRIMARY_KEY), &assignments, &tree)
+        } else {
+            crate::sql::update_where(
+                d,
+                (M::TABLE, M::PRIMARY_KEY),
+                &assignments,
+                &self.tail(self.limit),
+            )
+        };
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
     }
@@ -425,7 +544,13 @@ impl<M: Model> Query<M> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::delete_where(d, (M::TABLE, M::PRIMARY_KEY), &self.tail(self.limit));
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::delete_in(d, (M::TABLE, M::PRIMARY_KEY), &tree)
+        } else {
+            crate::sql::delete_where(d, (M::TABLE, M::PRIMARY_KEY), &self.tail(self.limit))
+        };
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         stmt.raw_execute().map_err(|e| classify(e, Some(M::TABLE)))
     }
@@ -438,7 +563,13 @@ impl<M: Model> Query<M> {
     /// [`Error::Sqlite`] when the statement cannot be prepared.
     pub fn stream<'c, E: Executor>(&self, conn: &'c E) -> Result<Stream<'c, M>> {
         let db = conn.database();
-        let sql = self.select(db.dialect(), self.limit);
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.rows_tree(self.limit);
+            crate::sql::select_tree(db.dialect(), &tree)
+        } else {
+            self.select_sql(db.dialect(), self.limit)
+        };
         let stmt = db.bind(db.prepare(&sql.text, Some(M::TABLE))?, &sql, M::TABLE)?;
         Ok(Stream {
             stmt,

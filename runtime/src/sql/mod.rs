@@ -21,11 +21,15 @@
 //! the model, once per model and thread (`ModelSql`).
 
 mod expr;
+mod select;
 mod sqlite;
 mod statements;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use select::{
+    count_of, delete_in, exists_of, select_tree, update_in, upsert, OnConflict,
+};
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
     count, delete_where, exists, joined_select, link_insert, model_statements, select,
