@@ -170,3 +170,166 @@ fn select_from_and_bulk_writes_with_joins() -> TestResult {
     assert_eq!(Post::query().count(&db)?, 2);
     Ok(())
 }
+
+#[test]
+fn projections_into_tuples() -> TestResult {
+    let (_dir, db, [susan, ..]) = flasky()?;
+    let counter = db.statement_counter();
+    let rows: Vec<(Option<i64>, Option<String>)> = counter.assert_statements(1, || {
+        User::query()
+            .order_by(User::USERNAME.asc())
+            .select((User::ID, User::USERNAME))
+            .all(&db)
+    })?;
+    assert_eq!(rows[0].1.as_deref(), Some("david"));
+    assert_eq!(rows[2], (Some(susan), Some("susan".to_owned())));
+    // A single column is a bare value; columns of joined models too.
+    let titles: Vec<String> = Post::query()
+        .filter(Post::VIEWS.ge(30))
+        .order_by(Post::VIEWS.asc())
+        .select(Post::TITLE)
+        .all(&db)?;
+    assert_eq!(titles, ["susan 1", "john 2"]);
+    let pairs: Vec<(String, Option<String>)> = Post::query()
+        .join(Post::AUTHOR)
+        .order_by(Post::VIEWS.desc())
+        .select((Post::TITLE, User::USERNAME))
+        .limit(2)
+        .all(&db)?;
+    assert_eq!(
+        pairs,
+        [
+            ("john 2".to_owned(), Some("john".to_owned())),
+            ("susan 1".to_owned(), Some("susan".to_owned()))
+        ]
+    );
+    let first = Post::query()
+        .order_by(Post::TITLE.asc())
+        .select(Post::TITLE)
+        .first(&db)?;
+    assert_eq!(first.as_deref(), Some("anonymous"));
+    let distinct_authors = Post::query()
+        .filter(Post::AUTHOR_ID.is_not_null())
+        .select(Post::AUTHOR_ID)
+        .distinct()
+        .all(&db)?;
+    assert_eq!(distinct_authors.len(), 3);
+    Ok(())
+}
+
+#[test]
+fn aggregates_group_by_and_having() -> TestResult {
+    use litemodel::func::{avg, count, count_all, max, min, sum};
+    let (_dir, db, _) = flasky()?;
+    let counter = db.statement_counter();
+    let (n, total, mean, low, high) = counter.assert_statements(1, || {
+        Post::query()
+            .filter(Post::AUTHOR_ID.is_not_null())
+            .select((
+                count_all(),
+                sum(Post::VIEWS),
+                avg(Post::VIEWS),
+                min(Post::TITLE),
+                max(Post::VIEWS),
+            ))
+            .one(&db)
+    })?;
+    assert_eq!((n, total, mean), (4, Some(100), Some(25.0)));
+    assert_eq!((low.as_deref(), high), (Some("david 1"), Some(40)));
+    // NULL aggregates of no rows are `None`; COUNT is 0.
+    let (n, total) = Post::query()
+        .filter(Post::VIEWS.gt(1000))
+        .select((count(Post::ID), sum(Post::VIEWS)))
+        .one(&db)?;
+    assert_eq!((n, total), (0, None));
+
+    // Users with their post counts, top 10: one statement, users without posts
+    // included through the outer join.
+    let top = counter.assert_statements(1, || {
+        User::query()
+            .outerjoin(User::POSTS)
+            .select((User::USERNAME, count(Post::ID)))
+            .group_by(User::ID)
+            .order_by(count(Post::ID).desc())
+            .order_by(User::USERNAME.asc())
+            .limit(10)
+            .all(&db)
+    })?;
+    let top: Vec<(String, i64)> = top
+        .into_iter()
+        .map(|(name, n)| (name.unwrap_or_default(), n))
+        .collect();
+    assert_eq!(
+        top,
+        [("john".to_owned(), 2), ("david".to_owned(), 1), ("susan".to_owned(), 1)]
+    );
+    let prolific = User::query()
+        .join(User::POSTS)
+        .select(User::USERNAME)
+        .group_by(User::ID)
+        .having(count(Post::ID).gt(1))
+        .all(&db)?;
+    assert_eq!(prolific, [Some("john".to_owned())]);
+    let sql = User::query()
+        .join(User::POSTS)
+        .select((User::USERNAME, count(Post::ID)))
+        .group_by(User::ID)
+        .having(count(Post::ID).gt(1))
+        .order_by(count(Post::ID).desc())
+        .limit(10)
+        .to_sql();
+    assert_eq!(
+        sql,
+        r#"SELECT "users"."username", COUNT("posts"."id") FROM "users" JOIN "posts" ON "posts"."author_id" = "users"."id" GROUP BY "users"."id" HAVING COUNT("posts"."id") > ?1 ORDER BY COUNT("posts"."id") DESC LIMIT 10"#
+    );
+    Ok(())
+}
+
+#[test]
+fn scalar_subqueries_and_exists() -> TestResult {
+    use litemodel::func::{count_all, exists, max};
+    let (_dir, db, _) = flasky()?;
+    let counter = db.statement_counter();
+    // Each user with a correlated subquery counting their posts.
+    let post_count = Post::query()
+        .filter(Post::AUTHOR_ID.eq_col(User::ID))
+        .select(count_all())
+        .scalar_subquery();
+    let rows = counter.assert_statements(1, || {
+        User::query()
+            .order_by(User::USERNAME.asc())
+            .select((User::USERNAME, post_count.clone()))
+            .all(&db)
+    })?;
+    let counts: Vec<i64> = rows.iter().map(|(_, n)| *n).collect();
+    assert_eq!(counts, [1, 2, 1]);
+    // Users with a post: EXISTS, correlated.
+    let authors = counter.assert_statements(1, || {
+        User::query()
+            .filter(exists(Post::query().filter(Post::AUTHOR_ID.eq_col(User::ID))))
+            .count(&db)
+    })?;
+    assert_eq!(authors, 3);
+    let lurkers = User::query()
+        .filter(!exists(
+            Post::query().filter(Post::AUTHOR_ID.eq_col(User::ID) & Post::VIEWS.gt(25)),
+        ))
+        .select(User::USERNAME)
+        .all(&db)?;
+    assert_eq!(lurkers, [Some("david".to_owned())]);
+    // A column compared with a scalar subquery: the most viewed post.
+    let most_views = Post::query().select(max(Post::VIEWS)).scalar_subquery();
+    let most_viewed = counter.assert_statements(1, || {
+        Post::query()
+            .filter(Post::VIEWS.eq_scalar(most_views))
+            .select(Post::TITLE)
+            .all(&db)
+    })?;
+    assert_eq!(most_viewed, ["john 2"]);
+    // A scalar subquery compared with a value: a condition on the whole table.
+    let any_popular = Post::query()
+        .filter(Post::query().select(max(Post::VIEWS)).scalar_subquery().ge(40))
+        .count(&db)?;
+    assert_eq!(any_popular, 5);
+    Ok(())
+}

@@ -50,7 +50,10 @@ pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
-pub use query::{FilterBy, Getter, JoinPath, Joins, Page, Query, Stream, StreamIter};
+pub use query::{
+    func, FilterBy, Getter, JoinPath, Joins, Nullable, Page, Query, Scalar, Select, SelectItems,
+    SelectOrder, Selection, Stream, StreamIter,
+};
 pub use relation::{
     Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany,
     Parent, Populated, QueryOnly,

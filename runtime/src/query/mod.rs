@@ -15,8 +15,10 @@ use crate::sql::{Sql, Sqlite, Tail};
 
 mod join;
 mod rows;
+mod select;
 
 pub use join::{JoinPath, Joins};
+pub use select::{func, Nullable, Scalar, Select, SelectItems, SelectOrder, Selection};
 pub use rows::{Getter, Page, Stream, StreamIter};
 
 /// A SELECT on model `M`'s table under construction, run by one of its
