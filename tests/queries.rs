@@ -3,7 +3,7 @@
 //! posts), on real SQLite files, with the statements each call runs counted.
 
 use litemodel::{Database, Error};
-use litemodel_workspace::models::{Follow, Post, Tag, User, SCHEMA};
+use litemodel_workspace::models::{Follow, Post, Role, Tag, User, SCHEMA};
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -331,5 +331,94 @@ fn scalar_subqueries_and_exists() -> TestResult {
         .filter(Post::query().select(max(Post::VIEWS)).scalar_subquery().ge(40))
         .count(&db)?;
     assert_eq!(any_popular, 5);
+    Ok(())
+}
+
+#[test]
+fn upsert_updates_or_keeps_the_existing_row() -> TestResult {
+    use litemodel::Upsert;
+    let (_dir, db) = database()?;
+    let counter = db.statement_counter();
+    let first = counter.assert_statements(1, || {
+        Upsert::new(&User::new("susan")).on_conflict(User::USERNAME).execute(&db)
+    })?;
+    let first = first.ok_or("inserted")?;
+    // The same username again: DO UPDATE on the existing row, same key.
+    let admin = Upsert::new(&Role::new("admin")).execute(&db)?;
+    let mut again = User::new("susan");
+    again.role_id = admin;
+    let second = counter.assert_statements(1, || {
+        Upsert::new(&again)
+            .on_conflict(User::USERNAME)
+            .update(User::ROLE_ID)
+            .execute(&db)
+    })?;
+    assert_eq!(second, Some(first));
+    assert_eq!(User::query().count(&db)?, 1);
+    assert_eq!(User::query().select(User::ROLE_ID).one(&db)?, admin);
+    // DO NOTHING: no row written, no key.
+    let skipped = Upsert::new(&User::new("susan"))
+        .on_conflict(User::USERNAME)
+        .do_nothing()
+        .execute(&db)?;
+    assert_eq!(skipped, None);
+    // By primary key (the default target): the row with that id is replaced.
+    let mut renamed = User::new("susan b.");
+    renamed.id = Some(first);
+    assert_eq!(Upsert::new(&renamed).execute(&db)?, Some(first));
+    let names: Vec<_> = User::query().select(User::USERNAME).all(&db)?;
+    assert_eq!(names, [Some("susan b.".to_owned())]);
+    // A conflict target without a unique index is the database's error.
+    let error = Upsert::new(&post("x"))
+        .on_conflict(Post::TITLE)
+        .execute(&db)
+        .err()
+        .ok_or("no unique index on posts.title")?;
+    assert!(error.to_string().contains("ON CONFLICT"), "{error}");
+    Ok(())
+}
+
+#[test]
+fn keyset_pages_seek_past_the_last_row() -> TestResult {
+    let (_dir, db, _) = flasky()?;
+    let counter = db.statement_counter();
+    let query = Post::query().options(Post::TAGS.lazyload());
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = counter.assert_statements(1, || {
+            query.keyset_page(&db, Post::VIEWS.desc(), after.as_ref(), 2)
+        })?;
+        pages += 1;
+        seen.extend(page.items.iter().map(|p| p.title.clone()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        ["john 2", "susan 1", "david 1", "john 1", "anonymous"]
+    );
+    assert_eq!(pages, 3);
+    // Equal sort values are ordered by key, so no row is skipped or repeated.
+    let (_dir, mut db) = database()?;
+    db.transaction(|s| {
+        for title in ["a", "b", "c", "d", "e"] {
+            s.add(post(title));
+        }
+        Ok::<_, Error>(())
+    })?;
+    let first = Post::query().keyset_page(&db, Post::VIEWS.asc(), None, 3)?;
+    let next = first.next.clone().ok_or("a second page")?;
+    assert_eq!((next.value().clone(), next.key()), (0i64.into(), 3));
+    let second = Post::query().keyset_page(&db, Post::VIEWS.asc(), Some(&next), 3)?;
+    assert_eq!(titles(&first.items), ["a", "b", "c"]);
+    assert_eq!((titles(&second.items), second.next), (vec!["d", "e"], None));
+    assert!(matches!(
+        Post::query().keyset_page(&db, Post::VIEWS.asc(), None, 0),
+        Err(Error::InvalidPage { .. })
+    ));
     Ok(())
 }

@@ -51,8 +51,8 @@ pub use model::{Binder, Model, Row};
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{
-    func, FilterBy, Getter, JoinPath, Joins, Nullable, Page, Query, Scalar, Select, SelectItems,
-    SelectOrder, Selection, Stream, StreamIter,
+    func, Cursor, FilterBy, Getter, JoinPath, Joins, KeysetPage, Nullable, Page, Query, Scalar,
+    Select, SelectItems, SelectOrder, Selection, Stream, StreamIter, Upsert,
 };
 pub use relation::{
     Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany,
