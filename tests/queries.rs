@@ -422,3 +422,43 @@ fn keyset_pages_seek_past_the_last_row() -> TestResult {
     ));
     Ok(())
 }
+
+#[test]
+fn raw_sql_mapped_to_models_and_raw_fragments() -> TestResult {
+    use litemodel::rusqlite::types::Value;
+    use litemodel::{Expr, RawSql};
+    let (_dir, db, [susan, john, _]) = flasky()?;
+    let counter = db.statement_counter();
+    // Columns by name, in any order, extra ones ignored; `?` bound in order.
+    let users = counter.assert_statements(1, || {
+        User::from_sql(
+            &db,
+            "SELECT username, 1 AS extra, role_id, id FROM users WHERE username LIKE ? AND id <> ? ORDER BY id",
+            [Value::from("%s%".to_owned()), Value::from(john)],
+        )
+    })?;
+    assert_eq!(users.len(), 1);
+    assert_eq!((users[0].id, users[0].username.as_deref()), (Some(susan), Some("susan")));
+    // A missing column is the database's error, naming it.
+    let error = User::from_sql(&db, "SELECT id, username FROM users", Vec::<Value>::new())
+        .err()
+        .ok_or("role_id is missing")?;
+    assert!(error.to_string().contains("role_id"), "{error}");
+    // A raw fragment inside typed filters, its values bound.
+    let posts = counter.assert_statements(1, || {
+        Post::query()
+            .filter(Post::VIEWS.ge(20) & Expr::raw("length(\"title\") = ?", [7]))
+            .order_by(Post::ID.asc())
+            .options(Post::TAGS.lazyload())
+            .all(&db)
+    })?;
+    assert_eq!(titles(&posts), ["david 1", "susan 1"]);
+    let sql = Post::query()
+        .filter(Expr::raw("upper(title) = ? OR views > ?", [Value::from("X".to_owned()), Value::from(3)]) | Post::VIEWS.eq(1))
+        .to_sql();
+    assert!(
+        sql.ends_with(r#" WHERE ((upper(title) = ?1 OR views > ?2) OR "views" = ?3)"#),
+        "{sql}"
+    );
+    Ok(())
+}

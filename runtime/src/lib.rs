@@ -52,7 +52,7 @@ pub use model::{Binder, Model, Row};
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{
     func, Cursor, FilterBy, Getter, JoinPath, Joins, KeysetPage, Nullable, Page, Query, Scalar,
-    Select, SelectItems, SelectOrder, Selection, Stream, StreamIter, Upsert,
+    RawSql, Select, SelectItems, SelectOrder, Selection, Stream, StreamIter, Upsert,
 };
 pub use relation::{
     Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany,

@@ -15,12 +15,14 @@ use crate::sql::{Sql, Sqlite, Tail};
 
 mod join;
 mod keyset;
+mod raw;
 mod rows;
 mod select;
 mod upsert;
 
 pub use join::{JoinPath, Joins};
 pub use keyset::{Cursor, KeysetPage};
+pub use raw::RawSql;
 pub use upsert::Upsert;
 pub use select::{func, Nullable, Scalar, Select, SelectItems, SelectOrder, Selection};
 pub use rows::{Getter, Page, Stream, StreamIter};

@@ -127,19 +127,30 @@ pub(crate) fn push_scoped_expr<'q, D: Dialect + ?Sized>(
         Node::Raw { sql: raw, values } => {
             // In parentheses: the fragment keeps its meaning inside AND/OR/NOT.
             sql.text.push('(');
-            let mut values = values.iter();
-            let mut rest = raw.as_str();
-            while let Some(at) = rest.find('?') {
-                sql.text.push_str(&rest[..at]);
-                match values.next() {
-                    Some(value) => sql.push_value(d, value),
-                    // More `?` than values: left for the engine to refuse.
-                    None => sql.text.push('?'),
-                }
-                rest = &rest[at + 1..];
-            }
-            sql.text.push_str(rest);
+            push_raw(d, sql, raw, values);
             sql.text.push(')');
         }
     }
+}
+
+/// Appends SQL written by the program, each `?` in it bound to the next of
+/// `values` (written as the dialect's placeholder).
+pub(crate) fn push_raw<'q, D: Dialect + ?Sized>(
+    d: &D,
+    sql: &mut Sql<'q>,
+    raw: &str,
+    values: &'q [rusqlite::types::Value],
+) {
+    let mut values = values.iter();
+    let mut rest = raw;
+    while let Some(at) = rest.find('?') {
+        sql.text.push_str(&rest[..at]);
+        match values.next() {
+            Some(value) => sql.push_value(d, value),
+            // More `?` than values: left for the engine to refuse.
+            None => sql.text.push('?'),
+        }
+        rest = &rest[at + 1..];
+    }
+    sql.text.push_str(rest);
 }

@@ -28,7 +28,7 @@ mod statements;
 mod tests;
 
 pub(crate) use select::{
-    count_of, delete_in, exists_of, select_tree, update_in, upsert, OnConflict,
+    count_of, delete_in, exists_of, select_raw, select_tree, update_in, upsert, OnConflict,
 };
 pub use sqlite::Sqlite;
 pub(crate) use statements::{

@@ -2,7 +2,7 @@
 //! statements built around one: counting its rows, bulk writes on its rows,
 //! and the upsert of a model.
 
-use super::expr::{push_column, push_scoped_expr};
+use super::expr::{push_column, push_raw, push_scoped_expr};
 use super::statements::{Param, Sql};
 use super::Dialect;
 use crate::expr::{Aggregate, Assignment, Item, SelectTree};
@@ -253,5 +253,24 @@ pub(crate) fn upsert<D: Dialect + ?Sized>(
         sql.push_str(" RETURNING ");
         d.push_identifier(&mut sql, key);
     }
+    sql
+}
+
+/// `SELECT "c1", "c2", ... FROM (<raw sql>) AS anon_1`: a model's columns, by
+/// name and in its order, from a statement the program wrote.
+pub(crate) fn select_raw<'q, D: Dialect + ?Sized>(
+    d: &D,
+    columns: &[&str],
+    raw: &str,
+    values: &'q [rusqlite::types::Value],
+) -> Sql<'q> {
+    let mut sql = Sql {
+        text: String::from("SELECT "),
+        params: Vec::new(),
+    };
+    d.push_list(&mut sql.text, columns);
+    sql.text.push_str(" FROM (");
+    push_raw(d, &mut sql, raw, values);
+    sql.text.push_str(") AS anon_1");
     sql
 }
