@@ -462,3 +462,79 @@ fn raw_sql_mapped_to_models_and_raw_fragments() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn several_joined_options_run_in_one_statement() -> TestResult {
+    use litemodel_workspace::models::Comment;
+    let (_dir, mut db, [susan, john, _]) = flasky()?;
+    db.transaction(|s| {
+        let [rust, sql] = [s.add(Tag::new("rust")), s.add(Tag::new("sql"))];
+        s.flush()?;
+        let (rust, sql) = (s[rust].clone(), s[sql].clone());
+        let john_2 = Post::query().filter(Post::TITLE.eq("john 2")).one(&*s)?;
+        Post::TAGS.link(&*s, &john_2, &rust)?;
+        Post::TAGS.link(&*s, &john_2, &sql)?;
+        for (body, author) in [("first", susan), ("second", john), ("third", susan)] {
+            s.add(Comment {
+                body: body.to_owned(),
+                post_id: john_2.id,
+                author_id: Some(author),
+                ..Comment::default()
+            });
+        }
+        Ok::<_, Error>(())
+    })?;
+    let counter = db.statement_counter();
+    // Author (many-to-one), comments (one-to-many) and tags (many-to-many): one
+    // SELECT with three LEFT OUTER JOINs; 3 comments x 2 tags rows for john 2.
+    let query = Post::query()
+        .filter(Post::AUTHOR_ID.is_not_null())
+        .options(Post::AUTHOR.joined())
+        .options(Post::COMMENTS.joined())
+        .options(Post::TAGS.joined())
+        .order_by(Post::TITLE.asc());
+    let posts = counter.assert_statements(1, || query.all(&db))?;
+    assert_eq!(titles(&posts), ["david 1", "john 1", "john 2", "susan 1"]);
+    counter.assert_statements(0, || -> TestResult {
+        let john_2 = &posts[2];
+        let author = john_2.author(&db)?.and_then(|a| a.username.clone());
+        assert_eq!(author.as_deref(), Some("john"));
+        let bodies: Vec<_> = john_2.comments(&db)?.iter().map(|c| c.body.clone()).collect();
+        assert_eq!(bodies, ["first", "second", "third"]);
+        let tags: Vec<_> = john_2.tags(&db)?.iter().map(|t| t.name.clone()).collect();
+        assert_eq!(tags, ["rust", "sql"]);
+        assert!(posts[0].comments(&db)?.is_empty());
+        assert!(posts[0].tags(&db)?.is_empty());
+        Ok(())
+    })?;
+    // `Comment.author` is declared `joined`; joining the post too keeps one statement,
+    // and a LIMIT still counts comments.
+    let comments = counter.assert_statements(1, || {
+        Comment::query()
+            .options(Comment::POST.joined())
+            .order_by(Comment::BODY.desc())
+            .limit(2)
+            .all(&db)
+    })?;
+    counter.assert_statements(0, || -> TestResult {
+        let found: Vec<_> = comments
+            .iter()
+            .map(|c| -> litemodel::Result<_> {
+                Ok((
+                    c.body.clone(),
+                    c.post(&db)?.map(|p| p.title.clone()),
+                    c.author(&db)?.and_then(|a| a.username.clone()),
+                ))
+            })
+            .collect::<litemodel::Result<_>>()?;
+        assert_eq!(
+            found,
+            [
+                ("third".to_owned(), Some("john 2".to_owned()), Some("susan".to_owned())),
+                ("second".to_owned(), Some("john 2".to_owned()), Some("john".to_owned())),
+            ]
+        );
+        Ok(())
+    })?;
+    Ok(())
+}

@@ -206,8 +206,9 @@ pub(crate) trait Plan<M>: Join<M> {
 
 /// Joined loading: the related rows after the query's columns.
 pub(crate) trait Join<M> {
-    /// Collects the related objects row by row.
-    fn start(&self) -> Box<dyn JoinRows<M> + '_>;
+    /// Collects the related objects row by row; `dedup` when other joins of
+    /// the statement repeat each related row (several `joined` options).
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<M> + '_>;
 }
 
 /// The related objects of a joined query, collected per parent object.
@@ -324,10 +325,11 @@ impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
 }
 
 impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
-    fn start(&self) -> Box<dyn JoinRows<M> + '_> {
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<M> + '_> {
         Box::new(ToOneRows {
             plan: self,
             parents: Vec::new(),
+            seen: dedup.then(HashSet::new),
         })
     }
 }
@@ -335,10 +337,17 @@ impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
 struct ToOneRows<'a, M, P> {
     plan: &'a ToOne<M, P>,
     parents: Vec<(usize, P)>,
+    /// The objects whose parent is read, when rows repeat.
+    seen: Option<HashSet<usize>>,
 }
 
 impl<M: Model, P: Model> JoinRows<M> for ToOneRows<'_, M, P> {
     fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
+        if let Some(seen) = &mut self.seen {
+            if !seen.insert(index) {
+                return Ok(());
+            }
+        }
         if let Some(parent) = decode_at::<P>(row, offset)? {
             self.parents.push((index, parent));
         }
@@ -418,8 +427,8 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
 }
 
 impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
-    fn start(&self) -> Box<dyn JoinRows<P> + '_> {
-        Box::new(CollectionRows::new(self.relation.slot(), &self.nested))
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<P> + '_> {
+        Box::new(CollectionRows::new(self.relation.slot(), &self.nested, dedup))
     }
 }
 
@@ -430,15 +439,18 @@ struct CollectionRows<'a, M, T> {
     nested: &'a [Load<T>],
     related: Vec<T>,
     owners: Vec<usize>,
+    /// (object, related key) pairs read, when rows repeat.
+    seen: Option<HashSet<(usize, i64)>>,
 }
 
 impl<'a, M, T> CollectionRows<'a, M, T> {
-    fn new(slot: Option<fn(&M) -> &Children<T>>, nested: &'a [Load<T>]) -> Self {
+    fn new(slot: Option<fn(&M) -> &Children<T>>, nested: &'a [Load<T>], dedup: bool) -> Self {
         CollectionRows {
             slot,
             nested,
             related: Vec::new(),
             owners: Vec::new(),
+            seen: dedup.then(HashSet::new),
         }
     }
 }
@@ -446,6 +458,11 @@ impl<'a, M, T> CollectionRows<'a, M, T> {
 impl<M: Model, T: Model> JoinRows<M> for CollectionRows<'_, M, T> {
     fn row(&mut self, row: &rusqlite::Row<'_>, offset: usize, index: usize) -> Result<()> {
         if let Some(object) = decode_at::<T>(row, offset)? {
+            if let (Some(seen), Some(key)) = (&mut self.seen, object.primary_key()) {
+                if !seen.insert((index, key)) {
+                    return Ok(());
+                }
+            }
             self.related.push(object);
             self.owners.push(index);
         }
@@ -549,7 +566,7 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
 }
 
 impl<M: Model, T: Model> Join<M> for Through<M, T> {
-    fn start(&self) -> Box<dyn JoinRows<M> + '_> {
-        Box::new(CollectionRows::new(self.relation.slot(), &self.nested))
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<M> + '_> {
+        Box::new(CollectionRows::new(self.relation.slot(), &self.nested, dedup))
     }
 }

@@ -14,6 +14,7 @@ use crate::relation::Mark;
 use crate::sql::{Sql, Sqlite, Tail};
 
 mod join;
+mod joined;
 mod keyset;
 mod raw;
 mod rows;
@@ -280,13 +281,18 @@ impl<M: Model> Query<M> {
             .iter()
             .filter(|l| !path.contains(&l.relationship()))
             .collect();
-        let joined = active.iter().position(|l| l.strategy() == Strategy::Joined);
-        let rows = match joined {
-            Some(i) => self.fetch_joined(db, limit, active[i], path)?,
-            None => self.fetch_plain(db, limit)?,
+        let joined: Vec<&Load<M>> = active
+            .iter()
+            .copied()
+            .filter(|l| l.strategy() == Strategy::Joined)
+            .collect();
+        let rows = match joined.as_slice() {
+            [] => self.fetch_plain(db, limit)?,
+            [one] => self.fetch_joined(db, limit, one, path)?,
+            several => self.fetch_joined_many(db, limit, several, path)?,
         };
-        for (i, load) in active.iter().enumerate() {
-            if Some(i) != joined {
+        for load in active {
+            if load.strategy() != Strategy::Joined {
                 apply(db, &rows, load, path)?;
             }
         }
@@ -321,7 +327,7 @@ impl<M: Model> Query<M> {
             .iter()
             .position(|c| *c == M::PRIMARY_KEY)
             .unwrap_or(0);
-        let mut related = load.plan().start();
+        let mut related = load.plan().start(false);
         let mut objects: Vec<M> = Vec::new();
         let mut last_key = None;
         {
