@@ -538,3 +538,34 @@ fn several_joined_options_run_in_one_statement() -> TestResult {
     })?;
     Ok(())
 }
+
+#[test]
+fn backref_options_load_both_users_of_a_follow_with_it() -> TestResult {
+    // models.toml: `backref = { name = "follower", lazy = "joined" }` and the same for
+    // `followed`: a Follow comes with both its users, in one statement.
+    let (_dir, db, [susan, ..]) = flasky()?;
+    let counter = db.statement_counter();
+    let follows = counter.assert_statements(1, || {
+        Follow::query()
+            .filter(Follow::FOLLOWER_ID.eq(susan))
+            .order_by(Follow::FOLLOWED_ID.asc())
+            .all(&db)
+    })?;
+    let pairs = counter.assert_statements(0, || -> litemodel::Result<Vec<(String, String)>> {
+        follows
+            .iter()
+            .map(|f| {
+                let name = |u: Option<&User>| u.and_then(|u| u.username.clone()).unwrap_or_default();
+                Ok((name(f.follower(&db)?), name(f.followed(&db)?)))
+            })
+            .collect()
+    })?;
+    assert_eq!(
+        pairs,
+        [
+            ("susan".to_owned(), "john".to_owned()),
+            ("susan".to_owned(), "david".to_owned())
+        ]
+    );
+    Ok(())
+}
