@@ -274,3 +274,175 @@ pub(crate) fn select_raw<'q, D: Dialect + ?Sized>(
     sql.text.push_str(") AS anon_1");
     sql
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::types::Value;
+
+    use super::*;
+    use crate::expr::{CompareOp, JoinClause, Node};
+    use crate::sql::statements::{Association, Joined, TableDef, Via};
+    use crate::sql::Sqlite;
+
+    fn column(table: &'static str, column: &'static str) -> Item {
+        Item::Column { table, column }
+    }
+
+    fn values(sql: &Sql<'_>) -> Vec<Value> {
+        sql.params
+            .iter()
+            .map(|p| match p {
+                Param::Value(v) => (*v).clone(),
+                Param::Int(n) => Value::Integer(*n),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn select_tree_qualifies_and_binds_in_text_order() {
+        let tree = SelectTree {
+            distinct: true,
+            items: vec![
+                column("users", "name"),
+                Item::Aggregate {
+                    func: Aggregate::Count,
+                    arg: Box::new(column("posts", "id")),
+                    distinct: false,
+                },
+            ],
+            from: "users",
+            joins: vec![JoinClause {
+                outer: true,
+                table: "posts",
+                on: Node::CompareItems {
+                    left: column("posts", "author_id"),
+                    op: CompareOp::Eq,
+                    right: column("users", "id"),
+                },
+            }],
+            scope: "users",
+            filter: Some(Node::And(vec![
+                Node::Compare {
+                    column: "name",
+                    op: CompareOp::Like,
+                    value: Value::Text("a%".into()),
+                },
+                Node::Scoped {
+                    table: "posts",
+                    node: Box::new(Node::Raw {
+                        sql: "length(title) > ?".into(),
+                        values: vec![Value::Integer(3)],
+                    }),
+                },
+            ])),
+            group_by: vec![column("users", "id")],
+            having: Some(Node::CompareItems {
+                left: Item::CountAll,
+                op: CompareOp::Gt,
+                right: Item::Value(Value::Integer(1)),
+            }),
+            order: vec![(column("users", "name"), true)],
+            limit: Some(10),
+            offset: Some(20),
+        };
+        let sql = select_tree(&Sqlite, &tree);
+        assert_eq!(
+            sql.text,
+            r#"SELECT DISTINCT "users"."name", COUNT("posts"."id") FROM "users" LEFT OUTER JOIN "posts" ON "posts"."author_id" = "users"."id" WHERE ("users"."name" LIKE ?1 AND (length(title) > ?2)) GROUP BY "users"."id" HAVING COUNT(*) > ?3 ORDER BY "users"."name" DESC LIMIT 10 OFFSET ?4"#
+        );
+        assert_eq!(
+            values(&sql),
+            [
+                Value::Text("a%".into()),
+                Value::Integer(3),
+                Value::Integer(1),
+                Value::Integer(20)
+            ]
+        );
+        let count = count_of(&Sqlite, &tree);
+        assert!(count.text.starts_with("SELECT COUNT(*) FROM (SELECT DISTINCT "));
+        assert!(count.text.ends_with(") AS anon_1"));
+    }
+
+    #[test]
+    fn upserts() {
+        assert_eq!(
+            upsert(
+                &Sqlite,
+                "users",
+                &["username", "role_id"],
+                &["username"],
+                OnConflict::Update(&["role_id"]),
+                Some("id"),
+            ),
+            r#"INSERT INTO "users" ("username", "role_id") VALUES (?1, ?2) ON CONFLICT ("username") DO UPDATE SET "role_id" = excluded."role_id" RETURNING "id""#
+        );
+        assert_eq!(
+            upsert(&Sqlite, "tags", &["name"], &["name"], OnConflict::Nothing, None),
+            r#"INSERT INTO "tags" ("name") VALUES (?1) ON CONFLICT ("name") DO NOTHING"#
+        );
+        // Nothing left to update: DO NOTHING.
+        assert!(upsert(&Sqlite, "tags", &["name"], &["name"], OnConflict::Update(&[]), None)
+            .ends_with("DO NOTHING"));
+    }
+
+    #[test]
+    fn raw_statements_take_columns_by_name() {
+        let params = [Value::Text("s%".into())];
+        let sql = select_raw(
+            &Sqlite,
+            &["id", "username"],
+            "SELECT * FROM users WHERE username LIKE ?",
+            &params,
+        );
+        assert_eq!(
+            sql.text,
+            r#"SELECT "id", "username" FROM (SELECT * FROM users WHERE username LIKE ?1) AS anon_1"#
+        );
+        assert_eq!(values(&sql), params);
+    }
+
+    #[test]
+    fn several_joined_loads_alias_each_table() {
+        const POSTS: TableDef<'static> = TableDef {
+            table: "posts",
+            columns: &["id", "author_id"],
+            key: "id",
+        };
+        const USERS: TableDef<'static> = TableDef {
+            table: "users",
+            columns: &["id"],
+            key: "id",
+        };
+        const TAGS: TableDef<'static> = TableDef {
+            table: "tags",
+            columns: &["id", "name"],
+            key: "id",
+        };
+        let inner = Sql {
+            text: r#"SELECT "id", "author_id" FROM "posts""#.to_owned(),
+            params: Vec::new(),
+        };
+        let joins = [
+            Joined {
+                related: USERS,
+                via: Via::ParentColumn("author_id"),
+                order: &[],
+            },
+            Joined {
+                related: TAGS,
+                via: Via::Association(Association {
+                    table: "post_tags",
+                    local: "post_id",
+                    remote: "tag_id",
+                }),
+                order: &[("name", false)],
+            },
+        ];
+        let sql = crate::sql::joined_select_many::<_, ()>(&Sqlite, POSTS, inner, &[], &joins);
+        assert_eq!(
+            sql.text,
+            r#"SELECT "posts"."id", "posts"."author_id", anon_1."id", anon_3."id", anon_3."name" FROM (SELECT "id", "author_id" FROM "posts") AS "posts" LEFT OUTER JOIN "users" AS anon_1 ON anon_1."id" = "posts"."author_id" LEFT OUTER JOIN "post_tags" AS anon_2 ON anon_2."post_id" = "posts"."id" LEFT OUTER JOIN "tags" AS anon_3 ON anon_3."id" = anon_2."tag_id" ORDER BY "posts"."id", anon_3."name" ASC, anon_3."id""#
+        );
+    }
+}
