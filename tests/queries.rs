@@ -112,7 +112,9 @@ fn join_along_relationships_and_outerjoin() -> TestResult {
     let outer = Post::query()
         .outerjoin(Post::AUTHOR)
         .filter_joined(User::ID.is_null());
-    assert!(outer.to_sql().contains(r#"LEFT OUTER JOIN "users" ON "users"."id" = "posts"."author_id""#));
+    assert!(outer
+        .to_sql()
+        .contains(r#"LEFT OUTER JOIN "users" ON "users"."id" = "posts"."author_id""#));
     assert_eq!(titles(&outer.all(&db)?), ["anonymous"]);
     assert_eq!(Post::query().join(Post::AUTHOR).count(&db)?, 4);
     assert_eq!(Post::query().outerjoin(Post::AUTHOR).count(&db)?, 5);
@@ -155,7 +157,9 @@ fn select_from_and_bulk_writes_with_joins() -> TestResult {
         .join_on(Post::AUTHOR_ID.eq_col(Follow::FOLLOWED_ID))
         .filter_joined(Follow::FOLLOWER_ID.eq(susan))
         .order_by(Post::ID.asc());
-    assert!(query.to_sql().contains(r#" FROM "follows" JOIN "posts" ON "posts"."author_id" = "follows"."followed_id""#));
+    assert!(query.to_sql().contains(
+        r#" FROM "follows" JOIN "posts" ON "posts"."author_id" = "follows"."followed_id""#
+    ));
     assert_eq!(titles(&query.all(&db)?), ["john 1", "david 1", "john 2"]);
     // Page 2 of 2 and the count see the joined rows.
     let page = query.paginate(&db, 2, 2)?;
@@ -261,7 +265,11 @@ fn aggregates_group_by_and_having() -> TestResult {
         .collect();
     assert_eq!(
         top,
-        [("john".to_owned(), 2), ("david".to_owned(), 1), ("susan".to_owned(), 1)]
+        [
+            ("john".to_owned(), 2),
+            ("david".to_owned(), 1),
+            ("susan".to_owned(), 1)
+        ]
     );
     let prolific = User::query()
         .join(User::POSTS)
@@ -306,7 +314,9 @@ fn scalar_subqueries_and_exists() -> TestResult {
     // Users with a post: EXISTS, correlated.
     let authors = counter.assert_statements(1, || {
         User::query()
-            .filter(exists(Post::query().filter(Post::AUTHOR_ID.eq_col(User::ID))))
+            .filter(exists(
+                Post::query().filter(Post::AUTHOR_ID.eq_col(User::ID)),
+            ))
             .count(&db)
     })?;
     assert_eq!(authors, 3);
@@ -328,7 +338,12 @@ fn scalar_subqueries_and_exists() -> TestResult {
     assert_eq!(most_viewed, ["john 2"]);
     // A scalar subquery compared with a value: a condition on the whole table.
     let any_popular = Post::query()
-        .filter(Post::query().select(max(Post::VIEWS)).scalar_subquery().ge(40))
+        .filter(
+            Post::query()
+                .select(max(Post::VIEWS))
+                .scalar_subquery()
+                .ge(40),
+        )
         .count(&db)?;
     assert_eq!(any_popular, 5);
     Ok(())
@@ -340,7 +355,9 @@ fn upsert_updates_or_keeps_the_existing_row() -> TestResult {
     let (_dir, db) = database()?;
     let counter = db.statement_counter();
     let first = counter.assert_statements(1, || {
-        Upsert::new(&User::new("susan")).on_conflict(User::USERNAME).execute(&db)
+        Upsert::new(&User::new("susan"))
+            .on_conflict(User::USERNAME)
+            .execute(&db)
     })?;
     let first = first.ok_or("inserted")?;
     // The same username again: DO UPDATE on the existing row, same key.
@@ -438,7 +455,10 @@ fn raw_sql_mapped_to_models_and_raw_fragments() -> TestResult {
         )
     })?;
     assert_eq!(users.len(), 1);
-    assert_eq!((users[0].id, users[0].username.as_deref()), (Some(susan), Some("susan")));
+    assert_eq!(
+        (users[0].id, users[0].username.as_deref()),
+        (Some(susan), Some("susan"))
+    );
     // A missing column is the database's error, naming it.
     let error = User::from_sql(&db, "SELECT id, username FROM users", Vec::<Value>::new())
         .err()
@@ -454,7 +474,12 @@ fn raw_sql_mapped_to_models_and_raw_fragments() -> TestResult {
     })?;
     assert_eq!(titles(&posts), ["david 1", "susan 1"]);
     let sql = Post::query()
-        .filter(Expr::raw("upper(title) = ? OR views > ?", [Value::from("X".to_owned()), Value::from(3)]) | Post::VIEWS.eq(1))
+        .filter(
+            Expr::raw(
+                "upper(title) = ? OR views > ?",
+                [Value::from("X".to_owned()), Value::from(3)],
+            ) | Post::VIEWS.eq(1),
+        )
         .to_sql();
     assert!(
         sql.ends_with(r#" WHERE ((upper(title) = ?1 OR views > ?2) OR "views" = ?3)"#),
@@ -499,7 +524,11 @@ fn several_joined_options_run_in_one_statement() -> TestResult {
         let john_2 = &posts[2];
         let author = john_2.author(&db)?.and_then(|a| a.username.clone());
         assert_eq!(author.as_deref(), Some("john"));
-        let bodies: Vec<_> = john_2.comments(&db)?.iter().map(|c| c.body.clone()).collect();
+        let bodies: Vec<_> = john_2
+            .comments(&db)?
+            .iter()
+            .map(|c| c.body.clone())
+            .collect();
         assert_eq!(bodies, ["first", "second", "third"]);
         let tags: Vec<_> = john_2.tags(&db)?.iter().map(|t| t.name.clone()).collect();
         assert_eq!(tags, ["rust", "sql"]);
@@ -530,8 +559,16 @@ fn several_joined_options_run_in_one_statement() -> TestResult {
         assert_eq!(
             found,
             [
-                ("third".to_owned(), Some("john 2".to_owned()), Some("susan".to_owned())),
-                ("second".to_owned(), Some("john 2".to_owned()), Some("john".to_owned())),
+                (
+                    "third".to_owned(),
+                    Some("john 2".to_owned()),
+                    Some("susan".to_owned())
+                ),
+                (
+                    "second".to_owned(),
+                    Some("john 2".to_owned()),
+                    Some("john".to_owned())
+                ),
             ]
         );
         Ok(())
@@ -555,7 +592,8 @@ fn backref_options_load_both_users_of_a_follow_with_it() -> TestResult {
         follows
             .iter()
             .map(|f| {
-                let name = |u: Option<&User>| u.and_then(|u| u.username.clone()).unwrap_or_default();
+                let name =
+                    |u: Option<&User>| u.and_then(|u| u.username.clone()).unwrap_or_default();
                 Ok((name(f.follower(&db)?), name(f.followed(&db)?)))
             })
             .collect()

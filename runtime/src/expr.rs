@@ -410,7 +410,10 @@ pub(crate) enum Node {
     Exists(Box<SelectTree>),
     /// A fragment of SQL written by the program, each `?` in it bound to the
     /// next of `values`.
-    Raw { sql: String, values: Vec<Value> },
+    Raw {
+        sql: String,
+        values: Vec<Value>,
+    },
 }
 
 /// What a select list, GROUP BY or ORDER BY holds.
@@ -529,7 +532,10 @@ impl<M> Expr<M> {
     /// let filter: Expr<User> = Expr::raw("lower(\"username\") = ?", [Value::from("john".to_owned())]);
     /// # let _ = filter;
     /// ```
-    pub fn raw<V: Into<Value>>(sql: impl Into<String>, params: impl IntoIterator<Item = V>) -> Self {
+    pub fn raw<V: Into<Value>>(
+        sql: impl Into<String>,
+        params: impl IntoIterator<Item = V>,
+    ) -> Self {
         Expr::new(Node::Raw {
             sql: sql.into(),
             values: params.into_iter().map(Into::into).collect(),

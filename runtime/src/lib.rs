@@ -51,12 +51,12 @@ pub use model::{Binder, Model, Row};
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{
-    func, Cursor, FilterBy, Getter, JoinPath, Joins, KeysetPage, Nullable, Page, Query, Scalar,
-    RawSql, Select, SelectItems, SelectOrder, Selection, Stream, StreamIter, Upsert,
+    func, Cursor, FilterBy, Getter, JoinPath, Joins, KeysetPage, Nullable, Page, Query, RawSql,
+    Scalar, Select, SelectItems, SelectOrder, Selection, Stream, StreamIter, Upsert,
 };
 pub use relation::{
-    Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany,
-    Parent, Populated, QueryOnly,
+    Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany, Parent,
+    Populated, QueryOnly,
 };
 pub use repr::{repr, Repr};
 pub use schema::{Schema, TableSchema};

@@ -428,7 +428,11 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
 
 impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
     fn start(&self, dedup: bool) -> Box<dyn JoinRows<P> + '_> {
-        Box::new(CollectionRows::new(self.relation.slot(), &self.nested, dedup))
+        Box::new(CollectionRows::new(
+            self.relation.slot(),
+            &self.nested,
+            dedup,
+        ))
     }
 }
 
@@ -567,6 +571,10 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
 
 impl<M: Model, T: Model> Join<M> for Through<M, T> {
     fn start(&self, dedup: bool) -> Box<dyn JoinRows<M> + '_> {
-        Box::new(CollectionRows::new(self.relation.slot(), &self.nested, dedup))
+        Box::new(CollectionRows::new(
+            self.relation.slot(),
+            &self.nested,
+            dedup,
+        ))
     }
 }

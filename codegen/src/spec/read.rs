@@ -10,9 +10,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Span};
 
 use super::values::Section;
 use super::{
-    BackrefOptions,
-    CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, LiteralSpec, ModelSpec, RelationshipSpec, Sp,
-    Spec, UniqueSpec,
+    BackrefOptions, CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, LiteralSpec, ModelSpec,
+    RelationshipSpec, Sp, Spec, UniqueSpec,
 };
 
 const ROOT_KEYS: &[&str] = &["database", "models"];
@@ -419,7 +418,12 @@ impl Reader<'_> {
 
     /// `backref = "name"`, or `backref = { name = "name", lazy = ..., uselist = ...,
     /// doc = ... }` (SQLAlchemy's `db.backref(...)`).
-    fn backref(&mut self, table: &Section<'_, '_>, model: &str, relationship: &mut RelationshipSpec) {
+    fn backref(
+        &mut self,
+        table: &Section<'_, '_>,
+        model: &str,
+        relationship: &mut RelationshipSpec,
+    ) {
         let Some(value) = table.get("backref") else {
             return;
         };
@@ -427,10 +431,7 @@ impl Reader<'_> {
             relationship.backref = self.string(table, "backref");
             return;
         };
-        let what = format!(
-            "in the `backref` of `{model}.{}`",
-            relationship.name.value
-        );
+        let what = format!("in the `backref` of `{model}.{}`", relationship.name.value);
         let options = self.check_keys(options, BACKREF_KEYS, &what);
         relationship.backref = self.string(&options, "name");
         if relationship.backref.is_none() && options.get("name").is_none() {

@@ -84,7 +84,8 @@ impl<'s> Validator<'s, '_> {
             Direction::ManyToOne => (Direction::OneToMany, true),
             Direction::ManyToMany => (Direction::ManyToMany, true),
         };
-        let Some((lazy, uselist)) = self.backref_options(m, rel, backref, options, direction, uselist)
+        let Some((lazy, uselist)) =
+            self.backref_options(m, rel, backref, options, direction, uselist)
         else {
             return;
         };

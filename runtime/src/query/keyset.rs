@@ -114,7 +114,9 @@ impl<M: Model> Query<M> {
         }
         query.order.push(order);
         let key: Column<M, i64> = Column::new(M::PRIMARY_KEY);
-        query.order.push(if descending { key.desc() } else { key.asc() });
+        query
+            .order
+            .push(if descending { key.desc() } else { key.asc() });
         // The rows, then the sort column again, to make the next cursor from.
         let mut items = Self::model_items();
         items.push(Item::Column {

@@ -24,9 +24,9 @@ mod upsert;
 pub use join::{JoinPath, Joins};
 pub use keyset::{Cursor, KeysetPage};
 pub use raw::RawSql;
-pub use upsert::Upsert;
-pub use select::{func, Nullable, Scalar, Select, SelectItems, SelectOrder, Selection};
 pub use rows::{Getter, Page, Stream, StreamIter};
+pub use select::{func, Nullable, Scalar, Select, SelectItems, SelectOrder, Selection};
+pub use upsert::Upsert;
 
 /// A SELECT on model `M`'s table under construction, run by one of its
 /// terminal methods against a [`Database`] or a [`Session`](crate::Session).

@@ -230,7 +230,11 @@ nullable!(crate::types::Decimal);
 pub mod func {
     use super::*;
 
-    fn aggregate<M: Model, T, O>(func: Aggregate, column: Column<M, T>, distinct: bool) -> Scalar<O> {
+    fn aggregate<M: Model, T, O>(
+        func: Aggregate,
+        column: Column<M, T>,
+        distinct: bool,
+    ) -> Scalar<O> {
         Scalar::new(Item::Aggregate {
             func,
             arg: Box::new(column.item()),

@@ -188,7 +188,8 @@ pub struct OneToMany<P, C, E = Populated> {
     slot: Option<fn(&P) -> &Children<C>>,
     lazy: Lazy,
     order: &'static [(&'static str, bool)],
-    marker: PhantomData<fn() -> (P, C, E)>,
+    marker: PhantomData<fn() -> (P, C)>,
+    population: PhantomData<E>,
 }
 
 impl<P, C, E> Clone for OneToMany<P, C, E> {
@@ -225,6 +226,7 @@ impl<P, C> OneToMany<P, C> {
             lazy: Lazy::Select,
             order: &[],
             marker: PhantomData,
+            population: PhantomData,
         }
     }
 
@@ -257,6 +259,7 @@ impl<P, C, E> OneToMany<P, C, E> {
             lazy: self.lazy,
             order: self.order,
             marker: PhantomData,
+            population: PhantomData,
         }
     }
 

@@ -18,7 +18,8 @@ pub struct ManyToMany<M, T, E = Populated> {
     slot: Option<fn(&M) -> &Children<T>>,
     lazy: Lazy,
     order: &'static [(&'static str, bool)],
-    marker: PhantomData<fn() -> (M, T, E)>,
+    marker: PhantomData<fn() -> (M, T)>,
+    population: PhantomData<E>,
 }
 
 impl<M, T, E> Clone for ManyToMany<M, T, E> {
@@ -60,6 +61,7 @@ impl<M, T> ManyToMany<M, T> {
             lazy: Lazy::Select,
             order: &[],
             marker: PhantomData,
+            population: PhantomData,
         }
     }
 
@@ -101,6 +103,7 @@ impl<M, T, E> ManyToMany<M, T, E> {
             lazy: self.lazy,
             order: self.order,
             marker: PhantomData,
+            population: PhantomData,
         }
     }
 

@@ -114,9 +114,9 @@ pub(crate) fn push_scoped_expr<'q, D: Dialect + ?Sized>(
             sql.text.push(')');
         }
         Node::CompareItems { left, op, right } => {
-            push_item(d, sql, left, scope);
+            push_item(d, sql, left);
             sql.text.push_str(operator(*op));
-            push_item(d, sql, right, scope);
+            push_item(d, sql, right);
         }
         Node::Scoped { table, node } => push_scoped_expr(d, sql, node, Some(table)),
         Node::Exists(select) => {

@@ -19,12 +19,7 @@ fn function(func: Aggregate) -> &'static str {
 
 /// Appends a select-list item (a qualified column, an aggregate, a value or
 /// a scalar subquery).
-pub(crate) fn push_item<'q, D: Dialect + ?Sized>(
-    d: &D,
-    sql: &mut Sql<'q>,
-    item: &'q Item,
-    scope: Option<&str>,
-) {
+pub(crate) fn push_item<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, item: &'q Item) {
     match item {
         Item::Column { table, column } => push_column(d, &mut sql.text, Some(table), column),
         Item::Value(value) => sql.push_value(d, value),
@@ -38,7 +33,7 @@ pub(crate) fn push_item<'q, D: Dialect + ?Sized>(
             if *distinct {
                 sql.text.push_str("DISTINCT ");
             }
-            push_item(d, sql, arg, scope);
+            push_item(d, sql, arg);
             sql.text.push(')');
         }
         Item::Subquery(select) => {
@@ -49,17 +44,12 @@ pub(crate) fn push_item<'q, D: Dialect + ?Sized>(
     }
 }
 
-fn push_items<'q, D: Dialect + ?Sized>(
-    d: &D,
-    sql: &mut Sql<'q>,
-    items: &'q [Item],
-    scope: Option<&str>,
-) {
+fn push_items<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, items: &'q [Item]) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             sql.text.push_str(", ");
         }
-        push_item(d, sql, item, scope);
+        push_item(d, sql, item);
     }
 }
 
@@ -75,7 +65,7 @@ pub(crate) fn push_select_tree<'q, D: Dialect + ?Sized>(
     if tree.distinct {
         sql.text.push_str("DISTINCT ");
     }
-    push_items(d, sql, &tree.items, scope);
+    push_items(d, sql, &tree.items);
     sql.text.push_str(" FROM ");
     d.push_identifier(&mut sql.text, tree.from);
     for join in &tree.joins {
@@ -94,7 +84,7 @@ pub(crate) fn push_select_tree<'q, D: Dialect + ?Sized>(
     }
     if !tree.group_by.is_empty() {
         sql.text.push_str(" GROUP BY ");
-        push_items(d, sql, &tree.group_by, scope);
+        push_items(d, sql, &tree.group_by);
     }
     if let Some(having) = &tree.having {
         sql.text.push_str(" HAVING ");
@@ -102,7 +92,7 @@ pub(crate) fn push_select_tree<'q, D: Dialect + ?Sized>(
     }
     for (i, (item, descending)) in tree.order.iter().enumerate() {
         sql.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
-        push_item(d, sql, item, scope);
+        push_item(d, sql, item);
         sql.text
             .push_str(if *descending { " DESC" } else { " ASC" });
     }
@@ -147,12 +137,7 @@ pub(crate) fn exists_of<'q, D: Dialect + ?Sized>(d: &D, tree: &'q SelectTree) ->
 }
 
 /// ` WHERE key IN (<tree of keys>)`.
-fn push_key_in<'q, D: Dialect + ?Sized>(
-    d: &D,
-    sql: &mut Sql<'q>,
-    key: &str,
-    keys: &'q SelectTree,
-) {
+fn push_key_in<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, key: &str, keys: &'q SelectTree) {
     sql.text.push_str(" WHERE ");
     d.push_identifier(&mut sql.text, key);
     sql.text.push_str(" IN (");
@@ -360,7 +345,9 @@ mod tests {
             ]
         );
         let count = count_of(&Sqlite, &tree);
-        assert!(count.text.starts_with("SELECT COUNT(*) FROM (SELECT DISTINCT "));
+        assert!(count
+            .text
+            .starts_with("SELECT COUNT(*) FROM (SELECT DISTINCT "));
         assert!(count.text.ends_with(") AS anon_1"));
     }
 
@@ -378,12 +365,26 @@ mod tests {
             r#"INSERT INTO "users" ("username", "role_id") VALUES (?1, ?2) ON CONFLICT ("username") DO UPDATE SET "role_id" = excluded."role_id" RETURNING "id""#
         );
         assert_eq!(
-            upsert(&Sqlite, "tags", &["name"], &["name"], OnConflict::Nothing, None),
+            upsert(
+                &Sqlite,
+                "tags",
+                &["name"],
+                &["name"],
+                OnConflict::Nothing,
+                None
+            ),
             r#"INSERT INTO "tags" ("name") VALUES (?1) ON CONFLICT ("name") DO NOTHING"#
         );
         // Nothing left to update: DO NOTHING.
-        assert!(upsert(&Sqlite, "tags", &["name"], &["name"], OnConflict::Update(&[]), None)
-            .ends_with("DO NOTHING"));
+        assert!(upsert(
+            &Sqlite,
+            "tags",
+            &["name"],
+            &["name"],
+            OnConflict::Update(&[]),
+            None
+        )
+        .ends_with("DO NOTHING"));
     }
 
     #[test]
