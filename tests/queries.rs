@@ -119,6 +119,17 @@ fn join_along_relationships_and_outerjoin() -> TestResult {
     assert_eq!(Post::query().join(Post::AUTHOR).count(&db)?, 4);
     assert_eq!(Post::query().outerjoin(Post::AUTHOR).count(&db)?, 5);
     assert!(outer.exists(&db)?);
+    // `get` keeps the joins: the anonymous post is not among the joined rows.
+    let anonymous = Post::query()
+        .filter(Post::TITLE.eq("anonymous"))
+        .one(&db)?
+        .id
+        .ok_or("an id")?;
+    assert!(Post::query()
+        .join(Post::AUTHOR)
+        .get(&db, anonymous)?
+        .is_none());
+    assert!(Post::query().get(&db, anonymous)?.is_some());
     Ok(())
 }
 
@@ -392,6 +403,23 @@ fn upsert_updates_or_keeps_the_existing_row() -> TestResult {
         .err()
         .ok_or("no unique index on posts.title")?;
     assert!(error.to_string().contains("ON CONFLICT"), "{error}");
+    // A composite key (the association object): the conflict target is its columns.
+    let other = Upsert::new(&User::new("john")).execute(&db)?;
+    let follow = Follow {
+        follower_id: Some(first),
+        followed_id: other,
+        ..Follow::default()
+    };
+    let target = |f: &Follow| {
+        Upsert::new(f)
+            .on_conflict(Follow::FOLLOWER_ID)
+            .on_conflict(Follow::FOLLOWED_ID)
+            .execute(&db)
+    };
+    let row = target(&follow)?;
+    assert!(row.is_some());
+    assert_eq!(target(&follow)?, row, "the same row, updated");
+    assert_eq!(Follow::query().count(&db)?, 1);
     Ok(())
 }
 

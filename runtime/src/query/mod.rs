@@ -423,7 +423,7 @@ impl<M: Model> Query<M> {
     ///
     /// As for [`Query::all`].
     pub fn get<E: Executor>(&self, conn: &E, id: i64) -> Result<Option<M>> {
-        if self.filter.is_none() && self.loads.is_empty() {
+        if self.filter.is_none() && self.loads.is_empty() && !self.is_scoped() {
             // `User::get(db, id)`: one prepared statement, no query to build.
             return Getter::<M>::new(conn)?.get(id);
         }
