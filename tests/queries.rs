@@ -564,6 +564,31 @@ fn several_joined_options_run_in_one_statement() -> TestResult {
         assert!(posts[0].tags(&db)?.is_empty());
         Ok(())
     })?;
+    // Sort keys on a joined table with a joined load: selected by the inner SELECT
+    // under a label, sorted by in the outer one.
+    let by_author = counter.assert_statements(1, || {
+        Post::query()
+            .join(Post::AUTHOR)
+            .order_by_joined(User::USERNAME.desc())
+            .order_by(Post::VIEWS.asc())
+            .options(Post::COMMENTS.joined())
+            .options(Post::TAGS.lazyload())
+            .all(&db)
+    })?;
+    assert_eq!(
+        titles(&by_author),
+        ["susan 1", "john 1", "john 2", "david 1"]
+    );
+    let by_author = counter.assert_statements(1, || {
+        Post::query()
+            .join(Post::AUTHOR)
+            .order_by_joined(User::USERNAME.asc())
+            .options(Post::COMMENTS.joined())
+            .options(Post::TAGS.joined())
+            .all(&db)
+    })?;
+    assert_eq!(titles(&by_author)[0], "david 1");
+    assert_eq!(by_author[2].comments(&db)?.len(), 3, "john 2, after john 1");
     // `Comment.author` is declared `joined`; joining the post too keeps one statement,
     // and a LIMIT still counts comments.
     let comments = counter.assert_statements(1, || {

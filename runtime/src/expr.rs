@@ -292,6 +292,16 @@ pub struct Order<M> {
 }
 
 impl<M> Order<M> {
+    /// The same direction on the result column `label` of a subquery.
+    pub(crate) fn relabeled(self, label: &'static str) -> Order<M> {
+        Order {
+            column: label,
+            descending: self.descending,
+            table: None,
+            marker: PhantomData,
+        }
+    }
+
     /// The same sort key on a joined table, for a query on another model.
     pub(crate) fn on_table<Q>(self, table: &'static str) -> Order<Q> {
         Order {
@@ -436,6 +446,11 @@ pub(crate) enum Item {
     },
     /// `(SELECT ...)`, one value.
     Subquery(Box<SelectTree>),
+    /// `item AS "label"`, in a select list.
+    Labeled {
+        item: Box<Item>,
+        label: &'static str,
+    },
 }
 
 /// An aggregate function.

@@ -15,15 +15,15 @@ impl<M: Model> Query<M> {
         path: &mut Vec<String>,
     ) -> Result<Vec<M>> {
         let d = db.dialect();
-        let tree;
-        let inner = if self.is_scoped() {
-            tree = self.rows_tree(limit);
-            crate::sql::select_tree(d, &tree)
+        let (tree, outer_order);
+        let (inner, order) = if self.is_scoped() {
+            (tree, outer_order) = self.joined_inner(limit);
+            (crate::sql::select_tree(d, &tree), outer_order.as_slice())
         } else {
-            self.select_sql(d, limit)
+            (self.select_sql(d, limit), self.order.as_slice())
         };
         let joins: Vec<_> = loads.iter().map(|load| load.plan().joined()).collect();
-        let sql = crate::sql::joined_select_many(d, table_def::<M>(), inner, &self.order, &joins);
+        let sql = crate::sql::joined_select_many(d, table_def::<M>(), inner, order, &joins);
         let key_index = M::COLUMNS
             .iter()
             .position(|c| *c == M::PRIMARY_KEY)

@@ -83,6 +83,19 @@ impl<M> fmt::Debug for Query<M> {
     }
 }
 
+/// The labels of a joined eager load's sort keys on joined tables (see
+/// `Query::joined_inner`).
+const ORDER_LABELS: [&str; 8] = [
+    "litemodel_order_1",
+    "litemodel_order_2",
+    "litemodel_order_3",
+    "litemodel_order_4",
+    "litemodel_order_5",
+    "litemodel_order_6",
+    "litemodel_order_7",
+    "litemodel_order_8",
+];
+
 impl<M: Model> Default for Query<M> {
     fn default() -> Self {
         Self::new()
@@ -242,6 +255,34 @@ impl<M: Model> Query<M> {
         self.tree(Self::model_items(), limit)
     }
 
+    /// The inner SELECT of a joined eager load on a scoped query, and the sort
+    /// keys of the outer one: a sort key on a joined table is selected by the
+    /// inner one under a label (`AS "litemodel_order_1"`) that the outer one
+    /// sorts by.
+    pub(crate) fn joined_inner(&self, limit: Option<u64>) -> (SelectTree, Vec<Order<M>>) {
+        let mut items = Self::model_items();
+        let mut outer = Vec::with_capacity(self.order.len());
+        let mut labels = ORDER_LABELS.iter();
+        for order in &self.order {
+            match (order.table, labels.next()) {
+                (Some(table), Some(label)) => {
+                    items.push(Item::Labeled {
+                        item: Box::new(Item::Column {
+                            table,
+                            column: order.column,
+                        }),
+                        label,
+                    });
+                    outer.push(order.relabeled(label));
+                }
+                // Past the labels: the key still sorts the inner SELECT.
+                (Some(_), None) => {}
+                (None, _) => outer.push(*order),
+            }
+        }
+        (self.tree(items, limit), outer)
+    }
+
     /// The tree selecting the matching rows' keys (for counts and bulk writes).
     fn keys_tree(&self, limit: Option<u64>) -> SelectTree {
         let key = Item::Column {
@@ -309,20 +350,15 @@ impl<M: Model> Query<M> {
         path: &mut Vec<String>,
     ) -> Result<Vec<M>> {
         let d = db.dialect();
-        let tree;
-        let inner = if self.is_scoped() {
-            tree = self.rows_tree(limit);
-            crate::sql::select_tree(d, &tree)
+        let (tree, outer_order);
+        let (inner, order) = if self.is_scoped() {
+            (tree, outer_order) = self.joined_inner(limit);
+            (crate::sql::select_tree(d, &tree), outer_order.as_slice())
         } else {
-            self.select_sql(d, limit)
+            (self.select_sql(d, limit), self.order.as_slice())
         };
-        let sql = crate::sql::joined_select(
-            d,
-            table_def::<M>(),
-            inner,
-            &self.order,
-            &load.plan().joined(),
-        );
+        let sql =
+            crate::sql::joined_select(d, table_def::<M>(), inner, order, &load.plan().joined());
         let key_index = M::COLUMNS
             .iter()
             .position(|c| *c == M::PRIMARY_KEY)

@@ -41,6 +41,11 @@ pub(crate) fn push_item<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, item:
             push_select_tree(d, sql, select);
             sql.text.push(')');
         }
+        Item::Labeled { item, label } => {
+            push_item(d, sql, item);
+            sql.text.push_str(" AS ");
+            d.push_identifier(&mut sql.text, label);
+        }
     }
 }
 
