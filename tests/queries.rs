@@ -149,6 +149,17 @@ fn join_through_an_association_table_and_dynamic_relationships() -> TestResult {
         .filter_joined(Tag::NAME.eq("rust"))
         .all(&db)?;
     assert_eq!(titles(&tagged), ["john 1"]);
+    // `has`/`any` subqueries inside a query with joins.
+    let sql_of = Post::query()
+        .join(Post::AUTHOR)
+        .filter(Post::TAGS.any(Tag::NAME.eq("rust")))
+        .filter_joined(User::USERNAME.eq("john"));
+    assert!(
+        sql_of.to_sql().contains(r#"WHERE ("posts"."id" IN (SELECT "post_id" FROM "post_tags" WHERE "tag_id" IN (SELECT "id" FROM "tags" WHERE "name" = ?1)) AND "users"."username" = ?2)"#),
+        "{}",
+        sql_of.to_sql()
+    );
+    assert_eq!(titles(&sql_of.all(&db)?), ["john 1"]);
     // A `dynamic` relationship joins too: users susan follows.
     let followed = User::query()
         .join(User::FOLLOWERS)
