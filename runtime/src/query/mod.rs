@@ -169,8 +169,9 @@ impl<M: Model> Query<M> {
         self
     }
 
-    /// The SELECT this query runs (without its eager loads' statements), with
-    /// `?n` placeholders for its bound values: SQLAlchemy's `str(query)`.
+    /// The SELECT this query runs (without its eager loads' statements), in
+    /// SQLite's dialect, with `?n` placeholders for its bound values:
+    /// SQLAlchemy's `str(query)`.
     pub fn to_sql(&self) -> String {
         if self.is_scoped() {
             let tree = self.rows_tree(self.limit);
