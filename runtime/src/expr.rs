@@ -6,6 +6,7 @@ use std::ops::{BitAnd, BitOr, Not};
 
 use rusqlite::types::Value;
 
+use crate::model::Model;
 use crate::types::ToColumn;
 
 /// A column of model `M` whose Rust field type is `T`.
@@ -171,6 +172,7 @@ impl<M, T> Column<M, T> {
         Order {
             column: self.name,
             descending: false,
+            table: None,
             marker: PhantomData,
         }
     }
@@ -180,6 +182,7 @@ impl<M, T> Column<M, T> {
         Order {
             column: self.name,
             descending: true,
+            table: None,
             marker: PhantomData,
         }
     }
@@ -191,6 +194,63 @@ impl<M, T> Column<M, T> {
             value: value.into_value(),
             marker: PhantomData,
         }
+    }
+}
+
+impl<M: Model, T> Column<M, T> {
+    pub(crate) fn item(self) -> Item {
+        Item::Column {
+            table: M::TABLE,
+            column: self.name,
+        }
+    }
+
+    fn compare_column<N: Model, U>(self, op: CompareOp, other: Column<N, U>) -> Expr<M> {
+        Expr::new(Node::CompareItems {
+            left: self.item(),
+            op,
+            right: other.item(),
+        })
+    }
+
+    /// `table.column = other_table.other_column`: a join condition
+    /// (`Follow::FOLLOWED_ID.eq_col(Post::AUTHOR_ID)`), or a correlated one in
+    /// a subquery. Both columns are written with their table.
+    ///
+    /// ```
+    /// # use litemodel::{Binder, Column, Expr, Model, Result, Row};
+    /// # #[derive(Clone, PartialEq)] struct Post { id: Option<i64> }
+    /// # impl Model for Post {
+    /// #   const TABLE: &'static str = "posts";
+    /// #   const COLUMNS: &'static [&'static str] = &["id"];
+    /// #   const PRIMARY_KEY: &'static str = "id";
+    /// #   fn primary_key(&self) -> Option<i64> { self.id }
+    /// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+    /// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Post { id: row.get(0)? }) }
+    /// #   fn bind(&self, _: &mut Binder<'_, '_>) -> Result<()> { Ok(()) }
+    /// # }
+    /// const AUTHOR_ID: Column<Post, Option<i64>> = Column::new("author_id");
+    /// const POST_ID: Column<Post, Option<i64>> = Column::new("id");
+    /// let same: Expr<Post> = AUTHOR_ID.eq_col(POST_ID);
+    /// # let _ = same;
+    /// ```
+    pub fn eq_col<N: Model, U>(self, other: Column<N, U>) -> Expr<M> {
+        self.compare_column(CompareOp::Eq, other)
+    }
+
+    /// `table.column <> other_table.other_column`.
+    pub fn ne_col<N: Model, U>(self, other: Column<N, U>) -> Expr<M> {
+        self.compare_column(CompareOp::Ne, other)
+    }
+
+    /// `table.column < other_table.other_column`.
+    pub fn lt_col<N: Model, U>(self, other: Column<N, U>) -> Expr<M> {
+        self.compare_column(CompareOp::Lt, other)
+    }
+
+    /// `table.column > other_table.other_column`.
+    pub fn gt_col<N: Model, U>(self, other: Column<N, U>) -> Expr<M> {
+        self.compare_column(CompareOp::Gt, other)
     }
 }
 
@@ -225,7 +285,32 @@ impl<M, T> Column<M, Option<T>> {
 pub struct Order<M> {
     pub(crate) column: &'static str,
     pub(crate) descending: bool,
+    /// The table of a joined model's column (`Query::order_by_joined`); `None`
+    /// for the query's own model.
+    pub(crate) table: Option<&'static str>,
     marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Order<M> {
+    /// The same direction on the result column `label` of a subquery.
+    pub(crate) fn relabeled(self, label: &'static str) -> Order<M> {
+        Order {
+            column: label,
+            descending: self.descending,
+            table: None,
+            marker: PhantomData,
+        }
+    }
+
+    /// The same sort key on a joined table, for a query on another model.
+    pub(crate) fn on_table<Q>(self, table: &'static str) -> Order<Q> {
+        Order {
+            column: self.column,
+            descending: self.descending,
+            table: Some(table),
+            marker: PhantomData,
+        }
+    }
 }
 
 impl<M> Clone for Order<M> {
@@ -318,6 +403,91 @@ pub(crate) enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
+    /// `left op right` on qualified columns, aggregates, subqueries or values:
+    /// join conditions, HAVING, comparisons with a scalar subquery.
+    CompareItems {
+        left: Item,
+        op: CompareOp,
+        right: Item,
+    },
+    /// `node` on the columns of `table` (a joined model's condition): its
+    /// columns are written `table.column`.
+    Scoped {
+        table: &'static str,
+        node: Box<Node>,
+    },
+    /// `EXISTS (subquery)`.
+    Exists(Box<SelectTree>),
+    /// A fragment of SQL written by the program, each `?` in it bound to the
+    /// next of `values`.
+    Raw {
+        sql: String,
+        values: Vec<Value>,
+    },
+}
+
+/// What a select list, GROUP BY or ORDER BY holds.
+#[derive(Debug, Clone)]
+pub(crate) enum Item {
+    /// `table.column`.
+    Column {
+        table: &'static str,
+        column: &'static str,
+    },
+    /// A bound value.
+    Value(Value),
+    /// `COUNT(*)`.
+    CountAll,
+    /// `FUNC([DISTINCT] arg)`.
+    Aggregate {
+        func: Aggregate,
+        arg: Box<Item>,
+        distinct: bool,
+    },
+    /// `(SELECT ...)`, one value.
+    Subquery(Box<SelectTree>),
+    /// `item AS "label"`, in a select list.
+    Labeled {
+        item: Box<Item>,
+        label: &'static str,
+    },
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aggregate {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// A SELECT as the runtime describes it to the SQL seam: what `Query` builds for
+/// joins, projections and aggregates.
+#[derive(Debug, Clone)]
+pub(crate) struct SelectTree {
+    pub(crate) distinct: bool,
+    pub(crate) items: Vec<Item>,
+    pub(crate) from: &'static str,
+    pub(crate) joins: Vec<JoinClause>,
+    /// The table whose columns a filter names without one (the query's model).
+    pub(crate) scope: &'static str,
+    pub(crate) filter: Option<Node>,
+    pub(crate) group_by: Vec<Item>,
+    pub(crate) having: Option<Node>,
+    /// (item, descending).
+    pub(crate) order: Vec<(Item, bool)>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+}
+
+/// `[LEFT OUTER] JOIN table ON on`.
+#[derive(Debug, Clone)]
+pub(crate) struct JoinClause {
+    pub(crate) outer: bool,
+    pub(crate) table: &'static str,
+    pub(crate) on: Node,
 }
 
 impl<M> Expr<M> {
@@ -362,6 +532,29 @@ impl<M> Expr<M> {
 
     pub(crate) fn node(&self) -> &Node {
         &self.node
+    }
+
+    /// A condition written in SQL, for what the typed API does not spell
+    /// (SQLAlchemy's `text()` in a filter): each `?` in `sql` is bound to the
+    /// next of `params`, in order, so values never enter the text. Column names
+    /// in `sql` are the program's to quote and qualify; a `?` inside a string
+    /// literal of `sql` also counts as a parameter.
+    ///
+    /// ```
+    /// use litemodel::Expr;
+    /// use litemodel::rusqlite::types::Value;
+    /// struct User;
+    /// let filter: Expr<User> = Expr::raw("lower(\"username\") = ?", [Value::from("john".to_owned())]);
+    /// # let _ = filter;
+    /// ```
+    pub fn raw<V: Into<Value>>(
+        sql: impl Into<String>,
+        params: impl IntoIterator<Item = V>,
+    ) -> Self {
+        Expr::new(Node::Raw {
+            sql: sql.into(),
+            values: params.into_iter().map(Into::into).collect(),
+        })
     }
 }
 

@@ -52,9 +52,13 @@ pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
-pub use query::{FilterBy, Getter, Page, Query, Stream, StreamIter};
+pub use query::{
+    func, Cursor, FilterBy, Getter, JoinPath, Joins, KeysetPage, Nullable, Page, Query, RawSql,
+    Scalar, Select, SelectItems, SelectOrder, Selection, Stream, StreamIter, Upsert,
+};
 pub use relation::{
-    Cascade, ChildOps, Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent,
+    Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany, Parent,
+    Populated, QueryOnly,
 };
 pub use repr::{repr, Repr};
 pub use schema::{PostgresSchema, Schema, TableSchema, TypeSchema};

@@ -13,7 +13,7 @@ use crate::database::Database;
 use crate::error::Result;
 use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};
-use crate::relation::{Children, ManyToMany, ManyToOne, Mark, OneToMany};
+use crate::relation::{Children, LoadOptions, ManyToMany, ManyToOne, Mark, OneToMany, Populated};
 use crate::sql::{Association, Joined, Via};
 
 /// How a query loads one relationship.
@@ -126,37 +126,71 @@ macro_rules! strategies {
                     nested: Vec::new(),
                 }
             }
-
+        }
+        strategies!(@methods $kind, []);
+    };
+    ($kind:ident, $variant:ident, population) => {
+        impl<M: Model, T: Model, E> $kind<M, T, E> {
+            fn option(self, strategy: Strategy) -> RelationLoad<M, T>
+            where
+                E: LoadOptions,
+            {
+                RelationLoad {
+                    strategy,
+                    relation: Relation::$variant(self.with_population::<Populated>()),
+                    nested: Vec::new(),
+                }
+            }
+        }
+        strategies!(@methods $kind, [E]);
+    };
+    (@methods $kind:ident, [$($population:ident)?]) => {
+        impl<M: Model, T: Model $(, $population)?> $kind<M, T $(, $population)?> {
             /// Load with the query, in the same statement (`joinedload`).
-            pub fn joined(self) -> RelationLoad<M, T> {
+            pub fn joined(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Joined)
             }
 
             /// Load with the query, with one more SELECT for all objects (`selectinload`).
-            pub fn selectin(self) -> RelationLoad<M, T> {
+            pub fn selectin(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Selectin)
             }
 
             /// Load on first access (`lazyload`), whatever the declared `lazy`.
-            pub fn lazyload(self) -> RelationLoad<M, T> {
+            pub fn lazyload(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Lazy)
             }
 
             /// Never load: reads as empty (`noload`).
-            pub fn noload(self) -> RelationLoad<M, T> {
+            pub fn noload(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Noload)
             }
 
             /// Make reading it without loading it an error (`raiseload`).
-            pub fn raiseload(self) -> RelationLoad<M, T> {
+            pub fn raiseload(self) -> RelationLoad<M, T>
+            $(where
+                $population: LoadOptions,)?
+            {
                 self.option(Strategy::Raise)
             }
         }
     };
 }
 strategies!(ManyToOne, ToOne);
-strategies!(OneToMany, ToMany);
-strategies!(ManyToMany, Through);
+strategies!(OneToMany, ToMany, population);
+strategies!(ManyToMany, Through, population);
 
 /// What a loading option does, for one kind of relationship (its [`Join`]
 /// side decodes joined loading).
@@ -173,8 +207,9 @@ pub(crate) trait Plan<M>: Join<M> {
 
 /// Joined loading: the related rows after the query's columns.
 pub(crate) trait Join<M> {
-    /// Collects the related objects row by row.
-    fn start(&self) -> Box<dyn JoinRows<M> + '_>;
+    /// Collects the related objects row by row; `dedup` when other joins of
+    /// the statement repeat each related row (several `joined` options).
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<M> + '_>;
 }
 
 /// The related objects of a joined query, collected per parent object.
@@ -289,10 +324,11 @@ impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
 }
 
 impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
-    fn start(&self) -> Box<dyn JoinRows<M> + '_> {
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<M> + '_> {
         Box::new(ToOneRows {
             plan: self,
             parents: Vec::new(),
+            seen: dedup.then(HashSet::new),
         })
     }
 }
@@ -300,10 +336,17 @@ impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
 struct ToOneRows<'a, M, P> {
     plan: &'a ToOne<M, P>,
     parents: Vec<(usize, P)>,
+    /// The objects whose parent is read, when rows repeat.
+    seen: Option<HashSet<usize>>,
 }
 
 impl<M: Model, P: Model> JoinRows<M> for ToOneRows<'_, M, P> {
     fn row(&mut self, row: RawRow<'_>, offset: usize, index: usize) -> Result<()> {
+        if let Some(seen) = &mut self.seen {
+            if !seen.insert(index) {
+                return Ok(());
+            }
+        }
         if let Some(parent) = decode_at::<P>(row, offset)? {
             self.parents.push((index, parent));
         }
@@ -383,8 +426,12 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
 }
 
 impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
-    fn start(&self) -> Box<dyn JoinRows<P> + '_> {
-        Box::new(CollectionRows::new(self.relation.slot(), &self.nested))
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<P> + '_> {
+        Box::new(CollectionRows::new(
+            self.relation.slot(),
+            &self.nested,
+            dedup,
+        ))
     }
 }
 
@@ -395,15 +442,18 @@ struct CollectionRows<'a, M, T> {
     nested: &'a [Load<T>],
     related: Vec<T>,
     owners: Vec<usize>,
+    /// (object, related key) pairs read, when rows repeat.
+    seen: Option<HashSet<(usize, i64)>>,
 }
 
 impl<'a, M, T> CollectionRows<'a, M, T> {
-    fn new(slot: Option<fn(&M) -> &Children<T>>, nested: &'a [Load<T>]) -> Self {
+    fn new(slot: Option<fn(&M) -> &Children<T>>, nested: &'a [Load<T>], dedup: bool) -> Self {
         CollectionRows {
             slot,
             nested,
             related: Vec::new(),
             owners: Vec::new(),
+            seen: dedup.then(HashSet::new),
         }
     }
 }
@@ -411,6 +461,11 @@ impl<'a, M, T> CollectionRows<'a, M, T> {
 impl<M: Model, T: Model> JoinRows<M> for CollectionRows<'_, M, T> {
     fn row(&mut self, row: RawRow<'_>, offset: usize, index: usize) -> Result<()> {
         if let Some(object) = decode_at::<T>(row, offset)? {
+            if let (Some(seen), Some(key)) = (&mut self.seen, object.primary_key()) {
+                if !seen.insert((index, key)) {
+                    return Ok(());
+                }
+            }
             self.related.push(object);
             self.owners.push(index);
         }
@@ -513,7 +568,11 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
 }
 
 impl<M: Model, T: Model> Join<M> for Through<M, T> {
-    fn start(&self) -> Box<dyn JoinRows<M> + '_> {
-        Box::new(CollectionRows::new(self.relation.slot(), &self.nested))
+    fn start(&self, dedup: bool) -> Box<dyn JoinRows<M> + '_> {
+        Box::new(CollectionRows::new(
+            self.relation.slot(),
+            &self.nested,
+            dedup,
+        ))
     }
 }

@@ -1,4 +1,5 @@
 //! What must not compile: ordering a loaded (`lazy = "select"`) collection,
+//! loading options on a `dynamic`/`write_only` relationship,
 //! comparing a column with a value of another type, generated code of another
 //! version than the runtime, and `#[derive(Model)]` attributes it cannot read.
 

@@ -28,9 +28,11 @@ class User(db.Model):
     username = db.Column(db.String(64), unique=True, index=True)
     role_id = db.Column(db.Integer, db.ForeignKey('roles.id'))
     posts = db.relationship('Post', backref='author', order_by='Post.timestamp.desc()')
-    followed = db.relationship('Follow', foreign_keys='Follow.follower_id', backref='follower',
+    followed = db.relationship('Follow', foreign_keys='Follow.follower_id',
+                               backref=db.backref('follower', lazy='joined'),
                                lazy='dynamic', cascade='all, delete-orphan')
-    followers = db.relationship('Follow', foreign_keys='Follow.followed_id', backref='followed',
+    followers = db.relationship('Follow', foreign_keys='Follow.followed_id',
+                                backref=db.backref('followed', lazy='joined'),
                                 lazy='dynamic', cascade='all, delete-orphan')
     profile = db.relationship('Profile', uselist=False, backref='user', lazy='noload')
     comments = db.relationship('Comment', lazy='write_only', overlaps='author')

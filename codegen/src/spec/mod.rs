@@ -149,8 +149,11 @@ pub struct RelationshipSpec {
     pub name: Sp<String>,
     /// `model = "User"`
     pub model: Option<Sp<String>>,
-    /// `backref = "role"`
+    /// `backref = "role"`, or the `name` of `backref = { name = "role", ... }`
     pub backref: Option<Sp<String>>,
+    /// The options of `backref = { name = "role", lazy = "joined", uselist = false }`
+    /// (SQLAlchemy's `db.backref("role", lazy="joined")`): the created side's.
+    pub backref_options: BackrefOptions,
     /// `back_populates = "role"`
     pub back_populates: Option<Sp<String>>,
     /// `lazy = "dynamic"`
@@ -167,6 +170,17 @@ pub struct RelationshipSpec {
     pub cascade: Option<Sp<String>>,
     /// `passive_deletes = true`
     pub passive_deletes: Option<Sp<bool>>,
+    /// `doc = "..."`
+    pub doc: Option<Sp<String>>,
+}
+
+/// The options a `backref` table gives the relationship it creates.
+#[derive(Debug, Clone, Default)]
+pub struct BackrefOptions {
+    /// `lazy = "joined"`
+    pub lazy: Option<Sp<String>>,
+    /// `uselist = false`
+    pub uselist: Option<Sp<bool>>,
     /// `doc = "..."`
     pub doc: Option<Sp<String>>,
 }

@@ -10,8 +10,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Span};
 
 use super::values::Section;
 use super::{
-    CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, LiteralSpec, ModelSpec, RelationshipSpec, Sp,
-    Spec, UniqueSpec,
+    BackrefOptions, CheckSpec, ColumnSpec, ForeignKeySpec, IndexSpec, LiteralSpec, ModelSpec,
+    RelationshipSpec, Sp, Spec, UniqueSpec,
 };
 
 const ROOT_KEYS: &[&str] = &["database", "models"];
@@ -50,6 +50,9 @@ pub const COLUMN_KEYS: &[&str] = &[
     "onupdate",
     "autoincrement",
 ];
+/// The keys of a `backref = { ... }` table.
+pub const BACKREF_KEYS: &[&str] = &["name", "lazy", "uselist", "doc"];
+
 /// Keys of a relationship table.
 pub const RELATIONSHIP_KEYS: &[&str] = &[
     "model",
@@ -347,6 +350,7 @@ impl Reader<'_> {
             name,
             model: None,
             backref: None,
+            backref_options: BackrefOptions::default(),
             back_populates: None,
             lazy: None,
             uselist: None,
@@ -400,7 +404,7 @@ impl Reader<'_> {
                 .with_help("name the related model, for example `model = \"User\"`"),
             );
         }
-        relationship.backref = self.string(&table, "backref");
+        self.backref(&table, model, &mut relationship);
         relationship.back_populates = self.string(&table, "back_populates");
         relationship.lazy = self.string(&table, "lazy");
         relationship.uselist = self.boolean(&table, "uselist");
@@ -411,6 +415,44 @@ impl Reader<'_> {
         relationship.passive_deletes = self.boolean(&table, "passive_deletes");
         relationship.doc = self.string(&table, "doc");
         Some(relationship)
+    }
+
+    /// `backref = "name"`, or `backref = { name = "name", lazy = ..., uselist = ...,
+    /// doc = ... }` (SQLAlchemy's `db.backref(...)`).
+    fn backref(
+        &mut self,
+        table: &Section<'_, '_>,
+        model: &str,
+        relationship: &mut RelationshipSpec,
+    ) {
+        let Some(value) = table.get("backref") else {
+            return;
+        };
+        let DeValue::Table(options) = value.get_ref() else {
+            relationship.backref = self.string(table, "backref");
+            return;
+        };
+        let what = format!("in the `backref` of `{model}.{}`", relationship.name.value);
+        let options = self.check_keys(options, BACKREF_KEYS, &what);
+        relationship.backref = self.string(&options, "name");
+        if relationship.backref.is_none() && options.get("name").is_none() {
+            self.diags.push(
+                Diagnostic::error(
+                    format!(
+                        "the `backref` table of `{model}.{}` has no `name`",
+                        relationship.name.value
+                    ),
+                    value.span(),
+                    "missing `name`",
+                )
+                .with_help("name the relationship it creates, for example `backref = { name = \"author\", lazy = \"joined\" }`"),
+            );
+        }
+        relationship.backref_options = BackrefOptions {
+            lazy: self.string(&options, "lazy"),
+            uselist: self.boolean(&options, "uselist"),
+            doc: self.string(&options, "doc"),
+        };
     }
 
     /// The tables of `[[parent.key]]`, each checked for unknown keys.

@@ -2,7 +2,7 @@
 
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::model::*;
-use crate::spec::Sp;
+use crate::spec::{BackrefOptions, Sp};
 
 use super::{Declared, Validator};
 
@@ -17,14 +17,20 @@ impl<'s> Validator<'s, '_> {
                 continue;
             };
             if let Some(backref) = &rel_spec.backref {
-                self.add_backref(d.model, &rel, backref);
+                self.add_backref(d.model, &rel, backref, &rel_spec.backref_options);
             } else if let Some(back) = &rel_spec.back_populates {
                 self.check_back_populates(d.model, &rel, back);
             }
         }
     }
 
-    fn add_backref(&mut self, m: usize, rel: &Relationship, backref: &Sp<String>) {
+    fn add_backref(
+        &mut self,
+        m: usize,
+        rel: &Relationship,
+        backref: &Sp<String>,
+        options: &BackrefOptions,
+    ) {
         let target = rel.target;
         if !self.check_accessor_name(backref) {
             return;
@@ -78,6 +84,11 @@ impl<'s> Validator<'s, '_> {
             Direction::ManyToOne => (Direction::OneToMany, true),
             Direction::ManyToMany => (Direction::ManyToMany, true),
         };
+        let Some((lazy, uselist)) =
+            self.backref_options(m, rel, backref, options, direction, uselist)
+        else {
+            return;
+        };
         let secondary = rel.secondary.as_ref().map(|s| Secondary {
             model: s.model,
             local_key: s.remote_key,
@@ -90,14 +101,79 @@ impl<'s> Validator<'s, '_> {
             foreign_key: rel.foreign_key,
             secondary,
             uselist,
-            lazy: Lazy::Select,
+            lazy,
             order_by: Vec::new(),
             cascade: Cascade::DEFAULT,
             passive_deletes: false,
             back: Some(rel.name.clone()),
             from_backref: true,
-            doc: None,
+            doc: options.doc.as_ref().map(|doc| doc.value.clone()),
         });
+    }
+
+    /// The `lazy` and `uselist` of a backref created as `direction` (a list when
+    /// `uselist`), from its `backref = { ... }` options; `None` after an error.
+    fn backref_options(
+        &mut self,
+        m: usize,
+        rel: &Relationship,
+        backref: &Sp<String>,
+        options: &BackrefOptions,
+        direction: Direction,
+        uselist: bool,
+    ) -> Option<(Lazy, bool)> {
+        let lazy = self.lazy_mode(options.lazy.as_ref());
+        let target_name = self.models[rel.target].name.clone();
+        let model_name = self.models[m].name.clone();
+        let mut uselist_ok = uselist;
+        if let Some(u) = &options.uselist {
+            match direction {
+                Direction::OneToMany => uselist_ok = u.value,
+                _ if u.value != uselist => {
+                    let what = if direction == Direction::ManyToOne {
+                        "many-to-one and holds one object"
+                    } else {
+                        "many-to-many and holds a list"
+                    };
+                    self.error(
+                        Diagnostic::error(
+                            format!(
+                                "backref `{target_name}.{}` is {what}; `uselist = {}` does not apply",
+                                backref.value, u.value
+                            ),
+                            u.span.clone(),
+                            "`uselist` of this backref",
+                        )
+                        .with_help(format!(
+                            "remove `uselist`; only the collection side of `{model_name}.{}` can be one object",
+                            rel.name
+                        )),
+                    );
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        if lazy.is_query() && !uselist_ok {
+            let span = options
+                .lazy
+                .as_ref()
+                .map_or(backref.span.clone(), |l| l.span.clone());
+            self.error(
+                Diagnostic::error(
+                    format!(
+                        "`lazy = \"{}\"` needs a collection, but backref `{target_name}.{}` holds one object",
+                        lazy.as_str(),
+                        backref.value
+                    ),
+                    span,
+                    "not a collection",
+                )
+                .with_help("use `lazy = \"select\"` (or `joined`/`selectin`) for a single related object"),
+            );
+            return None;
+        }
+        Some((lazy, uselist_ok))
     }
 
     fn check_back_populates(&mut self, m: usize, rel: &Relationship, back: &Sp<String>) {

@@ -113,9 +113,10 @@ impl<'s> Validator<'s, '_> {
         false
     }
 
-    fn relationship(&mut self, m: usize, spec: &'s RelationshipSpec) -> Option<Relationship> {
-        let model_name = self.models[m].name.clone();
-        let lazy = match &spec.lazy {
+    /// The mode a `lazy = "..."` names (`select` when absent); an unknown one is
+    /// reported, with SQLAlchemy's spellings of the same modes as suggestions.
+    pub(super) fn lazy_mode(&mut self, lazy: Option<&Sp<String>>) -> Lazy {
+        match lazy {
             None => Lazy::Select,
             Some(lazy) => match Lazy::ALL.iter().find(|(name, _)| *name == lazy.value) {
                 Some((_, mode)) => *mode,
@@ -145,7 +146,12 @@ impl<'s> Validator<'s, '_> {
                     Lazy::Select
                 }
             },
-        };
+        }
+    }
+
+    fn relationship(&mut self, m: usize, spec: &'s RelationshipSpec) -> Option<Relationship> {
+        let model_name = self.models[m].name.clone();
+        let lazy = self.lazy_mode(spec.lazy.as_ref());
         let cascade = self.cascade(&spec.cascade);
         let target_spec = spec.model.as_ref()?;
         let Some(&target) = self.model_index.get(target_spec.value.as_str()) else {

@@ -125,6 +125,13 @@ impl ModelDef {
         } else {
             TokenStream::new()
         };
+        // `dynamic`/`write_only`: a query accessor, so no loading options (a
+        // `selectin()` on it does not compile).
+        let (population, query_only) = if rel.lazy.is_query() {
+            (quote!(, ::litemodel::QueryOnly), quote!(.query_only()))
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
         let doc = doc(&format!(
             "The `{attr}` relationship, for queries and loading options."
         ));
@@ -142,16 +149,16 @@ impl ModelDef {
                 let fk_const = const_ident(fk);
                 quote! {
                     #doc
-                    pub const #konst: ::litemodel::OneToMany<#name, #target> =
+                    pub const #konst: ::litemodel::OneToMany<#name, #target #population> =
                         ::litemodel::OneToMany::new(#owner, #attr, <#target>::#fk_const.name(), |c: &#target| c.#fk, <#target>::query)
-                            #with_slot #with_lazy #with_order;
+                            #with_slot #with_lazy #with_order #query_only;
                 }
             }
             (Kind::ManyToMany, _, Some((table, local, remote))) => quote! {
                 #doc
-                pub const #konst: ::litemodel::ManyToMany<#name, #target> =
+                pub const #konst: ::litemodel::ManyToMany<#name, #target #population> =
                     ::litemodel::ManyToMany::new(#owner, #attr, #table, #local, #remote, <#target>::query)
-                        #with_slot #with_lazy #with_order;
+                        #with_slot #with_lazy #with_order #query_only;
             },
             // `attr::parse` requires these options.
             _ => TokenStream::new(),

@@ -6,16 +6,27 @@ use std::marker::PhantomData;
 use crate::conn::{Rows, Stmt};
 use crate::database::{Database, Executor};
 use crate::error::{Error, Result};
-use crate::expr::{Assignment, Column, Expr, Operand, Order};
+use crate::expr::{Assignment, Column, Expr, Item, JoinClause, Node, Operand, Order, SelectTree};
 use crate::load::{Load, Strategy};
 use crate::model::{table_def, Model, ModelSql, Row};
 use crate::relation::Mark;
 use crate::sql::{Dialect, Sql, Tail};
 use crate::types::FromColumn;
 
+mod join;
+mod joined;
+mod keyset;
+mod raw;
 mod rows;
+mod select;
+mod upsert;
 
+pub use join::{JoinPath, Joins};
+pub use keyset::{Cursor, KeysetPage};
+pub use raw::RawSql;
 pub use rows::{Getter, Page, Stream, StreamIter};
+pub use select::{func, Nullable, Scalar, Select, SelectItems, SelectOrder, Selection};
+pub use upsert::Upsert;
 
 /// A SELECT on model `M`'s table under construction, run by one of its
 /// terminal methods against a [`Database`] or a [`Session`](crate::Session).
@@ -30,6 +41,13 @@ pub struct Query<M> {
     limit: Option<u64>,
     offset: Option<u64>,
     loads: Vec<Load<M>>,
+    /// `join`/`outerjoin`: tables joined after the FROM.
+    joins: Vec<JoinClause>,
+    /// `select_from`: the FROM table when it is not `M`'s.
+    from: Option<&'static str>,
+    /// Whether the filter or the order names a joined table's column.
+    scoped: bool,
+    distinct: bool,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -41,6 +59,10 @@ impl<M> Clone for Query<M> {
             limit: self.limit,
             offset: self.offset,
             loads: self.loads.clone(),
+            joins: self.joins.clone(),
+            from: self.from,
+            scoped: self.scoped,
+            distinct: self.distinct,
             marker: PhantomData,
         }
     }
@@ -54,9 +76,25 @@ impl<M> fmt::Debug for Query<M> {
             .field("limit", &self.limit)
             .field("offset", &self.offset)
             .field("loads", &self.loads)
+            .field("joins", &self.joins)
+            .field("from", &self.from)
+            .field("distinct", &self.distinct)
             .finish()
     }
 }
+
+/// The labels of a joined eager load's sort keys on joined tables (see
+/// `Query::joined_inner`).
+const ORDER_LABELS: [&str; 8] = [
+    "litemodel_order_1",
+    "litemodel_order_2",
+    "litemodel_order_3",
+    "litemodel_order_4",
+    "litemodel_order_5",
+    "litemodel_order_6",
+    "litemodel_order_7",
+    "litemodel_order_8",
+];
 
 impl<M: Model> Default for Query<M> {
     fn default() -> Self {
@@ -87,6 +125,10 @@ impl<M: Model> Query<M> {
             limit: None,
             offset: None,
             loads: Vec::new(),
+            joins: Vec::new(),
+            from: None,
+            scoped: false,
+            distinct: false,
             marker: PhantomData,
         }
     }
@@ -127,6 +169,20 @@ impl<M: Model> Query<M> {
         self
     }
 
+    /// The SELECT this query runs (without its eager loads' statements), in
+    /// SQLite's dialect, with `?n` placeholders for its bound values:
+    /// SQLAlchemy's `str(query)`.
+    pub fn to_sql(&self) -> String {
+        if self.is_scoped() {
+            let tree = self.rows_tree(self.limit);
+            crate::sql::select_tree(&crate::sql::Sqlite, &tree).text
+        } else {
+            let d = crate::sql::Sqlite;
+            let statements = crate::sql::model_statements(&d, table_def::<M>(), M::SERVER_DEFAULTS);
+            crate::sql::select(&d, &statements.select, &self.tail(self.limit)).text
+        }
+    }
+
     /// Returns at most `n` rows.
     pub fn limit(mut self, n: u64) -> Self {
         self.limit = Some(n);
@@ -149,9 +205,95 @@ impl<M: Model> Query<M> {
         }
     }
 
-    fn select(&self, db: &Database, limit: Option<u64>) -> Sql<'_> {
+    fn select_sql(&self, db: &Database, limit: Option<u64>) -> Sql<'_> {
         let d: &dyn Dialect = db.dialect();
         crate::sql::select(d, &ModelSql::of::<M>(db).select, &self.tail(limit))
+    }
+
+    /// Whether the statement needs qualified columns: joins, `select_from`,
+    /// conditions or sort keys on a joined table, `distinct`.
+    fn is_scoped(&self) -> bool {
+        self.scoped || self.distinct || self.from.is_some() || !self.joins.is_empty()
+    }
+
+    /// `M`'s columns, each with its table.
+    fn model_items() -> Vec<Item> {
+        M::COLUMNS
+            .iter()
+            .map(|column| Item::Column {
+                table: M::TABLE,
+                column,
+            })
+            .collect()
+    }
+
+    /// The query as a [`SelectTree`] of `items`, with `limit`.
+    pub(crate) fn tree(&self, items: Vec<Item>, limit: Option<u64>) -> SelectTree {
+        SelectTree {
+            distinct: self.distinct,
+            items,
+            from: self.from.unwrap_or(M::TABLE),
+            joins: self.joins.clone(),
+            scope: M::TABLE,
+            filter: self.filter.as_ref().map(|f| f.node().clone()),
+            group_by: Vec::new(),
+            having: None,
+            order: self
+                .order
+                .iter()
+                .map(|order| {
+                    let item = Item::Column {
+                        table: order.table.unwrap_or(M::TABLE),
+                        column: order.column,
+                    };
+                    (item, order.descending)
+                })
+                .collect(),
+            limit,
+            offset: self.offset,
+        }
+    }
+
+    /// The tree selecting `M`'s rows (its columns), for a scoped query.
+    fn rows_tree(&self, limit: Option<u64>) -> SelectTree {
+        self.tree(Self::model_items(), limit)
+    }
+
+    /// The inner SELECT of a joined eager load on a scoped query, and the sort
+    /// keys of the outer one: a sort key on a joined table is selected by the
+    /// inner one under a label (`AS "litemodel_order_1"`) that the outer one
+    /// sorts by.
+    pub(crate) fn joined_inner(&self, limit: Option<u64>) -> (SelectTree, Vec<Order<M>>) {
+        let mut items = Self::model_items();
+        let mut outer = Vec::with_capacity(self.order.len());
+        let mut labels = ORDER_LABELS.iter();
+        for order in &self.order {
+            match (order.table, labels.next()) {
+                (Some(table), Some(label)) => {
+                    items.push(Item::Labeled {
+                        item: Box::new(Item::Column {
+                            table,
+                            column: order.column,
+                        }),
+                        label,
+                    });
+                    outer.push(order.relabeled(label));
+                }
+                // Past the labels: the key still sorts the inner SELECT.
+                (Some(_), None) => {}
+                (None, _) => outer.push(*order),
+            }
+        }
+        (self.tree(items, limit), outer)
+    }
+
+    /// The tree selecting the matching rows' keys (for counts and bulk writes).
+    fn keys_tree(&self, limit: Option<u64>) -> SelectTree {
+        let key = Item::Column {
+            table: M::TABLE,
+            column: M::PRIMARY_KEY,
+        };
+        self.tree(vec![key], limit)
     }
 
     fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
@@ -184,13 +326,18 @@ impl<M: Model> Query<M> {
             .iter()
             .filter(|l| !path.contains(&l.relationship()))
             .collect();
-        let joined = active.iter().position(|l| l.strategy() == Strategy::Joined);
-        let rows = match joined {
-            Some(i) => self.fetch_joined(db, limit, active[i], path)?,
-            None => self.fetch_plain(db, limit)?,
+        let joined: Vec<&Load<M>> = active
+            .iter()
+            .copied()
+            .filter(|l| l.strategy() == Strategy::Joined)
+            .collect();
+        let rows = match joined.as_slice() {
+            [] => self.fetch_plain(db, limit)?,
+            [one] => self.fetch_joined(db, limit, one, path)?,
+            several => self.fetch_joined_many(db, limit, several, path)?,
         };
-        for (i, load) in active.iter().enumerate() {
-            if Some(i) != joined {
+        for load in active {
+            if load.strategy() != Strategy::Joined {
                 apply(db, &rows, load, path)?;
             }
         }
@@ -207,19 +354,20 @@ impl<M: Model> Query<M> {
         path: &mut Vec<String>,
     ) -> Result<Vec<M>> {
         let d = db.dialect();
-        let inner = self.select(db, limit);
-        let sql = crate::sql::joined_select(
-            d,
-            table_def::<M>(),
-            inner,
-            &self.order,
-            &load.plan().joined(),
-        );
+        let (tree, outer_order);
+        let (inner, order) = if self.is_scoped() {
+            (tree, outer_order) = self.joined_inner(limit);
+            (crate::sql::select_tree(d, &tree), outer_order.as_slice())
+        } else {
+            (self.select_sql(db, limit), self.order.as_slice())
+        };
+        let sql =
+            crate::sql::joined_select(d, table_def::<M>(), inner, order, &load.plan().joined());
         let key_index = M::COLUMNS
             .iter()
             .position(|c| *c == M::PRIMARY_KEY)
             .unwrap_or(0);
-        let mut related = load.plan().start();
+        let mut related = load.plan().start(false);
         let mut objects: Vec<M> = Vec::new();
         let mut last_key = None;
         {
@@ -242,7 +390,13 @@ impl<M: Model> Query<M> {
     }
 
     fn fetch_plain(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
-        let sql = self.select(db, limit);
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.rows_tree(limit);
+            crate::sql::select_tree(db.dialect(), &tree)
+        } else {
+            self.select_sql(db, limit)
+        };
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         let mut rows = stmt.query()?;
         // A LIMIT says how many rows to expect: one allocation, not a few.
@@ -307,7 +461,7 @@ impl<M: Model> Query<M> {
     ///
     /// As for [`Query::all`].
     pub fn get<E: Executor>(&self, conn: &E, id: i64) -> Result<Option<M>> {
-        if self.filter.is_none() && self.loads.is_empty() {
+        if self.filter.is_none() && self.loads.is_empty() && !self.is_scoped() {
             // `User::get(db, id)`: one prepared statement, no query to build.
             return Getter::<M>::new(conn)?.get(id);
         }
@@ -327,7 +481,13 @@ impl<M: Model> Query<M> {
     pub fn count<E: Executor>(&self, conn: &E) -> Result<u64> {
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::count(d, M::TABLE, &self.tail(self.limit));
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::count_of(d, &tree)
+        } else {
+            crate::sql::count(d, M::TABLE, &self.tail(self.limit))
+        };
         let count: i64 = self.scalar(db, &sql)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -340,7 +500,13 @@ impl<M: Model> Query<M> {
     pub fn exists<E: Executor>(&self, conn: &E) -> Result<bool> {
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::exists(d, M::TABLE, &self.tail(self.limit));
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::exists_of(d, &tree)
+        } else {
+            crate::sql::exists(d, M::TABLE, &self.tail(self.limit))
+        };
         self.scalar(db, &sql)
     }
 
@@ -407,12 +573,18 @@ impl<M: Model> Query<M> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::update_where(
-            d,
-            (M::TABLE, M::PRIMARY_KEY),
-            &assignments,
-            &self.tail(self.limit),
-        );
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::update_in(d, (M::TABLE, M::PRIMARY_KEY), &assignments, &tree)
+        } else {
+            crate::sql::update_where(
+                d,
+                (M::TABLE, M::PRIMARY_KEY),
+                &assignments,
+                &self.tail(self.limit),
+            )
+        };
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         stmt.execute()
     }
@@ -428,7 +600,13 @@ impl<M: Model> Query<M> {
         conn.begin_write()?;
         let db = conn.database();
         let d = db.dialect();
-        let sql = crate::sql::delete_where(d, (M::TABLE, M::PRIMARY_KEY), &self.tail(self.limit));
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.keys_tree(self.limit);
+            crate::sql::delete_in(d, (M::TABLE, M::PRIMARY_KEY), &tree)
+        } else {
+            crate::sql::delete_where(d, (M::TABLE, M::PRIMARY_KEY), &self.tail(self.limit))
+        };
         let mut stmt = db.prepare_bound(&sql, M::TABLE)?;
         stmt.execute()
     }
@@ -441,7 +619,13 @@ impl<M: Model> Query<M> {
     /// [`Error::Sqlite`] when the statement cannot be prepared.
     pub fn stream<'c, E: Executor>(&self, conn: &'c E) -> Result<Stream<'c, M>> {
         let db = conn.database();
-        let sql = self.select(db, self.limit);
+        let tree;
+        let sql = if self.is_scoped() {
+            tree = self.rows_tree(self.limit);
+            crate::sql::select_tree(db.dialect(), &tree)
+        } else {
+            self.select_sql(db, self.limit)
+        };
         let stmt: Stmt<'c> = db.bind(db.prepare(&sql.text, Some(M::TABLE))?, &sql)?;
         Ok(Stream {
             stmt,

@@ -174,7 +174,12 @@ impl<'a, M, P: Model> FilterBy<M, &'a P> for ManyToOne<M, P> {
 /// The one-to-many side of a relationship, from parent `P` to its children `C`
 /// (`Role::USERS`): the children's foreign-key column, where the generated model
 /// keeps the loaded children, and the declared `lazy` and `order_by`.
-pub struct OneToMany<P, C> {
+///
+/// The third parameter says whether the relationship fills a collection
+/// ([`Populated`], the default) or is only a query (`lazy = "dynamic"` or
+/// `"write_only"`: [`QueryOnly`]); loading options such as
+/// [`selectin`](OneToMany::selectin) exist only for the first.
+pub struct OneToMany<P, C, E = Populated> {
     owner: &'static str,
     name: &'static str,
     fk: &'static str,
@@ -184,16 +189,17 @@ pub struct OneToMany<P, C> {
     lazy: Lazy,
     order: &'static [(&'static str, bool)],
     marker: PhantomData<fn() -> (P, C)>,
+    population: PhantomData<E>,
 }
 
-impl<P, C> Clone for OneToMany<P, C> {
+impl<P, C, E> Clone for OneToMany<P, C, E> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<P, C> Copy for OneToMany<P, C> {}
+impl<P, C, E> Copy for OneToMany<P, C, E> {}
 
-impl<P, C> fmt::Debug for OneToMany<P, C> {
+impl<P, C, E> fmt::Debug for OneToMany<P, C, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "OneToMany({}.{} via {})", self.owner, self.name, self.fk)
     }
@@ -220,6 +226,7 @@ impl<P, C> OneToMany<P, C> {
             lazy: Lazy::Select,
             order: &[],
             marker: PhantomData,
+            population: PhantomData,
         }
     }
 
@@ -229,6 +236,30 @@ impl<P, C> OneToMany<P, C> {
         OneToMany {
             slot: Some(slot),
             ..self
+        }
+    }
+
+    /// The same relationship as a query only (`lazy = "dynamic"` or
+    /// `"write_only"`): the constant has no loading options, as SQLAlchemy
+    /// refuses eager loading of such a relationship.
+    pub const fn query_only(self) -> OneToMany<P, C, QueryOnly> {
+        self.with_population()
+    }
+}
+
+impl<P, C, E> OneToMany<P, C, E> {
+    pub(crate) const fn with_population<F>(self) -> OneToMany<P, C, F> {
+        OneToMany {
+            owner: self.owner,
+            name: self.name,
+            fk: self.fk,
+            child_key: self.child_key,
+            base: self.base,
+            slot: self.slot,
+            lazy: self.lazy,
+            order: self.order,
+            marker: PhantomData,
+            population: PhantomData,
         }
     }
 
@@ -272,7 +303,7 @@ impl<P, C> OneToMany<P, C> {
     }
 }
 
-impl<P: Model, C: Model> OneToMany<P, C> {
+impl<P: Model, C: Model, E> OneToMany<P, C, E> {
     pub(crate) fn ordered(&self, mut query: Query<C>) -> Query<C> {
         for order in order_of(self.order) {
             query = query.order_by(order);
@@ -311,7 +342,7 @@ impl<P: Model, C: Model> OneToMany<P, C> {
     /// # Errors
     ///
     /// [`Error::RaiseLoad`], or as for [`Query::all`].
-    pub fn load<'a, E: Executor>(self, parent: &'a P, conn: &E) -> Result<&'a [C]> {
+    pub fn load<'a, X: Executor>(self, parent: &'a P, conn: &X) -> Result<&'a [C]> {
         load_collection(
             self.slot,
             self.lazy,
@@ -364,7 +395,7 @@ impl<P: Model, C: Model> OneToMany<P, C> {
     /// # Errors
     ///
     /// As for [`OneToMany::load`].
-    pub fn load_one<'a, E: Executor>(self, parent: &'a P, conn: &E) -> Result<Option<&'a C>> {
+    pub fn load_one<'a, X: Executor>(self, parent: &'a P, conn: &X) -> Result<Option<&'a C>> {
         Ok(self.load(parent, conn)?.first())
     }
 }

@@ -5,7 +5,10 @@ use crate::sql::Dialect;
 
 /// A many-to-many relationship through an association table (`secondary`), from `M`
 /// to `T` (`Post::TAGS`).
-pub struct ManyToMany<M, T> {
+///
+/// As for [`OneToMany`], the third parameter is [`QueryOnly`] for a `dynamic` or
+/// `write_only` relationship, which has no loading options.
+pub struct ManyToMany<M, T, E = Populated> {
     owner: &'static str,
     name: &'static str,
     table: &'static str,
@@ -16,16 +19,17 @@ pub struct ManyToMany<M, T> {
     lazy: Lazy,
     order: &'static [(&'static str, bool)],
     marker: PhantomData<fn() -> (M, T)>,
+    population: PhantomData<E>,
 }
 
-impl<M, T> Clone for ManyToMany<M, T> {
+impl<M, T, E> Clone for ManyToMany<M, T, E> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<M, T> Copy for ManyToMany<M, T> {}
+impl<M, T, E> Copy for ManyToMany<M, T, E> {}
 
-impl<M, T> fmt::Debug for ManyToMany<M, T> {
+impl<M, T, E> fmt::Debug for ManyToMany<M, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -57,6 +61,7 @@ impl<M, T> ManyToMany<M, T> {
             lazy: Lazy::Select,
             order: &[],
             marker: PhantomData,
+            population: PhantomData,
         }
     }
 
@@ -76,6 +81,30 @@ impl<M, T> ManyToMany<M, T> {
     /// The declared `order_by`: (column, descending) pairs.
     pub const fn with_order(self, order: &'static [(&'static str, bool)]) -> Self {
         ManyToMany { order, ..self }
+    }
+
+    /// The same relationship as a query only (`lazy = "dynamic"` or
+    /// `"write_only"`), without loading options.
+    pub const fn query_only(self) -> ManyToMany<M, T, QueryOnly> {
+        self.with_population()
+    }
+}
+
+impl<M, T, E> ManyToMany<M, T, E> {
+    pub(crate) const fn with_population<F>(self) -> ManyToMany<M, T, F> {
+        ManyToMany {
+            owner: self.owner,
+            name: self.name,
+            table: self.table,
+            local: self.local,
+            remote: self.remote,
+            base: self.base,
+            slot: self.slot,
+            lazy: self.lazy,
+            order: self.order,
+            marker: PhantomData,
+            population: PhantomData,
+        }
     }
 
     /// The declared loading strategy.
@@ -104,7 +133,7 @@ impl<M, T> ManyToMany<M, T> {
     }
 }
 
-impl<M: Model, T: Model> ManyToMany<M, T> {
+impl<M: Model, T: Model, E> ManyToMany<M, T, E> {
     pub(crate) fn ordered(&self, mut query: Query<T>) -> Query<T> {
         for order in order_of(self.order) {
             query = query.order_by(order);
@@ -150,7 +179,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     /// # Errors
     ///
     /// [`Error::RaiseLoad`], or as for [`Query::all`].
-    pub fn load<'a, E: Executor>(self, owner: &'a M, conn: &E) -> Result<&'a [T]> {
+    pub fn load<'a, X: Executor>(self, owner: &'a M, conn: &X) -> Result<&'a [T]> {
         load_collection(
             self.slot,
             self.lazy,
@@ -170,7 +199,7 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     ///
     /// [`Error::NotPersistent`] when either object has no id;
     /// [`Error::ForeignKeyViolation`] or [`Error::Sqlite`].
-    pub fn link<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
+    pub fn link<X: Executor>(self, conn: &X, owner: &M, target: &T) -> Result<()> {
         self.write_pair(conn, owner, target, crate::sql::link_insert::<dyn Dialect>)
     }
 
@@ -180,15 +209,15 @@ impl<M: Model, T: Model> ManyToMany<M, T> {
     /// # Errors
     ///
     /// As for [`ManyToMany::link`].
-    pub fn unlink<E: Executor>(self, conn: &E, owner: &M, target: &T) -> Result<()> {
+    pub fn unlink<X: Executor>(self, conn: &X, owner: &M, target: &T) -> Result<()> {
         self.write_pair(conn, owner, target, crate::sql::unlink::<dyn Dialect>)
     }
 
     /// Runs `statement` (of the association table, its local and its remote
     /// column) on the association row of `owner` and `target`.
-    fn write_pair<E: Executor>(
+    fn write_pair<X: Executor>(
         self,
-        conn: &E,
+        conn: &X,
         owner: &M,
         target: &T,
         statement: for<'d> fn(&'d (dyn Dialect + 'static), &str, &str, &str) -> String,

@@ -26,11 +26,35 @@ mod holders;
 mod many_to_many;
 
 pub use descriptors::{ManyToOne, OneToMany};
+
 pub(crate) use holders::ParentState;
 pub use holders::{Cascade, ChildOps, Children, Link, Parent};
 pub use many_to_many::ManyToMany;
 
 pub use litemodel_core::Lazy;
+
+/// The population marker of a relationship that fills a collection on the model
+/// (every `lazy` but `dynamic` and `write_only`): loading options apply.
+#[derive(Debug, Clone, Copy)]
+pub enum Populated {}
+
+/// The population marker of a `lazy = "dynamic"` or `"write_only"` relationship:
+/// its accessor is a query and nothing is loaded into the model, so the constant
+/// has no loading options (SQLAlchemy: "does not support object population -
+/// eager loading cannot be applied").
+#[derive(Debug, Clone, Copy)]
+pub enum QueryOnly {}
+
+/// Implemented by [`Populated`] only: a relationship constant takes loading
+/// options (`selectin()`, `joined()`, ...) when its marker implements it.
+#[diagnostic::on_unimplemented(
+    message = "a `lazy = \"dynamic\"` or `\"write_only\"` relationship does not support object population - eager loading cannot be applied",
+    label = "this relationship is a query, not a loaded collection",
+    note = "query it through its accessor (`user.followed().all(&db)`) or declare another `lazy` in the spec"
+)]
+pub trait LoadOptions {}
+
+impl LoadOptions for Populated {}
 
 /// What a query said about a relationship it did not load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

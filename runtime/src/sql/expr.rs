@@ -1,5 +1,6 @@
 //! Filter expressions ([`Node`] trees) rendered as SQL conditions.
 
+use super::select::{push_item, push_select_tree};
 use super::statements::Sql;
 use super::Dialect;
 use crate::expr::{CompareOp, Node};
@@ -19,16 +20,41 @@ fn operator(op: CompareOp) -> &'static str {
 /// Appends the condition `node`, binding each of its values as the next
 /// parameter of `sql`.
 pub(crate) fn push_expr<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, node: &'q Node) {
+    push_scoped_expr(d, sql, node, None);
+}
+
+/// Appends `column`, as `"table"."column"` when `scope` names its table.
+pub(super) fn push_column<D: Dialect + ?Sized>(
+    d: &D,
+    out: &mut String,
+    scope: Option<&str>,
+    column: &str,
+) {
+    if let Some(table) = scope {
+        d.push_identifier(out, table);
+        out.push('.');
+    }
+    d.push_identifier(out, column);
+}
+
+/// Appends the condition `node` whose bare columns belong to table `scope`
+/// (written `"table"."column"`; unqualified when `None`).
+pub(crate) fn push_scoped_expr<'q, D: Dialect + ?Sized>(
+    d: &D,
+    sql: &mut Sql<'q>,
+    node: &'q Node,
+    scope: Option<&str>,
+) {
     match node {
         Node::Compare { column, op, value } => {
-            d.push_identifier(&mut sql.text, column);
+            push_column(d, &mut sql.text, scope, column);
             sql.text.push_str(operator(*op));
             sql.push_value(d, value);
         }
         // `IN ()` is not SQL; an empty list matches nothing.
         Node::In { values, .. } if values.is_empty() => sql.text.push_str("1 = 0"),
         Node::In { column, values } => {
-            d.push_identifier(&mut sql.text, column);
+            push_column(d, &mut sql.text, scope, column);
             sql.text.push_str(" IN (");
             for (i, value) in values.iter().enumerate() {
                 if i > 0 {
@@ -39,14 +65,14 @@ pub(crate) fn push_expr<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, node:
             sql.text.push(')');
         }
         Node::Between { column, low, high } => {
-            d.push_identifier(&mut sql.text, column);
+            push_column(d, &mut sql.text, scope, column);
             sql.text.push_str(" BETWEEN ");
             sql.push_value(d, low);
             sql.text.push_str(" AND ");
             sql.push_value(d, high);
         }
         Node::Null { column, negated } => {
-            d.push_identifier(&mut sql.text, column);
+            push_column(d, &mut sql.text, scope, column);
             sql.text
                 .push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
         }
@@ -56,7 +82,7 @@ pub(crate) fn push_expr<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, node:
             select,
             filter,
         } => {
-            d.push_identifier(&mut sql.text, column);
+            push_column(d, &mut sql.text, scope, column);
             sql.text.push_str(" IN (SELECT ");
             d.push_identifier(&mut sql.text, select);
             sql.text.push_str(" FROM ");
@@ -78,14 +104,53 @@ pub(crate) fn push_expr<'q, D: Dialect + ?Sized>(d: &D, sql: &mut Sql<'q>, node:
                 if i > 0 {
                     sql.text.push_str(joiner);
                 }
-                push_expr(d, sql, node);
+                push_scoped_expr(d, sql, node, scope);
             }
             sql.text.push(')');
         }
         Node::Not(node) => {
             sql.text.push_str("NOT (");
-            push_expr(d, sql, node);
+            push_scoped_expr(d, sql, node, scope);
+            sql.text.push(')');
+        }
+        Node::CompareItems { left, op, right } => {
+            push_item(d, sql, left);
+            sql.text.push_str(operator(*op));
+            push_item(d, sql, right);
+        }
+        Node::Scoped { table, node } => push_scoped_expr(d, sql, node, Some(table)),
+        Node::Exists(select) => {
+            sql.text.push_str("EXISTS (");
+            push_select_tree(d, sql, select);
+            sql.text.push(')');
+        }
+        Node::Raw { sql: raw, values } => {
+            // In parentheses: the fragment keeps its meaning inside AND/OR/NOT.
+            sql.text.push('(');
+            push_raw(d, sql, raw, values);
             sql.text.push(')');
         }
     }
+}
+
+/// Appends SQL written by the program, each `?` in it bound to the next of
+/// `values` (written as the dialect's placeholder).
+pub(crate) fn push_raw<'q, D: Dialect + ?Sized>(
+    d: &D,
+    sql: &mut Sql<'q>,
+    raw: &str,
+    values: &'q [rusqlite::types::Value],
+) {
+    let mut values = values.iter();
+    let mut rest = raw;
+    while let Some(at) = rest.find('?') {
+        sql.text.push_str(&rest[..at]);
+        match values.next() {
+            Some(value) => sql.push_value(d, value),
+            // More `?` than values: left for the engine to refuse.
+            None => sql.text.push('?'),
+        }
+        rest = &rest[at + 1..];
+    }
+    sql.text.push_str(rest);
 }

@@ -23,6 +23,7 @@
 mod expr;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod select;
 mod sqlite;
 mod statements;
 #[cfg(test)]
@@ -30,11 +31,14 @@ mod tests;
 
 #[cfg(feature = "postgres")]
 pub use postgres::Postgres;
+pub(crate) use select::{
+    count_of, delete_in, exists_of, select_raw, select_tree, update_in, upsert, OnConflict,
+};
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
-    count, delete_where, exists, joined_select, link_insert, model_statements, select,
-    selectin_through, unlink, unlink_all, update_where, Association, Joined, ModelSql, Param, Sql,
-    TableDef, Tail, Via,
+    count, delete_where, exists, joined_select, joined_select_many, link_insert, model_statements,
+    select, selectin_through, unlink, unlink_all, update_where, Association, Joined, ModelSql,
+    Param, Sql, TableDef, Tail, Via,
 };
 
 /// How one SQL engine spells identifiers, parameters, transactions and the few

@@ -338,6 +338,125 @@ pub(crate) fn joined_select<'q, D: Dialect + ?Sized, M>(
     }
 }
 
+/// Appends `, alias."x" ASC, ..., alias."key"`: related rows in their declared
+/// order, for a related table under `alias`.
+fn push_related_order_as<D: Dialect + ?Sized>(
+    d: &D,
+    sql: &mut String,
+    alias: &str,
+    key: &str,
+    order: &[(&str, bool)],
+) {
+    for (column, descending) in order {
+        sql.push_str(", ");
+        push_qualified(d, sql, alias, column);
+        sql.push_str(if *descending { " DESC" } else { " ASC" });
+    }
+    sql.push_str(", ");
+    push_qualified(d, sql, alias, key);
+}
+
+/// [`joined_select`] for several relationships: each related table under its
+/// own alias (`anon_1`, `anon_2`, ...; an association table takes one too),
+/// their columns after the parent's in the order of `joins`, ordered by the
+/// query's order, the parent key, then each to-many relationship's order.
+pub(crate) fn joined_select_many<'q, D: Dialect + ?Sized, M>(
+    d: &D,
+    parent: TableDef<'_>,
+    inner: Sql<'q>,
+    order: &[Order<M>],
+    joins: &[Joined<'_>],
+) -> Sql<'q> {
+    let mut next = 0u64;
+    let mut alias = || {
+        next += 1;
+        let mut name = String::from("anon_");
+        super::push_decimal(&mut name, next);
+        name
+    };
+    let aliases: Vec<(String, Option<String>)> = joins
+        .iter()
+        .map(|join| match join.via {
+            Via::Association(_) => {
+                let link = alias();
+                (alias(), Some(link))
+            }
+            _ => (alias(), None),
+        })
+        .collect();
+    let mut parent_alias = String::new();
+    d.push_identifier(&mut parent_alias, parent.table);
+    let mut text = String::from("SELECT ");
+    for (i, column) in parent.columns.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        push_qualified(d, &mut text, &parent_alias, column);
+    }
+    for (join, (related, _)) in joins.iter().zip(&aliases) {
+        for column in join.related.columns {
+            text.push_str(", ");
+            push_qualified(d, &mut text, related, column);
+        }
+    }
+    text.push_str(" FROM (");
+    text.push_str(&inner.text);
+    text.push_str(") AS ");
+    text.push_str(&parent_alias);
+    for (join, (related_alias, link_alias)) in joins.iter().zip(&aliases) {
+        let related = join.related;
+        match (join.via, link_alias) {
+            (Via::ParentColumn(column), _) => push_left_join(
+                d,
+                &mut text,
+                (related.table, related_alias, related.key),
+                (&parent_alias, column),
+            ),
+            (Via::RelatedColumn(column), _) => push_left_join(
+                d,
+                &mut text,
+                (related.table, related_alias, column),
+                (&parent_alias, parent.key),
+            ),
+            (Via::Association(link), Some(link_alias)) => {
+                push_left_join(
+                    d,
+                    &mut text,
+                    (link.table, link_alias, link.local),
+                    (&parent_alias, parent.key),
+                );
+                push_left_join(
+                    d,
+                    &mut text,
+                    (related.table, related_alias, related.key),
+                    (link_alias, link.remote),
+                );
+            }
+            // Every association join was given a link alias above.
+            (Via::Association(_), None) => {}
+        }
+    }
+    text.push_str(" ORDER BY ");
+    for order in order {
+        push_qualified(d, &mut text, &parent_alias, order.column);
+        text.push_str(if order.descending {
+            " DESC, "
+        } else {
+            " ASC, "
+        });
+    }
+    push_qualified(d, &mut text, &parent_alias, parent.key);
+    for (join, (related_alias, _)) in joins.iter().zip(&aliases) {
+        if !matches!(join.via, Via::ParentColumn(_)) {
+            push_related_order_as(d, &mut text, related_alias, join.related.key, join.order);
+        }
+    }
+    Sql {
+        text,
+        params: inner.params,
+    }
+}
+
 /// The related rows of `keys` owners through an association table, each with
 /// the owner's key first: `SELECT anon_2.local, anon_1.* FROM T AS anon_1 JOIN
 /// assoc AS anon_2 ON ... WHERE anon_2.local IN (?1, ...) ORDER BY ...`.
