@@ -54,7 +54,7 @@ pub use query::{FilterBy, Getter, Page, Query, Stream, StreamIter};
 pub use relation::{
     Cascade, ChildOps, Children, Lazy, Link, ManyToMany, ManyToOne, OneToMany, Parent,
 };
-pub use repr::{repr, Repr};
+pub use repr::{py_str, repr, Repr};
 pub use schema::{Schema, TableSchema};
 /// The Rust type of a `json` column: `serde_json::Value`.
 #[cfg(feature = "serde_json")]
