@@ -11,11 +11,17 @@ use common::workspace_root;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// (snapshot name, spec path) of every spec that must validate: the same list
-/// as `ddl.rs`.
+/// (snapshot name, spec path) of every spec that must validate: the list of
+/// `ddl.rs`, and the spec of the Python emitter's edge cases.
 fn valid_specs() -> Result<Vec<(String, PathBuf)>, std::io::Error> {
     let root = workspace_root();
-    let mut specs = vec![("models".to_owned(), root.join("models.toml"))];
+    let mut specs = vec![
+        ("models".to_owned(), root.join("models.toml")),
+        (
+            "python_edge_cases".to_owned(),
+            root.join("tests/sqlalchemy/python_edge_cases.toml"),
+        ),
+    ];
     for dir in [
         root.join("tests/fixtures/ok"),
         root.join("codegen/tests/fixtures/ok"),

@@ -26,6 +26,7 @@ specs=(
   "keyword_names:$root/codegen/tests/fixtures/ok/keyword_names.toml"
   "rowid_column_with_integer_key:$root/codegen/tests/fixtures/ok/rowid_column_with_integer_key.toml"
   "two_foreign_keys_to_one_table:$root/codegen/tests/fixtures/ok/two_foreign_keys_to_one_table.toml"
+  "python_edge_cases:$here/python_edge_cases.toml"
 )
 names=()
 for pair in "${specs[@]}"; do

@@ -19,7 +19,7 @@ use common::{litemodel, schema_dump, workspace_root};
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// (name, spec): the same pairs as record_generated.sh.
-const SPECS: [(&str, &str); 8] = [
+const SPECS: [(&str, &str); 9] = [
     ("models", "models.toml"),
     ("seed", "tests/fixtures/ok/seed.toml"),
     ("types", "runtime/tests/types_common/types.toml"),
@@ -36,6 +36,12 @@ const SPECS: [(&str, &str); 8] = [
     (
         "two_foreign_keys_to_one_table",
         "codegen/tests/fixtures/ok/two_foreign_keys_to_one_table.toml",
+    ),
+    // Composite and self-referential keys, an ambiguous association table,
+    // typed defaults, names Python or SQLAlchemy reserve.
+    (
+        "python_edge_cases",
+        "tests/sqlalchemy/python_edge_cases.toml",
     ),
 ];
 
