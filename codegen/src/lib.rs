@@ -115,6 +115,29 @@ pub fn ddl_for(schema: &Schema, dialect: emit::sql::SqlDialect) -> String {
     emit::sql::create_all(schema, dialect.dialect())
 }
 
+/// The Flask-SQLAlchemy module of a checked schema (`litemodel generate --lang
+/// python`); `spec_name` appears in its header.
+///
+/// ```
+/// let spec = r#"
+/// [models.Role]
+/// table = "roles"
+/// repr = "name"
+/// [models.Role.columns]
+/// id = { type = "integer", primary_key = true }
+/// name = { type = "string(64)", unique = true }
+/// "#;
+/// let checked = litemodel_codegen::check("models.toml", spec).map_err(|d| d.render(false))?;
+/// let python = litemodel_codegen::python(&checked.schema, "models.toml");
+/// assert!(python.contains("class Role(db.Model):"));
+/// assert!(python.contains("name = db.Column(db.String(64), unique=True)"));
+/// assert!(python.contains("return f'<Role {self.name!r}>'"));
+/// # Ok::<(), String>(())
+/// ```
+pub fn python(schema: &Schema, spec_name: &str) -> String {
+    emit::python::generate(schema, spec_name)
+}
+
 /// The generated Rust module of a checked schema; `spec_name` appears in its header.
 pub fn rust(schema: &Schema, spec_name: &str) -> String {
     emit::rust::generate(schema, spec_name)

@@ -60,7 +60,7 @@ pub use relation::{
     Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany, Parent,
     Populated, QueryOnly,
 };
-pub use repr::{repr, Repr};
+pub use repr::{py_str, repr, Repr};
 pub use schema::{PostgresSchema, Schema, TableSchema, TypeSchema};
 /// The Rust type of a `json` column: `serde_json::Value`.
 #[cfg(feature = "serde_json")]

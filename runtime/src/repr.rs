@@ -17,6 +17,16 @@ pub trait Repr {
     ///
     /// Only the formatter's own errors.
     fn fmt_repr(&self, f: &mut Formatter<'_>) -> fmt::Result;
+
+    /// Writes the Python `str()` of `self`: the same as `repr()` except for
+    /// strings, which print without quotes.
+    ///
+    /// # Errors
+    ///
+    /// Only the formatter's own errors.
+    fn fmt_str(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        self.fmt_repr(f)
+    }
 }
 
 /// Displays `value` the way Python's `repr()` would.
@@ -36,11 +46,36 @@ pub fn repr<T: Repr + ?Sized>(value: &T) -> impl Display + '_ {
     ReprDisplay(value)
 }
 
+/// Displays `value` the way Python's `str()` would: strings without quotes,
+/// everything else as [`repr`].
+///
+/// Flask-SQLAlchemy's default `Model.__repr__` joins the primary key values
+/// with `", ".join(map(str, identity))`, so the generated `Debug` of a model
+/// without `repr` prints its key through this.
+///
+/// ```
+/// use litemodel::py_str;
+/// assert_eq!(py_str("john").to_string(), "john");
+/// assert_eq!(py_str(&7_i64).to_string(), "7");
+/// assert_eq!(py_str(&None::<String>).to_string(), "None");
+/// ```
+pub fn py_str<T: Repr + ?Sized>(value: &T) -> impl Display + '_ {
+    StrDisplay(value)
+}
+
 struct ReprDisplay<'a, T: ?Sized>(&'a T);
 
 impl<T: Repr + ?Sized> Display for ReprDisplay<'_, T> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         self.0.fmt_repr(f)
+    }
+}
+
+struct StrDisplay<'a, T: ?Sized>(&'a T);
+
+impl<T: Repr + ?Sized> Display for StrDisplay<'_, T> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        self.0.fmt_str(f)
     }
 }
 
@@ -69,6 +104,10 @@ impl Repr for str {
             }
         }
         f.write_char(quote)
+    }
+
+    fn fmt_str(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
     }
 }
 
@@ -111,11 +150,19 @@ impl Repr for String {
     fn fmt_repr(&self, f: &mut Formatter<'_>) -> fmt::Result {
         self.as_str().fmt_repr(f)
     }
+
+    fn fmt_str(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt_str(f)
+    }
 }
 
 impl<T: Repr + ?Sized> Repr for &T {
     fn fmt_repr(&self, f: &mut Formatter<'_>) -> fmt::Result {
         (**self).fmt_repr(f)
+    }
+
+    fn fmt_str(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        (**self).fmt_str(f)
     }
 }
 
@@ -123,6 +170,13 @@ impl<T: Repr> Repr for Option<T> {
     fn fmt_repr(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Some(value) => value.fmt_repr(f),
+            None => f.write_str("None"),
+        }
+    }
+
+    fn fmt_str(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Some(value) => value.fmt_str(f),
             None => f.write_str("None"),
         }
     }

@@ -31,3 +31,44 @@ fn a_hand_written_model_round_trips() -> Result<(), Box<dyn std::error::Error>> 
     assert_eq!(Tag::LABEL.name(), "name");
     Ok(())
 }
+
+/// Who follows whom: a composite key and no `repr(...)`.
+#[derive(Clone, PartialEq, Default, Model)]
+#[litemodel(table = "follows")]
+pub struct Follow {
+    #[litemodel(rowid)]
+    pub rowid: Option<i64>,
+    #[litemodel(primary_key)]
+    pub follower_id: i64,
+    #[litemodel(primary_key)]
+    pub followed_id: i64,
+}
+
+/// A string key and no `repr(...)`.
+#[derive(Clone, PartialEq, Default, Model)]
+#[litemodel(table = "countries")]
+pub struct Country {
+    #[litemodel(rowid)]
+    pub rowid: Option<i64>,
+    #[litemodel(primary_key)]
+    pub code: String,
+}
+
+/// Flask-SQLAlchemy 3.1's `Model.__repr__` for a persistent object is
+/// `f"<{type(self).__name__} {', '.join(map(str, state.identity))}>"`:
+/// `<Follow 1, 2>` and `<Country fr>` (`str`, not `repr`, of each value).
+#[test]
+fn a_model_without_repr_prints_its_key_like_flask_sqlalchemy() {
+    let follow = Follow {
+        follower_id: 1,
+        followed_id: 2,
+        ..Follow::default()
+    };
+    assert_eq!(format!("{follow:?}"), "<Follow 1, 2>");
+    let country = Country {
+        code: "fr".to_owned(),
+        ..Country::default()
+    };
+    assert_eq!(format!("{country:?}"), "<Country fr>");
+    assert_eq!(format!("{:?}", vec![follow]), "[<Follow 1, 2>]");
+}

@@ -16,6 +16,9 @@ pub struct ModelDef {
     pub table: String,
     /// The fields `Debug` shows (`repr(...)`), else the primary key columns.
     pub repr: Vec<Ident>,
+    /// No `repr(...)` was given: `Debug` prints the key as Flask-SQLAlchemy's
+    /// default `__repr__` does (`<Follow 1, 2>`, values through `str()`).
+    pub repr_is_key: bool,
     /// The `#[litemodel(rowid)]` field of a model without one integer primary key.
     pub rowid: Option<Ident>,
     pub columns: Vec<ColumnDef>,
@@ -482,7 +485,8 @@ pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
         }
     }
     errors.finish()?;
-    let repr = if repr.is_empty() {
+    let repr_is_key = repr.is_empty();
+    let repr = if repr_is_key {
         keys.iter().map(|c| c.field.clone()).collect()
     } else {
         repr
@@ -491,6 +495,7 @@ pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
         ident: input.ident.clone(),
         table,
         repr,
+        repr_is_key,
         rowid,
         columns,
         relationships,

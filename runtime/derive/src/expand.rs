@@ -664,19 +664,27 @@ impl ModelDef {
         })
     }
 
-    /// `<User 'john'>`: the model's name and its `repr` fields, as Python prints them.
+    /// `<User 'john'>`: the model's name and its `repr` fields, as Python prints
+    /// them. Without `repr(...)`, Flask-SQLAlchemy's default `Model.__repr__`:
+    /// `<Follow 1, 2>`, the key values through `str()` joined by `", "`.
     fn debug_impl(&self) -> TokenStream {
         let name = &self.ident;
-        let mut template = format!("<{}", self.name());
-        for _ in &self.repr {
-            template.push_str(" {}");
-        }
-        template.push('>');
+        let (separator, show) = if self.repr_is_key {
+            (", ", quote!(::litemodel::py_str))
+        } else {
+            (" ", quote!(::litemodel::repr))
+        };
+        let holes = vec!["{}"; self.repr.len()].join(separator);
+        let template = if holes.is_empty() {
+            format!("<{}>", self.name())
+        } else {
+            format!("<{} {holes}>", self.name())
+        };
         let fields = &self.repr;
         quote! {
             impl ::core::fmt::Debug for #name {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::write!(f, #template #(, ::litemodel::repr(&self.#fields))*)
+                    ::core::write!(f, #template #(, #show(&self.#fields))*)
                 }
             }
         }

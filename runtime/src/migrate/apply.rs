@@ -37,6 +37,33 @@ pub(super) fn applied(conn: &Connection) -> Result<Vec<Applied>, MigrateError> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Records `migrations` as applied without running them, in one transaction.
+pub(super) fn record(conn: &Connection, migrations: &[&Migration]) -> Result<(), MigrateError> {
+    conn.execute_batch(&DIALECT.create_version_table(VERSION_TABLE))?;
+    conn.execute_batch(DIALECT.begin_write())?;
+    let result = migrations.iter().try_for_each(|migration| {
+        conn.execute(
+            &DIALECT.insert_applied(VERSION_TABLE),
+            rusqlite::params![
+                migration.version,
+                migration.name.as_ref(),
+                migration.checksum()
+            ],
+        )
+        .map(|_| ())
+    });
+    match result {
+        Ok(()) => Ok(conn.execute_batch(DIALECT.commit())?),
+        Err(error) => {
+            if !conn.is_autocommit() {
+                // The insert's error matters more than a failed rollback.
+                let _ = conn.execute_batch(DIALECT.rollback());
+            }
+            Err(error.into())
+        }
+    }
+}
+
 /// Runs one section of `migration` in its own transaction and records it.
 pub(super) fn run(
     conn: &Connection,

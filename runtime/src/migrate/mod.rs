@@ -43,7 +43,7 @@ use crate::Database;
 mod apply;
 mod runner;
 
-use apply::{applied, run, Applied};
+use apply::{applied, record, run, Applied};
 pub use runner::{Migrations, Progress, State, Status};
 
 /// The table that records which migrations a database has applied.

@@ -255,6 +255,53 @@ impl Migrations {
         Ok(done)
     }
 
+    /// Records every pending migration up to `to` (all when `None`) as applied
+    /// without running it, in one transaction: Alembic's `stamp`, for a database
+    /// whose schema already is what those migrations make (made by `create_all`,
+    /// Flask-SQLAlchemy's `db.create_all()` or Alembic). Returns the versions
+    /// recorded; applied versions above `to` stay applied.
+    ///
+    /// It does not look at the schema: `litemodel migrate stamp` compares the
+    /// database with the migrations' schema first and refuses when they differ.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let migrations = litemodel::Migrations::new(vec![litemodel::Migration::from_file(
+    ///     "0001_initial.sql",
+    ///     "-- migrate:up\nCREATE TABLE notes (id INTEGER NOT NULL, PRIMARY KEY (id));\n\
+    ///      -- migrate:down\nDROP TABLE notes;\n"
+    ///         .to_owned(),
+    /// )?])?;
+    /// let db = litemodel::Database::open_in_memory()?;
+    /// db.execute_batch("CREATE TABLE notes (id INTEGER NOT NULL, PRIMARY KEY (id))")?;
+    /// let conn = db.sqlite().ok_or("a SQLite database")?;
+    /// assert_eq!(migrations.stamp(conn, None)?, vec![1]);
+    /// assert_eq!(migrations.current_version(conn)?, 1);
+    /// assert_eq!(db.migrate(&migrations)?, Vec::<i64>::new());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`up`](Self::up): an applied migration was modified or is missing,
+    /// `to` names no migration, a file is malformed; or writing the version
+    /// table failed (nothing is recorded then).
+    pub fn stamp(&self, conn: &Connection, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
+        self.check_target(to)?;
+        let applied = self.verify_applied(conn)?;
+        let pending: Vec<&Migration> = self
+            .list
+            .iter()
+            .filter(|m| to.is_none_or(|to| m.version <= to))
+            .filter(|m| !applied.iter().any(|a| a.version == m.version))
+            .collect();
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        record(conn, &pending)?;
+        Ok(pending.iter().map(|m| m.version).collect())
+    }
+
     fn check_target(&self, to: Option<i64>) -> Result<(), MigrateError> {
         match to {
             Some(version) if !self.list.iter().any(|m| m.version == version) => {

@@ -26,7 +26,7 @@ use super::*;
 /// # }
 /// # fn main() -> Result<()> {
 /// let db = Database::open_in_memory()?;
-/// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT); INSERT INTO tags (label) VALUES ('a'), ('b')")?;
+/// # db.execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT); INSERT INTO tags (label) VALUES ('a'), ('b')")?;
 /// let mut tags = Getter::<Tag>::new(&db)?;
 /// let mut labels = Vec::new();
 /// for id in [2, 1, 7] {
@@ -110,7 +110,7 @@ impl<M: Model> Stream<'_, M> {
     /// # }
     /// # fn main() -> Result<()> {
     /// # let db = Database::open_in_memory()?;
-    /// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY); INSERT INTO tags DEFAULT VALUES;")?;
+    /// # db.execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY); INSERT INTO tags DEFAULT VALUES;")?;
     /// let mut stream = Query::<Tag>::new().stream(&db)?;
     /// for tag in stream.iter() {
     ///     assert_eq!(tag?.id, Some(1));

@@ -33,7 +33,7 @@ use super::*;
 /// # }
 /// # fn main() -> Result<()> {
 /// let mut db = Database::open_in_memory()?;
-/// # db.connection().execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT UNIQUE)")?;
+/// # db.execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT UNIQUE)")?;
 /// let mut session = db.session();
 /// let rust = session.add(Tag { id: None, label: "rust".into() });
 /// session.commit()?;

@@ -1,5 +1,6 @@
 //! `json` columns: [`serde_json::Value`], stored as Python's `json.dumps` writes it.
 
+use std::borrow::Cow;
 use std::fmt::{self, Formatter, Write as _};
 use std::io;
 
@@ -10,6 +11,11 @@ use super::*;
 /// Stored as the text Python's `json.dumps` writes (what SQLAlchemy's `JSON`
 /// stores): `", "` and `": "` separators, keys in their order, non-ASCII
 /// escaped as `\uXXXX`, floats as Python prints them.
+///
+/// Numbers keep the text they were read from (serde_json's
+/// `arbitrary_precision`): an integer beyond 64 bits or a decimal longer than
+/// an `f64` is written back digit for digit, and a value read and written
+/// unchanged is the same text.
 impl ToColumn for serde_json::Value {
     fn to_column(&self) -> Result<ColumnValue<'_>, ColumnError> {
         python_json(self).map(ColumnValue::from)
@@ -19,9 +25,21 @@ impl ToColumn for serde_json::Value {
 impl FromColumn for serde_json::Value {
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         match not_null(&value, "serde_json::Value")? {
-            ColumnValue::Text(text) => serde_json::from_str(text).map_err(|err| {
-                ColumnError::new(format!("malformed JSON ({err}) in {}", value.describe()))
-            }),
+            ColumnValue::Text(text) => {
+                serde_json::from_str(text).map_err(|err| match non_finite_token(text) {
+                    Some(token) => ColumnError::new(format!(
+                        "JSON holds `{token}` in {}: Python's json.dumps writes float \
+                         infinities and NaN so, but JSON has no such number and \
+                         serde_json::Value cannot hold it; store them as strings or \
+                         null on the Python side (json.dumps(..., allow_nan=False) \
+                         finds them)",
+                        value.describe()
+                    )),
+                    None => {
+                        ColumnError::new(format!("malformed JSON ({err}) in {}", value.describe()))
+                    }
+                })
+            }
             // A JSON column has NUMERIC affinity: a number's text is stored as a number.
             ColumnValue::Integer(i) => Ok(serde_json::Value::from(*i)),
             ColumnValue::Real(f) => serde_json::Number::from_f64(*f)
@@ -92,6 +110,14 @@ impl serde_json::ser::Formatter for PythonFormatter {
         w.write_all(python_float(value).as_bytes())
     }
 
+    fn write_number_str<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        value: &str,
+    ) -> io::Result<()> {
+        w.write_all(python_number(value).as_bytes())
+    }
+
     fn write_string_fragment<W: ?Sized + io::Write>(
         &mut self,
         w: &mut W,
@@ -110,6 +136,55 @@ impl serde_json::ser::Formatter for PythonFormatter {
         }
         Ok(())
     }
+}
+
+/// The text of a JSON number as Python would write it, without losing a digit.
+///
+/// A number read from the database keeps its text, and that text is written
+/// back as it is: integers of any size, the floats Python wrote (already its
+/// `repr`), and decimals longer than an `f64`. A number made in Rust
+/// (`json!(1e16)`, `Value::from(2.5)`) carries serde_json's shortest form
+/// (`1e16`), which is rewritten as Python prints that float (`1e+16`).
+fn python_number(text: &str) -> Cow<'_, str> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Cow::Borrowed(text);
+    }
+    match text.parse::<f64>() {
+        Ok(value) if serde_json::Number::from_f64(value).is_some_and(|n| n.as_str() == text) => {
+            Cow::Owned(python_float(value))
+        }
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// `Infinity`, `-Infinity` or `NaN` outside a string: what Python's
+/// `json.dumps` writes for non-finite floats (`allow_nan=True`, its default).
+fn non_finite_token(text: &str) -> Option<&'static str> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut previous = b' ';
+    for (at, byte) in text.bytes().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if !previous.is_ascii_alphanumeric() {
+            let rest = &text[at..];
+            for token in ["-Infinity", "Infinity", "NaN"] {
+                if rest.starts_with(token) {
+                    return Some(token);
+                }
+            }
+        }
+        previous = byte;
+    }
+    None
 }
 
 /// Python's `repr(float)`: the shortest round-trip digits, in positional
@@ -138,12 +213,20 @@ impl Repr for serde_json::Value {
         match self {
             J::Null => f.write_str("None"),
             J::Bool(b) => b.fmt_repr(f),
-            J::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-                (Some(i), _, _) => write!(f, "{i}"),
-                (None, Some(u), _) => write!(f, "{u}"),
-                (None, None, Some(x)) => x.fmt_repr(f),
-                (None, None, None) => write!(f, "{n}"),
-            },
+            // `json.loads` makes an int of an integer (of any size) and a
+            // float of anything else; a float beyond its range is `inf`.
+            J::Number(n) => {
+                let text = n.as_str();
+                let digits = text.strip_prefix('-').unwrap_or(text);
+                if digits.bytes().all(|b| b.is_ascii_digit()) {
+                    f.write_str(text)
+                } else {
+                    match text.parse::<f64>() {
+                        Ok(x) => x.fmt_repr(f),
+                        Err(_) => f.write_str(text),
+                    }
+                }
+            }
             J::String(s) => s.fmt_repr(f),
             J::Array(items) => {
                 f.write_char('[')?;

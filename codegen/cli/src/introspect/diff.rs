@@ -1,7 +1,61 @@
 //! How two versions of a table differ in meaning: what the migration planner checks
 //! its result with, and what `introspect` checks its written spec with.
 
-use super::{one_line, Column, Table};
+use super::{one_line, Column, DbSchema, SqlObject, Table};
+
+/// How the schema `have` differs in meaning from `want`, one line each: tables
+/// missing or left over, each common table's [`structural_differences`], and
+/// views and triggers missing, left over or with other SQL. Empty when `have`
+/// already is `want`. What `litemodel migrate stamp` checks a database with.
+pub fn schema_differences(have: &DbSchema, want: &DbSchema) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in &want.tables {
+        match have.table(&table.name) {
+            None => out.push(format!("table `{}` is missing", table.name)),
+            Some(got) => {
+                for difference in structural_differences(got, table) {
+                    out.push(format!("table `{}`: {difference}", table.name));
+                }
+            }
+        }
+    }
+    for table in &have.tables {
+        if want.table(&table.name).is_none() {
+            out.push(format!(
+                "table `{}` is there but not in the migrations",
+                table.name
+            ));
+        }
+    }
+    for (kind, have, want) in [
+        ("view", &have.views, &want.views),
+        ("trigger", &have.triggers, &want.triggers),
+    ] {
+        let find = |list: &[SqlObject], name: &str| {
+            list.iter()
+                .find(|o| o.name.eq_ignore_ascii_case(name))
+                .map(|o| one_line(&o.sql))
+        };
+        for object in want {
+            match find(have, &object.name) {
+                None => out.push(format!("{kind} `{}` is missing", object.name)),
+                Some(sql) if !sql.eq_ignore_ascii_case(&one_line(&object.sql)) => {
+                    out.push(format!("{kind} `{}` has other SQL", object.name))
+                }
+                Some(_) => {}
+            }
+        }
+        for object in have {
+            if find(want, &object.name).is_none() {
+                out.push(format!(
+                    "{kind} `{}` is there but not in the migrations",
+                    object.name
+                ));
+            }
+        }
+    }
+    out
+}
 
 /// Differences in meaning between two versions of a table (names compared ignoring
 /// case, types ignoring case): columns, primary key, unique constraints, checks,

@@ -14,11 +14,15 @@ mod to_spec;
 
 use rusqlite::Connection;
 
-pub use diff::structural_differences;
+pub use diff::{schema_differences, structural_differences};
 pub(crate) use parse::{mentions, one_line, rename_create_table};
 pub use read::read;
 pub(crate) use to_spec::spec_type;
 pub use to_spec::{to_spec, Introspected};
+
+/// The version table of Alembic (Flask-Migrate): a database that has it was
+/// migrated with `flask db upgrade`. litemodel leaves it alone.
+pub const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
 
 /// Tables of SQLite itself and of litemodel's migration runner: never part of a spec.
 pub fn is_internal_table(name: &str) -> bool {

@@ -133,6 +133,80 @@ pub fn migrated_database(migrations: &litemodel::Migrations) -> Result<Connectio
     Ok(conn)
 }
 
+/// An empty in-memory database with the migrations up to `to` applied (all when
+/// `None`).
+///
+/// # Errors
+///
+/// A migration is malformed or fails to apply, or `to` names none.
+pub fn migrated_database_to(
+    migrations: &litemodel::Migrations,
+    to: Option<i64>,
+) -> Result<Connection, Error> {
+    let conn = Connection::open_in_memory().map_err(sqlite("opening a scratch database"))?;
+    migrations.up(&conn, to)?;
+    Ok(conn)
+}
+
+/// What a live database holds for [`stamp`](litemodel::Migrations::stamp): its
+/// schema less Alembic's version table, and Alembic's revision when it has one.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// The tables, views and triggers (litemodel's and Alembic's version
+    /// tables left out).
+    pub schema: DbSchema,
+    /// `alembic_version.version_num`, when the database has that table (`Some("")`
+    /// for an empty one).
+    pub alembic_revision: Option<String>,
+}
+
+/// Reads a live database for `migrate stamp` and `migrate up`.
+///
+/// # Errors
+///
+/// SQLite failed reading its catalog or Alembic's table.
+pub fn live(conn: &Connection) -> Result<Live, Error> {
+    let mut schema = introspect::read(conn).map_err(sqlite("reading the database's schema"))?;
+    let alembic = schema.tables.iter().position(|t| {
+        t.name
+            .eq_ignore_ascii_case(introspect::ALEMBIC_VERSION_TABLE)
+    });
+    let alembic_revision = match alembic {
+        None => None,
+        Some(at) => {
+            schema.tables.remove(at);
+            let revisions: Vec<String> = conn
+                .prepare("SELECT version_num FROM alembic_version")
+                .and_then(|mut statement| {
+                    statement
+                        .query_map([], |row| row.get::<_, String>(0))?
+                        .collect()
+                })
+                .map_err(sqlite("reading Alembic's `alembic_version` table"))?;
+            Some(revisions.join(", "))
+        }
+    };
+    Ok(Live {
+        schema,
+        alembic_revision,
+    })
+}
+
+/// How `live` differs from the schema the migrations up to `to` make (all when
+/// `None`): empty when `litemodel migrate stamp` may record them as applied.
+///
+/// # Errors
+///
+/// A migration is malformed or fails to apply, or `to` names none.
+pub fn stamp_differences(
+    live: &Live,
+    migrations: &litemodel::Migrations,
+    to: Option<i64>,
+) -> Result<Vec<String>, Error> {
+    let want = schema_of(&migrated_database_to(migrations, to)?)?;
+    Ok(introspect::schema_differences(&live.schema, &want))
+}
+
 /// The schema a database holds.
 ///
 /// # Errors

@@ -398,7 +398,45 @@ fn steps(conn: &Connection, target: &DbSchema, renames: &Renames) -> Result<Step
         }
     }
 
-    // 6. Tables that go away: foreign keys are off, so nothing cascades.
+    // 6. Tables that go away: foreign keys are off, so nothing cascades. The
+    //    runner turns them off around the migration; the scratch database does
+    //    the same here, or dropping a child after its parent would fail (SQLite,
+    //    as bundled, enforces foreign keys by default).
+    let dropped = current
+        .tables
+        .iter()
+        .any(|have| target.table(&have.name).is_none());
+    let enforcing: bool = w
+        .conn
+        .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+        .map_err(|e| Error::Unplannable {
+            context: "PRAGMA foreign_keys".into(),
+            message: e.to_string(),
+        })?;
+    if dropped && enforcing {
+        set_foreign_keys(w.conn, false)?;
+    }
+    let result = drop_tables(&mut w, &current, target);
+    if dropped && enforcing {
+        set_foreign_keys(w.conn, true)?;
+    }
+    result?;
+    Ok(w.out)
+}
+
+fn set_foreign_keys(conn: &Connection, on: bool) -> Result<(), Error> {
+    let sql = if on {
+        "PRAGMA foreign_keys = ON"
+    } else {
+        "PRAGMA foreign_keys = OFF"
+    };
+    conn.execute_batch(sql).map_err(|e| Error::Unplannable {
+        context: sql.into(),
+        message: e.to_string(),
+    })
+}
+
+fn drop_tables(w: &mut Writer<'_>, current: &DbSchema, target: &DbSchema) -> Result<(), Error> {
     for have in current.tables.iter().rev() {
         if target.table(&have.name).is_none() {
             w.out.changes.push(Change::DropTable {
@@ -427,7 +465,7 @@ fn steps(conn: &Connection, target: &DbSchema, renames: &Renames) -> Result<Step
             )?;
         }
     }
-    Ok(w.out)
+    Ok(())
 }
 
 fn drop_index(w: &mut Writer<'_>, table: &str, index: &str) -> Result<(), Error> {

@@ -42,6 +42,13 @@ enum Color {
     Never,
 }
 
+/// The language `generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Lang {
+    Rust,
+    Python,
+}
+
 /// The SQL database `ddl` writes for.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum DdlDialect {
@@ -62,11 +69,15 @@ enum Command {
         #[arg(long, value_name = "DIALECT", default_value = "sqlite")]
         dialect: DdlDialect,
     },
-    /// Write the generated Rust model code.
+    /// Write the generated model code: Rust (default) or Flask-SQLAlchemy models.
     Generate {
-        /// The Rust file to write (left untouched when its content would not change).
+        /// The file to write (left untouched when its content would not change).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// The language: `rust`, or `python` for the Flask-SQLAlchemy models of the
+        /// same spec (`db.Model` classes whose `create_all()` makes the same tables).
+        #[arg(long, value_name = "LANG", default_value = "rust")]
+        lang: Lang,
     },
     /// Create the tables and indexes that are missing; existing tables and rows are left alone.
     CreateAll {
@@ -145,7 +156,13 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     if let Command::Introspect { database, out } = &cli.command {
         return migrate_cli::introspect(database, out.as_deref());
     }
-    let for_rust = matches!(cli.command, Command::Generate { .. });
+    let for_rust = matches!(
+        cli.command,
+        Command::Generate {
+            lang: Lang::Rust,
+            ..
+        }
+    );
     let checked = load(cli, for_rust)?;
     match &cli.command {
         Command::Check => {
@@ -179,8 +196,12 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Generate { out } => {
-            let code = litemodel_codegen::rust(&checked.schema, &spec_display_name(&cli.spec));
+        Command::Generate { out, lang } => {
+            let spec_name = spec_display_name(&cli.spec);
+            let code = match lang {
+                Lang::Rust => litemodel_codegen::rust(&checked.schema, &spec_name),
+                Lang::Python => litemodel_codegen::python(&checked.schema, &spec_name),
+            };
             write_output(out, &code)
         }
         Command::CreateAll { database } => {

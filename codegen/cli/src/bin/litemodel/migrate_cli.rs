@@ -49,6 +49,18 @@ pub enum Action {
         #[arg(long, value_name = "FILE")]
         database: Option<PathBuf>,
     },
+    /// Record the migrations up to `--to N` (default: all) as applied without running
+    /// them, for a database that already has their schema (made by `create-all`,
+    /// Flask-SQLAlchemy's `db.create_all()` or Alembic). Refuses, showing the
+    /// differences, when its schema is not the one the migrations make.
+    Stamp {
+        /// Record the migrations up to this version [default: the latest].
+        #[arg(long, value_name = "N")]
+        to: Option<i64>,
+        /// The SQLite database file [default: the spec's `[database] path`].
+        #[arg(long, value_name = "FILE")]
+        database: Option<PathBuf>,
+    },
     /// Show which migrations the database has applied, and any edited since.
     Status {
         /// The SQLite database file [default: the spec's `[database] path`].
@@ -131,6 +143,7 @@ pub fn run(
         Action::Up { to, database } => {
             let path = database_path(cli, checked, database.as_deref())?;
             let conn = super::open(&path)?;
+            refuse_unstamped(&path, &conn, &migrations, *to)?;
             let done = migrations
                 .up_with_progress(&conn, *to, &mut progress())
                 .map_err(|e| failed(&conn, &migrations, e))?;
@@ -159,6 +172,10 @@ pub fn run(
                 println!("{}: no migration to revert", path.display());
             }
             Ok(())
+        }
+        Action::Stamp { to, database } => {
+            let path = database_path(cli, checked, database.as_deref())?;
+            stamp(&path, &dir, &migrations, *to)
         }
         Action::Status { database } => {
             let path = database_path(cli, checked, database.as_deref())?;
@@ -198,6 +215,136 @@ pub fn run(
             }
             Ok(())
         }
+    }
+}
+
+/// `litemodel migrate stamp`: checks that the database has the schema of the
+/// migrations up to `to`, then records them as applied.
+fn stamp(
+    path: &Path,
+    dir: &Path,
+    migrations: &litemodel::Migrations,
+    to: Option<i64>,
+) -> Result<(), Failure> {
+    if !path.exists() {
+        return Err(Failure::Other(format!(
+            "the database `{}` does not exist; nothing to stamp\n  help: `litemodel migrate up` creates it and applies the migrations",
+            path.display()
+        )));
+    }
+    if migrations.latest() == 0 {
+        return Err(Failure::Other(format!(
+            "no migrations in {}; nothing to stamp\n  help: write the first one from the spec with `litemodel migrate new -m initial`",
+            dir.display()
+        )));
+    }
+    let target = to.unwrap_or_else(|| migrations.latest());
+    let conn = super::open(path)?;
+    let current = migrations.current_version(&conn).map_err(other)?;
+    if current > target {
+        return Err(Failure::Other(format!(
+            "`{}` is at version {current}, above {target}: stamp only records migrations as applied\n  help: to revert to version {target}, run `litemodel migrate down --to {target}`",
+            path.display()
+        )));
+    }
+    let live = migrate::live(&conn).map_err(other)?;
+    note_alembic(&live);
+    let differences = migrate::stamp_differences(&live, migrations, Some(target)).map_err(other)?;
+    if !differences.is_empty() {
+        let mut message = format!(
+            "`{}` does not have the schema of the migrations up to version {target}, so they cannot be recorded as applied (what would have to change in the database):",
+            path.display()
+        );
+        for difference in &differences {
+            message.push_str(&format!("\n  - {difference}"));
+        }
+        message.push_str(&format!(
+            "\n  help: stamp a version whose schema the database has (`--to N`), change the database to match, \
+             or write the migrations from what it holds: `litemodel introspect --database {}` shows its schema as a spec",
+            path.display()
+        ));
+        return Err(Failure::Other(message));
+    }
+    let recorded = migrations.stamp(&conn, Some(target)).map_err(other)?;
+    if recorded.is_empty() {
+        println!(
+            "{} is already at version {target}: nothing to stamp",
+            path.display()
+        );
+        return Ok(());
+    }
+    for migration in migrations
+        .iter()
+        .filter(|m| recorded.contains(&m.version()))
+    {
+        println!(
+            "stamped {:04}_{} (recorded as applied, not run)",
+            migration.version(),
+            migration.name()
+        );
+    }
+    println!("{} is at version {target}", path.display());
+    Ok(())
+}
+
+/// `migrate up` on a database that has the migrations' tables but no history
+/// would fail at the first `CREATE TABLE`: say to stamp instead.
+fn refuse_unstamped(
+    path: &Path,
+    conn: &rusqlite::Connection,
+    migrations: &litemodel::Migrations,
+    to: Option<i64>,
+) -> Result<(), Failure> {
+    if migrations.latest() == 0 || migrations.current_version(conn).map_err(other)? > 0 {
+        return Ok(());
+    }
+    let live = migrate::live(conn).map_err(other)?;
+    if live.schema.tables.is_empty() {
+        if live.alembic_revision.is_some() {
+            note_alembic(&live);
+        }
+        return Ok(());
+    }
+    // `up` itself reports an unknown `--to`.
+    let Ok(scratch) = migrate::migrated_database_to(migrations, to) else {
+        return Ok(());
+    };
+    let wanted = migrate::schema_of(&scratch).map_err(other)?;
+    let existing: Vec<&str> = wanted
+        .tables
+        .iter()
+        .filter(|t| live.schema.table(&t.name).is_some())
+        .map(|t| t.name.as_str())
+        .collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    note_alembic(&live);
+    let listed = existing
+        .iter()
+        .map(|t| format!("`{t}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Failure::Other(format!(
+        "`{}` already has {} {listed}, which the migrations create, but no migration history: applying them would fail\n  \
+         help: if the database already has the migrations' schema (made by `litemodel create-all`, Flask-SQLAlchemy's `db.create_all()` or Alembic), \
+         run `litemodel migrate stamp` to record them as applied without running them (it checks the schema first and shows any difference), then `litemodel migrate up` for the ones after",
+        path.display(),
+        if existing.len() == 1 { "the table" } else { "the tables" },
+    )))
+}
+
+fn note_alembic(live: &migrate::Live) {
+    if let Some(revision) = &live.alembic_revision {
+        let revision = if revision.is_empty() {
+            "no revision".to_owned()
+        } else {
+            format!("revision {revision}")
+        };
+        eprintln!(
+            "note: this database was migrated with Alembic (Flask-Migrate): its `alembic_version` table holds {revision}; \
+             litemodel leaves that table alone and keeps its own history in `litemodel_migrations` (see docs/migrations.md, \"Adopting a database\")"
+        );
     }
 }
 
