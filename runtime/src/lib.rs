@@ -30,6 +30,7 @@ mod idmap;
 mod load;
 pub mod migrate;
 mod model;
+mod nulls;
 #[cfg(feature = "r2d2")]
 mod pool;
 mod query;
@@ -48,6 +49,7 @@ pub use litemodel_derive::Model;
 pub use load::{Load, RelationLoad, Strategy};
 pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
+pub use nulls::ExplicitNulls;
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{FilterBy, Getter, Page, Query, Stream, StreamIter};
@@ -93,3 +95,8 @@ macro_rules! include_models {
 
 /// rusqlite, for the types generated code names and for direct access.
 pub use rusqlite;
+/// serde, for the `Serialize`/`Deserialize` derives of models generated with
+/// `serde = true` (they name `litemodel::serde`, so a crate needs no serde
+/// dependency of its own for them).
+#[cfg(feature = "serde")]
+pub use serde;

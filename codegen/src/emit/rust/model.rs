@@ -80,6 +80,15 @@ impl ModelEmitter<'_> {
         } else {
             TokenStream::new()
         };
+        let explicit_nulls = if self.has_insert_defaults() {
+            imports.insert("ExplicitNulls");
+            let doc = doc_attr(
+                "The columns `set_null` marked to be stored as NULL despite their `default`.",
+            );
+            quote! { #doc #[litemodel(explicit_nulls)] pub explicit_nulls: ExplicitNulls, }
+        } else {
+            TokenStream::new()
+        };
         let column_fields = self
             .model
             .columns
@@ -111,13 +120,14 @@ impl ModelEmitter<'_> {
             })
             .collect();
 
-        // Spec defaults must hold in `Model::default()` too (`..Default::default()`):
-        // the derive writes `Default` for a model with any.
+        // The `default` of a column whose field is not an `Option` must hold in
+        // `Model::default()` too (`..Default::default()`): the derive writes
+        // `Default` for a model with any. Other defaults are applied at INSERT.
         let derive = if self
             .model
             .columns
             .iter()
-            .any(|c| self.default_of(c).is_some())
+            .any(|c| self.default_of(c).is_some() && !self.is_option_field(c))
         {
             quote!(#[derive(Clone, PartialEq, Model)])
         } else {
@@ -130,6 +140,7 @@ impl ModelEmitter<'_> {
             #(#query_relationships)*
             pub struct #name {
                 #rowid_field
+                #explicit_nulls
                 #(#column_fields)*
                 #(#relationship_fields)*
             }
@@ -263,6 +274,26 @@ impl ModelEmitter<'_> {
             })
     }
 
+    /// Whether the column's field is an `Option`: nullable, a key the database
+    /// fills, or a value the INSERT fills (a `default_factory`, or a
+    /// `server_default` without `default`), `None` until then.
+    fn is_option_field(&self, column: &Column) -> bool {
+        column.nullable
+            || self.is_integer_key(column)
+            || self.is_key_reference(column)
+            || column.default_factory.is_some()
+            || (column.default.is_none() && column.server_default.is_some())
+    }
+
+    /// Whether a column's `default` is applied at INSERT to a `None` field
+    /// (which `set_null` can prevent): the model then has `explicit_nulls`.
+    fn has_insert_defaults(&self) -> bool {
+        self.model
+            .columns
+            .iter()
+            .any(|c| self.default_of(c).is_some() && self.is_option_field(c))
+    }
+
     /// The integer primary key that is the model's identity (`Option<i64>`).
     fn is_integer_key(&self, column: &Column) -> bool {
         column.primary_key && !self.model.identified_by_rowid()
@@ -283,7 +314,7 @@ impl ModelEmitter<'_> {
             return quote!(Option<i64>);
         }
         let base = base_type(column);
-        if column.nullable {
+        if self.is_option_field(column) {
             quote!(Option<#base>)
         } else {
             base
