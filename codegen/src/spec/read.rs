@@ -27,6 +27,9 @@ const MODEL_KEYS: &[&str] = &[
     "checks",
     "foreign_keys",
     "renamed_from",
+    "derive",
+    "attributes",
+    "serde",
 ];
 /// Keys of a column table.
 pub const COLUMN_KEYS: &[&str] = &[
@@ -49,6 +52,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "default_factory",
     "onupdate",
     "autoincrement",
+    "attributes",
 ];
 /// Keys of a relationship table.
 pub const RELATIONSHIP_KEYS: &[&str] = &[
@@ -63,6 +67,8 @@ pub const RELATIONSHIP_KEYS: &[&str] = &[
     "cascade",
     "passive_deletes",
     "doc",
+    "attributes",
+    "serialize",
 ];
 const INDEX_KEYS: &[&str] = &["name", "columns", "unique"];
 const UNIQUE_KEYS: &[&str] = &["name", "columns"];
@@ -141,6 +147,9 @@ impl Reader<'_> {
             unique: Vec::new(),
             checks: Vec::new(),
             foreign_keys: Vec::new(),
+            derive: self.string_or_list(&table, "derive"),
+            attributes: self.string_or_list(&table, "attributes"),
+            serde: self.boolean(&table, "serde"),
             columns_incomplete: false,
             name,
         };
@@ -232,6 +241,7 @@ impl Reader<'_> {
             default_factory: None,
             onupdate: None,
             autoincrement: None,
+            attributes: Vec::new(),
         };
         match value.get_ref() {
             // Shorthand: `name = "string(64)"`.
@@ -295,6 +305,7 @@ impl Reader<'_> {
         column.default_factory = self.string(&table, "default_factory");
         column.onupdate = self.string(&table, "onupdate");
         column.autoincrement = self.boolean(&table, "autoincrement");
+        column.attributes = self.string_or_list(&table, "attributes");
         if let Some(value) = table.get("default") {
             let literal = match value.get_ref() {
                 DeValue::String(s) => Some(LiteralSpec::String(s.to_string())),
@@ -355,6 +366,8 @@ impl Reader<'_> {
             cascade: None,
             passive_deletes: None,
             doc: None,
+            attributes: Vec::new(),
+            serialize: None,
         };
         match value.get_ref() {
             // Shorthand: `users = "User"`.
@@ -409,6 +422,8 @@ impl Reader<'_> {
         relationship.cascade = self.string(&table, "cascade");
         relationship.passive_deletes = self.boolean(&table, "passive_deletes");
         relationship.doc = self.string(&table, "doc");
+        relationship.attributes = self.string_or_list(&table, "attributes");
+        relationship.serialize = self.boolean(&table, "serialize");
         Some(relationship)
     }
 

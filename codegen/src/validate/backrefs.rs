@@ -97,6 +97,8 @@ impl<'s> Validator<'s, '_> {
             back: Some(rel.name.clone()),
             from_backref: true,
             doc: None,
+            attributes: Vec::new(),
+            serialize: false,
         });
     }
 

@@ -31,12 +31,6 @@ struct ModelEmitter<'a> {
     index: usize,
 }
 
-/// Whether a relationship keeps its related objects in a field (all modes but the
-/// query-only `dynamic` and `write_only`).
-fn holds_objects(rel: &Relationship) -> bool {
-    rel.direction == Direction::ManyToOne || !rel.lazy.is_query()
-}
-
 impl ModelEmitter<'_> {
     fn emit(&self, imports: &mut BTreeSet<&'static str>) -> TokenStream {
         imports.insert("Model");
@@ -63,7 +57,7 @@ impl ModelEmitter<'_> {
             .model
             .relationships
             .iter()
-            .filter(|rel| !holds_objects(rel))
+            .filter(|rel| !rel.holds_objects())
             .map(|rel| {
                 let kind = kind_ident(rel);
                 let rel_name = field_ident(&rel.name);
@@ -76,7 +70,8 @@ impl ModelEmitter<'_> {
             let doc = doc_attr(
                 "SQLite's rowid: how the session identifies a row of a table whose primary key\nis not one integer column; `None` until the row is inserted.",
             );
-            quote! { #doc #[litemodel(rowid)] pub rowid: Option<i64>, }
+            let skip = self.serde_skip();
+            quote! { #doc #[litemodel(rowid)] #skip pub rowid: Option<i64>, }
         } else {
             TokenStream::new()
         };
@@ -85,7 +80,8 @@ impl ModelEmitter<'_> {
             let doc = doc_attr(
                 "The columns `set_null` marked to be stored as NULL despite their `default`.",
             );
-            quote! { #doc #[litemodel(explicit_nulls)] pub explicit_nulls: ExplicitNulls, }
+            let skip = self.serde_skip();
+            quote! { #doc #[litemodel(explicit_nulls)] #skip pub explicit_nulls: ExplicitNulls, }
         } else {
             TokenStream::new()
         };
@@ -98,7 +94,7 @@ impl ModelEmitter<'_> {
             .model
             .relationships
             .iter()
-            .filter(|rel| holds_objects(rel))
+            .filter(|rel| rel.holds_objects())
             .map(|rel| {
                 let field = field_ident(&rel.name);
                 let target = type_ident(&self.schema.models[rel.target].name);
@@ -112,9 +108,19 @@ impl ModelEmitter<'_> {
                     imports.insert("Children");
                     quote!(Children)
                 };
+                let serde = if !self.model.rust.serde {
+                    TokenStream::new()
+                } else if rel.serialize {
+                    quote!(#[serde(skip_deserializing)])
+                } else {
+                    quote!(#[serde(skip)])
+                };
+                let attributes = user_attributes(&rel.attributes);
                 quote! {
                     #doc
                     #[litemodel(#kind #(, #options)*)]
+                    #serde
+                    #attributes
                     pub #field: #holder<#target>,
                 }
             })
@@ -123,19 +129,34 @@ impl ModelEmitter<'_> {
         // The `default` of a column whose field is not an `Option` must hold in
         // `Model::default()` too (`..Default::default()`): the derive writes
         // `Default` for a model with any. Other defaults are applied at INSERT.
-        let derive = if self
+        let default = if self
             .model
             .columns
             .iter()
             .any(|c| self.default_of(c).is_some() && !self.is_option_field(c))
         {
-            quote!(#[derive(Clone, PartialEq, Model)])
+            TokenStream::new()
         } else {
-            quote!(#[derive(Clone, PartialEq, Default, Model)])
+            quote!(Default,)
         };
+        let extra = self.model.rust.derives.iter().map(|path| {
+            // Validation checked the path.
+            syn::parse_str::<syn::Path>(path).map_or_else(|_| TokenStream::new(), |p| quote!(, #p))
+        });
+        let (serde_derives, serde_attr) = if self.model.rust.serde {
+            (
+                quote!(, litemodel::serde::Serialize, litemodel::serde::Deserialize),
+                quote!(#[serde(crate = "litemodel::serde", deny_unknown_fields)]),
+            )
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
+        let attributes = user_attributes(&self.model.rust.attributes);
         quote! {
             #struct_doc
-            #derive
+            #[derive(Clone, PartialEq, #default Model #(#extra)* #serde_derives)]
+            #serde_attr
+            #attributes
             #[litemodel(table = #table #repr)]
             #(#query_relationships)*
             pub struct #name {
@@ -181,7 +202,26 @@ impl ModelEmitter<'_> {
         } else {
             quote!(#[litemodel(#(#options),*)])
         };
-        quote! { #doc #attr pub #field: #ty, }
+        // serde names a field by its column, as the spec does (`r#type` is
+        // `type` without a rename).
+        let rename =
+            if self.model.rust.serde && column.name != column.field.trim_start_matches("r#") {
+                let name = &column.name;
+                quote!(#[serde(rename = #name)])
+            } else {
+                TokenStream::new()
+            };
+        let attributes = user_attributes(&column.attributes);
+        quote! { #doc #attr #rename #attributes pub #field: #ty, }
+    }
+
+    /// `#[serde(skip)]` for session bookkeeping, on a model with serde.
+    fn serde_skip(&self) -> TokenStream {
+        if self.model.rust.serde {
+            quote!(#[serde(skip)])
+        } else {
+            TokenStream::new()
+        }
     }
 
     /// The value a new object's field starts with: the spec's `default` or
@@ -216,7 +256,7 @@ impl ModelEmitter<'_> {
                 }
             }
         }
-        if rel.direction == Direction::OneToMany && holds_objects(rel) {
+        if rel.direction == Direction::OneToMany && rel.holds_objects() {
             if let Some(back) = self.back_relationship(rel) {
                 let back = field_ident(&back.name);
                 options.push(quote!(backref = #back));
@@ -251,11 +291,11 @@ impl ModelEmitter<'_> {
             } else if rel.cascade.delete {
                 options.push(quote!(delete));
             }
-            if rel.cascade.delete_orphan && holds_objects(rel) {
+            if rel.cascade.delete_orphan && rel.holds_objects() {
                 options.push(quote!(delete_orphan));
             }
         }
-        if let (Some(doc), false) = (&rel.doc, holds_objects(rel)) {
+        if let (Some(doc), false) = (&rel.doc, rel.holds_objects()) {
             options.push(quote!(doc = #doc));
         }
         options
@@ -359,6 +399,14 @@ impl ModelEmitter<'_> {
             ),
         }
     }
+}
+
+/// The spec's `attributes` of an item, as tokens (validation checked they parse).
+fn user_attributes(attributes: &[String]) -> TokenStream {
+    attributes
+        .iter()
+        .filter_map(|text| text.parse::<TokenStream>().ok())
+        .collect()
 }
 
 fn kind_ident(rel: &Relationship) -> TokenStream {
