@@ -574,6 +574,24 @@ impl<C: Model> Children<C> {
     }
 }
 
+/// A loaded parent serializes as the object (or `null` when there is none or it
+/// is not loaded): for a relationship with `serialize = true` in the spec.
+#[cfg(feature = "serde")]
+impl<P: serde::Serialize + Clone + Send + 'static> serde::Serialize for Parent<P> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.cached().flatten().serialize(serializer)
+    }
+}
+
+/// A loaded collection serializes as a list, an unloaded one as `null`: for a
+/// relationship with `serialize = true` in the spec.
+#[cfg(feature = "serde")]
+impl<C: serde::Serialize + Clone + Send + 'static> serde::Serialize for Children<C> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.loaded().serialize(serializer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,23 +612,5 @@ mod tests {
     fn children_cost_five_words() {
         // A loaded list and its mark; appended and removed objects are boxed.
         assert_eq!(std::mem::size_of::<Children<Node>>(), 40);
-    }
-}
-
-/// A loaded parent serializes as the object (or `null` when there is none or it
-/// is not loaded): for a relationship with `serialize = true` in the spec.
-#[cfg(feature = "serde")]
-impl<P: serde::Serialize + Clone + Send + 'static> serde::Serialize for Parent<P> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.cached().flatten().serialize(serializer)
-    }
-}
-
-/// A loaded collection serializes as a list, an unloaded one as `null`: for a
-/// relationship with `serialize = true` in the spec.
-#[cfg(feature = "serde")]
-impl<C: serde::Serialize + Clone + Send + 'static> serde::Serialize for Children<C> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.loaded().serialize(serializer)
     }
 }
