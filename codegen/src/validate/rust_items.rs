@@ -66,6 +66,7 @@ impl Validator<'_, '_> {
                 attributes,
                 serde,
             };
+            self.explicit_null_names(m, spec);
             for column in &spec.columns {
                 let owner = format!("column `{}.{}`", spec.name.value, column.name.value);
                 let attributes = self.attributes(&column.attributes, &owner);
@@ -124,6 +125,54 @@ impl Validator<'_, '_> {
                 rel.attributes = attributes;
                 rel.serialize = serialize;
             }
+        }
+    }
+
+    /// A model whose nullable columns have defaults gets the field
+    /// `explicit_nulls` and the methods `set_null`/`with_null`: no column may
+    /// take those names.
+    fn explicit_null_names(&mut self, m: usize, spec: &ModelSpec) {
+        let model = &self.models[m];
+        let has_insert_defaults = model.columns.iter().any(|c| {
+            !c.primary_key
+                && (c.default.is_some() || c.default_factory.is_some())
+                && (c.nullable || c.default_factory.is_some())
+        });
+        if !has_insert_defaults {
+            return;
+        }
+        let clashes: Vec<(String, String)> = model
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let field = c.field.trim_start_matches("r#");
+                match field {
+                    "explicit_nulls" => {
+                        Some((c.name.clone(), "the field `explicit_nulls`".to_owned()))
+                    }
+                    "null" => Some((c.name.clone(), "the method `with_null`".to_owned())),
+                    _ => None,
+                }
+            })
+            .collect();
+        for (column, what) in clashes {
+            let span = spec
+                .columns
+                .iter()
+                .find(|c| c.name.value == column)
+                .map_or(spec.name.span.clone(), |c| c.name.span.clone());
+            self.error(
+                Diagnostic::error(
+                    format!(
+                        "column `{}.{column}` takes the name of {what}, which the generated code of `{}` has",
+                        spec.name.value, spec.name.value
+                    ),
+                    span,
+                    "name taken",
+                )
+                .with_note("a model with a nullable column that has a `default` keeps its explicit NULLs in `explicit_nulls`, set by `set_null`/`with_null`")
+                .with_help(format!("keep the column name and give the field another one: `rust_name = \"{column}_value\"`")),
+            );
         }
     }
 
