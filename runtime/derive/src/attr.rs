@@ -572,9 +572,9 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
         return Ok(FieldDef::Rowid);
     }
     if is_explicit_nulls {
-        if generic_of(&field.ty, "ExplicitNulls").is_some()
-            || !matches!(&field.ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "ExplicitNulls"))
-        {
+        let named = matches!(&field.ty, Type::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "ExplicitNulls" && s.arguments.is_empty()));
+        if !named {
             return Err(syn::Error::new(
                 field.ty.span(),
                 "`#[litemodel(explicit_nulls)]` expects a field of type `litemodel::ExplicitNulls`",
