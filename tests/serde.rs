@@ -10,7 +10,7 @@ mod serde_models {
     litemodel::include_models!("serde_models");
 }
 
-use serde_models::{Role, User, UserKind, SCHEMA};
+use serde_models::{Membership, Role, User, UserKind, SCHEMA};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -123,6 +123,25 @@ fn bad_payloads_are_serde_errors() {
     let role = serde_json::from_str::<Role>(r#"{"name":"x","users":[]}"#);
     let message = role.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("unknown field `users`"), "{message}");
+}
+
+/// A model identified by its rowid: the `rowid` field is not in its JSON.
+#[test]
+fn the_rowid_is_not_serialized() -> TestResult {
+    let (_dir, mut db) = seeded()?;
+    db.transaction(|s| {
+        s.add(Membership::new().with_user_id(2).with_role_id(1));
+        Ok::<_, litemodel::Error>(())
+    })?;
+    let membership = Membership::query().one(&db)?;
+    assert!(membership.rowid.is_some());
+    assert_eq!(
+        serde_json::to_string(&membership)?,
+        r#"{"user_id":2,"role_id":1}"#
+    );
+    let back: Membership = serde_json::from_str(r#"{"user_id":2,"role_id":1}"#)?;
+    assert_eq!(back.rowid, None);
+    Ok(())
 }
 
 /// `derive = ["Eq", "Hash"]`: models go into sets by their columns.
