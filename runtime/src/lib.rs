@@ -97,6 +97,11 @@ macro_rules! include_models {
 pub use rusqlite;
 /// serde, for the `Serialize`/`Deserialize` derives of models generated with
 /// `serde = true` (they name `litemodel::serde`, so a crate needs no serde
-/// dependency of its own for them).
+/// dependency of its own for them). A hidden module rather than a re-export of
+/// the crate: a visible one would make rustc spell `Option` as
+/// `std::option::Option` in its messages about every crate using litemodel.
 #[cfg(feature = "serde")]
-pub use serde;
+#[doc(hidden)]
+pub mod serde {
+    pub use ::serde::*;
+}

@@ -67,18 +67,19 @@ impl Validator<'_, '_> {
                 serde,
             };
             self.explicit_null_names(m, spec);
-            for column in &spec.columns {
+            // Only the entries that say something: a spec may have 100,000 columns.
+            for column in spec.columns.iter().filter(|c| !c.attributes.is_empty()) {
                 let owner = format!("column `{}.{}`", spec.name.value, column.name.value);
                 let attributes = self.attributes(&column.attributes, &owner);
-                if let Some(c) = self.models[m]
-                    .columns
-                    .iter_mut()
-                    .find(|c| c.name == column.name.value)
-                {
-                    c.attributes = attributes;
+                if let Some(c) = self.find_column(m, &column.name.value) {
+                    self.models[m].columns[c].attributes = attributes;
                 }
             }
-            for relationship in &spec.relationships {
+            for relationship in spec
+                .relationships
+                .iter()
+                .filter(|r| !r.attributes.is_empty() || r.serialize.is_some())
+            {
                 let owner = format!(
                     "relationship `{}.{}`",
                     spec.name.value, relationship.name.value
