@@ -5,11 +5,29 @@
 /// `default`, kept in a field the generator adds to models with such columns
 /// (`explicit_nulls`). Fill it with the generated `with_null`/`set_null`:
 ///
-/// ```ignore
-/// // `status` has `default = "draft"`: None is replaced by it at INSERT,
-/// let post = Post::new("Hello");
-/// // unless the column is marked: this one is stored as NULL.
-/// let post = Post::new("Draft-less").with_null(Post::STATUS);
+/// ```
+/// use litemodel::{ExplicitNulls, Model};
+///
+/// #[derive(Clone, PartialEq, Default, Model)]
+/// #[litemodel(table = "posts")]
+/// pub struct Post {
+///     #[litemodel(explicit_nulls)]
+///     pub explicit_nulls: ExplicitNulls,
+///     #[litemodel(primary_key)]
+///     pub id: Option<i64>,
+///     #[litemodel(default = String::from("draft"))]
+///     pub status: Option<String>,
+/// }
+///
+/// // `status` left `None` gets its default at INSERT (the flush calls
+/// // `apply_defaults`),
+/// let mut post = Post::new();
+/// post.apply_defaults();
+/// assert_eq!(post.status.as_deref(), Some("draft"));
+/// // unless it is marked: this one is stored as NULL.
+/// let mut post = Post::new().with_null(Post::STATUS);
+/// post.apply_defaults();
+/// assert_eq!(post.status, None);
 /// ```
 ///
 /// Equality and hashing ignore it; serde skips it.
