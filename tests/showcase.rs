@@ -15,11 +15,11 @@ fn database() -> Result<(tempfile::TempDir, Database), Box<dyn std::error::Error
 }
 
 fn post(title: &str, timestamp: &str) -> Post {
-    Post {
-        title: title.to_owned(),
-        // The stored form (SQLAlchemy's) of a `datetime` column.
-        timestamp: NaiveDateTime::parse_from_str(timestamp, "%Y-%m-%d %H:%M:%S%.f").ok(),
-        ..Post::default()
+    let post = Post::new(title);
+    // The stored form (SQLAlchemy's) of a `datetime` column.
+    match NaiveDateTime::parse_from_str(timestamp, "%Y-%m-%d %H:%M:%S%.f") {
+        Ok(timestamp) => post.with_timestamp(timestamp),
+        Err(_) => post,
     }
 }
 
@@ -131,13 +131,26 @@ fn select_relationship_applies_its_order_by() -> TestResult {
 fn spec_defaults_reserved_words_and_keywords_round_trip() -> TestResult {
     let (_dir, mut db) = database()?;
     let mut session = db.session();
-    let mut new = post("hello", "2026-11-26 10:00:00.000000");
-    assert_eq!(new.status, Some(PostStatus::Draft), "default = \"draft\"");
+    let new = Post::new("hello").with_order(3).with_type("essay");
+    // Python's `Post(title='hello')`: `None` until the INSERT applies the defaults.
+    assert_eq!(new.status, None, "default = \"draft\", at INSERT");
+    assert_eq!(
+        new.public_id, None,
+        "default_factory = \"uuid4\", at INSERT"
+    );
+    assert_eq!(new.timestamp, None, "default_factory = \"now\", at INSERT");
+    assert_eq!(new.pinned, None, "server_default = \"0\"");
     assert_eq!(new.views, 0, "default = 0");
-    new.order = Some(3);
-    new.r#type = Some("essay".into());
     let key = session.add(new);
     session.commit()?;
+    assert_eq!(session[key].status, Some(PostStatus::Draft));
+    assert!(session[key].public_id.is_some());
+    assert!(session[key].timestamp.is_some());
+    assert_eq!(
+        session[key].pinned,
+        Some(false),
+        "read back from the server"
+    );
     let stored = Post::query().filter(Post::ORDER.eq(3)).one(&session)?;
     assert_eq!(stored.r#type.as_deref(), Some("essay"));
     assert_eq!(stored.status, Some(PostStatus::Draft));

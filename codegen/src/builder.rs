@@ -3,8 +3,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::diagnostics::did_you_mean;
+use crate::validate::is_outer_attributes;
 use crate::write::{write_if_changed, WriteOutcome};
-use crate::Diagnostics;
+use crate::{Diagnostics, Schema};
 
 /// Generates the models of a spec into `OUT_DIR` from a build script, in the spirit of
 /// `prost-build`'s `Config`.
@@ -23,6 +25,11 @@ pub struct Builder {
     out_file: String,
     out_dir: Option<PathBuf>,
     emit_rerun: bool,
+    serde: bool,
+    /// `(model or ".", attribute)`
+    type_attributes: Vec<(String, String)>,
+    /// `("Model.field", attribute)`
+    field_attributes: Vec<(String, String)>,
 }
 
 impl Default for Builder {
@@ -39,6 +46,144 @@ impl Builder {
             out_file: "models.rs".to_owned(),
             out_dir: None,
             emit_rerun: true,
+            serde: false,
+            type_attributes: Vec::new(),
+            field_attributes: Vec::new(),
+        }
+    }
+
+    /// `Serialize`/`Deserialize` for every model whose spec does not set `serde`
+    /// (as `serde = true` in each `[models.Name]`); needs the runtime's `serde`
+    /// feature.
+    pub fn serde(&mut self, yes: bool) -> &mut Self {
+        self.serde = yes;
+        self
+    }
+
+    /// Adds an attribute above the struct of `model`, or of every model with
+    /// `"."` (prost-build's `type_attribute`):
+    ///
+    /// ```no_run
+    /// litemodel_codegen::Builder::new()
+    ///     .type_attribute("User", "#[derive(Hash, Eq)]")
+    ///     .type_attribute(".", "#[serde(rename_all = \"camelCase\")]")
+    ///     .compile()?;
+    /// # Ok::<(), litemodel_codegen::BuildError>(())
+    /// ```
+    pub fn type_attribute(
+        &mut self,
+        model: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.type_attributes.push((model.into(), attribute.into()));
+        self
+    }
+
+    /// Adds an attribute above one field, `"Model.field"` (a column by its
+    /// name or field, or a relationship), as prost-build's `field_attribute`:
+    /// `.field_attribute("User.username", "#[serde(rename = \"login\")]")`.
+    pub fn field_attribute(
+        &mut self,
+        field: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Self {
+        self.field_attributes.push((field.into(), attribute.into()));
+        self
+    }
+
+    /// Puts the `type_attribute`s and `field_attribute`s on `schema`; every
+    /// problem is one line of the error.
+    fn apply_attributes(&self, schema: &mut Schema) -> Result<(), BuildError> {
+        let mut problems = Vec::new();
+        let model_names: Vec<String> = schema.models.iter().map(|m| m.name.clone()).collect();
+        let unknown_model = |name: &str, what: &str| {
+            let mut message =
+                format!("{what} names model `{name}`, which the spec does not declare");
+            if let Some(close) = did_you_mean(name, model_names.iter().map(String::as_str)) {
+                message.push_str(&format!("; did you mean `{close}`?"));
+            }
+            message
+        };
+        for (model, attribute) in &self.type_attributes {
+            if !is_outer_attributes(attribute) {
+                problems.push(format!(
+                    "type_attribute(\"{model}\", ...): `{attribute}` is not a Rust attribute; write it as in Rust source, `#[...]`"
+                ));
+                continue;
+            }
+            let targets: Vec<usize> = if model == "." {
+                (0..schema.models.len()).collect()
+            } else {
+                schema
+                    .models
+                    .iter()
+                    .position(|m| m.name == *model)
+                    .into_iter()
+                    .collect()
+            };
+            if targets.is_empty() {
+                problems.push(unknown_model(model, "type_attribute"));
+            }
+            for m in targets {
+                schema.models[m]
+                    .rust
+                    .attributes
+                    .push(attribute.trim().to_owned());
+            }
+        }
+        for (path, attribute) in &self.field_attributes {
+            if !is_outer_attributes(attribute) {
+                problems.push(format!(
+                    "field_attribute(\"{path}\", ...): `{attribute}` is not a Rust attribute; write it as in Rust source, `#[...]`"
+                ));
+                continue;
+            }
+            let Some((model, field)) = path.split_once('.') else {
+                problems.push(format!(
+                    "field_attribute(\"{path}\", ...): expected `\"Model.field\"`"
+                ));
+                continue;
+            };
+            let Some(m) = schema.models.iter().position(|m| m.name == model) else {
+                problems.push(unknown_model(model, "field_attribute"));
+                continue;
+            };
+            let target = &mut schema.models[m];
+            let bare = |f: &str| f.trim_start_matches("r#").to_owned();
+            if let Some(column) = target
+                .columns
+                .iter_mut()
+                .find(|c| c.name == field || bare(&c.field) == field)
+            {
+                column.attributes.push(attribute.trim().to_owned());
+            } else if let Some(rel) = target.relationships.iter_mut().find(|r| r.name == field) {
+                if rel.holds_objects() {
+                    rel.attributes.push(attribute.trim().to_owned());
+                } else {
+                    problems.push(format!(
+                        "field_attribute(\"{path}\", ...): relationship `{field}` is a query (`lazy = \"{}\"`) and has no field",
+                        rel.lazy.as_str()
+                    ));
+                }
+            } else {
+                let names = target
+                    .columns
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .chain(target.relationships.iter().map(|r| r.name.as_str()));
+                let mut message = format!(
+                    "field_attribute(\"{path}\", ...): model `{model}` has no column or relationship `{field}`"
+                );
+                if let Some(close) = did_you_mean(field, names) {
+                    message.push_str(&format!("; did you mean `{close}`?"));
+                }
+                problems.push(message);
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(BuildError::Options(problems.join("\n")))
         }
     }
 
@@ -98,7 +243,13 @@ impl Builder {
             source,
         })?;
         let name = self.spec.display().to_string();
-        let checked = crate::check_for_rust(&name, &source).map_err(BuildError::Spec)?;
+        let checked = if self.serde {
+            crate::check_for_rust_with_serde(&name, &source)
+        } else {
+            crate::check_for_rust(&name, &source)
+        };
+        let mut checked = checked.map_err(BuildError::Spec)?;
+        self.apply_attributes(&mut checked.schema)?;
         if self.emit_rerun {
             for warning in checked.warnings.render(false).split("\n\n") {
                 let first = warning.lines().next().unwrap_or_default();
@@ -143,6 +294,10 @@ pub enum BuildError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A `type_attribute` or `field_attribute` names no model or field of the
+    /// spec, or is not a Rust attribute; one line per problem.
+    #[error("{0}")]
+    Options(String),
     /// `OUT_DIR` is not set: not running in a build script.
     #[error("OUT_DIR is not set; call `Builder::out_dir` when not running from build.rs")]
     NoOutDir,

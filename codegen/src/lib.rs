@@ -57,7 +57,7 @@ pub struct Checked {
 /// Every problem in the spec, errors and warnings together, ready to
 /// [`render`](Diagnostics::render).
 pub fn check(file_name: &str, source: &str) -> Result<Checked, Diagnostics> {
-    run(file_name, source, false)
+    run(file_name, source, false, false)
 }
 
 /// Like [`check`], and also checks that the Rust generator supports every feature the
@@ -67,14 +67,33 @@ pub fn check(file_name: &str, source: &str) -> Result<Checked, Diagnostics> {
 ///
 /// As for [`check`], plus one error for each feature not generated as Rust yet.
 pub fn check_for_rust(file_name: &str, source: &str) -> Result<Checked, Diagnostics> {
-    run(file_name, source, true)
+    run(file_name, source, true, false)
 }
 
-fn run(file_name: &str, source: &str, rust: bool) -> Result<Checked, Diagnostics> {
+/// [`check_for_rust`] with `serde = true` for every model that does not say
+/// otherwise ([`Builder::serde`]).
+pub(crate) fn check_for_rust_with_serde(
+    file_name: &str,
+    source: &str,
+) -> Result<Checked, Diagnostics> {
+    run(file_name, source, true, true)
+}
+
+fn run(file_name: &str, source: &str, rust: bool, serde: bool) -> Result<Checked, Diagnostics> {
     let mut diags = Diagnostics::new(file_name, source);
-    let Some(spec) = spec::parse(source, &mut diags) else {
+    let Some(mut spec) = spec::parse(source, &mut diags) else {
         return Err(diags);
     };
+    if serde {
+        for model in &mut spec.models {
+            if model.serde.is_none() {
+                model.serde = Some(spec::Sp {
+                    value: true,
+                    span: model.name.span.clone(),
+                });
+            }
+        }
+    }
     let Some(schema) = validate::validate(&spec, &mut diags) else {
         return Err(diags);
     };

@@ -81,7 +81,7 @@ fn showcase_relationships_read_like_flask_sqlalchemy() -> TestResult {
     for line in [
         "    users = db.relationship('User', backref='role', lazy='dynamic')",
         "    posts = db.relationship('Post', backref='author', order_by='Post.timestamp.desc()', doc=\"The user's posts, newest first.\")",
-        "    followed = db.relationship('Follow', foreign_keys='[Follow.follower_id]', backref='follower', lazy='dynamic', cascade='all, delete-orphan')",
+        "    followed = db.relationship('Follow', foreign_keys='[Follow.follower_id]', backref=db.backref('follower', lazy='joined'), lazy='dynamic', cascade='all, delete-orphan')",
         "    profile = db.relationship('Profile', backref='user', uselist=False, lazy='noload')",
         "    comments = db.relationship('Comment', lazy='write_only', overlaps='author')",
         "    tags = db.relationship('Tag', secondary='post_tags', backref='posts', lazy='selectin', order_by='Tag.name')",

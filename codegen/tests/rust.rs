@@ -28,6 +28,10 @@ fn generated_rust_snapshots() -> TestResult {
         "rust_seed",
         generate(&root.join("tests/fixtures/ok/seed.toml"))?
     );
+    insta::assert_snapshot!(
+        "rust_serde",
+        generate(&root.join("tests/fixtures/ok/serde.toml"))?
+    );
     Ok(())
 }
 
@@ -162,14 +166,19 @@ fn generated_models_build_without_warnings_in_a_binary() -> TestResult {
 /// its default features: the errors name each feature to enable.
 #[test]
 fn generated_models_name_the_runtime_features_they_need() -> TestResult {
-    let code = generate(&workspace_root().join("models.toml"))?;
-    let output = build_binary(&[("showcase", code)], ", default-features = false")?;
+    let root = workspace_root();
+    let code = generate(&root.join("models.toml"))?;
+    let serde = generate(&root.join("tests/fixtures/ok/serde.toml"))?;
+    let output = build_binary(
+        &[("showcase", code), ("with_serde", serde)],
+        ", default-features = false",
+    )?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !output.status.success(),
         "the binary builds without the features"
     );
-    for feature in ["chrono", "rust_decimal", "uuid", "serde_json"] {
+    for feature in ["chrono", "rust_decimal", "uuid", "serde_json", "serde"] {
         assert!(
             stderr.contains(&format!("enable the `{feature}` feature of litemodel")),
             "no error names the `{feature}` feature:\n{stderr}"

@@ -43,6 +43,9 @@ macro_rules! __require_feature {
     (serde_json) => {
         $crate::__feature_serde_json!();
     };
+    (serde) => {
+        $crate::__feature_serde!();
+    };
 }
 
 /// One macro per feature, defined by whether the feature is on in the runtime
@@ -79,6 +82,24 @@ feature_check!("chrono", __feature_chrono, "date, time or datetime");
 feature_check!("rust_decimal", __feature_rust_decimal, "numeric");
 feature_check!("uuid", __feature_uuid, "uuid");
 feature_check!("serde_json", __feature_serde_json, "json");
+
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __feature_serde {
+    () => {};
+}
+
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __feature_serde {
+    () => {
+        ::core::compile_error!(
+            "the models are generated with `serde = true`: enable the `serde` feature of litemodel (features = [\"serde\"] on the `litemodel` dependency)"
+        );
+    };
+}
 
 #[cfg(test)]
 mod tests {

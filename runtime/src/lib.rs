@@ -31,6 +31,7 @@ mod idmap;
 mod load;
 pub mod migrate;
 mod model;
+mod nulls;
 #[cfg(feature = "r2d2")]
 mod pool;
 mod query;
@@ -50,6 +51,7 @@ pub use litemodel_derive::Model;
 pub use load::{Load, RelationLoad, Strategy};
 pub use migrate::{MigrateError, Migration, Migrations};
 pub use model::{Binder, Model, Row};
+pub use nulls::ExplicitNulls;
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};
 pub use query::{
@@ -102,3 +104,13 @@ macro_rules! include_models {
 pub use postgres;
 /// rusqlite, for the types generated code names and for direct access.
 pub use rusqlite;
+/// serde, for the `Serialize`/`Deserialize` derives of models generated with
+/// `serde = true` (they name `litemodel::serde`, so a crate needs no serde
+/// dependency of its own for them). A hidden module rather than a re-export of
+/// the crate: a visible one would make rustc spell `Option` as
+/// `std::option::Option` in its messages about every crate using litemodel.
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+pub mod serde {
+    pub use ::serde::*;
+}

@@ -99,6 +99,17 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
         Ok(())
     }
 
+    /// Applies the columns' `default`s to the `None` fields of a new object,
+    /// except those marked with `set_null` (see [`crate::ExplicitNulls`]):
+    /// SQLAlchemy's column `default`, run at INSERT. The session calls it
+    /// in the flush, just before the INSERT.
+    fn apply_defaults(&mut self) {}
+
+    /// Whether [`Model::apply_defaults`] changes fields. The session keeps a
+    /// whole copy of such an object while it inserts it, to put it back if
+    /// the commit fails.
+    const INSERT_DEFAULTS: bool = false;
+
     /// Sets the `onupdate` columns (`last_seen = now`); the session calls it
     /// before it writes a changed object with UPDATE.
     fn before_update(&mut self) {}

@@ -72,3 +72,51 @@ fn a_model_without_repr_prints_its_key_like_flask_sqlalchemy() {
     assert_eq!(format!("{country:?}"), "<Country fr>");
     assert_eq!(format!("{:?}", vec![follow]), "[<Follow 1, 2>]");
 }
+
+/// A hand-written model with defaults on `Option` fields and the
+/// `explicit_nulls` field: `new` takes the required column, `with_*` the
+/// others, and the INSERT applies the defaults except where `with_null` says.
+#[derive(Clone, PartialEq, Default, Model)]
+#[litemodel(table = "notes", repr(body))]
+pub struct Note {
+    #[litemodel(explicit_nulls)]
+    pub nulls: litemodel::ExplicitNulls,
+    #[litemodel(primary_key)]
+    pub id: Option<i64>,
+    pub body: String,
+    #[litemodel(default = String::from("draft"))]
+    pub state: Option<String>,
+    #[litemodel(default = 3)]
+    pub priority: Option<i32>,
+    pub tag: Option<String>,
+}
+
+#[test]
+fn hand_written_defaults_apply_at_insert_unless_marked_null(
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut db = Database::open_in_memory()?;
+    db.execute_batch(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, state TEXT, priority INTEGER, tag TEXT)",
+    )?;
+    let fresh = Note::new("a");
+    assert_eq!((fresh.state.as_deref(), fresh.priority), (None, None));
+    let mut session = db.session();
+    let plain = session.add(fresh);
+    let set = session.add(Note::new("b").with_state("done").with_tag("x"));
+    let null = session.add(Note::new("c").with_state("gone").with_null(Note::STATE));
+    session.commit()?;
+    assert_eq!(session[plain].state.as_deref(), Some("draft"));
+    assert_eq!(session[plain].priority, Some(3));
+    assert_eq!(session[set].state.as_deref(), Some("done"));
+    assert_eq!(session[set].tag.as_deref(), Some("x"));
+    assert_eq!(session[null].state, None, "with_null clears the field too");
+    assert_eq!(session[null].priority, Some(3));
+    let stored: Vec<Option<String>> = {
+        let conn = session.database().sqlite().ok_or("a SQLite database")?;
+        let mut stmt = conn.prepare("SELECT state FROM notes ORDER BY id")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    assert_eq!(stored, [Some("draft".into()), Some("done".into()), None]);
+    Ok(())
+}

@@ -12,8 +12,8 @@ use std::str::FromStr;
 use common::Engine;
 use litemodel::types::{ColumnError, ColumnValue, FromColumn, ToColumn};
 use litemodel::{
-    Database, DateTime, Decimal, Error, JsonValue, Model, NaiveDate, NaiveDateTime, NaiveTime, Utc,
-    Uuid,
+    Database, DateTime, Decimal, Error, ExplicitNulls, JsonValue, Model, NaiveDate, NaiveDateTime,
+    NaiveTime, Utc, Uuid,
 };
 use rusqlite::types::Value;
 use types_common::types_models::{Book, Mood, Odd, Sample, SampleStatus, Shelf, Stamp, SCHEMA};
@@ -60,6 +60,7 @@ fn datetime(d: NaiveDate, t: NaiveTime) -> NaiveDateTime {
 fn expected_samples() -> TestResult<Vec<Sample>> {
     let nov26 = date(2026, 11, 26)?;
     let first = Sample {
+        explicit_nulls: ExplicitNulls::default(),
         id: Some(1),
         count: 7,
         small: Some(-32768),
@@ -87,9 +88,13 @@ fn expected_samples() -> TestResult<Vec<Sample>> {
         label: "nulls".into(),
         // SQLAlchemy's JSON stores Python's None as JSON `null` (not SQL NULL).
         extra: Some(JsonValue::Null),
+        // Applied at INSERT by SQLAlchemy: `default = "9.99"` and `"draft"`.
+        price: Some(Decimal::from_str("9.99")?),
+        status: Some(SampleStatus::Draft),
         ..Sample::default()
     };
     let edges = Sample {
+        explicit_nulls: ExplicitNulls::default(),
         id: Some(3),
         count: i32::MIN,
         small: Some(i16::MAX),
@@ -230,7 +235,15 @@ fn litemodel_stores_exactly_what_sqlalchemy_stores() -> TestResult {
     let (dir, mut db) = temp_db(engine)?;
     {
         let mut session = db.session();
-        for sample in expected_samples()? {
+        for mut sample in expected_samples()? {
+            // New objects (ids 1, 2, 3 in order): an INSERT with insert semantics.
+            sample.id = None;
+            if sample.label == "nulls" {
+                // Left `None`, as Python leaves them: the flush applies the
+                // columns' defaults, as SQLAlchemy's did in the fixture.
+                sample.price = None;
+                sample.status = None;
+            }
             session.add(sample);
         }
         session.commit()?;
@@ -307,25 +320,48 @@ fn autoincrement_never_reuses_an_id(engine: Engine) -> TestResult {
 
 // ---- defaults and generated values -------------------------------------------------------
 
+/// `new` and `Default` run no clock and draw no UUID: a new object's `Option`
+/// fields with a `default` or `default_factory` are `None` until the INSERT.
 #[test]
-fn defaults_and_factories_fill_new_objects() -> TestResult {
+fn new_objects_have_no_generated_values() {
+    for stamp in [Stamp::new().with_note("hello"), Stamp::default()] {
+        assert_eq!(stamp.public_id, None);
+        assert_eq!(stamp.created, None);
+        assert_eq!(stamp.created_tz, None);
+        assert_eq!(stamp.day, None);
+        assert_eq!(stamp.launch, None);
+        assert_eq!(stamp.fixed_id, None);
+    }
+    assert_eq!(Sample::new("x").status, None);
+}
+
+/// SQLAlchemy applies a column's `default` at INSERT when the attribute is None:
+/// so does the flush, for every `default` and `default_factory`.
+fn defaults_and_factories_are_applied_at_insert(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
+    let mut session = db.session();
     let before = litemodel::types::now();
-    let stamp = Stamp::new("hello");
+    let key = session.add(Stamp::new().with_note("hello"));
+    let other = session.add(Stamp::new());
+    session.commit()?;
     let after = litemodel::types::now();
-    assert!(before <= stamp.created && stamp.created <= after);
+    let stamp = &session[key];
+    let created = stamp.created.ok_or("no `created` after INSERT")?;
+    assert!(before <= created && created <= after);
     assert_eq!(
-        stamp.created.and_utc().timestamp_subsec_nanos() % 1000,
+        created.and_utc().timestamp_subsec_nanos() % 1000,
         0,
         "microseconds"
     );
     assert!(stamp.created_tz.is_some());
     assert_eq!(stamp.day, Some(litemodel::types::today()));
+    let public_id = stamp.public_id.ok_or("no `public_id` after INSERT")?;
     assert_ne!(
-        stamp.public_id,
-        Stamp::new("other").public_id,
+        Some(public_id),
+        session[other].public_id,
         "uuid4 per object"
     );
-    assert_eq!(stamp.public_id.get_version_num(), 4);
+    assert_eq!(public_id.get_version_num(), 4);
     assert_eq!(
         stamp.launch,
         Some(datetime(date(2026, 11, 26)?, time(10, 0, 0, 0)?))
@@ -336,20 +372,86 @@ fn defaults_and_factories_fill_new_objects() -> TestResult {
         stamp.fixed_id,
         Some(Uuid::parse_str("12345678123456781234567812345678")?)
     );
-    assert_eq!(stamp.server_note, None, "left to the database");
     assert_eq!(stamp.updated, None, "set on update only");
-    let defaulted = Stamp::default();
-    assert_eq!(defaulted.launch_day, stamp.launch_day);
+    // What the session holds is what the file holds.
+    let loaded = Stamp::get(&session, stamp.id.ok_or("no id")?)?.ok_or("row not found")?;
+    assert_eq!(loaded.public_id, Some(public_id));
+    assert_eq!(loaded.launch_day, stamp.launch_day);
+    Ok(())
+}
+
+/// A value set before the INSERT is kept; `with_null` stores NULL in a column
+/// with a `default` (SQLAlchemy's `null()`), and a later UPDATE can fill it.
+fn explicit_values_and_explicit_nulls_beat_defaults(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
+    let mut session = db.session();
+    let mine = date(2000, 1, 2)?;
+    let set = session.add(Stamp::new().with_launch_day(mine));
+    let null = session.add(
+        Stamp::new()
+            .with_null(Stamp::LAUNCH_DAY)
+            .with_null(Stamp::DAY),
+    );
+    let sample = session.add(Sample::new("no status").with_null(Sample::STATUS));
+    session.commit()?;
+    assert_eq!(session[set].launch_day, Some(mine));
+    assert_eq!(session[null].launch_day, None);
+    assert_eq!(session[null].day, None);
+    assert_eq!(
+        session[null].alarm,
+        Some(time(7, 30, 0, 0)?),
+        "other defaults still apply"
+    );
+    assert_eq!(session[sample].status, None);
+    let db = session.database();
+    let first = common::query_texts(db, "SELECT launch_day, day FROM stamps ORDER BY id")?;
+    let second = common::query_texts(db, "SELECT launch_day, day FROM stamps ORDER BY id DESC")?;
+    assert_eq!(first[0].as_deref(), Some("2000-01-02"));
+    assert_eq!(second, [None, None], "stored as NULL");
+    let status = common::query_texts(db, "SELECT status FROM samples")?;
+    assert_eq!(status, [None]);
+    // Defaults are an INSERT's business: an UPDATE writes what the field holds.
+    session[null].note = Some("touched".into());
+    session.commit()?;
+    assert_eq!(session[null].launch_day, None);
+    session[null].launch_day = Some(mine);
+    session.commit()?;
+    let reloaded =
+        Stamp::get(&session, session[null].id.ok_or("no id")?)?.ok_or("row not found")?;
+    assert_eq!(reloaded.launch_day, Some(mine));
+    Ok(())
+}
+
+/// A failed INSERT puts the object back as it was: the defaults it applied are
+/// undone, so a retry draws them again.
+fn a_failed_insert_undoes_the_applied_defaults(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
+    let mut session = db.session();
+    let key = session.add(Stamp::new());
+    // A second row with the same primary key makes the flush fail.
+    let mut clash = Stamp::new();
+    clash.id = Some(1);
+    let public_id = match engine {
+        Engine::Sqlite => "'x'",
+        Engine::Postgres => "'00000000000000000000000000000001'",
+    };
+    session.database().execute_batch(&format!(
+        "INSERT INTO stamps (id, public_id, created) VALUES (1, {public_id}, '2000-01-01 00:00:00')"
+    ))?;
+    session.add(clash);
+    assert!(session.commit().is_err());
+    assert_eq!(session[key].created, None, "restored with the object");
+    assert_eq!(session[key].public_id, None);
     Ok(())
 }
 
 fn server_defaults_apply_to_none_and_keep_explicit_values(engine: Engine) -> TestResult {
     let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
-    session.add(Stamp::new("server"));
+    session.add(Stamp::new().with_note("server"));
     session.add(Stamp {
         server_note: Some("mine".into()),
-        ..Stamp::new("explicit")
+        ..Stamp::new().with_note("explicit")
     });
     session.commit()?;
     let db = session.database();
@@ -374,7 +476,7 @@ fn server_defaults_apply_to_none_and_keep_explicit_values(engine: Engine) -> Tes
 fn server_defaults_are_read_back_after_insert(engine: Engine) -> TestResult {
     let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
-    let key = session.add(Stamp::new("server"));
+    let key = session.add(Stamp::new().with_note("server"));
     session.commit()?;
     assert_eq!(session[key].server_note.as_deref(), Some("from server"));
     assert!(session[key].server_time.is_some());
@@ -384,7 +486,7 @@ fn server_defaults_are_read_back_after_insert(engine: Engine) -> TestResult {
 fn onupdate_is_applied_by_the_session(engine: Engine) -> TestResult {
     let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
-    let key = session.add(Stamp::new("x"));
+    let key = session.add(Stamp::new().with_note("x"));
     session.commit()?;
     assert_eq!(session[key].updated, None, "not on insert");
     session[key].note = Some("changed".into());
@@ -397,7 +499,7 @@ fn onupdate_is_applied_by_the_session(engine: Engine) -> TestResult {
 fn a_failed_update_puts_the_onupdate_column_back(engine: Engine) -> TestResult {
     let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
-    let key = session.add(Stamp::new("x"));
+    let key = session.add(Stamp::new().with_note("x"));
     session.commit()?;
     Stamp::query().delete(&session)?; // behind the session's back
     session[key].note = Some("changed".into());
@@ -412,7 +514,7 @@ fn a_failed_update_puts_the_onupdate_column_back(engine: Engine) -> TestResult {
 
 #[test]
 fn onupdate_sets_the_column_on_update() -> TestResult {
-    let mut stamp = Stamp::new("x");
+    let mut stamp = Stamp::new().with_note("x");
     assert_eq!(stamp.updated, None);
     let before = litemodel::types::now();
     stamp.before_update();
@@ -576,7 +678,16 @@ fn undecodable_values_are_decode_errors_naming_table_column_and_key() -> TestRes
 fn awkward_names_are_quoted_everywhere(engine: Engine) -> TestResult {
     let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
-    let key = session.add(Odd::new("kind", 3, "spaced", "quoted", 42, "me", 7));
+    let key = session.add(
+        Odd::new()
+            .with_type("kind")
+            .with_order(3)
+            .with_my_col("spaced")
+            .with_say_hi("quoted")
+            .with_größe(42)
+            .with_self_text("me")
+            .with_upper(7),
+    );
     session.commit()?;
     session[key].r#type = Some("changed".into());
     session[key].größe = Some(43);
@@ -653,6 +764,9 @@ fn datetime_with_offsets_written_elsewhere_read_as_utc() -> TestResult {
 }
 
 engines!(
+    defaults_and_factories_are_applied_at_insert,
+    explicit_values_and_explicit_nulls_beat_defaults,
+    a_failed_insert_undoes_the_applied_defaults,
     every_type_round_trips_and_filters,
     autoincrement_never_reuses_an_id,
     server_defaults_apply_to_none_and_keep_explicit_values,

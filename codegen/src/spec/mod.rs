@@ -78,6 +78,12 @@ pub struct ModelSpec {
     pub checks: Vec<CheckSpec>,
     /// `[[models.Name.foreign_keys]]`
     pub foreign_keys: Vec<ForeignKeySpec>,
+    /// `derive = ["Hash", "Eq"]`: traits the generated struct derives besides its own.
+    pub derive: Vec<Sp<String>>,
+    /// `attributes = ["#[serde(rename_all = \"camelCase\")]"]` on the generated struct.
+    pub attributes: Vec<Sp<String>>,
+    /// `serde = true`: `Serialize`/`Deserialize` of the model's columns.
+    pub serde: Option<Sp<bool>>,
     /// Some column (or the `columns` table itself) could not be read and an error says
     /// so already; validation then skips the checks that would only repeat it ("no
     /// columns", "no primary key").
@@ -127,6 +133,8 @@ pub struct ColumnSpec {
     pub onupdate: Option<Sp<String>>,
     /// `autoincrement = true`
     pub autoincrement: Option<Sp<bool>>,
+    /// `attributes = ["#[serde(rename = \"userName\")]"]` on the generated field.
+    pub attributes: Vec<Sp<String>>,
 }
 
 /// A literal `default`.
@@ -172,6 +180,10 @@ pub struct RelationshipSpec {
     pub passive_deletes: Option<Sp<bool>>,
     /// `doc = "..."`
     pub doc: Option<Sp<String>>,
+    /// `attributes = ["#[...]"]` on the generated field.
+    pub attributes: Vec<Sp<String>>,
+    /// `serialize = true`: serde writes the loaded related objects.
+    pub serialize: Option<Sp<bool>>,
 }
 
 /// The options a `backref` table gives the relationship it creates.

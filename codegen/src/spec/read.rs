@@ -27,6 +27,9 @@ const MODEL_KEYS: &[&str] = &[
     "checks",
     "foreign_keys",
     "renamed_from",
+    "derive",
+    "attributes",
+    "serde",
 ];
 /// Keys of a column table.
 pub const COLUMN_KEYS: &[&str] = &[
@@ -49,6 +52,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "default_factory",
     "onupdate",
     "autoincrement",
+    "attributes",
 ];
 /// The keys of a `backref = { ... }` table.
 pub const BACKREF_KEYS: &[&str] = &["name", "lazy", "uselist", "doc"];
@@ -66,6 +70,8 @@ pub const RELATIONSHIP_KEYS: &[&str] = &[
     "cascade",
     "passive_deletes",
     "doc",
+    "attributes",
+    "serialize",
 ];
 const INDEX_KEYS: &[&str] = &["name", "columns", "unique"];
 const UNIQUE_KEYS: &[&str] = &["name", "columns"];
@@ -145,6 +151,9 @@ impl Reader<'_> {
             unique: Vec::new(),
             checks: Vec::new(),
             foreign_keys: Vec::new(),
+            derive: self.string_or_list(&table, "derive"),
+            attributes: self.string_or_list(&table, "attributes"),
+            serde: self.boolean(&table, "serde"),
             columns_incomplete: false,
             name,
         };
@@ -236,6 +245,7 @@ impl Reader<'_> {
             default_factory: None,
             onupdate: None,
             autoincrement: None,
+            attributes: Vec::new(),
         };
         match value.get_ref() {
             // Shorthand: `name = "string(64)"`.
@@ -299,6 +309,7 @@ impl Reader<'_> {
         column.default_factory = self.string(&table, "default_factory");
         column.onupdate = self.string(&table, "onupdate");
         column.autoincrement = self.boolean(&table, "autoincrement");
+        column.attributes = self.string_or_list(&table, "attributes");
         if let Some(value) = table.get("default") {
             let literal = match value.get_ref() {
                 DeValue::String(s) => Some(LiteralSpec::String(s.to_string())),
@@ -360,6 +371,8 @@ impl Reader<'_> {
             cascade: None,
             passive_deletes: None,
             doc: None,
+            attributes: Vec::new(),
+            serialize: None,
         };
         match value.get_ref() {
             // Shorthand: `users = "User"`.
@@ -414,6 +427,8 @@ impl Reader<'_> {
         relationship.cascade = self.string(&table, "cascade");
         relationship.passive_deletes = self.boolean(&table, "passive_deletes");
         relationship.doc = self.string(&table, "doc");
+        relationship.attributes = self.string_or_list(&table, "attributes");
+        relationship.serialize = self.boolean(&table, "serialize");
         Some(relationship)
     }
 

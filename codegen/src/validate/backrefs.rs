@@ -108,6 +108,8 @@ impl<'s> Validator<'s, '_> {
             back: Some(rel.name.clone()),
             from_backref: true,
             doc: options.doc.as_ref().map(|doc| doc.value.clone()),
+            attributes: Vec::new(),
+            serialize: false,
         });
     }
 

@@ -201,6 +201,7 @@ impl<'s> Validator<'s, '_> {
             default_factory,
             onupdate,
             autoincrement,
+            attributes: Vec::new(),
         }
     }
 

@@ -4,7 +4,8 @@
 //! One `Validator` walks the spec in passes, each in the module of its concern:
 //! `names` (models, tables, enums, indexes), `columns` and their `types`,
 //! `foreign_keys`, `constraints`, the `sql_names` the database would refuse,
-//! `relationships` and their `backrefs`, and last the `warnings`.
+//! `relationships` and their `backrefs`, the `rust_items` of the generated code
+//! (`derive`, `attributes`, `serde`), and last the `warnings`.
 
 mod backrefs;
 mod columns;
@@ -12,6 +13,9 @@ mod constraints;
 mod foreign_keys;
 mod names;
 mod relationships;
+mod rust_items;
+
+pub(crate) use rust_items::is_outer_attributes;
 mod sql_names;
 mod types;
 mod warnings;
@@ -49,6 +53,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
     v.sql_names();
     let declared = v.relationships();
     v.backrefs(&declared);
+    v.rust_items();
     v.warnings();
     let models = v.models;
     if let (Some(path), Some(url)) = (&spec.database.path, &spec.database.url) {

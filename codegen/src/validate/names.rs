@@ -87,6 +87,7 @@ impl<'s> Validator<'s, '_> {
                 indexes: Vec::new(),
                 checks: Vec::new(),
                 relationships: Vec::new(),
+                rust: RustItems::default(),
             });
             self.fk_spans.push(Vec::new());
         }

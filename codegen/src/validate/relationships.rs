@@ -307,6 +307,8 @@ impl<'s> Validator<'s, '_> {
                 .map(|b| b.value.clone()),
             from_backref: false,
             doc: spec.doc.as_ref().map(|d| d.value.clone()),
+            attributes: Vec::new(),
+            serialize: false,
         })
     }
 

@@ -21,6 +21,9 @@ pub struct ModelDef {
     pub repr_is_key: bool,
     /// The `#[litemodel(rowid)]` field of a model without one integer primary key.
     pub rowid: Option<Ident>,
+    /// The `#[litemodel(explicit_nulls)]` field (`litemodel::ExplicitNulls`): the
+    /// columns `set_null` marked to be stored as NULL despite their `default`.
+    pub explicit_nulls: Option<Ident>,
     pub columns: Vec<ColumnDef>,
     pub relationships: Vec<RelationshipDef>,
 }
@@ -358,7 +361,7 @@ fn relationship_kind(meta: &ParseNestedMeta<'_>) -> Option<Kind> {
 }
 
 const STRUCT_KEYS: &str = "table, repr(...), one_to_many(...), many_to_many(...)";
-const FIELD_KEYS: &str = "primary_key, rowid, foreign_key, column, default, server_default, onupdate, many_to_one, one_to_many, many_to_many";
+const FIELD_KEYS: &str = "primary_key, rowid, explicit_nulls, foreign_key, column, default, server_default, onupdate, many_to_one, one_to_many, many_to_many";
 
 /// Parses and checks the struct and its `#[litemodel(...)]` attributes.
 pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
@@ -440,6 +443,7 @@ pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
     let mut columns = Vec::new();
     let mut relationships = Vec::new();
     let mut rowid = None;
+    let mut explicit_nulls = None;
     for field in &fields.named {
         let Some(ident) = field.ident.clone() else {
             continue;
@@ -448,6 +452,7 @@ pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
             Ok(FieldDef::Column(column)) => columns.push(*column),
             Ok(FieldDef::Relationship(rel)) => relationships.push(*rel),
             Ok(FieldDef::Rowid) => rowid = Some(ident),
+            Ok(FieldDef::ExplicitNulls) => explicit_nulls = Some(ident),
             Err(error) => errors.push(error),
         }
     }
@@ -497,6 +502,7 @@ pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
         repr,
         repr_is_key,
         rowid,
+        explicit_nulls,
         columns,
         relationships,
     })
@@ -510,6 +516,7 @@ enum FieldDef {
     Column(Box<ColumnDef>),
     Relationship(Box<RelationshipDef>),
     Rowid,
+    ExplicitNulls,
 }
 
 fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
@@ -528,6 +535,7 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
     let mut relationship: Option<RelationshipOptions> = None;
     let mut kind_span = field.span();
     let mut is_rowid = false;
+    let mut is_explicit_nulls = false;
     for attr in field.attrs.iter().filter(|a| is_litemodel(a)) {
         attr.parse_nested_meta(|meta| {
             if let Some(options) = &mut relationship {
@@ -541,6 +549,8 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
                 column.primary_key = true;
             } else if path.is_ident("rowid") {
                 is_rowid = true;
+            } else if path.is_ident("explicit_nulls") {
+                is_explicit_nulls = true;
             } else if path.is_ident("foreign_key") {
                 column.foreign_key = true;
             } else if path.is_ident("column") {
@@ -565,6 +575,17 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
             ));
         }
         return Ok(FieldDef::Rowid);
+    }
+    if is_explicit_nulls {
+        let named = matches!(&field.ty, Type::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "ExplicitNulls" && s.arguments.is_empty()));
+        if !named {
+            return Err(syn::Error::new(
+                field.ty.span(),
+                "`#[litemodel(explicit_nulls)]` expects a field of type `litemodel::ExplicitNulls`",
+            ));
+        }
+        return Ok(FieldDef::ExplicitNulls);
     }
     let Some(options) = relationship else {
         if column.foreign_key && !is_option_i64(&field.ty) {

@@ -165,54 +165,193 @@ impl ModelDef {
         }
     }
 
+    /// Whether `new` takes the column: a value the row cannot do without (its
+    /// field is not an `Option`, it has no `default`, it is not a key).
+    fn is_required(&self, column: &ColumnDef) -> bool {
+        !column.nullable
+            && column.default.is_none()
+            && !self.is_identity(column)
+            && !column.foreign_key
+    }
+
+    /// The fields every constructor starts from: `None` for optional columns, a
+    /// non-`Option` column's `default`, empty relationship holders.
+    fn blank_inits(&self, skip_required: bool, sole: Option<&Ident>) -> Vec<TokenStream> {
+        let mut inits = Vec::new();
+        for field in self.rowid.iter().chain(&self.explicit_nulls) {
+            inits.push(quote!(#field: ::core::default::Default::default(),));
+        }
+        for column in &self.columns {
+            if skip_required && (self.is_required(column) || sole == Some(&column.field)) {
+                continue;
+            }
+            let field = &column.field;
+            match &column.default {
+                Some(value)
+                    if !column.nullable && !self.is_identity(column) && !column.foreign_key =>
+                {
+                    inits.push(quote!(#field: #value,));
+                }
+                _ => inits.push(quote!(#field: ::core::default::Default::default(),)),
+            }
+        }
+        for rel in self.relationships.iter().filter(|rel| rel.has_field) {
+            let field = &rel.name;
+            inits.push(quote!(#field: ::core::default::Default::default(),));
+        }
+        inits
+    }
+
+    /// The one column `new` takes of a model that requires none and has only
+    /// that column besides its keys, as the seed's `Role(name='Admin')` and
+    /// `User(username='john')`: `Role::new("Admin")`.
+    fn sole_column(&self) -> Option<&ColumnDef> {
+        if self.columns.iter().any(|c| self.is_required(c)) {
+            return None;
+        }
+        let mut others = self
+            .columns
+            .iter()
+            .filter(|c| !self.is_identity(c) && !c.foreign_key && !c.primary_key);
+        match (others.next(), others.next()) {
+            (Some(only), None) if only.default.is_none() && only.server_default.is_none() => {
+                Some(only)
+            }
+            _ => None,
+        }
+    }
+
+    /// `new` with the required columns, and a `with_<column>` per other column.
     fn constructor(&self) -> TokenStream {
         let name = &self.ident;
         let mut params = Vec::new();
-        let mut inits = Vec::new();
-        if let Some(rowid) = &self.rowid {
-            inits.push(quote!(#rowid: ::core::option::Option::None,));
-        }
+        let sole = self.sole_column().map(|c| &c.field);
+        let mut inits = self.blank_inits(true, sole);
+        let mut setters = Vec::new();
         for column in &self.columns {
             let field = &column.field;
-            let left_to_database = column.nullable
-                && column.default.is_none()
-                && (column.server_default.is_some() || column.onupdate.is_some());
-            if self.is_identity(column) || column.foreign_key || left_to_database {
-                inits.push(quote!(#field: ::core::option::Option::None,));
-                continue;
-            }
-            if let Some(value) = &column.default {
-                inits.push(wrap(column, field, value));
-                continue;
-            }
             let is_string = matches!(&column.base, Type::Path(p) if p.path.is_ident("String"));
+            let base = &column.base;
             let (param_ty, value) = if is_string {
                 (
                     quote!(impl ::core::convert::Into<::std::string::String>),
                     quote!(#field.into()),
                 )
             } else {
-                let base = &column.base;
                 (quote!(#base), quote!(#field))
             };
-            params.push(quote!(#field: #param_ty));
-            inits.push(wrap(column, field, &value));
+            let stored = if column.nullable {
+                quote!(::core::option::Option::Some(#value))
+            } else {
+                value
+            };
+            if self.is_required(column) || sole == Some(field) {
+                params.push(quote!(#field: #param_ty));
+                inits.push(quote!(#field: #stored,));
+                continue;
+            }
+            let attr = bare(field);
+            let with = format_ident!("with_{}", attr);
+            let doc = doc(&format!(
+                "`{}({attr}=...)`: this {} with `{attr}` set.",
+                self.name(),
+                self.singular()
+            ));
+            setters.push(quote! {
+                #doc
+                pub fn #with(mut self, #field: #param_ty) -> Self {
+                    self.#field = #stored;
+                    self
+                }
+            });
         }
-        for rel in self.relationships.iter().filter(|rel| rel.has_field) {
-            let field = &rel.name;
-            inits.push(quote!(#field: ::core::default::Default::default(),));
-        }
-        // A model with many columns: the constructor mirrors SQLAlchemy's keyword
-        // constructor; struct update syntax with `..Default::default()` also works.
+        // Few columns are required (NOT NULL, no default); a wide table of them
+        // still mirrors SQLAlchemy's keyword constructor.
         let allow = (params.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-        let doc = doc(&format!("A new, unsaved {}.", self.singular()));
+        let doc = doc(&format!(
+            "A new, unsaved {}: the columns it cannot do without; `with_*` sets the others.",
+            self.singular()
+        ));
+        let nulls = self.null_methods();
         quote! {
             #doc
             #allow
             pub fn new(#(#params),*) -> Self {
                 #name { #(#inits)* }
             }
+
+            #(#setters)*
+            #nulls
         }
+    }
+
+    /// The nullable columns whose `default` applies at INSERT when they are `None`.
+    fn insert_defaults(&self) -> impl Iterator<Item = (&ColumnDef, &TokenStream)> {
+        self.columns.iter().filter_map(|column| {
+            let value = column.default.as_ref()?;
+            (column.nullable && !self.is_identity(column) && !column.foreign_key)
+                .then_some((column, value))
+        })
+    }
+
+    /// `set_null`/`with_null` for a model with an `explicit_nulls` field.
+    fn null_methods(&self) -> Option<TokenStream> {
+        let nulls = self.explicit_nulls.as_ref()?;
+        let arms = self.insert_defaults().map(|(column, _)| {
+            let field = &column.field;
+            let sql = &column.column;
+            quote!(#sql => self.#field = ::core::option::Option::None,)
+        });
+        let set_doc = doc(
+            "Stores `column` as NULL: its field becomes `None` and the INSERT does not apply its `default` (SQLAlchemy's `column=null()`).",
+        );
+        let with_doc = doc("This object with `column` stored as NULL (see `set_null`).");
+        Some(quote! {
+            #set_doc
+            pub fn set_null<T>(&mut self, column: ::litemodel::Column<Self, ::core::option::Option<T>>) {
+                match column.name() {
+                    #(#arms)*
+                    _ => {}
+                }
+                self.#nulls.insert(column.name());
+            }
+
+            #with_doc
+            pub fn with_null<T>(mut self, column: ::litemodel::Column<Self, ::core::option::Option<T>>) -> Self {
+                self.set_null(column);
+                self
+            }
+        })
+    }
+
+    /// `apply_defaults`: the nullable columns' `default`s, run at INSERT.
+    fn apply_defaults(&self) -> Option<TokenStream> {
+        let sets: Vec<TokenStream> = self
+            .insert_defaults()
+            .map(|(column, value)| {
+                let field = &column.field;
+                let sql = &column.column;
+                let unmarked = match &self.explicit_nulls {
+                    Some(nulls) => quote!(&& !self.#nulls.contains(#sql)),
+                    None => TokenStream::new(),
+                };
+                quote! {
+                    if self.#field.is_none() #unmarked {
+                        self.#field = ::core::option::Option::Some(#value);
+                    }
+                }
+            })
+            .collect();
+        if sets.is_empty() {
+            return None;
+        }
+        Some(quote! {
+            const INSERT_DEFAULTS: bool = true;
+
+            fn apply_defaults(&mut self) {
+                #(#sets)*
+            }
+        })
     }
 
     fn query(&self) -> TokenStream {
@@ -429,6 +568,9 @@ impl ModelDef {
             columns.push("rowid");
             reads.push(quote!(#rowid: row.get(0)?,));
         }
+        if let Some(nulls) = &self.explicit_nulls {
+            reads.push(quote!(#nulls: ::core::default::Default::default(),));
+        }
         let offset = columns.len();
         for (i, column) in self.columns.iter().enumerate() {
             columns.push(&column.column);
@@ -470,6 +612,7 @@ impl ModelDef {
         });
         let server_defaults = self.server_defaults();
         let before_update = self.before_update();
+        let apply_defaults = self.apply_defaults();
         let cascades = self.cascade_methods();
         quote! {
             impl ::litemodel::Model for #name {
@@ -498,6 +641,7 @@ impl ModelDef {
 
                 #link_parents
                 #server_defaults
+                #apply_defaults
                 #before_update
                 #cascades
             }
@@ -690,30 +834,20 @@ impl ModelDef {
         }
     }
 
-    /// `Default` with the columns' `default` values, when any has one; other fields
-    /// take their type's default.
+    /// `Default` with the `default` values of the columns whose field is not an
+    /// `Option`, when any has one; other fields take their type's default. The
+    /// `Option` fields' defaults are applied at INSERT, so `Default` has no side
+    /// effects when those are clocks or random ids.
     fn default_impl(&self) -> Option<TokenStream> {
-        if self.columns.iter().all(|c| c.default.is_none()) {
+        let needed = self
+            .columns
+            .iter()
+            .any(|c| c.default.is_some() && !c.nullable && !self.is_identity(c) && !c.foreign_key);
+        if !needed {
             return None;
         }
         let name = &self.ident;
-        let mut inits = Vec::new();
-        if let Some(rowid) = &self.rowid {
-            inits.push(quote!(#rowid: ::core::option::Option::None,));
-        }
-        for column in &self.columns {
-            let field = &column.field;
-            match &column.default {
-                Some(value) if !self.is_identity(column) && !column.foreign_key => {
-                    inits.push(wrap(column, field, value));
-                }
-                _ => inits.push(quote!(#field: ::core::default::Default::default(),)),
-            }
-        }
-        for rel in self.relationships.iter().filter(|rel| rel.has_field) {
-            let field = &rel.name;
-            inits.push(quote!(#field: ::core::default::Default::default(),));
-        }
+        let inits = self.blank_inits(false, None);
         Some(quote! {
             impl ::core::default::Default for #name {
                 /// A new, unsaved object with the columns' `default` values.
@@ -722,15 +856,6 @@ impl ModelDef {
                 }
             }
         })
-    }
-}
-
-/// `field: value,` or `field: Some(value),` for a nullable column.
-fn wrap(column: &ColumnDef, field: &Ident, value: &TokenStream) -> TokenStream {
-    if column.nullable {
-        quote!(#field: ::core::option::Option::Some(#value),)
-    } else {
-        quote!(#field: #value,)
     }
 }
 

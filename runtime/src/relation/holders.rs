@@ -158,6 +158,14 @@ impl<P> PartialEq for Parent<P> {
     }
 }
 
+/// Equality ignores the holder, so a model whose columns are `Eq` can be too.
+impl<P> Eq for Parent<P> {}
+
+/// Hashing ignores the holder, as equality does.
+impl<P> std::hash::Hash for Parent<P> {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
 impl<P> fmt::Debug for Parent<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Parent(..)")
@@ -391,6 +399,14 @@ impl<C> PartialEq for Children<C> {
     }
 }
 
+/// Equality ignores the holder, so a model whose columns are `Eq` can be too.
+impl<C> Eq for Children<C> {}
+
+/// Hashing ignores the holder, as equality does.
+impl<C> std::hash::Hash for Children<C> {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
 impl<C> fmt::Debug for Children<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Children(..)")
@@ -555,6 +571,24 @@ impl<C: Model> Children<C> {
             }
         }
         count
+    }
+}
+
+/// A loaded parent serializes as the object (or `null` when there is none or it
+/// is not loaded): for a relationship with `serialize = true` in the spec.
+#[cfg(feature = "serde")]
+impl<P: serde::Serialize + Clone + Send + 'static> serde::Serialize for Parent<P> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.cached().flatten().serialize(serializer)
+    }
+}
+
+/// A loaded collection serializes as a list, an unloaded one as `null`: for a
+/// relationship with `serialize = true` in the spec.
+#[cfg(feature = "serde")]
+impl<C: serde::Serialize + Clone + Send + 'static> serde::Serialize for Children<C> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.loaded().serialize(serializer)
     }
 }
 

@@ -40,7 +40,8 @@ impl<M: Model> Store for TypedStore<M> {
             };
             // Models that read server defaults back change more than their
             // keys: keep a whole copy of those.
-            let whole = (!M::SERVER_DEFAULTS.is_empty()).then(|| entry.clone());
+            let whole =
+                (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS).then(|| entry.clone());
             let key = entry.value.primary_key();
             let start = undo.len();
             let result = self
@@ -49,6 +50,7 @@ impl<M: Model> Store for TypedStore<M> {
                     if links.waiting {
                         return Ok(false);
                     }
+                    entry.value.apply_defaults();
                     Self::insert(db, &mut entry, tx, &mut cached).map(|()| true)
                 });
             let backup = match (result, whole) {

@@ -19,4 +19,13 @@ pub struct Post {
     pub author: Parent<Author>,
 }
 
+#[derive(Clone, PartialEq, Default, Model)]
+#[litemodel(table = "notes")]
+pub struct Note {
+    #[litemodel(explicit_nulls)]
+    pub nulls: Vec<String>,
+    #[litemodel(primary_key)]
+    pub id: Option<i64>,
+}
+
 fn main() {}

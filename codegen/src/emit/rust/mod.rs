@@ -102,6 +102,9 @@ fn required_features(schema: &Schema) -> Vec<&'static str> {
         };
         features.insert(feature);
     }
+    if schema.models.iter().any(|m| m.rust.serde) {
+        features.insert("serde");
+    }
     features.into_iter().collect()
 }
 

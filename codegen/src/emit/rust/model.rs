@@ -31,12 +31,6 @@ struct ModelEmitter<'a> {
     index: usize,
 }
 
-/// Whether a relationship keeps its related objects in a field (all modes but the
-/// query-only `dynamic` and `write_only`).
-fn holds_objects(rel: &Relationship) -> bool {
-    rel.direction == Direction::ManyToOne || !rel.lazy.is_query()
-}
-
 impl ModelEmitter<'_> {
     fn emit(&self, imports: &mut BTreeSet<&'static str>) -> TokenStream {
         imports.insert("Model");
@@ -63,7 +57,7 @@ impl ModelEmitter<'_> {
             .model
             .relationships
             .iter()
-            .filter(|rel| !holds_objects(rel))
+            .filter(|rel| !rel.holds_objects())
             .map(|rel| {
                 let kind = kind_ident(rel);
                 let rel_name = field_ident(&rel.name);
@@ -76,7 +70,18 @@ impl ModelEmitter<'_> {
             let doc = doc_attr(
                 "SQLite's rowid: how the session identifies a row of a table whose primary key\nis not one integer column; `None` until the row is inserted.",
             );
-            quote! { #doc #[litemodel(rowid)] pub rowid: Option<i64>, }
+            let skip = self.serde_skip();
+            quote! { #doc #[litemodel(rowid)] #skip pub rowid: Option<i64>, }
+        } else {
+            TokenStream::new()
+        };
+        let explicit_nulls = if self.has_insert_defaults() {
+            imports.insert("ExplicitNulls");
+            let doc = doc_attr(
+                "The columns `set_null` marked to be stored as NULL despite their `default`.",
+            );
+            let skip = self.serde_skip();
+            quote! { #doc #[litemodel(explicit_nulls)] #skip pub explicit_nulls: ExplicitNulls, }
         } else {
             TokenStream::new()
         };
@@ -89,7 +94,7 @@ impl ModelEmitter<'_> {
             .model
             .relationships
             .iter()
-            .filter(|rel| holds_objects(rel))
+            .filter(|rel| rel.holds_objects())
             .map(|rel| {
                 let field = field_ident(&rel.name);
                 let target = type_ident(&self.schema.models[rel.target].name);
@@ -103,33 +108,60 @@ impl ModelEmitter<'_> {
                     imports.insert("Children");
                     quote!(Children)
                 };
+                let serde = if !self.model.rust.serde {
+                    TokenStream::new()
+                } else if rel.serialize {
+                    quote!(#[serde(skip_deserializing)])
+                } else {
+                    quote!(#[serde(skip)])
+                };
+                let attributes = user_attributes(&rel.attributes);
                 quote! {
                     #doc
                     #[litemodel(#kind #(, #options)*)]
+                    #serde
+                    #attributes
                     pub #field: #holder<#target>,
                 }
             })
             .collect();
 
-        // Spec defaults must hold in `Model::default()` too (`..Default::default()`):
-        // the derive writes `Default` for a model with any.
-        let derive = if self
+        // The `default` of a column whose field is not an `Option` must hold in
+        // `Model::default()` too (`..Default::default()`): the derive writes
+        // `Default` for a model with any. Other defaults are applied at INSERT.
+        let default = if self
             .model
             .columns
             .iter()
-            .any(|c| self.default_of(c).is_some())
+            .any(|c| self.default_of(c).is_some() && !self.is_option_field(c))
         {
-            quote!(#[derive(Clone, PartialEq, Model)])
+            TokenStream::new()
         } else {
-            quote!(#[derive(Clone, PartialEq, Default, Model)])
+            quote!(Default,)
         };
+        let extra = self.model.rust.derives.iter().map(|path| {
+            // Validation checked the path.
+            syn::parse_str::<syn::Path>(path).map_or_else(|_| TokenStream::new(), |p| quote!(, #p))
+        });
+        let (serde_derives, serde_attr) = if self.model.rust.serde {
+            (
+                quote!(, litemodel::serde::Serialize, litemodel::serde::Deserialize),
+                quote!(#[serde(crate = "litemodel::serde", deny_unknown_fields)]),
+            )
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
+        let attributes = user_attributes(&self.model.rust.attributes);
         quote! {
             #struct_doc
-            #derive
+            #[derive(Clone, PartialEq, #default Model #(#extra)* #serde_derives)]
+            #serde_attr
+            #attributes
             #[litemodel(table = #table #repr)]
             #(#query_relationships)*
             pub struct #name {
                 #rowid_field
+                #explicit_nulls
                 #(#column_fields)*
                 #(#relationship_fields)*
             }
@@ -170,7 +202,26 @@ impl ModelEmitter<'_> {
         } else {
             quote!(#[litemodel(#(#options),*)])
         };
-        quote! { #doc #attr pub #field: #ty, }
+        // serde names a field by its column, as the spec does (`r#type` is
+        // `type` without a rename).
+        let rename =
+            if self.model.rust.serde && column.name != column.field.trim_start_matches("r#") {
+                let name = &column.name;
+                quote!(#[serde(rename = #name)])
+            } else {
+                TokenStream::new()
+            };
+        let attributes = user_attributes(&column.attributes);
+        quote! { #doc #attr #rename #attributes pub #field: #ty, }
+    }
+
+    /// `#[serde(skip)]` for session bookkeeping, on a model with serde.
+    fn serde_skip(&self) -> TokenStream {
+        if self.model.rust.serde {
+            quote!(#[serde(skip)])
+        } else {
+            TokenStream::new()
+        }
     }
 
     /// The value a new object's field starts with: the spec's `default` or
@@ -205,7 +256,7 @@ impl ModelEmitter<'_> {
                 }
             }
         }
-        if rel.direction == Direction::OneToMany && holds_objects(rel) {
+        if rel.direction == Direction::OneToMany && rel.holds_objects() {
             if let Some(back) = self.back_relationship(rel) {
                 let back = field_ident(&back.name);
                 options.push(quote!(backref = #back));
@@ -240,11 +291,11 @@ impl ModelEmitter<'_> {
             } else if rel.cascade.delete {
                 options.push(quote!(delete));
             }
-            if rel.cascade.delete_orphan && holds_objects(rel) {
+            if rel.cascade.delete_orphan && rel.holds_objects() {
                 options.push(quote!(delete_orphan));
             }
         }
-        if let (Some(doc), false) = (&rel.doc, holds_objects(rel)) {
+        if let (Some(doc), false) = (&rel.doc, rel.holds_objects()) {
             options.push(quote!(doc = #doc));
         }
         options
@@ -261,6 +312,26 @@ impl ModelEmitter<'_> {
                     && r.target == self.index
                     && r.foreign_key == rel.foreign_key
             })
+    }
+
+    /// Whether the column's field is an `Option`: nullable, a key the database
+    /// fills, or a value the INSERT fills (a `default_factory`, or a
+    /// `server_default` without `default`), `None` until then.
+    fn is_option_field(&self, column: &Column) -> bool {
+        column.nullable
+            || self.is_integer_key(column)
+            || self.is_key_reference(column)
+            || column.default_factory.is_some()
+            || (column.default.is_none() && column.server_default.is_some())
+    }
+
+    /// Whether a column's `default` is applied at INSERT to a `None` field
+    /// (which `set_null` can prevent): the model then has `explicit_nulls`.
+    fn has_insert_defaults(&self) -> bool {
+        self.model
+            .columns
+            .iter()
+            .any(|c| self.default_of(c).is_some() && self.is_option_field(c))
     }
 
     /// The integer primary key that is the model's identity (`Option<i64>`).
@@ -283,7 +354,7 @@ impl ModelEmitter<'_> {
             return quote!(Option<i64>);
         }
         let base = base_type(column);
-        if column.nullable {
+        if self.is_option_field(column) {
             quote!(Option<#base>)
         } else {
             base
@@ -328,6 +399,14 @@ impl ModelEmitter<'_> {
             ),
         }
     }
+}
+
+/// The spec's `attributes` of an item, as tokens (validation checked they parse).
+fn user_attributes(attributes: &[String]) -> TokenStream {
+    attributes
+        .iter()
+        .filter_map(|text| text.parse::<TokenStream>().ok())
+        .collect()
 }
 
 fn kind_ident(rel: &Relationship) -> TokenStream {

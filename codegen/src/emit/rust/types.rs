@@ -283,29 +283,67 @@ pub(super) fn enum_definitions(
                 "Repr",
                 "ToColumn",
             ]);
-            items.push(enum_definition(name, values, &model.table, &column.name));
+            // serde for an enum a serde model uses.
+            let serde = schema.models.iter().any(|m| {
+                m.rust.serde && m.columns.iter().any(|c| {
+                    c.rust_type.is_none()
+                        && matches!(&c.ty, ColumnType::Enum { name: other, .. } if other == name)
+                })
+            });
+            items.push(enum_definition(
+                name,
+                values,
+                &model.table,
+                &column.name,
+                serde,
+            ));
         }
     }
     items
 }
 
-fn enum_definition(name: &str, values: &[String], table: &str, column: &str) -> TokenStream {
+fn enum_definition(
+    name: &str,
+    values: &[String],
+    table: &str,
+    column: &str,
+    serde: bool,
+) -> TokenStream {
     let ty = Ident::new(name, Span::call_site());
     let variants = variant_names(values);
     let doc = format!(" The labels of `{table}.{column}`, stored as their text.");
-    let variant_docs = values.iter().map(|label| format!(" `{label}`"));
+    let variant_docs: Vec<TokenStream> = values
+        .iter()
+        .map(|label| {
+            let doc = format!(" `{label}`");
+            if serde {
+                quote!(#[doc = #doc] #[serde(rename = #label)])
+            } else {
+                quote!(#[doc = #doc])
+            }
+        })
+        .collect();
+    let (serde_derives, serde_attr) = if serde {
+        (
+            quote!(, litemodel::serde::Serialize, litemodel::serde::Deserialize),
+            quote!(#[serde(crate = "litemodel::serde")]),
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
     let first = variants.iter().take(1);
     let rest = variants.iter().skip(1);
-    let first_doc = variant_docs.clone().take(1);
-    let rest_doc = variant_docs.skip(1);
+    let first_doc = variant_docs.iter().take(1);
+    let rest_doc = variant_docs.iter().skip(1);
     let count = TokenLiteral::usize_unsuffixed(values.len());
     let expected = format!("a `{name}` label");
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default #serde_derives)]
+        #serde_attr
         pub enum #ty {
-            #(#[doc = #first_doc] #[default] #first,)*
-            #(#[doc = #rest_doc] #rest,)*
+            #(#first_doc #[default] #first,)*
+            #(#rest_doc #rest,)*
         }
 
         impl #ty {
