@@ -763,6 +763,137 @@ fn datetime_with_offsets_written_elsewhere_read_as_utc() -> TestResult {
     Ok(())
 }
 
+// ---- interchange with SQLAlchemy on PostgreSQL ----------------------------------------
+
+/// What SQLAlchemy 2.1.9 stored through psycopg for `column_types.ROWS`, each value
+/// as PostgreSQL's text for it (`column::text`), recorded by
+/// `tests/sqlalchemy/column_types_postgres.py record` (`record_postgres.sh`).
+#[cfg(feature = "postgres")]
+const STORED_POSTGRES: &str =
+    include_str!("../../tests/sqlalchemy/column_types.postgres.stored.json");
+
+/// The recorded rows as (column, text) pairs in the table's column order.
+#[cfg(feature = "postgres")]
+fn postgres_fixture_rows() -> TestResult<Vec<Vec<(String, Option<String>)>>> {
+    let fixture: serde_json::Value = serde_json::from_str(STORED_POSTGRES)?;
+    let rows = fixture["samples"].as_array().ok_or("no samples")?;
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row.as_object().ok_or("a sample is not an object")?;
+        let mut values = Vec::new();
+        for (column, value) in row {
+            let text = match value {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(text) => Some(text.clone()),
+                other => return Err(format!("{column}: not text: {other}").into()),
+            };
+            values.push((column.clone(), text));
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
+/// Every `samples` row as PostgreSQL's text of each value, in UTC.
+#[cfg(feature = "postgres")]
+fn postgres_stored_rows(db: &Database) -> TestResult<Vec<Vec<(String, Option<String>)>>> {
+    use litemodel::postgres::SimpleQueryMessage;
+    let mut client = db.postgres().ok_or("a PostgreSQL database")?;
+    client.batch_execute("SET TIME ZONE 'UTC'")?;
+    let columns: Vec<String> = Sample::COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    let casts: Vec<String> = columns.iter().map(|c| format!("\"{c}\"::text")).collect();
+    let mut out = Vec::new();
+    for message in client.simple_query(&format!(
+        "SELECT {} FROM samples ORDER BY id",
+        casts.join(", ")
+    ))? {
+        if let SimpleQueryMessage::Row(row) = message {
+            out.push(
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.clone(), row.get(i).map(str::to_owned)))
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// litemodel stores on PostgreSQL exactly the values SQLAlchemy stores there: the
+/// same Rust values give the same text for every column (native NUMERIC, UUID,
+/// TIMESTAMP WITH TIME ZONE, BYTEA, JSON text, enum labels).
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_litemodel_stores_exactly_what_sqlalchemy_stores() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    let (_dir, mut db) = temp_db(Engine::Postgres)?;
+    {
+        let mut session = db.session();
+        for mut sample in expected_samples()? {
+            sample.id = None;
+            if sample.label == "nulls" {
+                sample.price = None;
+                sample.status = None;
+            }
+            session.add(sample);
+        }
+        session.commit()?;
+    }
+    assert_eq!(postgres_stored_rows(&db)?, postgres_fixture_rows()?);
+    // `LITEMODEL_TYPES_POSTGRES_SCHEMA=name`: keep a copy of the rows in schema
+    // `name` for `column_types_postgres.py check CONNINFO name`, which reads them
+    // with the real SQLAlchemy.
+    if let Ok(schema) = std::env::var("LITEMODEL_TYPES_POSTGRES_SCHEMA") {
+        // The enum columns as text: their types go with the test's schema.
+        let columns: Vec<String> = Sample::COLUMNS
+            .iter()
+            .map(|c| match *c {
+                "status" | "mood" => format!("\"{c}\"::text AS \"{c}\""),
+                c => format!("\"{c}\""),
+            })
+            .collect();
+        db.execute_batch(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
+             CREATE TABLE {schema}.samples AS SELECT {} FROM samples",
+            columns.join(", ")
+        ))?;
+    }
+    Ok(())
+}
+
+/// The values SQLAlchemy stored on PostgreSQL read as the same Rust values.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_values_sqlalchemy_stored_read_as_the_same_rust_values() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    let (_dir, db) = temp_db(Engine::Postgres)?;
+    for row in postgres_fixture_rows()? {
+        let columns: Vec<String> = row.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+        // Each text cast to its column's type by PostgreSQL, as psycopg's
+        // untyped text would be.
+        let values: Vec<String> = row
+            .iter()
+            .map(|(_, v)| match v {
+                None => "NULL".to_owned(),
+                Some(text) => format!("'{}'", text.replace('\'', "''")),
+            })
+            .collect();
+        db.execute_batch(&format!(
+            "INSERT INTO samples ({}) VALUES ({})",
+            columns.join(", "),
+            values.join(", ")
+        ))?;
+    }
+    let loaded = Sample::query().order_by(Sample::ID.asc()).all(&db)?;
+    assert_eq!(loaded, expected_samples()?);
+    Ok(())
+}
+
 engines!(
     defaults_and_factories_are_applied_at_insert,
     explicit_values_and_explicit_nulls_beat_defaults,

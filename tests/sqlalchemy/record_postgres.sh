@@ -14,3 +14,5 @@ fi
 eval "$("$root/.ci/postgres" start)"
 trap '"$root/.ci/postgres" stop "$LITEMODEL_TEST_POSTGRES_DIR"' EXIT
 "$venv/bin/python" "$here/record_postgres.py" "$LITEMODEL_TEST_POSTGRES" "$@"
+# The values SQLAlchemy stores for every column type (runtime/tests/types.rs).
+(cd "$here" && "$venv/bin/python" column_types_postgres.py record "$LITEMODEL_TEST_POSTGRES")
