@@ -772,9 +772,13 @@ fn datetime_with_offsets_written_elsewhere_read_as_utc() -> TestResult {
 const STORED_POSTGRES: &str =
     include_str!("../../tests/sqlalchemy/column_types.postgres.stored.json");
 
-/// The recorded rows as (column, text) pairs in the table's column order.
+/// A row as (column, PostgreSQL's text of the value) pairs, NULL as `None`.
 #[cfg(feature = "postgres")]
-fn postgres_fixture_rows() -> TestResult<Vec<Vec<(String, Option<String>)>>> {
+type TextRow = Vec<(String, Option<String>)>;
+
+/// The recorded rows in the table's column order.
+#[cfg(feature = "postgres")]
+fn postgres_fixture_rows() -> TestResult<Vec<TextRow>> {
     let fixture: serde_json::Value = serde_json::from_str(STORED_POSTGRES)?;
     let rows = fixture["samples"].as_array().ok_or("no samples")?;
     let mut out = Vec::new();
@@ -796,7 +800,7 @@ fn postgres_fixture_rows() -> TestResult<Vec<Vec<(String, Option<String>)>>> {
 
 /// Every `samples` row as PostgreSQL's text of each value, in UTC.
 #[cfg(feature = "postgres")]
-fn postgres_stored_rows(db: &Database) -> TestResult<Vec<Vec<(String, Option<String>)>>> {
+fn postgres_stored_rows(db: &Database) -> TestResult<Vec<TextRow>> {
     use litemodel::postgres::SimpleQueryMessage;
     let mut client = db.postgres().ok_or("a PostgreSQL database")?;
     client.batch_execute("SET TIME ZONE 'UTC'")?;
