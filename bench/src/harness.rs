@@ -48,6 +48,7 @@ pub const SCHEMA_SQL: [&str; 4] = [
 /// default, FULL).
 pub fn pragmas(storage: Storage) -> &'static str {
     match storage {
+        Storage::Postgres => "",
         Storage::Memory => "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
         Storage::File => {
             "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
@@ -191,22 +192,46 @@ pub enum Storage {
     Memory,
     /// A file in WAL mode.
     File,
+    /// A PostgreSQL server (`LITEMODEL_BENCH_POSTGRES`, else
+    /// `LITEMODEL_TEST_POSTGRES`): only with `--storage postgres`.
+    Postgres,
 }
 
 impl Storage {
+    /// The storages a run measures unless `--storage` says otherwise.
     pub const ALL: [Storage; 2] = [Storage::Memory, Storage::File];
 
     pub fn name(self) -> &'static str {
         match self {
             Storage::Memory => "memory",
             Storage::File => "file",
+            Storage::Postgres => "postgres",
         }
     }
 
     pub fn parse(name: &str) -> Option<Storage> {
-        Storage::ALL.into_iter().find(|s| s.name() == name)
+        [Storage::Memory, Storage::File, Storage::Postgres]
+            .into_iter()
+            .find(|s| s.name() == name)
     }
 }
+
+/// The PostgreSQL server of `--storage postgres`: a URL or libpq string.
+pub fn postgres_server() -> BenchResult<String> {
+    std::env::var("LITEMODEL_BENCH_POSTGRES")
+        .or_else(|_| std::env::var("LITEMODEL_TEST_POSTGRES"))
+        .map_err(|_| {
+            "--storage postgres needs LITEMODEL_BENCH_POSTGRES (or LITEMODEL_TEST_POSTGRES): \
+             a libpq connection string, e.g. from `.ci/postgres start`"
+                .into()
+        })
+}
+
+/// Moves the key sequences past the seeded ids (the seed writes explicit keys).
+pub const POSTGRES_SEED_TAIL: &str = "SELECT setval(pg_get_serial_sequence('roles', 'id'), \
+     (SELECT COALESCE(max(id), 0) + 1 FROM roles), false); \
+     SELECT setval(pg_get_serial_sequence('users', 'id'), \
+     (SELECT COALESCE(max(id), 0) + 1 FROM users), false);";
 
 /// One run of one workload in one process: `<exe> run <workload> <storage>
 /// <samples> <database path>`.

@@ -12,6 +12,7 @@ fn open(job: &Job) -> BenchResult<Database> {
             job.remove_database()?;
             Database::open(&job.path)?
         }
+        Storage::Postgres => Database::connect(&crate::pg_setup::fresh_schema()?)?,
     };
     db.create_all(&SCHEMA)?;
     Ok(db)
@@ -20,7 +21,10 @@ fn open(job: &Job) -> BenchResult<Database> {
 fn seeded(job: &Job) -> BenchResult<Database> {
     let db = open(job)?;
     if let Some(sql) = seed_sql(job.workload) {
-        db.sqlite().ok_or("a SQLite database")?.execute_batch(&sql)?;
+        db.execute_batch(&sql)?;
+        if job.storage == Storage::Postgres {
+            db.execute_batch(POSTGRES_SEED_TAIL)?;
+        }
     }
     Ok(db)
 }

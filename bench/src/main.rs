@@ -17,6 +17,8 @@ mod codegen_build;
 mod diesel_models;
 mod harness;
 mod litemodel_side;
+mod pg_setup;
+mod postgres_side;
 mod rusqlite_side;
 
 // Not every generated item (column constants, `get` of Role, ...) is used here.
@@ -59,7 +61,7 @@ struct Options {
 }
 
 const USAGE: &str = "usage: litemodel-bench [--quick] [--samples N] [--only w1,w2] \
-[--storage memory|file] [--libs litemodel,rusqlite,diesel] [--no-codegen] [--markdown FILE]
+[--storage memory|file|postgres] [--libs litemodel,rusqlite,diesel] [--no-codegen] [--markdown FILE]
        litemodel-bench codegen
        litemodel-bench codegen-build [--models 50,200] [--runs N] [--modes check,debug,release] [--markdown FILE]
        litemodel-bench run <litemodel|rusqlite> <workload> <storage> <samples> <db path>";
@@ -130,6 +132,8 @@ fn real_main() -> BenchResult {
             let job = Job::parse(args.get(2..).unwrap_or_default())?;
             match args.get(1).map(String::as_str) {
                 Some("litemodel") => litemodel_side::run(&job),
+                // The hand-written lower bound: rusqlite, or the `postgres` crate.
+                Some("rusqlite") if job.storage == Storage::Postgres => postgres_side::run(&job),
                 Some("rusqlite") => rusqlite_side::run(&job),
                 _ => Err(USAGE.into()),
             }
@@ -288,6 +292,9 @@ fn benchmark(options: &Options) -> BenchResult {
             };
             let mut results = Vec::new();
             for &library in &options.libraries {
+                if storage == Storage::Postgres && library == Library::Diesel {
+                    continue; // the Diesel runner is built for SQLite only
+                }
                 let program = match library {
                     Library::Diesel => diesel.as_deref().ok_or("no Diesel runner")?,
                     _ => this.as_path(),

@@ -39,6 +39,7 @@ fn open(job: &Job) -> BenchResult<Connection> {
             job.remove_database()?;
             Connection::open(&job.path)?
         }
+        Storage::Postgres => return Err("rusqlite runs on SQLite storages only".into()),
     };
     conn.execute_batch(pragmas(job.storage))?;
     conn.execute_batch(&SCHEMA_SQL.join(";\n"))?;

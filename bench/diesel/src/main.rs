@@ -79,6 +79,9 @@ fn open(job: &Job) -> BenchResult<SqliteConnection> {
             job.remove_database()?;
             job.path.display().to_string()
         }
+        Storage::Postgres => {
+            return Err("the Diesel runner measures SQLite only (no libpq here)".into())
+        }
     };
     let mut conn = SqliteConnection::establish(&url)?;
     conn.batch_execute(pragmas(job.storage))?;
