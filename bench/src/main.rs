@@ -14,6 +14,7 @@
 
 mod codegen_bench;
 mod codegen_build;
+mod contention;
 mod diesel_models;
 mod harness;
 mod litemodel_side;
@@ -63,6 +64,7 @@ struct Options {
 const USAGE: &str = "usage: litemodel-bench [--quick] [--samples N] [--only w1,w2] \
 [--storage memory|file|postgres] [--libs litemodel,rusqlite,diesel] [--no-codegen] [--markdown FILE]
        litemodel-bench codegen
+       litemodel-bench contention [--seconds N] [--fair]
        litemodel-bench codegen-build [--models 50,200] [--runs N] [--modes check,debug,release] [--markdown FILE]
        litemodel-bench run <litemodel|rusqlite> <workload> <storage> <samples> <db path>";
 
@@ -147,6 +149,8 @@ fn real_main() -> BenchResult {
             );
             Ok(())
         }
+        Some("contention") => contention::run(&contention::parse_options(&args[1..])?),
+        Some("contention-child") => contention::child(&args[1..]),
         Some("codegen-build") => {
             let options = codegen_build::parse_options(&args[1..])?;
             codegen_build::run(&bench_dir(), &options)

@@ -72,7 +72,8 @@ pub fn run(job: &Job) -> BenchResult {
                     measure(job.samples, |_| Ok(()), |(), _| stream(c))
                 }
                 Workload::Get | Workload::GetHeld => {
-                    let stmt = c.prepare("SELECT id, username, role_id FROM users WHERE id = $1")?;
+                    let stmt =
+                        c.prepare("SELECT id, username, role_id FROM users WHERE id = $1")?;
                     measure(job.samples, |_| Ok(()), |(), _| get(c, &stmt))
                 }
                 Workload::Filter => measure(job.samples, |_| Ok(()), |(), _| filter(c)),
@@ -96,7 +97,10 @@ pub fn run(job: &Job) -> BenchResult {
 fn insert(client: &mut Client) -> BenchResult<u64> {
     let mut tx = client.transaction()?;
     let role_id: i32 = tx
-        .query_one("INSERT INTO roles (name) VALUES ($1) RETURNING id", &[&"admin"])?
+        .query_one(
+            "INSERT INTO roles (name) VALUES ($1) RETURNING id",
+            &[&"admin"],
+        )?
         .try_get(0)?;
     let stmt = tx.prepare("INSERT INTO users (username, role_id) VALUES ($1, $2) RETURNING id")?;
     let mut users = Vec::with_capacity(USERS);
@@ -216,8 +220,10 @@ fn children_selectin(client: &mut Client) -> BenchResult<u64> {
             "SELECT id, username, role_id FROM users WHERE role_id IN ({})",
             placeholders.join(", ")
         );
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            chunk.iter().map(|k| k as &(dyn postgres::types::ToSql + Sync)).collect();
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = chunk
+            .iter()
+            .map(|k| k as &(dyn postgres::types::ToSql + Sync))
+            .collect();
         for row in client.query(sql.as_str(), &params)? {
             let user = user(&row)?;
             if let Some(role_id) = user.role_id {
@@ -284,7 +290,10 @@ fn update(client: &mut Client, sample: usize) -> BenchResult<u64> {
     }
     let stmt = tx.prepare("UPDATE users SET username = $1, role_id = $2 WHERE id = $3")?;
     for user in &users {
-        tx.execute(&stmt, &[&user.username, &user.role_id.map(key), &user.id.map(key)])?;
+        tx.execute(
+            &stmt,
+            &[&user.username, &user.role_id.map(key), &user.id.map(key)],
+        )?;
     }
     tx.commit()?;
     Ok(users.len() as u64)

@@ -19,7 +19,7 @@ use crate::sql::{Dialect, Param, Sql, Sqlite};
 use crate::types::ColumnValue;
 
 /// How long a statement waits for another connection's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection (queries differ by filter shape).
 const STATEMENT_CACHE_CAPACITY: usize = 256;
 
@@ -44,6 +44,10 @@ pub struct Database {
     conn: Conn,
     echo: Cell<bool>,
     counter: StatementCounter,
+    /// How long a SQLite statement waits for another connection's lock.
+    busy_timeout: Cell<Duration>,
+    /// Whether the fair busy handler (conn/busy.rs) replaces SQLite's.
+    fair_busy_wait: Cell<bool>,
 }
 
 impl std::fmt::Debug for Database {
@@ -114,6 +118,8 @@ impl Database {
                     conn: Conn::Postgres(conn),
                     echo: Cell::new(false),
                     counter: StatementCounter::default(),
+                    busy_timeout: Cell::new(BUSY_TIMEOUT),
+                    fair_busy_wait: Cell::new(false),
                 })
             }
             #[cfg(not(feature = "postgres"))]
@@ -167,11 +173,65 @@ impl Database {
             conn: Conn::Sqlite(conn),
             echo: Cell::new(false),
             counter: StatementCounter::default(),
+            busy_timeout: Cell::new(BUSY_TIMEOUT),
+            fair_busy_wait: Cell::new(false),
         };
         for statement in db.dialect().connection_setup() {
             db.execute(statement, None)?;
         }
         Ok(db)
+    }
+
+    /// How long a statement waits for another connection's write lock before
+    /// failing with "database is locked" (SQLite; 5 seconds unless set).
+    ///
+    /// ```
+    /// # fn main() -> litemodel::Result<()> {
+    /// let db = litemodel::Database::open_in_memory()?;
+    /// db.set_busy_timeout(std::time::Duration::from_millis(250))?;
+    /// assert_eq!(db.busy_timeout().as_millis(), 250);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] if SQLite refuses the setting.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
+        self.busy_timeout.set(timeout);
+        if let Conn::Sqlite(conn) = &self.conn {
+            if !self.fair_busy_wait.get() {
+                conn.busy_timeout(timeout)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How a waiting SQLite writer polls for the lock. Off (the default),
+    /// SQLite's own handler sleeps 1, 2, 5, ... up to 100 ms between attempts:
+    /// the most commits per second, but under steady contention a writer can
+    /// wait out its whole timeout while others commit thousands of times. On,
+    /// it polls every 0.1 ms doubling to 4 ms, jittered: writers take turns
+    /// (no writer starves, no "database is locked" within the timeout), at a
+    /// cost in throughput. docs/reliability.md has the measurements.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sqlite`] if SQLite refuses the handler.
+    pub fn set_fair_busy_wait(&mut self, on: bool) -> Result<()> {
+        self.fair_busy_wait.set(on);
+        if let Conn::Sqlite(conn) = &mut self.conn {
+            if on {
+                conn.busy_handler(Some(crate::conn::busy::wait))?;
+            } else {
+                conn.busy_timeout(self.busy_timeout.get())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The busy timeout; see [`Database::set_busy_timeout`].
+    pub fn busy_timeout(&self) -> Duration {
+        self.busy_timeout.get()
     }
 
     /// Logs every statement the runtime runs, with its parameter values
@@ -257,7 +317,10 @@ impl Database {
             log::info!(target: "litemodel::sql", "{sql}");
         }
         match &self.conn {
-            Conn::Sqlite(conn) => conn.execute_batch(sql).map_err(|e| classify(e, None)),
+            Conn::Sqlite(conn) => {
+                crate::conn::busy::set_timeout(self.busy_timeout.get());
+                conn.execute_batch(sql).map_err(|e| classify(e, None))
+            }
             #[cfg(feature = "postgres")]
             Conn::Postgres(conn) => conn.batch(sql, None),
         }
@@ -489,10 +552,12 @@ impl Database {
     #[inline]
     pub(crate) fn prepare(&self, sql: &str, table: Option<&'static str>) -> Result<Stmt<'_>> {
         match &self.conn {
-            Conn::Sqlite(conn) => conn
-                .prepare_cached(sql)
-                .map(|stmt| Stmt::Sqlite(stmt, table))
-                .map_err(|e| classify(e, table)),
+            Conn::Sqlite(conn) => {
+                crate::conn::busy::set_timeout(self.busy_timeout.get());
+                conn.prepare_cached(sql)
+                    .map(|stmt| Stmt::Sqlite(stmt, table))
+                    .map_err(|e| classify(e, table))
+            }
             #[cfg(feature = "postgres")]
             Conn::Postgres(conn) => conn.prepare(sql, table).map(Stmt::Postgres),
         }

@@ -273,3 +273,47 @@ fn a_pool_without_a_free_connection_says_so() -> TestResult {
     assert!(err.to_string().contains("unable to open"), "{err}");
     Ok(())
 }
+
+/// The fair busy wait keeps to the busy timeout: it waits for a lock released
+/// in time, and gives up with "database is locked" once the timeout has passed.
+#[test]
+fn the_fair_busy_wait_waits_within_the_timeout() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("fair.sqlite");
+    Database::open(&path)?.create_all(&SCHEMA)?;
+    let mut db = Database::open(&path)?;
+    db.set_fair_busy_wait(true)?;
+    db.set_busy_timeout(Duration::from_millis(300))?;
+    assert_eq!(db.busy_timeout(), Duration::from_millis(300));
+
+    // Held past the timeout: the commit fails, after about the timeout.
+    let holder = Connection::open(&path)?;
+    holder.execute_batch("BEGIN IMMEDIATE")?;
+    let started = std::time::Instant::now();
+    let err = db
+        .transaction(|s| {
+            s.add(Role::new("late"));
+            Ok::<_, litemodel::Error>(())
+        })
+        .err()
+        .ok_or("the commit must fail")?;
+    let waited = started.elapsed();
+    assert!(err.to_string().contains("database is locked"), "{err}");
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+        "waited {waited:?}"
+    );
+
+    // Released while waiting: the commit goes through.
+    let release = std::thread::spawn(move || -> Result<(), String> {
+        std::thread::sleep(Duration::from_millis(100));
+        holder.execute_batch("ROLLBACK").map_err(|e| e.to_string())
+    });
+    db.transaction(|s| {
+        s.add(Role::new("in time"));
+        Ok::<_, litemodel::Error>(())
+    })?;
+    release.join().map_err(|_| "the holder panicked")??;
+    assert_eq!(Role::query().count(&db)?, 1);
+    Ok(())
+}

@@ -7,6 +7,7 @@
 //! cache: rusqlite's for SQLite, a map of server-side statements for
 //! PostgreSQL.
 
+pub(crate) mod busy;
 #[cfg(feature = "postgres")]
 mod pg_value;
 #[cfg(feature = "postgres")]
