@@ -413,3 +413,33 @@ fn bad_database_urls_are_clear_errors() -> TestResult {
     }
     Ok(())
 }
+
+/// `migrate` and `introspect` run on SQLite only: given a PostgreSQL URL they say
+/// so before opening or writing anything (no file named after the URL appears).
+#[test]
+fn migrate_and_introspect_refuse_a_postgresql_url_clearly() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let spec = workspace_root().join("tests/fixtures/ok/seed.toml");
+    let url = "postgresql://app:secret@127.0.0.1:1/app";
+    for args in [
+        vec!["migrate", "status", "--database", url],
+        vec!["migrate", "up", "--database", url],
+        vec!["introspect", "--database", url],
+    ] {
+        let output = litemodel()
+            .current_dir(dir.path())
+            .arg("--spec")
+            .arg(&spec)
+            .args(&args)
+            .output()?;
+        let stderr = String::from_utf8(output.stderr)?;
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("`postgresql://app:***@127.0.0.1:1/app` is not a SQLite file"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("secret"), "{args:?}: {stderr}");
+    }
+    assert_eq!(fs::read_dir(dir.path())?.count(), 0, "nothing was written");
+    Ok(())
+}

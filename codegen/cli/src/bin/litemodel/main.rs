@@ -154,7 +154,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     if let Command::Introspect { database, out } = &cli.command {
-        return migrate_cli::introspect(database, out.as_deref());
+        return migrate_cli::introspect(&sqlite_file(database)?, out.as_deref());
     }
     let for_rust = matches!(
         cli.command,
@@ -321,7 +321,7 @@ fn database_target(cli: &Cli, checked: &Checked, given: Option<&str>) -> Result<
 /// `--database`, else the spec's `[database] path` relative to the spec's folder.
 fn database_path(cli: &Cli, checked: &Checked, given: Option<&Path>) -> Result<PathBuf, Failure> {
     if let Some(path) = given {
-        return Ok(path.to_path_buf());
+        return sqlite_file(path);
     }
     match &checked.schema.database.path {
         Some(path) => {
@@ -332,6 +332,51 @@ fn database_path(cli: &Cli, checked: &Checked, given: Option<&Path>) -> Result<P
             "no database file given\n  help: pass `--database FILE`, or set `path` in the `[database]` table of `{}`",
             cli.spec.display()
         ))),
+    }
+}
+
+/// The SQLite file a `--database` of the SQLite-only commands (`migrate`,
+/// `introspect`) names: a path, or a `sqlite:///` URL. A PostgreSQL URL is refused
+/// before anything is opened or written (a URL is not a file name).
+pub(crate) fn sqlite_file(given: &Path) -> Result<PathBuf, Failure> {
+    let text = given.to_string_lossy();
+    if let Some(path) = text.strip_prefix("sqlite:///") {
+        return Ok(PathBuf::from(path));
+    }
+    let is_url = text.contains("://");
+    let is_conninfo = text.split_once('=').is_some_and(|(key, _)| {
+        ["host", "hostaddr", "port", "dbname", "user"].contains(&key.trim())
+    });
+    if is_url || is_conninfo {
+        return Err(Failure::Usage(format!(
+            "`{}` is not a SQLite file: migrations and introspection run on SQLite only in this \
+             version\n  help: on PostgreSQL, create the schema with `litemodel create-all --database URL` \
+             (docs/postgresql.md)",
+            redact(&text)
+        )));
+    }
+    Ok(given.to_path_buf())
+}
+
+/// `url` with a password replaced by `***`.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(end);
+            match authority.rsplit_once('@') {
+                Some((credentials, host)) if credentials.contains(':') => {
+                    let user = credentials.split(':').next().unwrap_or_default();
+                    format!("{scheme}://{user}:***@{host}{tail}")
+                }
+                _ => url.to_owned(),
+            }
+        }
+        None => url
+            .split_whitespace()
+            .map(|pair| if pair.starts_with("password=") { "password=***" } else { pair })
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
