@@ -85,7 +85,7 @@ pub enum Error {
     },
     /// The database server could not be reached or refused the connection
     /// (down, wrong password, no such database).
-    #[error("cannot connect to `{url}`: {source}")]
+    #[error("cannot connect to `{url}`: {}", connect_message(source.as_ref()))]
     Connect {
         /// The URL, password replaced by `***`.
         url: String,
@@ -261,6 +261,15 @@ pub(crate) fn classify(source: rusqlite::Error, table: Option<&'static str>) -> 
         ffi::SQLITE_CONSTRAINT_CHECK => Error::CheckViolation { constraint: detail },
         _ => Error::Sqlite { table, source },
     }
+}
+
+/// What a connection failure says: the server's message when it refused.
+fn connect_message(source: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+    #[cfg(feature = "postgres")]
+    if let Some(err) = source.downcast_ref::<postgres::Error>() {
+        return postgres_message(err);
+    }
+    source.to_string()
 }
 
 /// The server's message with its detail, or the client's error.

@@ -76,9 +76,17 @@ pub(crate) fn encode(
 ) -> Result<IsNull, BoxError> {
     match value {
         ColumnValue::Null => return Ok(IsNull::Yes),
-        ColumnValue::Integer(i) => {
-            encode_integer(*i, ty, out).ok_or_else(|| mismatch(value, ty))?
-        }
+        ColumnValue::Integer(i) => encode_integer(*i, ty, out).ok_or_else(|| -> BoxError {
+            if matches!(*ty, Type::INT2 | Type::INT4 | Type::BOOL) {
+                format!(
+                    "integer {i} is out of range for a PostgreSQL column of type {}",
+                    ty.name()
+                )
+                .into()
+            } else {
+                mismatch(value, ty)
+            }
+        })?,
         ColumnValue::Real(f) => match *ty {
             Type::FLOAT8 => out.put_f64(*f),
             Type::FLOAT4 => out.put_f32(*f as f32),

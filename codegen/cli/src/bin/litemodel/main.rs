@@ -374,7 +374,13 @@ fn redact(url: &str) -> String {
         }
         None => url
             .split_whitespace()
-            .map(|pair| if pair.starts_with("password=") { "password=***" } else { pair })
+            .map(|pair| {
+                if pair.starts_with("password=") {
+                    "password=***"
+                } else {
+                    pair
+                }
+            })
             .collect::<Vec<_>>()
             .join(" "),
     }
