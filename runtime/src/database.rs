@@ -198,10 +198,9 @@ impl Database {
     /// [`Error::Sqlite`] if SQLite refuses the setting.
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
         self.busy_timeout.set(timeout);
-        if let Conn::Sqlite(conn) = &self.conn {
-            if !self.fair_busy_wait.get() {
-                conn.busy_timeout(timeout)?;
-            }
+        match &self.conn {
+            Conn::Sqlite(conn) if !self.fair_busy_wait.get() => conn.busy_timeout(timeout)?,
+            _ => {}
         }
         Ok(())
     }
@@ -219,12 +218,12 @@ impl Database {
     /// [`Error::Sqlite`] if SQLite refuses the handler.
     pub fn set_fair_busy_wait(&mut self, on: bool) -> Result<()> {
         self.fair_busy_wait.set(on);
-        if let Conn::Sqlite(conn) = &mut self.conn {
-            if on {
-                conn.busy_handler(Some(crate::conn::busy::wait))?;
-            } else {
-                conn.busy_timeout(self.busy_timeout.get())?;
-            }
+        let timeout = self.busy_timeout.get();
+        match &mut self.conn {
+            Conn::Sqlite(conn) if on => conn.busy_handler(Some(crate::conn::busy::wait))?,
+            Conn::Sqlite(conn) => conn.busy_timeout(timeout)?,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => {}
         }
         Ok(())
     }
