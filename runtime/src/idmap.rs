@@ -1,4 +1,5 @@
-//! Hash maps keyed by row ids and type ids, which need no DoS-resistant hash.
+//! Hash maps keyed by row ids, type ids and the runtime's own SQL text, which
+//! need no DoS-resistant hash.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -14,9 +15,19 @@ impl Hasher for IdHasher {
         self.0
     }
 
+    /// Eight bytes at a time (SQL text keys of the PostgreSQL statement cache).
     fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
         }
     }
 

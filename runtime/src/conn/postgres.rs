@@ -2,7 +2,6 @@
 //! statements, and cursors for streaming.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use postgres::types::ToSql;
@@ -10,6 +9,7 @@ use postgres::{Client, NoTls, Row, Statement};
 
 use super::pg_value::{PgParam, PgValue};
 use crate::error::{classify_postgres, Error, Result};
+use crate::idmap::IdMap;
 use crate::types::{ColumnError, ColumnValue};
 
 /// Rows fetched per round trip while streaming through a cursor.
@@ -20,8 +20,9 @@ const STATEMENT_CACHE_CAPACITY: usize = 512;
 /// One connection to a PostgreSQL server.
 pub(crate) struct PgConn {
     client: RefCell<Client>,
-    /// Server-side prepared statements by SQL text.
-    statements: RefCell<HashMap<Arc<str>, Statement>>,
+    /// Server-side prepared statements by SQL text (the runtime's own text:
+    /// a fast hash, no flooding to fear).
+    statements: RefCell<IdMap<Arc<str>, Statement>>,
     /// Whether a transaction is open (PostgreSQL reports it in every
     /// ReadyForQuery message, which the client does not expose; the runtime
     /// runs every BEGIN, COMMIT and ROLLBACK itself).
