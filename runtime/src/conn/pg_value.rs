@@ -15,6 +15,32 @@ use std::error::Error as StdError;
 use bytes::{BufMut, BytesMut};
 use postgres::types::{FromSql, IsNull, Kind, ToSql, Type};
 
+/// The built-in types' OIDs (`pg_type.oid`, fixed since PostgreSQL 7): a type is
+/// matched by its number, one comparison, rather than by `Type`'s structure.
+mod oid {
+    pub const BOOL: u32 = 16;
+    pub const BYTEA: u32 = 17;
+    pub const NAME: u32 = 19;
+    pub const INT8: u32 = 20;
+    pub const INT2: u32 = 21;
+    pub const INT4: u32 = 23;
+    pub const TEXT: u32 = 25;
+    pub const OID: u32 = 26;
+    pub const JSON: u32 = 114;
+    pub const FLOAT4: u32 = 700;
+    pub const FLOAT8: u32 = 701;
+    pub const UNKNOWN: u32 = 705;
+    pub const BPCHAR: u32 = 1042;
+    pub const VARCHAR: u32 = 1043;
+    pub const DATE: u32 = 1082;
+    pub const TIME: u32 = 1083;
+    pub const TIMESTAMP: u32 = 1114;
+    pub const TIMESTAMPTZ: u32 = 1184;
+    pub const NUMERIC: u32 = 1700;
+    pub const UUID: u32 = 2950;
+    pub const JSONB: u32 = 3802;
+}
+
 use crate::types::ColumnValue;
 
 type BoxError = Box<dyn StdError + Sync + Send>;
@@ -50,8 +76,8 @@ fn kind_name(value: &ColumnValue<'_>) -> &'static str {
 
 fn is_text(ty: &Type) -> bool {
     matches!(
-        *ty,
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON
+        ty.oid(),
+        oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::NAME | oid::UNKNOWN | oid::JSON
     ) || matches!(ty.kind(), Kind::Enum(_))
 }
 
@@ -77,7 +103,7 @@ pub(crate) fn encode(
     match value {
         ColumnValue::Null => return Ok(IsNull::Yes),
         ColumnValue::Integer(i) => encode_integer(*i, ty, out).ok_or_else(|| -> BoxError {
-            if matches!(*ty, Type::INT2 | Type::INT4 | Type::BOOL) {
+            if matches!(ty.oid(), oid::INT2 | oid::INT4 | oid::BOOL) {
                 format!(
                     "integer {i} is out of range for a PostgreSQL column of type {}",
                     ty.name()
@@ -87,10 +113,10 @@ pub(crate) fn encode(
                 mismatch(value, ty)
             }
         })?,
-        ColumnValue::Real(f) => match *ty {
-            Type::FLOAT8 => out.put_f64(*f),
-            Type::FLOAT4 => out.put_f32(*f as f32),
-            Type::NUMERIC => encode_numeric(&format_f64(*f), out)?,
+        ColumnValue::Real(f) => match ty.oid() {
+            oid::FLOAT8 => out.put_f64(*f),
+            oid::FLOAT4 => out.put_f32(*f as f32),
+            oid::NUMERIC => encode_numeric(&format_f64(*f), out)?,
             _ => return Err(mismatch(value, ty)),
         },
         ColumnValue::Text(text) => encode_text(text, ty, out).map_err(|err| {
@@ -100,8 +126,8 @@ pub(crate) fn encode(
                 err.into()
             }
         })?,
-        ColumnValue::Blob(bytes) => match *ty {
-            Type::BYTEA => out.put_slice(bytes),
+        ColumnValue::Blob(bytes) => match ty.oid() {
+            oid::BYTEA => out.put_slice(bytes),
             _ => return Err(mismatch(value, ty)),
         },
     }
@@ -109,17 +135,17 @@ pub(crate) fn encode(
 }
 
 fn encode_integer(i: i64, ty: &Type, out: &mut BytesMut) -> Option<()> {
-    match *ty {
-        Type::INT8 => out.put_i64(i),
-        Type::INT4 => out.put_i32(i32::try_from(i).ok()?),
-        Type::INT2 => out.put_i16(i16::try_from(i).ok()?),
-        Type::BOOL => match i {
+    match ty.oid() {
+        oid::INT8 => out.put_i64(i),
+        oid::INT4 => out.put_i32(i32::try_from(i).ok()?),
+        oid::INT2 => out.put_i16(i16::try_from(i).ok()?),
+        oid::BOOL => match i {
             0 | 1 => out.put_u8(i as u8),
             _ => return None,
         },
-        Type::FLOAT8 => out.put_f64(i as f64),
-        Type::FLOAT4 => out.put_f32(i as f32),
-        Type::NUMERIC => encode_numeric(&i.to_string(), out).ok()?,
+        oid::FLOAT8 => out.put_f64(i as f64),
+        oid::FLOAT4 => out.put_f32(i as f32),
+        oid::NUMERIC => encode_numeric(&i.to_string(), out).ok()?,
         _ => return None,
     }
     Some(())
@@ -128,22 +154,22 @@ fn encode_integer(i: i64, ty: &Type, out: &mut BytesMut) -> Option<()> {
 /// Text into a text type, or parsed into a date, time, UUID or number; an
 /// empty error means "not a type text goes into".
 fn encode_text(text: &str, ty: &Type, out: &mut BytesMut) -> Result<(), String> {
-    match *ty {
-        Type::JSONB => {
+    match ty.oid() {
+        oid::JSONB => {
             out.put_u8(1);
             out.put_slice(text.as_bytes());
         }
-        Type::NUMERIC => encode_numeric(text, out)?,
-        Type::DATE => {
+        oid::NUMERIC => encode_numeric(text, out)?,
+        oid::DATE => {
             let days = parse_date(text).ok_or_else(|| malformed("date", text))?;
             out.put_i32(i32::try_from(days - PG_EPOCH_DAYS).map_err(|_| malformed("date", text))?);
         }
-        Type::TIME => out.put_i64(parse_time(text).ok_or_else(|| malformed("time", text))?),
-        Type::TIMESTAMP | Type::TIMESTAMPTZ => {
+        oid::TIME => out.put_i64(parse_time(text).ok_or_else(|| malformed("time", text))?),
+        oid::TIMESTAMP | oid::TIMESTAMPTZ => {
             let micros = parse_timestamp(text).ok_or_else(|| malformed("timestamp", text))?;
             out.put_i64(micros);
         }
-        Type::UUID => out.put_slice(&parse_uuid(text).ok_or_else(|| malformed("uuid", text))?),
+        oid::UUID => out.put_slice(&parse_uuid(text).ok_or_else(|| malformed("uuid", text))?),
         _ if is_text(ty) => out.put_slice(text.as_bytes()),
         _ => return Err(String::new()),
     }
@@ -172,26 +198,26 @@ impl<'a> FromSql<'a> for PgValue<'a> {
 }
 
 fn decode<'a>(ty: &Type, raw: &'a [u8]) -> Result<ColumnValue<'a>, BoxError> {
-    Ok(match *ty {
-        Type::BOOL => ColumnValue::Integer(i64::from(byte(raw)? != 0)),
-        Type::INT2 => ColumnValue::Integer(i64::from(i16::from_be_bytes(array(raw)?))),
-        Type::INT4 => ColumnValue::Integer(i64::from(i32::from_be_bytes(array(raw)?))),
-        Type::OID => ColumnValue::Integer(i64::from(u32::from_be_bytes(array(raw)?))),
-        Type::INT8 => ColumnValue::Integer(i64::from_be_bytes(array(raw)?)),
-        Type::FLOAT4 => ColumnValue::Real(f64::from(f32::from_be_bytes(array(raw)?))),
-        Type::FLOAT8 => ColumnValue::Real(f64::from_be_bytes(array(raw)?)),
-        Type::NUMERIC => ColumnValue::Text(Cow::Owned(decode_numeric(raw)?)),
-        Type::BYTEA => ColumnValue::Blob(Cow::Borrowed(raw)),
-        Type::JSONB => match raw.split_first() {
+    Ok(match ty.oid() {
+        oid::BOOL => ColumnValue::Integer(i64::from(byte(raw)? != 0)),
+        oid::INT2 => ColumnValue::Integer(i64::from(i16::from_be_bytes(array(raw)?))),
+        oid::INT4 => ColumnValue::Integer(i64::from(i32::from_be_bytes(array(raw)?))),
+        oid::OID => ColumnValue::Integer(i64::from(u32::from_be_bytes(array(raw)?))),
+        oid::INT8 => ColumnValue::Integer(i64::from_be_bytes(array(raw)?)),
+        oid::FLOAT4 => ColumnValue::Real(f64::from(f32::from_be_bytes(array(raw)?))),
+        oid::FLOAT8 => ColumnValue::Real(f64::from_be_bytes(array(raw)?)),
+        oid::NUMERIC => ColumnValue::Text(Cow::Owned(decode_numeric(raw)?)),
+        oid::BYTEA => ColumnValue::Blob(Cow::Borrowed(raw)),
+        oid::JSONB => match raw.split_first() {
             Some((1, json)) => ColumnValue::Text(Cow::Borrowed(utf8(json)?)),
             _ => return Err("unsupported jsonb format version".into()),
         },
-        Type::DATE => {
+        oid::DATE => {
             let days = i64::from(i32::from_be_bytes(array(raw)?));
             ColumnValue::Text(Cow::Owned(format_date(days + PG_EPOCH_DAYS)))
         }
-        Type::TIME => ColumnValue::Text(Cow::Owned(format_time(i64::from_be_bytes(array(raw)?)))),
-        Type::TIMESTAMP | Type::TIMESTAMPTZ => {
+        oid::TIME => ColumnValue::Text(Cow::Owned(format_time(i64::from_be_bytes(array(raw)?)))),
+        oid::TIMESTAMP | oid::TIMESTAMPTZ => {
             let micros = i64::from_be_bytes(array(raw)?);
             if micros == i64::MAX || micros == i64::MIN {
                 return Err("an infinite timestamp has no Rust value".into());
@@ -202,7 +228,7 @@ fn decode<'a>(ty: &Type, raw: &'a [u8]) -> Result<ColumnValue<'a>, BoxError> {
             text.push_str(&format_time(micros.rem_euclid(DAY_MICROS)));
             ColumnValue::Text(Cow::Owned(text))
         }
-        Type::UUID => {
+        oid::UUID => {
             let bytes: [u8; 16] = array(raw)?;
             let mut text = String::with_capacity(32);
             for b in bytes {
@@ -516,6 +542,35 @@ mod tests {
         let mut out = BytesMut::new();
         encode_numeric(text, &mut out).unwrap();
         decode_numeric(&out).unwrap()
+    }
+
+    #[test]
+    fn the_oids_are_the_servers() {
+        for (ty, oid) in [
+            (Type::BOOL, oid::BOOL),
+            (Type::BYTEA, oid::BYTEA),
+            (Type::NAME, oid::NAME),
+            (Type::INT8, oid::INT8),
+            (Type::INT2, oid::INT2),
+            (Type::INT4, oid::INT4),
+            (Type::TEXT, oid::TEXT),
+            (Type::OID, oid::OID),
+            (Type::JSON, oid::JSON),
+            (Type::FLOAT4, oid::FLOAT4),
+            (Type::FLOAT8, oid::FLOAT8),
+            (Type::UNKNOWN, oid::UNKNOWN),
+            (Type::BPCHAR, oid::BPCHAR),
+            (Type::VARCHAR, oid::VARCHAR),
+            (Type::DATE, oid::DATE),
+            (Type::TIME, oid::TIME),
+            (Type::TIMESTAMP, oid::TIMESTAMP),
+            (Type::TIMESTAMPTZ, oid::TIMESTAMPTZ),
+            (Type::NUMERIC, oid::NUMERIC),
+            (Type::UUID, oid::UUID),
+            (Type::JSONB, oid::JSONB),
+        ] {
+            assert_eq!(ty.oid(), oid, "{ty}");
+        }
     }
 
     #[test]
