@@ -550,3 +550,35 @@ fn soak_flask_and_litemodel_share_one_file() -> TestResult {
     );
     Ok(())
 }
+
+/// FNV-1a, 64 bits, `\r\n` read as `\n` (record_interop.sh's checksum).
+fn fnv1a64(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// CI has no PyPI: the live run is recorded by `record_interop.sh`, and the
+/// record must be of the script as it is and say that every test passed.
+#[test]
+fn the_recorded_run_is_of_the_current_script() -> TestResult {
+    let record =
+        std::fs::read_to_string(workspace().join("tests/sqlalchemy/flask_interop.recorded.txt"))?;
+    let sum = fnv1a64(&std::fs::read(script())?);
+    assert!(
+        record.starts_with(&format!("flask_interop.py fnv1a64 {sum}\n")),
+        "tests/sqlalchemy/flask_interop.recorded.txt is not of the current flask_interop.py: \
+         run tests/sqlalchemy/record_interop.sh"
+    );
+    assert!(record.contains("\ncolumns: ") && record.contains("\nsoak: "));
+    assert!(record.contains("database is locked: 0"));
+    assert!(
+        record.contains("test result: ok.") && !record.contains("FAILED"),
+        "{record}"
+    );
+    Ok(())
+}

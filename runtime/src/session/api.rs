@@ -134,9 +134,13 @@ impl<'db> Session<'db> {
     /// Puts `object` in the session and returns its key.
     ///
     /// Without an id it is inserted by the next flush; with one it is
-    /// written with UPDATE (or inserted under that id if the table does not
-    /// hold it). Adding an object whose id the session already holds
-    /// replaces that object and returns the same key.
+    /// written with an UPDATE of every column (the session does not know
+    /// what changed; [`attach`](Session::attach) a loaded object to write
+    /// only its changes), or, if the table does not hold that id, inserted
+    /// under it as a new object (defaults applied, no `onupdate`, server
+    /// defaults read back). Adding an object whose id the session already
+    /// holds replaces that object and returns the same key; the next flush
+    /// writes the columns that differ.
     pub fn add<M: Model>(&mut self, object: M) -> Key<M> {
         let store = self.store_or_create::<M>();
         if let Some(id) = object.primary_key() {
