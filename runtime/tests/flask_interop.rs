@@ -54,6 +54,25 @@ const DEFAULT_SOAK_SECS: f64 = 3.0;
 /// waiting up to seconds per commit: see docs/reliability.md.
 const PAUSE_ENV: &str = "LITEMODEL_SOAK_PAUSE_MS";
 const DEFAULT_PAUSE_MS: u64 = 5;
+/// The busy timeout of every writer of the soak, both languages, in seconds
+/// (`LITEMODEL_SOAK_BUSY_SECS`); the default is the documented 5 s of both.
+const BUSY_ENV: &str = "LITEMODEL_SOAK_BUSY_SECS";
+
+fn busy_timeout() -> Option<Duration> {
+    std::env::var(BUSY_ENV)
+        .ok()
+        .and_then(|secs| secs.parse().ok())
+        .map(Duration::from_secs_f64)
+}
+
+/// Opens `path` with the soak's busy timeout.
+fn open_with_busy_timeout(path: &str) -> TestResult<Database> {
+    let db = Database::open(path)?;
+    if let (Some(timeout), Some(conn)) = (busy_timeout(), db.sqlite()) {
+        conn.busy_timeout(timeout)?;
+    }
+    Ok(db)
+}
 
 fn pause() -> Duration {
     Duration::from_millis(
@@ -332,7 +351,7 @@ fn child_soak_writer() -> TestResult {
     };
     let w: usize = std::env::var(SOAK_WRITER)?.parse()?;
     let millis: u64 = std::env::var(SOAK_DEADLINE_MS)?.parse()?;
-    let mut db = Database::open(&path)?;
+    let mut db = open_with_busy_timeout(&path)?;
     let ids: Vec<i64> = Post::query()
         .filter(Post::TITLE.like("shared %"))
         .order_by(Post::ID.asc())
@@ -425,7 +444,11 @@ fn soak_flask_and_litemodel_share_one_file() -> TestResult {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    let pool = Pool::builder(&path).max_size(4).build()?;
+    let mut pool = Pool::builder(&path).max_size(4);
+    if let Some(timeout) = busy_timeout() {
+        pool = pool.busy_timeout(timeout);
+    }
+    let pool = pool.build()?;
     let stop = Arc::new(AtomicBool::new(false));
     let reader = {
         let (pool, stop) = (pool.clone(), Arc::clone(&stop));
@@ -533,11 +556,12 @@ fn soak_flask_and_litemodel_share_one_file() -> TestResult {
         .chain(child["max_commit_ms"].as_f64())
         .fold(0.0, f64::max);
     println!(
-        "soak: {:.1} s, litemodel pausing {} ms between commits; Flask {} commits ({} authors, slowest {:.1} ms, mean {:.2} ms); \
+        "soak: {:.1} s, litemodel pausing {} ms between commits, busy timeout {} s; Flask {} commits ({} authors, slowest {:.1} ms, mean {:.2} ms); \
          litemodel {} commits from 3 threads and 1 process ({} authors, slowest {:.1} ms); \
          {} reads; {} rows; database is locked: 0",
         elapsed.as_secs_f64(),
         pause().as_millis(),
+        busy_timeout().map_or(5.0, |t| t.as_secs_f64()),
         stat(&flask, &["stats", "commits"]),
         flask_authors,
         stat(&flask, &["stats", "max_commit_ms"]),

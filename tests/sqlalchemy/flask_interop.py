@@ -17,6 +17,7 @@ Run by the Rust test with the virtualenv of record.sh; record_interop.sh runs
 that test and records the outcome in flask_interop.recorded.txt.
 """
 import json
+import os
 import sys
 import time
 
@@ -51,8 +52,9 @@ def make_app(path):
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + path
     # The busy timeout litemodel documents (5 s), said explicitly: pysqlite's
-    # default is the same.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 5.0}}
+    # default is the same. The soak can set another (LITEMODEL_SOAK_BUSY_SECS).
+    timeout = float(os.environ.get("LITEMODEL_SOAK_BUSY_SECS", "5"))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": timeout}}
     db.init_app(app)
     return app
 
