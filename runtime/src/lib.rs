@@ -50,7 +50,7 @@ pub use expr::{and_, or_, Assignment, Column, Expr, Operand, Order};
 pub use litemodel_derive::Model;
 pub use load::{Load, RelationLoad, Strategy};
 pub use migrate::{MigrateError, Migration, Migrations};
-pub use model::{Binder, Model, Row};
+pub use model::{Binder, ColumnSet, Model, Row};
 pub use nulls::ExplicitNulls;
 #[cfg(feature = "r2d2")]
 pub use pool::{DatabaseManager, Pool, PoolBuilder, PooledDatabase};

@@ -120,6 +120,26 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     /// foreign keys alone.
     const ON_UPDATE: bool = false;
 
+    /// The columns whose values differ between `self` and `before`, as
+    /// positions in [`Model::bind`] order (every column but the primary
+    /// key). A flush writes only these in the UPDATE of an object the session
+    /// loaded or wrote before, so that a column another process changed
+    /// meanwhile keeps its value (SQLAlchemy writes only changed attributes).
+    ///
+    /// The derive compares column by column; the default says every column
+    /// changed (the whole row is written).
+    ///
+    /// ```
+    /// # use litemodel::{ColumnSet, Model};
+    /// let mut set = ColumnSet::new();
+    /// set.insert(2);
+    /// assert!(set.contains(2) && !set.contains(0) && set.len() == 1);
+    /// ```
+    fn changed_columns(&self, before: &Self) -> ColumnSet {
+        let _ = before;
+        ColumnSet::first(Self::COLUMNS.len().saturating_sub(1))
+    }
+
     /// Whether [`Model::cascade`] has work to do (models with collections).
     const CASCADES: bool = false;
 
@@ -145,6 +165,76 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     fn before_delete(&self, db: &Database) -> Result<()> {
         let _ = db;
         Ok(())
+    }
+}
+
+/// A set of column positions (in [`Model::bind`] order): what
+/// [`Model::changed_columns`] returns. The first 64 need no allocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ColumnSet {
+    low: u64,
+    /// Positions 64 and up, 64 a word; empty for most models.
+    high: Vec<u64>,
+}
+
+impl ColumnSet {
+    /// The empty set.
+    #[must_use]
+    pub const fn new() -> Self {
+        ColumnSet {
+            low: 0,
+            high: Vec::new(),
+        }
+    }
+
+    /// Positions `0..n`.
+    #[must_use]
+    pub fn first(n: usize) -> Self {
+        let mut set = ColumnSet::new();
+        for i in 0..n {
+            set.insert(i);
+        }
+        set
+    }
+
+    /// Adds position `i`.
+    #[inline]
+    pub fn insert(&mut self, i: usize) {
+        if i < 64 {
+            self.low |= 1 << i;
+        } else {
+            let word = i / 64 - 1;
+            if self.high.len() <= word {
+                self.high.resize(word + 1, 0);
+            }
+            self.high[word] |= 1 << (i % 64);
+        }
+    }
+
+    /// Whether position `i` is in the set.
+    #[inline]
+    #[must_use]
+    pub fn contains(&self, i: usize) -> bool {
+        if i < 64 {
+            self.low & (1 << i) != 0
+        } else {
+            self.high
+                .get(i / 64 - 1)
+                .is_some_and(|word| word & (1 << (i % 64)) != 0)
+        }
+    }
+
+    /// Whether no position is in the set.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.low == 0 && self.high.iter().all(|word| *word == 0)
+    }
+
+    /// The number of positions in the set.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        let high: u32 = self.high.iter().map(|word| word.count_ones()).sum();
+        (self.low.count_ones() + high) as usize
     }
 }
 
@@ -214,6 +304,11 @@ impl<'a> Row<'a> {
 pub struct Binder<'a, 'conn> {
     stmt: &'a mut Stmt<'conn>,
     next: usize,
+    /// Only these columns are bound (an UPDATE of the changed columns); the
+    /// others are skipped without being converted.
+    only: Option<&'a ColumnSet>,
+    /// The position of the next [`Binder::bind`] call among the columns.
+    column: usize,
     table: &'static str,
     /// Whether the engine stores values in native types ([`ToColumn::to_native`]).
     native: bool,
@@ -225,9 +320,30 @@ impl<'a, 'conn> Binder<'a, 'conn> {
         Binder {
             stmt,
             next: 1,
+            only: None,
+            column: 0,
             table,
             native,
         }
+    }
+
+    /// A binder that binds only the columns of `only` (skipping the others),
+    /// to consecutive parameters.
+    pub(crate) fn only(
+        stmt: &'a mut Stmt<'conn>,
+        table: &'static str,
+        only: &'a ColumnSet,
+    ) -> Self {
+        let mut binder = Binder::new(stmt, table);
+        binder.only = Some(only);
+        binder
+    }
+
+    /// Binds `value` to the next parameter whatever the column filter (the
+    /// key after the columns).
+    pub(crate) fn bind_extra<T: ToColumn + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.only = None;
+        self.bind(value)
     }
 
     /// Binds `value` to the next parameter.
@@ -238,6 +354,11 @@ impl<'a, 'conn> Binder<'a, 'conn> {
     /// (see [`ToColumn`]).
     #[inline]
     pub fn bind<T: ToColumn + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let column = self.column;
+        self.column += 1;
+        if self.only.is_some_and(|only| !only.contains(column)) {
+            return Ok(());
+        }
         let index = self.next;
         self.next += 1;
         let stored = if self.native {

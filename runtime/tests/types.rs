@@ -496,6 +496,79 @@ fn onupdate_is_applied_by_the_session(engine: Engine) -> TestResult {
     Ok(())
 }
 
+/// SQLAlchemy's `session.add(Stamp(id=10))` of a key the table lacks is an
+/// INSERT with insert semantics: defaults applied, `onupdate` not, server
+/// defaults readable after the flush. The session tries the UPDATE first (an
+/// object added with its id is usually a loaded one) and inserts when it
+/// finds no row.
+fn an_object_added_with_a_new_key_is_inserted_as_new(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
+    let mut session = db.session();
+    let mut stamp = Stamp::new().with_note("d");
+    stamp.id = Some(10);
+    let key = session.add(stamp);
+    let counter = session.database().statement_counter();
+    // BEGIN, the UPDATE that finds no row, the INSERT, COMMIT.
+    counter.assert_statements(4, || session.commit())?;
+    let held = session[key].clone();
+    assert_eq!(held.id, Some(10));
+    assert_eq!(held.updated, None, "onupdate is not applied on INSERT");
+    assert_eq!(held.server_note.as_deref(), Some("from server"));
+    assert!(held.server_time.is_some(), "server default read back");
+    assert!(held.created.is_some() && held.public_id.is_some());
+    assert_eq!(held.alarm, Some(time(7, 30, 0, 0)?), "default applied");
+    let stored = Stamp::get(&session, 10)?.ok_or("row not found")?;
+    assert_eq!(stored.updated, None);
+    assert_eq!(stored.server_note, held.server_note);
+    assert_eq!(stored.server_time, held.server_time);
+    assert_eq!(stored.public_id, held.public_id);
+    drop(session);
+
+    // Added by value again, now that the row exists: an UPDATE, with onupdate.
+    let mut session = db.session();
+    session.add(Stamp {
+        note: Some("again".into()),
+        ..stored
+    });
+    session.commit()?;
+    let updated = Stamp::get(&session, 10)?.ok_or("row not found")?;
+    assert_eq!(updated.note.as_deref(), Some("again"));
+    assert!(updated.updated.is_some(), "onupdate applied on UPDATE");
+    Ok(())
+}
+
+/// A commit that fails after inserting such an object puts it back as it
+/// was: no defaults, no server values, still to be written.
+fn a_failed_insert_of_an_added_key_is_undone(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
+    let shelf_id = db.transaction(|s| {
+        let shelf = s.add(Shelf::new("fiction"));
+        s.flush()?;
+        s[shelf]
+            .id
+            .ok_or(litemodel::Error::NotPersistent { table: "shelves" })
+    })?;
+    let mut session = db.session();
+    let mut stamp = Stamp::new().with_note("d");
+    stamp.id = Some(10);
+    let key = session.add(stamp);
+    // Updated after the stamp (its model was added later), and refused.
+    let shelf = session.add(Shelf {
+        id: Some(shelf_id),
+        name: String::new(),
+    });
+    assert!(session.commit().is_err(), "the empty shelf name is refused");
+    assert_eq!(session[key].server_note, None);
+    assert_eq!(session[key].created, None);
+    assert_eq!(session[key].updated, None);
+    session[shelf].name = "poetry".into();
+    session.commit()?;
+    assert_eq!(session[key].server_note.as_deref(), Some("from server"));
+    assert!(session[key].created.is_some());
+    assert_eq!(Stamp::query().count(&session)?, 1);
+    Ok(())
+}
+
 fn a_failed_update_puts_the_onupdate_column_back(engine: Engine) -> TestResult {
     let (_dir, mut db) = temp_db(engine)?;
     let mut session = db.session();
@@ -908,6 +981,8 @@ engines!(
     server_defaults_are_read_back_after_insert,
     onupdate_is_applied_by_the_session,
     a_failed_update_puts_the_onupdate_column_back,
+    an_object_added_with_a_new_key_is_inserted_as_new,
+    a_failed_insert_of_an_added_key_is_undone,
     values_without_a_faithful_stored_form_are_refused,
     awkward_names_are_quoted_everywhere,
     named_check_and_unique_constraints_and_cascades,

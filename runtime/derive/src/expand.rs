@@ -591,6 +591,29 @@ impl ModelDef {
                 let field = &column.field;
                 quote!(binder.bind(&self.#field)?;)
             });
+        let compares = self
+            .columns
+            .iter()
+            .filter(|column| !self.is_identity(column))
+            .enumerate()
+            .map(|(i, column)| {
+                let field = &column.field;
+                let index = Literal::usize_unsuffixed(i);
+                quote!(if self.#field != before.#field { changed.insert(#index); })
+            })
+            .collect::<Vec<_>>();
+        let changed_columns = if compares.is_empty() {
+            quote! {
+                let _ = before;
+                ::litemodel::ColumnSet::new()
+            }
+        } else {
+            quote! {
+                let mut changed = ::litemodel::ColumnSet::new();
+                #(#compares)*
+                changed
+            }
+        };
         let links: Vec<TokenStream> = self
             .relationships
             .iter()
@@ -637,6 +660,10 @@ impl ModelDef {
                 fn bind(&self, binder: &mut ::litemodel::Binder<'_, '_>) -> ::litemodel::Result<()> {
                     #(#binds)*
                     ::core::result::Result::Ok(())
+                }
+
+                fn changed_columns(&self, before: &Self) -> ::litemodel::ColumnSet {
+                    #changed_columns
                 }
 
                 #link_parents

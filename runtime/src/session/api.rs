@@ -134,9 +134,13 @@ impl<'db> Session<'db> {
     /// Puts `object` in the session and returns its key.
     ///
     /// Without an id it is inserted by the next flush; with one it is
-    /// written with UPDATE (or inserted under that id if the table does not
-    /// hold it). Adding an object whose id the session already holds
-    /// replaces that object and returns the same key.
+    /// written with an UPDATE of every column (the session does not know
+    /// what changed; [`attach`](Session::attach) a loaded object to write
+    /// only its changes), or, if the table does not hold that id, inserted
+    /// under it as a new object (defaults applied, no `onupdate`, server
+    /// defaults read back). Adding an object whose id the session already
+    /// holds replaces that object and returns the same key; the next flush
+    /// writes the columns that differ.
     pub fn add<M: Model>(&mut self, object: M) -> Key<M> {
         let store = self.store_or_create::<M>();
         if let Some(id) = object.primary_key() {
@@ -162,6 +166,63 @@ impl<'db> Session<'db> {
             store.identity().insert(id, index_u32(index));
         }
         store.entries.push(Some(Entry::new(object, state)));
+        self.key(index)
+    }
+
+    /// Puts an object just loaded from the database into the session as its
+    /// row stands: nothing is written for it unless it is changed through
+    /// its key, and then only the changed columns (a column another process
+    /// changes meanwhile keeps that change). An object the session holds
+    /// under the same id already stays as the session has it (the identity
+    /// map wins, as in SQLAlchemy); its key is returned. Use
+    /// [`add`](Session::add) for an object changed before it is handed over:
+    /// `attach` would take the changes for the stored row and never write
+    /// them.
+    ///
+    /// An object without id is added as with [`add`](Session::add).
+    ///
+    /// ```
+    /// # use litemodel::{Binder, Database, Model, Query, Result, Row};
+    /// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64>, label: String }
+    /// # impl Model for Tag {
+    /// #   const TABLE: &'static str = "tags";
+    /// #   const COLUMNS: &'static [&'static str] = &["id", "label"];
+    /// #   const PRIMARY_KEY: &'static str = "id";
+    /// #   fn primary_key(&self) -> Option<i64> { self.id }
+    /// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+    /// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)?, label: row.get(1)? }) }
+    /// #   fn bind(&self, b: &mut Binder<'_, '_>) -> Result<()> { b.bind(&self.label) }
+    /// # }
+    /// # fn main() -> Result<()> {
+    /// let mut db = Database::open_in_memory()?;
+    /// # db.execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT); INSERT INTO tags VALUES (1, 'rust')")?;
+    /// let tag = Query::<Tag>::new().one(&db)?;
+    /// let mut session = db.session();
+    /// let key = session.attach(tag);
+    /// session.commit()?; // unchanged: no statement
+    /// session[key].label = "Rust".into();
+    /// session.commit()?; // UPDATE tags SET label = ?1 WHERE id = ?2
+    /// # Ok(()) }
+    /// ```
+    pub fn attach<M: Model>(&mut self, object: M) -> Key<M> {
+        let Some(id) = object.primary_key() else {
+            return self.add(object);
+        };
+        let store = self.store_or_create::<M>();
+        if let Some(&index) = store.identity().get(&id) {
+            if store
+                .entries
+                .get(index as usize)
+                .is_some_and(Option::is_some)
+            {
+                return self.key(index as usize);
+            }
+        }
+        let index = store.entries.len();
+        store.identity().insert(id, index_u32(index));
+        let mut entry = Entry::new(object, State::Persistent);
+        entry.mark_clean();
+        store.entries.push(Some(entry));
         self.key(index)
     }
 

@@ -107,7 +107,17 @@ impl<M: Model> Store for TypedStore<M> {
                     return Err(err);
                 }
             };
-            if !probe.changes && !entry.changed() {
+            // The columns that differ from the row as the session knows it;
+            // `None`: the row is unknown (added by value), write every column.
+            let known = match entry.sync {
+                Sync::Unknown => None,
+                _ if !entry.changed() => Some(ColumnSet::new()),
+                _ => entry
+                    .snapshot
+                    .as_deref()
+                    .map(|before| entry.value.changed_columns(before)),
+            };
+            if !probe.changes && known.as_ref().is_some_and(ColumnSet::is_empty) {
                 if entry.sync == Sync::Touched {
                     // Borrowed mutably but left as it was.
                     entry.mark_clean();
@@ -115,13 +125,19 @@ impl<M: Model> Store for TypedStore<M> {
                 self.entries[index] = Some(entry);
                 continue;
             }
-            // `onupdate` columns change more than the foreign keys: keep a
-            // whole copy of those models' objects.
-            let whole = M::ON_UPDATE.then(|| entry.clone());
+            let unknown = known.is_none();
+            // `onupdate` columns change more than the foreign keys, and an
+            // object added by value may turn out new and be inserted (defaults
+            // applied, server defaults read back): keep a whole copy of those.
+            let whole = (M::ON_UPDATE
+                || (unknown && (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS)))
+                .then(|| entry.clone());
             let sync = entry.sync;
             let snapshot = entry.snapshot.take();
+            // What the changed columns are counted from: the snapshot, or for a
+            // clean object whose parents got new ids, the object as it is.
+            let clean_base = (sync == Sync::Clean).then(|| entry.value.clone());
             let start = undo.len();
-            entry.value.before_update();
             let written = if probe.changes {
                 self.link(ctx, &mut entry, Some(&mut undo)).map(drop)
             } else {
@@ -132,7 +148,33 @@ impl<M: Model> Store for TypedStore<M> {
                     .value
                     .primary_key()
                     .ok_or(Error::NotPersistent { table: M::TABLE })?;
-                Self::update(db, &mut entry, id, tx, &mut cached)
+                // Kept to undo `before_update` should the row be missing.
+                let unwritten = (unknown && M::ON_UPDATE).then(|| entry.value.clone());
+                entry.value.before_update();
+                let columns = if unknown {
+                    None
+                } else {
+                    clean_base
+                        .as_ref()
+                        .or(snapshot.as_deref())
+                        .map(|before| entry.value.changed_columns(before))
+                };
+                if columns.as_ref().is_some_and(ColumnSet::is_empty) {
+                    entry.mark_clean();
+                    return Ok(());
+                }
+                if Self::update(db, &mut entry, id, columns, tx, &mut cached)? {
+                    return Ok(());
+                }
+                // Added by value with an id the table does not hold: an INSERT
+                // under that id, as a new object is inserted (SQLAlchemy's
+                // `add` of an object with its key): defaults applied, no
+                // `onupdate`, server defaults read back.
+                if let Some(before) = unwritten {
+                    entry.value = before;
+                }
+                entry.value.apply_defaults();
+                Self::insert(db, &mut entry, tx, &mut None)
             });
             let backup = match (written, whole) {
                 (Ok(()), Some(before)) => Backup::Whole(Box::new(before)),

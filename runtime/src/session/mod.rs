@@ -14,7 +14,7 @@ use crate::conn::Stmt;
 use crate::database::{Database, Executor};
 use crate::error::{Error, Result};
 use crate::idmap::IdMap;
-use crate::model::{Binder, Model, ModelSql, Row};
+use crate::model::{Binder, ColumnSet, Model, ModelSql, Row};
 use crate::relation::{ManyToOne, Parent, ParentState};
 
 mod api;

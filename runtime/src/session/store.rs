@@ -249,7 +249,14 @@ impl<M: Model> TypedStore<M> {
                 entry.value.bind(&mut binder)?;
                 binder.bind(&id)?;
                 db.note(&stmt);
-                stmt.execute()?;
+                if M::SERVER_DEFAULTS.is_empty() {
+                    stmt.execute()?;
+                } else {
+                    // The INSERT returned the stored row after the key.
+                    let mut rows = stmt.query()?;
+                    let row = rows.next()?.ok_or(Error::NotFound { table: M::TABLE })?;
+                    entry.value.read_server_defaults(&Row::at::<M>(row, 1))?;
+                }
                 id
             }
         };
@@ -260,41 +267,64 @@ impl<M: Model> TypedStore<M> {
         Ok(())
     }
 
-    /// Updates one object. `cached` keeps the UPDATE prepared between the
-    /// rows of one flush, as for [`TypedStore::insert`].
+    /// Updates one object: the columns of `changed` (`None`: every column).
+    /// `cached` keeps the last UPDATE prepared, with the columns it writes,
+    /// between the rows of one flush, as for [`TypedStore::insert`]; another
+    /// set of columns renders its statement (the connection's statement
+    /// cache keeps it prepared).
+    ///
+    /// Returns whether the row was there: an object added by value whose id
+    /// the table does not hold is left for the caller to insert.
     pub(super) fn update<'c>(
         db: &'c Database,
         entry: &mut Entry<M>,
         id: i64,
+        changed: Option<ColumnSet>,
         tx: &mut FlushTx,
-        cached: &mut Option<Stmt<'c>>,
-    ) -> Result<()> {
+        cached: &mut Option<(Option<ColumnSet>, Stmt<'c>)>,
+    ) -> Result<bool> {
         tx.ensure(db)?;
         let table = Some(M::TABLE);
-        let changed = {
-            let stmt = match cached {
-                Some(stmt) => stmt,
-                None => cached.insert(db.prepare(&ModelSql::of::<M>(db).update, table)?),
+        let (columns, mut stmt) = match cached.take() {
+            Some(held) if held.0 == changed => held,
+            _ => {
+                let stmt = match &changed {
+                    None => db.prepare(&ModelSql::of::<M>(db).update, table)?,
+                    Some(columns) => db.prepare(
+                        &crate::sql::update_changed(
+                            db.dialect(),
+                            crate::model::table_def::<M>(),
+                            M::SERVER_DEFAULTS,
+                            columns,
+                        ),
+                        table,
+                    )?,
+                };
+                (changed, stmt)
+            }
+        };
+        let written = {
+            let mut binder = match &columns {
+                None => Binder::new(&mut stmt, M::TABLE),
+                Some(columns) => Binder::only(&mut stmt, M::TABLE, columns),
             };
-            let mut binder = Binder::new(stmt, M::TABLE);
             entry.value.bind(&mut binder)?;
-            binder.bind(&id)?;
-            db.note(stmt);
+            binder.bind_extra(&id)?;
+            db.note(&stmt);
             stmt.execute()?
         };
-        if changed == 0 {
+        *cached = Some((columns, stmt));
+        if written == 0 {
             if entry.sync != Sync::Unknown {
                 return Err(Error::StaleObject {
                     table: M::TABLE,
                     key: id,
                 });
             }
-            // Added by value with an id the table does not hold: insert it
-            // under that id (SQLAlchemy's `merge`).
-            return Self::insert(db, entry, tx, &mut None);
+            return Ok(false);
         }
         entry.mark_clean();
-        Ok(())
+        Ok(true)
     }
 }
 

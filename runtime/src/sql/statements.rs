@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 use super::expr::push_expr;
 use super::Dialect;
 use crate::expr::{Assignment, Node, Order};
+use crate::model::ColumnSet;
 
 /// The alias of the related table in an eager load (SQLAlchemy's name for it).
 const ALIAS: &str = "anon_1";
@@ -595,7 +596,18 @@ pub(crate) fn model_statements<D: Dialect + ?Sized>(
         select,
         select_by_key,
         insert: insert(d, def.table, &fields, server_defaults, &returning),
-        insert_with_key: insert(d, def.table, &with_key, server_defaults, &[]),
+        // With the key given, only server defaults need reading back.
+        insert_with_key: insert(
+            d,
+            def.table,
+            &with_key,
+            server_defaults,
+            if server_defaults.is_empty() {
+                &[]
+            } else {
+                &returning
+            },
+        ),
         update: update(d, def.table, &fields, server_defaults, def.key),
         delete: d.delete(def.table, def.key),
     }
@@ -655,25 +667,57 @@ pub(super) fn update<D: Dialect + ?Sized>(
     server_defaults: &[(&str, &str)],
     key: &str,
 ) -> String {
+    update_of(d, table, columns.iter().copied(), server_defaults, key)
+}
+
+/// [`update`] of the columns of `def` at the positions of `changed` (in
+/// `Model::bind` order: every column but the key): SQLAlchemy's UPDATE of the
+/// changed attributes, leaving the others to whoever else writes the row.
+pub(crate) fn update_changed<D: Dialect + ?Sized>(
+    d: &D,
+    def: TableDef<'_>,
+    server_defaults: &[(&str, &str)],
+    changed: &ColumnSet,
+) -> String {
+    let columns = def
+        .columns
+        .iter()
+        .copied()
+        .filter(|c| *c != def.key)
+        .enumerate()
+        .filter(|(i, _)| changed.contains(*i))
+        .map(|(_, c)| c);
+    update_of(d, def.table, columns, server_defaults, def.key)
+}
+
+fn update_of<'c, D: Dialect + ?Sized>(
+    d: &D,
+    table: &str,
+    columns: impl Iterator<Item = &'c str>,
+    server_defaults: &[(&str, &str)],
+    key: &str,
+) -> String {
     let mut sql = String::from("UPDATE ");
     d.push_identifier(&mut sql, table);
     sql.push_str(" SET ");
-    for (i, column) in columns.iter().enumerate() {
-        if i > 0 {
+    let mut count = 0;
+    for column in columns {
+        if count > 0 {
             sql.push_str(", ");
         }
+        count += 1;
         d.push_identifier(&mut sql, column);
         sql.push_str(" = ");
         if server_default(server_defaults, column).is_some() {
             sql.push_str("COALESCE(");
-            d.push_placeholder(&mut sql, i + 1);
+            d.push_placeholder(&mut sql, count);
             sql.push_str(", ");
             d.push_identifier(&mut sql, column);
             sql.push(')');
         } else {
-            d.push_placeholder(&mut sql, i + 1);
+            d.push_placeholder(&mut sql, count);
         }
     }
-    d.push_key_filter(&mut sql, key, columns.len() + 1);
+    d.push_key_filter(&mut sql, key, count + 1);
     sql
 }

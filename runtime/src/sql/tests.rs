@@ -4,6 +4,7 @@ use rusqlite::types::Value;
 
 use super::*;
 use crate::expr::{and_, or_, Column, Expr};
+use crate::model::ColumnSet;
 
 struct User;
 const ID: Column<User, Option<i64>> = Column::new("id");
@@ -99,11 +100,31 @@ fn model_statements_with_server_defaults() {
     );
     assert_eq!(
         sql.insert_with_key,
-        r#"INSERT INTO "users" ("name", "age", "id") VALUES (?1, COALESCE(?2, 18), ?3)"#
+        r#"INSERT INTO "users" ("name", "age", "id") VALUES (?1, COALESCE(?2, 18), ?3) RETURNING "id", "id", "name", "age""#
     );
     assert_eq!(
         sql.update,
         r#"UPDATE "users" SET "name" = ?1, "age" = COALESCE(?2, "age") WHERE "id" = ?3"#
+    );
+}
+
+#[test]
+fn updates_of_the_changed_columns() {
+    let mut age = ColumnSet::new();
+    age.insert(1);
+    assert_eq!(
+        update_changed(&Sqlite, USERS, &[("age", "18")], &age),
+        r#"UPDATE "users" SET "age" = COALESCE(?1, "age") WHERE "id" = ?2"#
+    );
+    let mut name = ColumnSet::new();
+    name.insert(0);
+    assert_eq!(
+        update_changed(&Sqlite, USERS, &[], &name),
+        r#"UPDATE "users" SET "name" = ?1 WHERE "id" = ?2"#
+    );
+    assert_eq!(
+        update_changed(&Sqlite, USERS, &[], &ColumnSet::first(2)),
+        model_statements(&Sqlite, USERS, &[]).update
     );
 }
 
