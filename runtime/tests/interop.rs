@@ -12,8 +12,10 @@ use common::blog_models::{Author, Post};
 use common::{Engine, TestResult};
 use litemodel::{Database, Error, Model};
 
-/// Captures the `litemodel::sql` log target.
-struct Capture(Mutex<Vec<String>>);
+/// Captures the `litemodel::sql` log target, each line with the thread that
+/// logged it (`cargo test` runs the SQLite and PostgreSQL variants of a test in
+/// parallel threads of one process, writing the same values).
+struct Capture(Mutex<Vec<(std::thread::ThreadId, String)>>);
 
 impl log::Log for Capture {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
@@ -22,7 +24,7 @@ impl log::Log for Capture {
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
             if let Ok(mut lines) = self.0.lock() {
-                lines.push(record.args().to_string());
+                lines.push((std::thread::current().id(), record.args().to_string()));
             }
         }
     }
@@ -40,17 +42,19 @@ fn capture() -> &'static Capture {
     })
 }
 
-/// The UPDATE statements echoed so far that mention `marker` (tests run in
-/// parallel threads under `cargo test`: each looks for its own values).
+/// The UPDATE statements this thread echoed so far that mention `marker`.
 fn updates_with(marker: &str) -> Vec<String> {
+    let this = std::thread::current().id();
     capture()
         .0
         .lock()
         .map(|lines| {
             lines
                 .iter()
-                .filter(|l| l.starts_with("UPDATE") && l.contains(marker))
-                .cloned()
+                .filter(|(thread, l)| {
+                    *thread == this && l.starts_with("UPDATE") && l.contains(marker)
+                })
+                .map(|(_, l)| l.clone())
                 .collect()
         })
         .unwrap_or_default()
@@ -142,19 +146,21 @@ fn an_object_the_session_wrote_writes_only_its_changes(engine: Engine) -> TestRe
     let second_id = session[second].id.ok_or("no id")?;
     drop(session);
 
+    let this = std::thread::current().id();
     let updates: Vec<String> = capture()
         .0
         .lock()
         .map(|lines| {
             lines
                 .iter()
-                .filter(|l| {
-                    l.starts_with(r#"UPDATE "posts""#)
+                .filter(|(thread, l)| {
+                    *thread == this
+                        && l.starts_with(r#"UPDATE "posts""#)
                         && ids
                             .iter()
                             .any(|id| l.ends_with(&format!(r#""id" = {}"#, num(engine, *id))))
                 })
-                .cloned()
+                .map(|(_, l)| l.clone())
                 .collect()
         })
         .unwrap_or_default();
