@@ -11,7 +11,9 @@
 //! - [`Session`] is the unit of work (`add`, `delete`, `flush`, `commit`,
 //!   `rollback`);
 //! - [`Query`] filters, orders, pages, counts, bulk-updates and streams;
-//! - [`Pool`] shares connections to one file between threads.
+//! - [`Pool`] shares connections to one file between threads;
+//! - `AsyncPool` (feature `tokio`) runs the same calls from async code, on
+//!   tokio's blocking threads.
 //!
 //! ```
 //! # fn main() -> litemodel::Result<()> {
@@ -22,6 +24,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "tokio")]
+mod async_pool;
 mod compat;
 mod conn;
 mod database;
@@ -42,6 +46,8 @@ mod session;
 pub mod sql;
 pub mod types;
 
+#[cfg(feature = "tokio")]
+pub use async_pool::{AsyncDatabase, AsyncPool};
 pub use conn::Engine;
 pub use database::{Database, Executor, StatementCounter};
 pub use error::{Error, OptionalExtension, Result};
