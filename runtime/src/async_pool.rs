@@ -319,12 +319,21 @@ where
     }
 }
 
-/// `spawn_blocking`, resuming the closure's panic in the caller.
+/// `spawn_blocking`, resuming the closure's panic in the caller (and, with
+/// the `tracing` feature, running it in the caller's span).
 async fn run_blocking<R, F>(work: F) -> Result<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
+    // Statement spans go to the caller's subscriber, as children of its
+    // span, not to the blocking thread's default as orphans.
+    #[cfg(feature = "tracing")]
+    let work = {
+        let span = tracing::Span::current();
+        let dispatch = tracing::dispatcher::get_default(Clone::clone);
+        move || tracing::dispatcher::with_default(&dispatch, || span.in_scope(work))
+    };
     match tokio::task::spawn_blocking(work).await {
         Ok(value) => Ok(value),
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),

@@ -16,6 +16,7 @@ use crate::model::Model;
 use crate::schema::Schema;
 use crate::session::{Key, Session};
 use crate::sql::{Dialect, Param, Sql, Sqlite};
+use crate::trace::StatementText;
 use crate::types::ColumnValue;
 
 /// How long a statement waits for another connection's lock before failing.
@@ -253,6 +254,8 @@ impl Database {
     /// The first failing statement's error, classified as for any statement.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         self.counter.bump();
+        #[cfg(feature = "tracing")]
+        let _span = crate::trace::batch(sql);
         if self.echo.get() {
             log::info!(target: "litemodel::sql", "{sql}");
         }
@@ -491,7 +494,7 @@ impl Database {
         match &self.conn {
             Conn::Sqlite(conn) => conn
                 .prepare_cached(sql)
-                .map(|stmt| Stmt::Sqlite(stmt, table))
+                .map(|stmt| Stmt::Sqlite(stmt, table, StatementText::new(sql)))
                 .map_err(|e| classify(e, table)),
             #[cfg(feature = "postgres")]
             Conn::Postgres(conn) => conn.prepare(sql, table).map(Stmt::Postgres),
@@ -520,6 +523,8 @@ impl Database {
     #[inline]
     pub(crate) fn note(&self, stmt: &Stmt<'_>) {
         self.counter.bump();
+        #[cfg(feature = "tracing")]
+        crate::trace::statement(stmt);
         if self.echo.get() {
             let sql = stmt.expanded_sql();
             log::info!(target: "litemodel::sql", "{sql}");
@@ -556,6 +561,8 @@ impl Database {
             #[cfg(feature = "postgres")]
             Conn::Postgres(conn) => {
                 self.counter.bump();
+                #[cfg(feature = "tracing")]
+                let _span = crate::trace::batch(sql);
                 if self.echo.get() {
                     log::info!(target: "litemodel::sql", "{sql}");
                 }
@@ -570,7 +577,7 @@ impl Database {
         self.note(stmt);
         match stmt {
             #[cfg(feature = "postgres")]
-            Stmt::Postgres(pg) => pg.query_cursor().map(Rows::Postgres),
+            Stmt::Postgres(pg) => pg.query_cursor().map(Rows::postgres),
             other => other.query(),
         }
     }

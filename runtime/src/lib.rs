@@ -44,6 +44,9 @@ mod repr;
 mod schema;
 mod session;
 pub mod sql;
+/// Statement spans for `tracing` (feature `tracing`).
+#[cfg_attr(not(feature = "tracing"), doc(hidden))]
+pub mod trace;
 pub mod types;
 
 #[cfg(feature = "tokio")]
