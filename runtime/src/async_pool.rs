@@ -53,17 +53,25 @@ struct Shared {
 }
 
 impl Drop for Shared {
-    /// The last handle closes the idle connections: on a blocking thread when
-    /// dropped inside a tokio runtime.
+    /// The last handle closes the idle connections, off the executor: on a
+    /// thread of its own, since this may run while the runtime shuts down,
+    /// when tokio no longer starts blocking tasks.
     fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
-            close_off_executor(pool);
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return drop(pool);
+        }
+        let closer = std::thread::Builder::new().name("litemodel-pool-close".to_owned());
+        if let Err(err) = closer.spawn(move || drop(pool)) {
+            log::error!(target: "litemodel", "cannot start a thread to close the pool's connections: {err}");
         }
     }
 }
 
-/// Drops `value` (connections) on a blocking thread when the current thread
-/// belongs to a tokio runtime, here otherwise.
+/// Drops `value` (a pooled connection) on a blocking thread when the current
+/// thread belongs to a tokio runtime, here otherwise.
 fn close_off_executor<T: Send + 'static>(value: T) {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) => drop(handle.spawn_blocking(move || drop(value))),
