@@ -129,7 +129,10 @@ fn spans_carry_sql_rows_and_duration(engine: Engine) -> TestResult {
         .filter(|s| s.fields["sql"].starts_with("INSERT INTO \"users\""))
         .collect();
     assert!(!inserts.is_empty(), "{statements:#?}");
-    assert!(inserts.iter().all(|s| s.fields["rows"] == "1"), "{inserts:#?}");
+    assert!(
+        inserts.iter().all(|s| s.fields["rows"] == "1"),
+        "{inserts:#?}"
+    );
     for span in &statements {
         // Bound values stay out of the spans: not in a field, not in the SQL.
         assert!(!span.fields.contains_key("values"), "{span:#?}");
