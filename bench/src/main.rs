@@ -12,6 +12,7 @@
 //! and rusqlite, and the Diesel runner (`bench/diesel`, built on first use) for
 //! Diesel. docs/performance.md describes the workloads and the results.
 
+mod async_bench;
 mod codegen_bench;
 mod codegen_build;
 mod diesel_models;
@@ -61,6 +62,7 @@ struct Options {
 const USAGE: &str = "usage: litemodel-bench [--quick] [--samples N] [--only w1,w2] \
 [--storage memory|file] [--libs litemodel,rusqlite,diesel] [--no-codegen] [--markdown FILE]
        litemodel-bench codegen
+       litemodel-bench async              (build with --features tracing for statement spans)
        litemodel-bench codegen-build [--models 50,200] [--runs N] [--modes check,debug,release] [--markdown FILE]
        litemodel-bench run <litemodel|rusqlite> <workload> <storage> <samples> <db path>";
 
@@ -143,6 +145,7 @@ fn real_main() -> BenchResult {
             );
             Ok(())
         }
+        Some("async") => async_bench::run(10),
         Some("codegen-build") => {
             let options = codegen_build::parse_options(&args[1..])?;
             codegen_build::run(&bench_dir(), &options)
