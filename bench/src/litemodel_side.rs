@@ -20,9 +20,7 @@ fn open(job: &Job) -> BenchResult<Database> {
 fn seeded(job: &Job) -> BenchResult<Database> {
     let db = open(job)?;
     if let Some(sql) = seed_sql(job.workload) {
-        db.sqlite()
-            .ok_or("a SQLite database")?
-            .execute_batch(&sql)?;
+        db.sqlite().ok_or("a SQLite database")?.execute_batch(&sql)?;
     }
     Ok(db)
 }
