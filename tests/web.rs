@@ -221,6 +221,23 @@ async fn drive(api: &Api, engine: Engine) -> TestResult {
     assert_eq!(statements, PAGE_STATEMENTS);
     let (_, _, statements) = api.get("/posts?per_page=1").await?;
     assert_eq!(statements, PAGE_STATEMENTS);
+    // A body that is not a post: axum's rejection (422), no statement run,
+    // and the service carries on.
+    let rejected = api
+        .client
+        .post(format!("{}/posts", api.base))
+        .json(&json!({ "author_id": "john", "title": 7 }))
+        .send()
+        .await?;
+    assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let rejected = api
+        .client
+        .post(format!("{}/users", api.base))
+        .header("content-type", "application/json")
+        .body("{\"username\": ")
+        .send()
+        .await?;
+    assert_eq!(rejected.status(), StatusCode::BAD_REQUEST);
     // Page 0 is the client's mistake: 400.
     let (status, body, _) = api.get("/posts?page=0").await?;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
