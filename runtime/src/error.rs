@@ -196,7 +196,7 @@ pub enum Error {
         #[source]
         source: r2d2::Error,
     },
-    /// An async call ([`AsyncPool`](crate::AsyncPool), feature `tokio`) did
+    /// An async call (`AsyncPool`, feature `tokio`) did
     /// not run to its end: the task awaiting a transaction was cancelled (it
     /// was rolled back), or the tokio runtime shut down under the call.
     #[error("the call was interrupted: {reason}")]

@@ -10,7 +10,7 @@
 //! | `table` | the table it works on, when known |
 //! | `rows` | rows read (a query) or changed (INSERT, UPDATE, DELETE); absent for SQL text run by [`execute_batch`](crate::Database::execute_batch) |
 //! | `duration_us` | microseconds from the start of the statement until its last row was read (or its rows were dropped) |
-//! | `values` | the statement with its bound values written in, only after [`record_values(true)`](record_values) |
+//! | `values` | the statement with its bound values written in, only after `record_values(true)` |
 //!
 //! Bound values are left out unless asked for: they may be personal data.
 //! The `log` echo ([`Database::set_echo`](crate::Database::set_echo)) is
