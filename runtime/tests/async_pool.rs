@@ -110,8 +110,9 @@ fn the_executor_keeps_running(engine: Engine) -> TestResult {
             ticks += 1;
         }
         assert!(slow.await???);
+        // 40 if nothing else ran; a blocked executor would manage 0 or 1.
         assert!(
-            ticks >= 10,
+            ticks >= 5,
             "only {ticks} timer ticks in {:?}: the call blocked the executor",
             started.elapsed()
         );
