@@ -12,6 +12,7 @@
 //! and rusqlite, and the Diesel runner (`bench/diesel`, built on first use) for
 //! Diesel. docs/performance.md describes the workloads and the results.
 
+mod async_bench;
 mod codegen_bench;
 mod codegen_build;
 mod contention;
@@ -65,6 +66,7 @@ const USAGE: &str = "usage: litemodel-bench [--quick] [--samples N] [--only w1,w
 [--storage memory|file|postgres] [--libs litemodel,rusqlite,diesel] [--no-codegen] [--markdown FILE]
        litemodel-bench codegen
        litemodel-bench contention [--seconds N] [--fair]
+       litemodel-bench async              (build with --features tracing for statement spans)
        litemodel-bench codegen-build [--models 50,200] [--runs N] [--modes check,debug,release] [--markdown FILE]
        litemodel-bench run <litemodel|rusqlite> <workload> <storage> <samples> <db path>";
 
@@ -151,6 +153,7 @@ fn real_main() -> BenchResult {
         }
         Some("contention") => contention::run(&contention::parse_options(&args[1..])?),
         Some("contention-child") => contention::child(&args[1..]),
+        Some("async") => async_bench::run(10),
         Some("codegen-build") => {
             let options = codegen_build::parse_options(&args[1..])?;
             codegen_build::run(&bench_dir(), &options)

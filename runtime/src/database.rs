@@ -16,6 +16,7 @@ use crate::model::Model;
 use crate::schema::Schema;
 use crate::session::{Key, Session};
 use crate::sql::{Dialect, Param, Sql, Sqlite};
+use crate::trace::StatementText;
 use crate::types::ColumnValue;
 
 /// How long a statement waits for another connection's lock before failing.
@@ -312,6 +313,8 @@ impl Database {
     /// The first failing statement's error, classified as for any statement.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         self.counter.bump();
+        #[cfg(feature = "tracing")]
+        let _span = crate::trace::batch(sql);
         if self.echo.get() {
             log::info!(target: "litemodel::sql", "{sql}");
         }
@@ -555,7 +558,7 @@ impl Database {
             Conn::Sqlite(conn) => {
                 crate::conn::busy::set_timeout(self.busy_timeout.get());
                 conn.prepare_cached(sql)
-                    .map(|stmt| Stmt::Sqlite(stmt, table))
+                    .map(|stmt| Stmt::Sqlite(stmt, table, StatementText::new(sql)))
                     .map_err(|e| classify(e, table))
             }
             #[cfg(feature = "postgres")]
@@ -585,6 +588,8 @@ impl Database {
     #[inline]
     pub(crate) fn note(&self, stmt: &Stmt<'_>) {
         self.counter.bump();
+        #[cfg(feature = "tracing")]
+        crate::trace::statement(stmt);
         if self.echo.get() {
             let sql = stmt.expanded_sql();
             log::info!(target: "litemodel::sql", "{sql}");
@@ -621,6 +626,8 @@ impl Database {
             #[cfg(feature = "postgres")]
             Conn::Postgres(conn) => {
                 self.counter.bump();
+                #[cfg(feature = "tracing")]
+                let _span = crate::trace::batch(sql);
                 if self.echo.get() {
                     log::info!(target: "litemodel::sql", "{sql}");
                 }
@@ -635,7 +642,7 @@ impl Database {
         self.note(stmt);
         match stmt {
             #[cfg(feature = "postgres")]
-            Stmt::Postgres(pg) => pg.query_cursor().map(Rows::Postgres),
+            Stmt::Postgres(pg) => pg.query_cursor().map(Rows::postgres),
             other => other.query(),
         }
     }

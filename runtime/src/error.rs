@@ -196,6 +196,14 @@ pub enum Error {
         #[source]
         source: r2d2::Error,
     },
+    /// An async call (`AsyncPool`, feature `tokio`) did
+    /// not run to its end: the task awaiting a transaction was cancelled (it
+    /// was rolled back), or the tokio runtime shut down under the call.
+    #[error("the call was interrupted: {reason}")]
+    Interrupted {
+        /// What interrupted it.
+        reason: String,
+    },
     /// Any other failure reported by SQLite or rusqlite.
     #[error("sqlite error{}: {source}", table.map(|t| format!(" on `{t}`")).unwrap_or_default())]
     Sqlite {

@@ -11,7 +11,9 @@
 //! - [`Session`] is the unit of work (`add`, `delete`, `flush`, `commit`,
 //!   `rollback`);
 //! - [`Query`] filters, orders, pages, counts, bulk-updates and streams;
-//! - [`Pool`] shares connections to one file between threads.
+//! - [`Pool`] shares connections to one file between threads;
+//! - `AsyncPool` (feature `tokio`) runs the same calls from async code, on
+//!   tokio's blocking threads.
 //!
 //! ```
 //! # fn main() -> litemodel::Result<()> {
@@ -22,6 +24,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "tokio")]
+mod async_pool;
 mod compat;
 mod conn;
 mod database;
@@ -40,8 +44,13 @@ mod repr;
 mod schema;
 mod session;
 pub mod sql;
+/// Statement spans for `tracing` (feature `tracing`).
+#[cfg_attr(not(feature = "tracing"), doc(hidden))]
+pub mod trace;
 pub mod types;
 
+#[cfg(feature = "tokio")]
+pub use async_pool::{AsyncDatabase, AsyncPool};
 pub use conn::Engine;
 pub use database::{Database, Executor, StatementCounter};
 pub use error::{Error, OptionalExtension, Result};

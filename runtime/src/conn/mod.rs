@@ -18,6 +18,7 @@ use rusqlite::types::Value;
 use rusqlite::CachedStatement;
 
 use crate::error::{classify, Error, Result};
+use crate::trace::{RowsTrace, StatementText};
 use crate::types::{ColumnError, ColumnValue};
 
 /// Which engine a connection talks to.
@@ -48,7 +49,7 @@ pub(crate) enum Conn {
 
 /// A prepared statement with its parameters being bound.
 pub(crate) enum Stmt<'c> {
-    Sqlite(CachedStatement<'c>, Option<&'static str>),
+    Sqlite(CachedStatement<'c>, Option<&'static str>, StatementText),
     #[cfg(feature = "postgres")]
     Postgres(postgres::PgStmt<'c>),
 }
@@ -58,7 +59,7 @@ impl Stmt<'_> {
     #[inline]
     pub(crate) fn bind_int(&mut self, index: usize, value: i64) -> Result<()> {
         match self {
-            Stmt::Sqlite(stmt, table) => stmt
+            Stmt::Sqlite(stmt, table, _) => stmt
                 .raw_bind_parameter(index, value)
                 .map_err(|e| classify(e, *table)),
             #[cfg(feature = "postgres")]
@@ -73,7 +74,7 @@ impl Stmt<'_> {
     #[inline]
     pub(crate) fn bind_value(&mut self, index: usize, value: &Value) -> Result<()> {
         match self {
-            Stmt::Sqlite(stmt, table) => stmt
+            Stmt::Sqlite(stmt, table, _) => stmt
                 .raw_bind_parameter(index, value)
                 .map_err(|e| classify(e, *table)),
             #[cfg(feature = "postgres")]
@@ -88,7 +89,7 @@ impl Stmt<'_> {
     #[inline]
     pub(crate) fn bind_column(&mut self, index: usize, value: &ColumnValue<'_>) -> Result<()> {
         match self {
-            Stmt::Sqlite(stmt, table) => stmt
+            Stmt::Sqlite(stmt, table, _) => stmt
                 .raw_bind_parameter(index, value)
                 .map_err(|e| classify(e, *table)),
             #[cfg(feature = "postgres")]
@@ -102,32 +103,45 @@ impl Stmt<'_> {
     /// Runs the statement; the number of rows it changed.
     #[inline]
     pub(crate) fn execute(&mut self) -> Result<usize> {
-        match self {
-            Stmt::Sqlite(stmt, table) => stmt.raw_execute().map_err(|e| classify(e, *table)),
+        let result = match self {
+            Stmt::Sqlite(stmt, table, _) => stmt.raw_execute().map_err(|e| classify(e, *table)),
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.execute(),
-        }
+        };
+        #[cfg(feature = "tracing")]
+        crate::trace::executed(result.as_ref().ok().copied());
+        result
     }
 
     /// Runs the statement and reads its rows.
     #[inline]
     pub(crate) fn query(&mut self) -> Result<Rows<'_>> {
         match self {
-            Stmt::Sqlite(stmt, table) => {
+            Stmt::Sqlite(stmt, table, _) => {
                 let table = *table;
-                Ok(Rows::Sqlite(stmt.raw_query(), table))
+                Ok(Rows::Sqlite(stmt.raw_query(), table, RowsTrace::start()))
             }
             #[cfg(feature = "postgres")]
-            Stmt::Postgres(stmt) => stmt.query().map(Rows::Postgres),
+            Stmt::Postgres(stmt) => stmt.query().map(Rows::postgres),
         }
     }
 
     /// The statement with its bound values inlined, for the echo.
     pub(crate) fn expanded_sql(&self) -> String {
         match self {
-            Stmt::Sqlite(stmt, _) => stmt.expanded_sql().unwrap_or_default(),
+            Stmt::Sqlite(stmt, ..) => stmt.expanded_sql().unwrap_or_default(),
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.expanded_sql(),
+        }
+    }
+
+    /// The statement's text, with placeholders, for its span.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn sql_text(&self) -> &str {
+        match self {
+            Stmt::Sqlite(_, _, text) => text.get(),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.sql(),
         }
     }
 
@@ -140,7 +154,7 @@ impl Stmt<'_> {
     /// The table the statement works on, when known.
     pub(crate) fn table(&self) -> Option<&'static str> {
         match self {
-            Stmt::Sqlite(_, table) => *table,
+            Stmt::Sqlite(_, table, _) => *table,
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.table(),
         }
@@ -149,25 +163,44 @@ impl Stmt<'_> {
 
 /// The rows of a running query.
 pub(crate) enum Rows<'s> {
-    Sqlite(rusqlite::Rows<'s>, Option<&'static str>),
+    Sqlite(rusqlite::Rows<'s>, Option<&'static str>, RowsTrace),
     #[cfg(feature = "postgres")]
-    Postgres(postgres::PgRows<'s>),
+    Postgres(postgres::PgRows<'s>, RowsTrace),
 }
 
-impl Rows<'_> {
+impl<'s> Rows<'s> {
+    /// The rows of a PostgreSQL query just run.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres(rows: postgres::PgRows<'s>) -> Self {
+        Rows::Postgres(rows, RowsTrace::start())
+    }
+
     /// The next row, or `None` after the last.
     #[inline]
     pub(crate) fn next(&mut self) -> Result<Option<RawRow<'_>>> {
         match self {
-            Rows::Sqlite(rows, table) => {
+            Rows::Sqlite(rows, table, trace) => {
                 let table = *table;
-                rows.next()
-                    .map(|row| row.map(RawRow::Sqlite))
-                    .map_err(|e| classify(e, table))
+                let row = rows.next().map_err(|e| classify(e, table))?;
+                trace_row(trace, row.is_some());
+                Ok(row.map(RawRow::Sqlite))
             }
             #[cfg(feature = "postgres")]
-            Rows::Postgres(rows) => rows.next().map(|row| row.map(RawRow::Postgres)),
+            Rows::Postgres(rows, trace) => {
+                let row = rows.next()?;
+                trace_row(trace, row.is_some());
+                Ok(row.map(RawRow::Postgres))
+            }
         }
+    }
+}
+
+#[inline]
+fn trace_row(trace: &mut RowsTrace, found: bool) {
+    if found {
+        trace.row();
+    } else {
+        trace.done();
     }
 }
 

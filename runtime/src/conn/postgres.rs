@@ -134,6 +134,12 @@ impl<'c> PgStmt<'c> {
         self.table
     }
 
+    /// The statement's text, with its `$n` placeholders.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn sql(&self) -> &str {
+        &self.sql
+    }
+
     /// Binds parameter `index` (1-based).
     pub(crate) fn bind(&mut self, index: usize, value: ColumnValue<'static>) {
         let slot = index.saturating_sub(1);

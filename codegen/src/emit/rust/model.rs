@@ -191,6 +191,8 @@ impl ModelEmitter<'_> {
             options.push(quote!(default = #value));
         }
         if let Some(sql) = &column.server_default {
+            // The runtime writes it into INSERTs on either engine.
+            let sql = crate::emit::sql::portable_server_default(&column.ty, sql);
             options.push(quote!(server_default = #sql));
         }
         if let Some(generated) = column.onupdate {

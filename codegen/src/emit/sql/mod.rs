@@ -23,6 +23,11 @@ pub trait Dialect {
     }
     /// The SQL form of a literal in a `DEFAULT` clause.
     fn literal(&self, literal: &Literal) -> String;
+    /// The SQL of a column's `server_default` as this dialect writes it: the
+    /// spec's text by default.
+    fn server_default(&self, _ty: &ColumnType, sql: &str) -> String {
+        sql.to_owned()
+    }
     /// The type written instead of [`column_type`](Dialect::column_type) for the
     /// column SQLAlchemy makes autoincrementing (PostgreSQL's `SERIAL`), if any.
     fn serial_type(&self, _model: &Model, _column: usize) -> Option<String> {
@@ -46,6 +51,17 @@ pub trait Dialect {
     /// Statements dropping those types, run after the tables are dropped.
     fn drop_types(&self, _schema: &Schema, _order: &[usize]) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// A `server_default` as both engines read it: a boolean's `0`/`1` (SQLite's
+/// spelling, which PostgreSQL refuses for a `BOOLEAN`) as `false`/`true`
+/// (which SQLite reads as 0 and 1); any other text as written.
+pub(crate) fn portable_server_default<'a>(ty: &ColumnType, sql: &'a str) -> &'a str {
+    match (ty, sql.trim()) {
+        (ColumnType::Boolean, "0") => "false",
+        (ColumnType::Boolean, "1") => "true",
+        _ => sql,
     }
 }
 
@@ -304,7 +320,7 @@ fn column_definition(model: &Model, c: usize, dialect: &dyn Dialect) -> String {
     );
     if let Some(sql) = column.server_default.as_ref().filter(|_| serial.is_none()) {
         text.push_str(" DEFAULT ");
-        text.push_str(sql);
+        text.push_str(&dialect.server_default(&column.ty, sql));
     }
     if !column.nullable {
         text.push_str(" NOT NULL");

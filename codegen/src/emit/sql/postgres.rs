@@ -178,6 +178,12 @@ impl Dialect for Postgresql {
         }
     }
 
+    /// A boolean's `0`/`1` (SQLite's spelling, which PostgreSQL refuses for a
+    /// `BOOLEAN` column) as `false`/`true`; any other text as written.
+    fn server_default(&self, ty: &ColumnType, sql: &str) -> String {
+        super::portable_server_default(ty, sql).to_owned()
+    }
+
     /// SQLAlchemy's `Table._autoincrement_column` with `autoincrement="auto"`: the one
     /// column of a single-column integer primary key with no client or server default
     /// and no foreign key becomes `SERIAL` (`BIGSERIAL`, `SMALLSERIAL` by size).
@@ -264,6 +270,26 @@ mod tests {
         assert!(text.contains("\tid BIGINT NOT NULL, "), "{text}");
         assert!(text.contains("\tcode VARCHAR(8) NOT NULL, "), "{text}");
         assert!(text.contains("\tid INTEGER NOT NULL, "), "{text}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_boolean_server_default_of_0_or_1_is_false_or_true() -> Result<(), String> {
+        let ddl = ddl(r#"
+            [models.Flag]
+            table = "flags"
+            [models.Flag.columns]
+            id = { type = "integer", primary_key = true }
+            shown = { type = "boolean", nullable = false, server_default = "1" }
+            hidden = { type = "boolean", server_default = "0" }
+            n = { type = "integer", server_default = "0" }
+            "#)?;
+        assert!(
+            ddl.contains("\tshown BOOLEAN DEFAULT true NOT NULL"),
+            "{ddl}"
+        );
+        assert!(ddl.contains("\thidden BOOLEAN DEFAULT false"), "{ddl}");
+        assert!(ddl.contains("\tn INTEGER DEFAULT 0"), "{ddl}");
         Ok(())
     }
 
