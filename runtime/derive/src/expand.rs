@@ -578,6 +578,12 @@ impl ModelDef {
             let index = Literal::usize_unsuffixed(i + offset);
             reads.push(quote!(#field: row.get(#index)?,));
         }
+        let reads_columns: Vec<&Ident> = self
+            .rowid
+            .iter()
+            .chain(&self.explicit_nulls)
+            .chain(self.columns.iter().map(|c| &c.field))
+            .collect();
         for rel in self.relationships.iter().filter(|rel| rel.has_field) {
             let field = &rel.name;
             reads.push(quote!(#field: ::core::default::Default::default(),));
@@ -610,6 +616,7 @@ impl ModelDef {
                 }
             }
         });
+        let snapshot = self.snapshot(&reads_columns);
         let server_defaults = self.server_defaults();
         let before_update = self.before_update();
         let apply_defaults = self.apply_defaults();
@@ -640,12 +647,37 @@ impl ModelDef {
                 }
 
                 #link_parents
+                #snapshot
                 #server_defaults
                 #apply_defaults
                 #before_update
                 #cascades
             }
         }
+    }
+
+    /// `snapshot`: the columns cloned, the relationship holders left empty (a
+    /// loaded collection is not copied when the object is first changed).
+    /// Models without relationship fields keep the default, a clone.
+    fn snapshot(&self, columns: &[&Ident]) -> Option<TokenStream> {
+        let holders: Vec<&Ident> = self
+            .relationships
+            .iter()
+            .filter(|rel| rel.has_field)
+            .map(|rel| &rel.name)
+            .collect();
+        if holders.is_empty() {
+            return None;
+        }
+        let name = &self.ident;
+        Some(quote! {
+            fn snapshot(&self) -> Self {
+                #name {
+                    #(#columns: ::core::clone::Clone::clone(&self.#columns),)*
+                    #(#holders: ::core::default::Default::default(),)*
+                }
+            }
+        })
     }
 
     /// `SERVER_DEFAULTS` and `read_server_defaults` for the columns with a

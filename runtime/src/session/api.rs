@@ -15,9 +15,13 @@ use super::*;
 /// Dropping a session rolls back what it has not committed, unless
 /// [`commit_on_drop`](Session::commit_on_drop) was asked for.
 ///
-/// Queries do not flush pending objects first (no autoflush): call
-/// [`flush`](Session::flush) to make them visible to queries run through the
-/// session before committing.
+/// The session holds one object per row (its identity map):
+/// [`load`](Session::load) runs a query through it and returns keys,
+/// flushing pending changes first (autoflush; opt out for a block with
+/// [`no_autoflush`](Session::no_autoflush)), and [`find`](Session::find) reads
+/// a held row without a statement. A query run with `&session` cannot flush;
+/// it returns the session's changed objects in place of their rows. See
+/// `docs/session.md`.
 ///
 /// ```
 /// # use litemodel::{Binder, Database, Model, Query, Result, Row};
@@ -45,11 +49,13 @@ use super::*;
 /// # Ok(()) }
 /// ```
 pub struct Session<'db> {
-    db: &'db mut Database,
-    id: SessionId,
-    stores: Vec<Option<Box<dyn Store>>>,
-    types: IdMap<TypeId, usize>,
+    pub(super) db: &'db mut Database,
+    pub(super) id: SessionId,
+    pub(super) stores: Vec<Option<Box<dyn Store>>>,
+    pub(super) types: IdMap<TypeId, usize>,
     commit_on_drop: bool,
+    /// Above zero inside [`Session::no_autoflush`].
+    pub(super) autoflush_paused: u32,
     /// Set while the generated cascades run: they borrow objects mutably
     /// only to take the collections' appended and removed objects, which
     /// equality ignores, so those borrows take no snapshot.
@@ -74,6 +80,7 @@ impl<'db> Session<'db> {
             stores: Vec::new(),
             types: IdMap::default(),
             commit_on_drop: false,
+            autoflush_paused: 0,
             cascading: false,
         }
     }
@@ -93,12 +100,12 @@ impl<'db> Session<'db> {
         self.db
     }
 
-    fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
+    pub(super) fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
         let position = *self.types.get(&TypeId::of::<M>())?;
         self.stores.get(position)?.as_ref()?.as_any().downcast_ref()
     }
 
-    fn store_mut<M: Model>(&mut self) -> Option<&mut TypedStore<M>> {
+    pub(super) fn store_mut<M: Model>(&mut self) -> Option<&mut TypedStore<M>> {
         let position = *self.types.get(&TypeId::of::<M>())?;
         self.stores
             .get_mut(position)?
@@ -107,7 +114,7 @@ impl<'db> Session<'db> {
             .downcast_mut()
     }
 
-    fn store_or_create<M: Model>(&mut self) -> &mut TypedStore<M> {
+    pub(super) fn store_or_create<M: Model>(&mut self) -> &mut TypedStore<M> {
         let position = *self.types.entry(TypeId::of::<M>()).or_insert_with(|| {
             self.stores.push(Some(Box::new(TypedStore::<M>::new())));
             self.stores.len() - 1
@@ -123,7 +130,7 @@ impl<'db> Session<'db> {
         }
     }
 
-    fn key<M>(&self, index: usize) -> Key<M> {
+    pub(super) fn key<M>(&self, index: usize) -> Key<M> {
         Key {
             index: index_u32(index),
             session: self.id,
@@ -492,5 +499,13 @@ impl Executor for Session<'_> {
 
     fn session_object<M: Model>(&self, key: Key<M>) -> Option<&M> {
         self.get(key)
+    }
+
+    fn identity_object<M: Model>(&self, id: i64) -> Option<&M> {
+        self.identity_entry::<M>(id).map(|entry| &entry.value)
+    }
+
+    fn use_identity<M: Model>(&self, rows: &mut [M]) {
+        self.put_identity(rows);
     }
 }

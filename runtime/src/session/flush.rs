@@ -81,7 +81,7 @@ impl<M: Model> Store for TypedStore<M> {
                 }
             };
             inserted += 1;
-            self.identity_stale = true;
+            self.identity_stale.set(true);
             self.entries[index] = Some(entry);
             self.flush_backup.push((index_u32(index), backup));
         }

