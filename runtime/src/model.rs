@@ -130,12 +130,26 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     /// foreign keys alone.
     const ON_UPDATE: bool = false;
 
-    /// Whether [`Model::cascade`] has work to do (models with collections).
+    /// Whether [`Model::cascade`] has work to do for every object (models with
+    /// collections).
     const CASCADES: bool = false;
+
+    /// Whether [`Model::cascade`] adds new parents set on a many-to-one
+    /// attribute (models with many-to-one relationships); it runs for the
+    /// objects whose [`Model::has_unsaved_parents`] says so.
+    const PARENT_CASCADES: bool = false;
+
+    /// Whether a many-to-one attribute holds a new object that is in no
+    /// session (`User::new(..).with_role(Role::new(..))`): the save-update
+    /// cascade adds it at the next flush.
+    fn has_unsaved_parents(&self) -> bool {
+        false
+    }
 
     /// The session cascades of the object under `key`, run at each flush: objects
     /// appended to its collections are added (`save-update`), objects removed from
-    /// them are deleted (`delete-orphan`) or unlinked.
+    /// them are deleted (`delete-orphan`) or unlinked; new objects set on its
+    /// many-to-one attributes are added (`save-update`) and linked by key.
     ///
     /// # Errors
     ///

@@ -7,8 +7,9 @@
 mod common;
 
 use common::blog_models::{Author, Post};
+use common::library_models as library;
 use common::seed_models::{Role, User};
-use common::{blog_db, seed_db, Engine, TestResult};
+use common::{blog_db, library_db, seed_db, Engine, TestResult};
 use litemodel::{Model, Query};
 
 // ---- 1. identity map ----
@@ -148,6 +149,75 @@ fn a_failing_autoflush_fails_the_query(engine: Engine) -> TestResult {
     Ok(())
 }
 
+// ---- 3. save-update cascade through many-to-one attributes ----
+
+fn a_new_parent_of_a_new_child_is_inserted_first(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let fred = s.add(User::new("fred").with_role(Role::new("Unsaved")));
+    // Readable through the attribute before the flush.
+    assert_eq!(format!("{:?}", s[fred].role(&s)?), "Some(<Role 'Unsaved'>)");
+    // BEGIN, INSERT role, INSERT user, COMMIT.
+    counter.assert_statements(4, || s.commit())?;
+    let role = s.find::<Role>(s[fred].role_id.ok_or("no role_id")?)?;
+    let role = role.ok_or("the role is not in the session")?;
+    assert_eq!(s[role].name.as_deref(), Some("Unsaved"));
+    assert_eq!(format!("{:?}", s[fred].role(&s)?), "Some(<Role 'Unsaved'>)");
+    drop(s);
+    assert_eq!(Role::query().count(&db)?, 1);
+    Ok(())
+}
+
+fn a_new_parent_set_on_a_loaded_child(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO users (id, username) VALUES (1, 'fred')")?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let fred = s.load(&User::query())?[0];
+    s[fred].set_role(Role::new("Late"));
+    // BEGIN, INSERT role, UPDATE user, COMMIT.
+    counter.assert_statements(4, || s.commit())?;
+    drop(s);
+    let fred = User::query().one(&db)?;
+    let role = fred.role(&db)?.ok_or("no role")?;
+    assert_eq!(role.name.as_deref(), Some("Late"));
+    Ok(())
+}
+
+fn a_chain_of_new_parents_is_inserted_in_order(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let book = library::Book::new("Rust").with_author(library::Author::new("ann"));
+    let chapter = s.add(library::Chapter::new(1).with_book(book));
+    // BEGIN, INSERT author, INSERT book, INSERT chapter, COMMIT.
+    counter.assert_statements(5, || s.commit())?;
+    let book_id = s[chapter].book_id.ok_or("no book_id")?;
+    drop(s);
+    let book = library::Book::get(&db, book_id)?.ok_or("no book")?;
+    let author = book.author(&db)?.ok_or("no author")?;
+    assert_eq!(author.name, "ann");
+    Ok(())
+}
+
+fn a_failed_flush_keeps_the_new_parent_pending(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Taken')")?;
+    let mut s = db.session();
+    let fred = s.add(User::new("fred").with_role(Role::new("Taken")));
+    assert!(matches!(
+        s.commit(),
+        Err(litemodel::Error::UniqueViolation { .. })
+    ));
+    // The cascade added the role: fix it through the session and commit.
+    let role = s[fred].role.pending_key().ok_or("no pending role")?;
+    s[role].name = Some("Free".into());
+    s.commit()?;
+    assert_eq!(s[fred].role_id, s[role].id);
+    Ok(())
+}
+
 // ---- 5. snapshots ----
 
 fn changing_an_object_does_not_copy_its_loaded_collection(engine: Engine) -> TestResult {
@@ -201,6 +271,10 @@ engines!(
     load_flushes_pending_objects_first,
     no_autoflush_holds_pending_objects_back,
     a_failing_autoflush_fails_the_query,
+    a_new_parent_of_a_new_child_is_inserted_first,
+    a_new_parent_set_on_a_loaded_child,
+    a_chain_of_new_parents_is_inserted_in_order,
+    a_failed_flush_keeps_the_new_parent_pending,
     changing_an_object_does_not_copy_its_loaded_collection,
     a_borrow_that_changes_nothing_writes_nothing,
 );

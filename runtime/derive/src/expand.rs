@@ -739,7 +739,9 @@ impl ModelDef {
         })
     }
 
-    /// `Model::cascade` and `Model::before_delete` for models with collections.
+    /// `Model::cascade` and `Model::before_delete` for models with collections,
+    /// and the save-update cascade of new parents for models with many-to-one
+    /// attributes.
     fn cascade_methods(&self) -> Option<TokenStream> {
         let name = &self.ident;
         let collections: Vec<&RelationshipDef> = self
@@ -747,7 +749,15 @@ impl ModelDef {
             .iter()
             .filter(|rel| rel.kind != Kind::ManyToOne)
             .collect();
-        if collections.is_empty() {
+        // Many-to-one attributes with a holder: a new parent set on one is
+        // added by the save-update cascade.
+        let parents: Vec<&Ident> = self
+            .relationships
+            .iter()
+            .filter(|rel| rel.kind == Kind::ManyToOne && rel.foreign_key.is_some())
+            .map(|rel| &rel.name)
+            .collect();
+        if collections.is_empty() && parents.is_empty() {
             return None;
         }
         // At each flush: appended objects join the session linked to this one;
@@ -816,6 +826,29 @@ impl ModelDef {
                 Kind::ManyToOne => None,
             }
         });
+        for field in &parents {
+            let adopt = format_ident!("{}_new", bare(field));
+            takes.push(quote! {
+                let #adopt = object.#field.take_unsaved();
+            });
+            handles.push(quote! {
+                if let ::core::option::Option::Some(parent) = #adopt {
+                    let parent = parent.add_to(session);
+                    if let ::core::option::Option::Some(object) = session.get_mut(key) {
+                        object.#field.adopt(parent);
+                    }
+                }
+            });
+        }
+        let parent_cascades = (!parents.is_empty()).then(|| {
+            quote! {
+                const PARENT_CASCADES: bool = true;
+
+                fn has_unsaved_parents(&self) -> bool {
+                    #(self.#parents.has_unsaved())||*
+                }
+            }
+        });
         let cascade = (!takes.is_empty()).then(|| {
             quote! {
                 fn cascade(key: ::litemodel::Key<Self>, session: &mut ::litemodel::Session<'_>) -> ::litemodel::Result<()> {
@@ -828,15 +861,20 @@ impl ModelDef {
                 }
             }
         });
-        Some(quote! {
-            const CASCADES: bool = true;
+        let collection_cascades = (!collections.is_empty()).then(|| {
+            quote! {
+                const CASCADES: bool = true;
 
-            #cascade
-
-            fn before_delete(&self, db: &::litemodel::Database) -> ::litemodel::Result<()> {
-                #(#deletes)*
-                ::core::result::Result::Ok(())
+                fn before_delete(&self, db: &::litemodel::Database) -> ::litemodel::Result<()> {
+                    #(#deletes)*
+                    ::core::result::Result::Ok(())
+                }
             }
+        });
+        Some(quote! {
+            #collection_cascades
+            #parent_cascades
+            #cascade
         })
     }
 
