@@ -16,7 +16,9 @@ use litemodel::{Model, Query};
 
 fn loading_a_row_twice_gives_the_same_key(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
-    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin'), (2, 'User')")?;
+    db.execute_batch(
+        "INSERT INTO roles (name) VALUES ('Admin'); INSERT INTO roles (name) VALUES ('User')",
+    )?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let all = Role::query().order_by(Role::ID.asc());
@@ -34,7 +36,7 @@ fn loading_a_row_twice_gives_the_same_key(engine: Engine) -> TestResult {
 
 fn a_loaded_row_keeps_the_sessions_changes(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
-    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    db.execute_batch("INSERT INTO roles (name) VALUES ('Admin')")?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let keys = s.load(&Role::query())?;
@@ -56,7 +58,7 @@ fn a_loaded_row_keeps_the_sessions_changes(engine: Engine) -> TestResult {
 
 fn find_of_a_held_row_runs_no_statement(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
-    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    db.execute_batch("INSERT INTO roles (name) VALUES ('Admin')")?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let admin = counter.assert_statements(1, || s.find::<Role>(1))?;
@@ -88,7 +90,7 @@ fn find_of_a_held_row_runs_no_statement(engine: Engine) -> TestResult {
 
 fn added_objects_with_a_loaded_id_share_the_key(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
-    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    db.execute_batch("INSERT INTO roles (name) VALUES ('Admin')")?;
     let mut s = db.session();
     let loaded = s.load(&Role::query())?;
     let role = Role::query().one(&s)?;
@@ -134,7 +136,7 @@ fn no_autoflush_holds_pending_objects_back(engine: Engine) -> TestResult {
 
 fn a_failing_autoflush_fails_the_query(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
-    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Admin')")?;
+    db.execute_batch("INSERT INTO roles (name) VALUES ('Admin')")?;
     let mut s = db.session();
     let twin = s.add(Role::new("Admin"));
     let err = s.load(&Role::query()).err().ok_or("expected an error")?;
@@ -171,7 +173,7 @@ fn a_new_parent_of_a_new_child_is_inserted_first(engine: Engine) -> TestResult {
 
 fn a_new_parent_set_on_a_loaded_child(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
-    db.execute_batch("INSERT INTO users (id, username) VALUES (1, 'fred')")?;
+    db.execute_batch("INSERT INTO users (username) VALUES ('fred')")?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let fred = s.load(&User::query())?[0];
@@ -203,7 +205,7 @@ fn a_chain_of_new_parents_is_inserted_in_order(engine: Engine) -> TestResult {
 
 fn a_failed_flush_keeps_the_new_parent_pending(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
-    db.execute_batch("INSERT INTO roles (id, name) VALUES (1, 'Taken')")?;
+    db.execute_batch("INSERT INTO roles (name) VALUES ('Taken')")?;
     let mut s = db.session();
     let fred = s.add(User::new("fred").with_role(Role::new("Taken")));
     assert!(matches!(
@@ -215,6 +217,133 @@ fn a_failed_flush_keeps_the_new_parent_pending(engine: Engine) -> TestResult {
     s[role].name = Some("Free".into());
     s.commit()?;
     assert_eq!(s[fred].role_id, s[role].id);
+    Ok(())
+}
+
+// ---- 4. many-to-many through the unit of work ----
+
+fn links(db: &litemodel::Database) -> TestResult<i64> {
+    common::query_i64(db, "SELECT count(*) FROM book_tags")
+}
+
+fn linking_two_pending_objects_is_written_at_flush(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let book = s.add(library::Book::new("Rust"));
+    let fast = s.add(library::Tag::new("fast"));
+    counter.assert_statements(0, || s.link(library::Book::TAGS, book, fast))?;
+    counter.assert_statements(0, || s.link(library::Book::TAGS, book, fast))?;
+    // BEGIN, INSERT book, INSERT tag, 2 x INSERT book_tags (the second links
+    // nothing: linking twice is once), COMMIT.
+    counter.assert_statements(6, || s.commit())?;
+    assert_eq!(links(s.database())?, 1);
+    let tags = s[book].tags(&s)?;
+    assert_eq!(format!("{tags:?}"), "[<Tag 'fast'>]");
+    Ok(())
+}
+
+fn appending_a_new_object_adds_and_links_it(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let book = s.add(library::Book::new("Rust"));
+    s[book].tags.append(library::Tag::new("new"));
+    // BEGIN, INSERT book, INSERT tag (the save-update cascade), INSERT
+    // book_tags, COMMIT.
+    counter.assert_statements(5, || s.commit())?;
+    drop(s);
+    let book = library::Book::query().one(&db)?;
+    assert_eq!(format!("{:?}", book.tags(&db)?), "[<Tag 'new'>]");
+    Ok(())
+}
+
+fn appending_a_saved_object_to_a_pending_one(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
+    db.execute_batch("INSERT INTO tags (name) VALUES ('old')")?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let old = library::Tag::query().one(&s)?;
+    let book = s.add(library::Book::new("Rust"));
+    s[book].tags.append(old);
+    // BEGIN, INSERT book, INSERT book_tags, COMMIT: the tag is linked by id.
+    counter.assert_statements(4, || s.commit())?;
+    // The other side: a loaded tag's backref collection, a pending book.
+    let tag = s.load(&library::Tag::query())?[0];
+    s[tag].books.append(library::Book::new("SQL"));
+    counter.assert_statements(4, || s.commit())?; // BEGIN, INSERT book, INSERT book_tags, COMMIT
+    assert_eq!(links(s.database())?, 2);
+    Ok(())
+}
+
+fn removing_from_a_loaded_collection_deletes_the_row_at_flush(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
+    {
+        let mut s = db.session();
+        let book = s.add(library::Book::new("Rust"));
+        let fast = s.add(library::Tag::new("fast"));
+        let safe = s.add(library::Tag::new("safe"));
+        s.link(library::Book::TAGS, book, fast)?;
+        s.link(library::Book::TAGS, book, safe)?;
+        s.commit()?;
+    }
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let book = s.load(&library::Book::query().options(library::Book::TAGS.selectin()))?[0];
+    let removed = counter.assert_statements(0, || s[book].tags.remove(|t| t.name == "fast"));
+    assert_eq!(removed, 1);
+    // BEGIN, DELETE FROM book_tags, COMMIT; the book itself is unchanged.
+    counter.assert_statements(3, || s.commit())?;
+    assert_eq!(links(s.database())?, 1);
+    // Through the session, with a loaded object as the target.
+    let safe = library::Tag::query()
+        .filter(library::Tag::NAME.eq("safe"))
+        .one(&s)?;
+    s.unlink(library::Book::TAGS, book, &safe)?;
+    counter.assert_statements(3, || s.commit())?;
+    assert_eq!(links(s.database())?, 0);
+    Ok(())
+}
+
+fn a_failed_commit_keeps_links_pending(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
+    db.execute_batch("INSERT INTO tags (name) VALUES ('taken')")?;
+    let mut s = db.session();
+    let book = s.add(library::Book::new("Rust"));
+    let fast = s.add(library::Tag::new("fast"));
+    s.link(library::Book::TAGS, book, fast)?;
+    let twin = s.add(library::Tag::new("taken"));
+    assert!(matches!(
+        s.commit(),
+        Err(litemodel::Error::UniqueViolation { .. })
+    ));
+    assert_eq!((s[book].id, s[fast].id), (None, None));
+    s.expunge(twin);
+    s.commit()?;
+    assert_eq!(links(s.database())?, 1);
+    Ok(())
+}
+
+fn a_link_needs_a_key_or_a_saved_object(engine: Engine) -> TestResult {
+    let (_dir, mut db) = library_db(engine)?;
+    let mut s = db.session();
+    let book = s.add(library::Book::new("Rust"));
+    let err = s
+        .link(library::Book::TAGS, book, &library::Tag::new("loose"))
+        .err();
+    assert!(
+        matches!(err, Some(litemodel::Error::NotPersistent { table: "tags" })),
+        "{err:?}"
+    );
+    // A pending object expunged before the flush has no row to link.
+    let gone = s.add(library::Tag::new("gone"));
+    s.link(library::Book::TAGS, book, gone)?;
+    s.expunge(gone);
+    let err = s.commit().err();
+    assert!(
+        matches!(err, Some(litemodel::Error::NotPersistent { table: "tags" })),
+        "{err:?}"
+    );
     Ok(())
 }
 
@@ -253,7 +382,7 @@ fn changing_an_object_does_not_copy_its_loaded_collection(engine: Engine) -> Tes
 
 fn a_borrow_that_changes_nothing_writes_nothing(engine: Engine) -> TestResult {
     let (_dir, mut db) = blog_db(engine)?;
-    db.execute_batch("INSERT INTO authors (id, name) VALUES (1, 'ann')")?;
+    db.execute_batch("INSERT INTO authors (name) VALUES ('ann')")?;
     let counter = db.statement_counter();
     let mut s = db.session();
     let ann = s.load(&Author::query())?[0];
@@ -275,6 +404,12 @@ engines!(
     a_new_parent_set_on_a_loaded_child,
     a_chain_of_new_parents_is_inserted_in_order,
     a_failed_flush_keeps_the_new_parent_pending,
+    linking_two_pending_objects_is_written_at_flush,
+    appending_a_new_object_adds_and_links_it,
+    appending_a_saved_object_to_a_pending_one,
+    removing_from_a_loaded_collection_deletes_the_row_at_flush,
+    a_failed_commit_keeps_links_pending,
+    a_link_needs_a_key_or_a_saved_object,
     changing_an_object_does_not_copy_its_loaded_collection,
     a_borrow_that_changes_nothing_writes_nothing,
 );

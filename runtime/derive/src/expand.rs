@@ -768,23 +768,15 @@ impl ModelDef {
             let field = &rel.name;
             let konst = const_ident(&rel.name);
             if rel.kind == Kind::ManyToMany {
-                let added = format_ident!("{}_added", bare(&rel.name));
-                let removed = format_ident!("{}_removed", bare(&rel.name));
+                // Association rows written by the flush, once both sides
+                // have ids.
+                let changes = format_ident!("{}_changes", bare(&rel.name));
                 takes.push(quote! {
-                    let #added = object.#field.take_pending();
-                    let #removed = object.#field.take_removed();
+                    let #changes = object.#field.take_cascade();
                 });
                 handles.push(quote! {
-                    if !#added.is_empty() || !#removed.is_empty() {
-                        let ::core::option::Option::Some(object) = session.get(key).cloned() else {
-                            return ::core::result::Result::Ok(());
-                        };
-                        for other in &#added {
-                            #name::#konst.link(&*session, &object, other)?;
-                        }
-                        for other in &#removed {
-                            #name::#konst.unlink(&*session, &object, other)?;
-                        }
+                    if let ::core::option::Option::Some(changes) = #changes {
+                        changes.apply_links(session, key, #name::#konst);
                     }
                 });
                 continue;

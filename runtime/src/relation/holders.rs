@@ -4,7 +4,7 @@
 use std::any::Any;
 
 use super::*;
-use crate::session::Session;
+use crate::session::{LinkSide, Session};
 
 /// What a many-to-one attribute can be set to.
 #[derive(Debug, Clone)]
@@ -414,7 +414,7 @@ struct ChildChanges<C> {
 /// rustc's monomorphization would overflow its recursion limit on a long chain.
 #[doc(hidden)]
 pub struct ChildOps<C> {
-    add: fn(&mut Session<'_>, C),
+    add: fn(&mut Session<'_>, C) -> Key<C>,
     delete: fn(&mut Session<'_>, &C) -> Result<()>,
 }
 
@@ -426,9 +426,9 @@ impl<C> Clone for ChildOps<C> {
 impl<C> Copy for ChildOps<C> {}
 
 impl<C> ChildOps<C> {
-    /// Adds `child` to `session` (`session.add(child)`).
-    pub fn add(&self, session: &mut Session<'_>, child: C) {
-        (self.add)(session, child);
+    /// Adds `child` to `session` (`session.add(child)`) and returns its key.
+    pub fn add(&self, session: &mut Session<'_>, child: C) -> Key<C> {
+        (self.add)(session, child)
     }
 
     /// Deletes `child` from `session` (`session.delete(&child)`).
@@ -444,9 +444,7 @@ impl<C> ChildOps<C> {
 impl<C: Model> ChildOps<C> {
     fn new() -> Self {
         ChildOps {
-            add: |session, child| {
-                session.add(child);
-            },
+            add: |session, child| session.add(child),
             delete: |session, child| session.delete(child),
         }
     }
@@ -618,6 +616,33 @@ impl<C: Model> Cascade<C> {
             }
         }
         Ok(())
+    }
+
+    /// Hands the changes of a many-to-many collection of the session object
+    /// `owner` to `session`: association rows written or deleted at the next
+    /// flush. An appended object with an id is linked by it; a new one is
+    /// added to the session (the save-update cascade) and linked once it is
+    /// inserted.
+    pub fn apply_links<M: Model, E>(
+        self,
+        session: &mut Session<'_>,
+        owner: Key<M>,
+        relation: ManyToMany<M, C, E>,
+    ) {
+        let parts = relation.parts();
+        let owner = LinkSide::of_key(owner);
+        for child in self.added {
+            let target = match child.primary_key() {
+                Some(id) => LinkSide::Id(id),
+                None => LinkSide::of_key(self.ops.add(session, child)),
+            };
+            session.push_link(parts, owner, target, true);
+        }
+        for child in self.removed {
+            if let Some(id) = child.primary_key() {
+                session.push_link(parts, owner, LinkSide::Id(id), false);
+            }
+        }
     }
 }
 

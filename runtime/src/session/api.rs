@@ -56,6 +56,11 @@ pub struct Session<'db> {
     commit_on_drop: bool,
     /// Above zero inside [`Session::no_autoflush`].
     pub(super) autoflush_paused: u32,
+    /// Many-to-many association rows to write or delete at the next flush.
+    pub(super) links: Vec<PendingLink>,
+    /// Those the flushes of the current transaction wrote, pending again if
+    /// it rolls back.
+    pub(super) tx_links: Vec<PendingLink>,
     /// Set while the generated cascades run: they borrow objects mutably
     /// only to take the collections' appended and removed objects, which
     /// equality ignores, so those borrows take no snapshot.
@@ -81,6 +86,8 @@ impl<'db> Session<'db> {
             types: IdMap::default(),
             commit_on_drop: false,
             autoflush_paused: 0,
+            links: Vec::new(),
+            tx_links: Vec::new(),
             cascading: false,
         }
     }
@@ -288,6 +295,8 @@ impl<'db> Session<'db> {
                     db.execute(db.dialect().release_flush_savepoint(), None)?;
                 }
                 self.each_store(|s| s.finish_flush());
+                let written = std::mem::take(&mut self.links);
+                self.tx_links.extend(written);
                 Ok(())
             }
             (Err(err), None) => {
@@ -300,6 +309,7 @@ impl<'db> Session<'db> {
             // objects go back to how they were before the transaction.
             (Err(err), Some(_)) if !db.in_transaction_now() => {
                 self.each_store(|s| s.abort_transaction());
+                self.restore_links();
                 Err(err)
             }
             // The objects are restored first, so that they match the
@@ -309,6 +319,7 @@ impl<'db> Session<'db> {
                     s.abort_flush();
                     s.finish_transaction();
                 });
+                self.restore_links();
                 self.db.execute(self.db.dialect().rollback(), None)?;
                 Err(err)
             }
@@ -399,10 +410,30 @@ impl<'db> Session<'db> {
             self.stores[position] = Some(store);
             result?;
         }
+        // Association rows once both sides have ids, before deletes (which
+        // delete the association rows of what they delete).
+        if !self.links.is_empty() {
+            let ctx = LinkCtx {
+                session: self.id,
+                stores: &self.stores,
+                types: &self.types,
+            };
+            for link in &self.links {
+                ctx.write_link(db, tx, link)?;
+            }
+        }
         for store in self.stores.iter_mut().flatten() {
             store.delete_marked(db, tx)?;
         }
         Ok(())
+    }
+
+    /// Makes the association rows the rolled-back transaction wrote pending
+    /// again, before those still waiting.
+    fn restore_links(&mut self) {
+        let waiting = std::mem::take(&mut self.links);
+        self.links = std::mem::take(&mut self.tx_links);
+        self.links.extend(waiting);
     }
 
     /// Flushes and commits the transaction (`db.session.commit()`).
@@ -418,6 +449,7 @@ impl<'db> Session<'db> {
         if db.in_transaction_now() {
             if let Err(err) = db.execute(db.dialect().commit(), None) {
                 self.each_store(|s| s.abort_transaction());
+                self.restore_links();
                 if self.db.in_transaction_now() {
                     self.db.execute(self.db.dialect().rollback(), None)?;
                 }
@@ -425,6 +457,7 @@ impl<'db> Session<'db> {
             }
         }
         self.each_store(|s| s.finish_transaction());
+        self.tx_links.clear();
         Ok(())
     }
 
@@ -438,6 +471,8 @@ impl<'db> Session<'db> {
     pub fn rollback(&mut self) -> Result<()> {
         self.stores.clear();
         self.types.clear();
+        self.links.clear();
+        self.tx_links.clear();
         self.id = next_session_id();
         if self.db.in_transaction_now() {
             self.db.execute(self.db.dialect().rollback(), None)?;

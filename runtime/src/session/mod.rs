@@ -25,8 +25,9 @@ mod links;
 mod store;
 
 pub use api::Session;
+pub(crate) use links::LinkSide;
 pub use links::Links;
-use links::{LinkCtx, LinkMode, LinkOutcome};
+use links::{LinkCtx, LinkMode, LinkOutcome, PendingLink};
 use store::{index_u32, Backup, CascadeJob, Store, TypedStore};
 
 /// Session ids; a rolled-back session takes a new one so old keys go stale.
