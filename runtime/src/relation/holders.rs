@@ -647,9 +647,11 @@ impl<C: Model> Cascade<C> {
 }
 
 impl<C: Model> Children<C> {
-    /// Adds a new related object: it is added to the session together with the
-    /// parent (or at the next flush, if the parent is in the session already), with
-    /// its foreign key pointing at the parent (`role.users.append(user)`).
+    /// Adds a related object (`role.users.append(user)`): a new one is added to
+    /// the session together with the parent (or at the next flush, if the parent
+    /// is in the session already), with its foreign key pointing at the parent.
+    /// In a many-to-many collection the next flush writes the association row,
+    /// adding the object first if it is new (docs/session.md).
     pub fn append(&mut self, child: C) {
         if let Some(changes) = self.changes_mut() {
             changes.pending.push(child);

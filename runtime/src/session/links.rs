@@ -229,14 +229,12 @@ impl Session<'_> {
     /// written by the next flush, once both sides have ids, so either may be
     /// a pending object (by key). Linking twice is once.
     ///
-    /// ```
-    /// # fn main() {}
-    /// # /*
+    /// ```ignore
+    /// // generated models with `tags = { model = "Tag", secondary = "post_tags" }`
     /// let post = session.add(Post::new("hello"));
     /// let rust = session.add(Tag::new("rust"));
     /// session.link(Post::TAGS, post, rust)?;
     /// session.commit()?; // BEGIN, INSERT posts, INSERT tags, INSERT post_tags, COMMIT
-    /// # */
     /// ```
     ///
     /// # Errors
