@@ -98,6 +98,28 @@ fn added_objects_with_a_loaded_id_share_the_key(engine: Engine) -> TestResult {
     Ok(())
 }
 
+fn a_lazy_load_through_the_session_sees_its_changed_objects(engine: Engine) -> TestResult {
+    let (_dir, mut db) = blog_db(engine)?;
+    {
+        let mut s = db.session();
+        let ann = s.add(Author::new("ann"));
+        s.add(Post::new("draft", 0).with_author(ann));
+        s.commit()?;
+    }
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let post = s.load(&Post::query())?[0];
+    s[post].title = "final".into();
+    let ann = Author::query().one(&s)?;
+    // One SELECT for the collection; the held post comes back as changed.
+    let titles: Vec<String> = counter.assert_statements(1, || {
+        ann.posts(&s)
+            .map(|posts| posts.iter().map(|p| p.title.clone()).collect())
+    })?;
+    assert_eq!(titles, ["final"]);
+    Ok(())
+}
+
 // ---- 2. autoflush ----
 
 fn load_flushes_pending_objects_first(engine: Engine) -> TestResult {
@@ -397,6 +419,7 @@ engines!(
     a_loaded_row_keeps_the_sessions_changes,
     find_of_a_held_row_runs_no_statement,
     added_objects_with_a_loaded_id_share_the_key,
+    a_lazy_load_through_the_session_sees_its_changed_objects,
     load_flushes_pending_objects_first,
     no_autoflush_holds_pending_objects_back,
     a_failing_autoflush_fails_the_query,
