@@ -328,9 +328,10 @@ impl Database {
     ///
     /// ```
     /// # fn main() -> litemodel::Result<()> {
-    /// use litemodel::{Database, Schema, TableSchema};
+    /// use litemodel::{Database, PostgresSchema, Schema, TableSchema};
     /// static SCHEMA: Schema = Schema {
     ///     tables: &[TableSchema { name: "tags", create: "CREATE TABLE tags (id INTEGER)", indexes: &[] }],
+    ///     postgres: PostgresSchema::NONE,
     /// };
     /// let db = Database::open_in_memory()?;
     /// assert_eq!(db.create_missing(&SCHEMA)?, ["tags"]);
