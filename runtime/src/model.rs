@@ -79,6 +79,15 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
         self.clone()
     }
 
+    /// Takes the relationships `row` has loaded that this object has not: a
+    /// query through [`Session::load`] read again a row the session holds,
+    /// maybe with eager loading options. Columns are left as they are (the
+    /// session's object wins). The derive writes it; the default does nothing.
+    #[doc(hidden)]
+    fn absorb_loaded(&mut self, row: Self) {
+        let _ = row;
+    }
+
     /// Fills foreign keys from parents linked through many-to-one
     /// relationships (one `links.link(...)` call per relationship). Models
     /// without many-to-one relationships keep the default.

@@ -120,6 +120,38 @@ fn a_lazy_load_through_the_session_sees_its_changed_objects(engine: Engine) -> T
     Ok(())
 }
 
+fn loading_a_held_row_again_takes_what_the_query_loaded(engine: Engine) -> TestResult {
+    let (_dir, mut db) = blog_db(engine)?;
+    {
+        let mut s = db.session();
+        let ann = s.add(Author::new("ann"));
+        s.add(Post::new("p1", 0).with_author(ann));
+        s.commit()?;
+    }
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let ann = s.load(&Author::query())?[0];
+    s[ann].name = "anne".into();
+    assert!(!s[ann].posts.is_loaded());
+    // Author, then its posts (selectin): the held object keeps its change
+    // (written by the autoflush: BEGIN, UPDATE) and takes the posts.
+    let again = counter.assert_statements(4, || {
+        s.load(&Author::query().options(Author::POSTS.selectin()))
+    })?;
+    assert_eq!(again, [ann]);
+    assert_eq!(s[ann].name, "anne");
+    assert_eq!(
+        counter.assert_statements(0, || s[ann].posts(&s).map(<[_]>::len))?,
+        1
+    );
+    // A post loaded with its author: the held post takes the parent.
+    let post = s.load(&Post::query())?[0];
+    s.load(&Post::query().options(Post::AUTHOR.joined()))?;
+    let author = counter.assert_statements(0, || s[post].author(&s).map(|a| a.cloned()))?;
+    assert_eq!(author.map(|a| a.name).as_deref(), Some("anne"));
+    Ok(())
+}
+
 // ---- 2. autoflush ----
 
 fn load_flushes_pending_objects_first(engine: Engine) -> TestResult {
@@ -420,6 +452,7 @@ engines!(
     find_of_a_held_row_runs_no_statement,
     added_objects_with_a_loaded_id_share_the_key,
     a_lazy_load_through_the_session_sees_its_changed_objects,
+    loading_a_held_row_again_takes_what_the_query_loaded,
     load_flushes_pending_objects_first,
     no_autoflush_holds_pending_objects_back,
     a_failing_autoflush_fails_the_query,

@@ -13,7 +13,8 @@ use crate::expand::const_ident;
 impl ModelDef {
     /// `snapshot`: the columns cloned, the relationship holders left empty (a
     /// loaded collection is not copied when the object is first changed).
-    /// Models without relationship fields keep the default, a clone.
+    /// Models without relationship fields keep the default, a clone. With it,
+    /// `absorb_loaded`: the holders a query loaded on a row the session holds.
     pub(crate) fn snapshot(&self, columns: &[&Ident]) -> Option<TokenStream> {
         let holders: Vec<&Ident> = self
             .relationships
@@ -31,6 +32,10 @@ impl ModelDef {
                     #(#columns: ::core::clone::Clone::clone(&self.#columns),)*
                     #(#holders: ::core::default::Default::default(),)*
                 }
+            }
+
+            fn absorb_loaded(&mut self, row: Self) {
+                #(self.#holders.absorb(row.#holders);)*
             }
         })
     }

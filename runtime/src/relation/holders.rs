@@ -327,6 +327,27 @@ impl<P: Model> Parent<P> {
         }
     }
 
+    /// Takes `other`'s loaded parent when this one has none loaded (a query
+    /// read again a row the session holds; for the generated code).
+    #[doc(hidden)]
+    pub fn absorb(&mut self, other: Parent<P>) {
+        let loaded = self
+            .inner
+            .get()
+            .is_some_and(|inner| inner.cache.get().is_some());
+        if loaded || self.pending.is_some() || self.has_unsaved() {
+            return;
+        }
+        let Some(cache) = other
+            .inner
+            .into_inner()
+            .and_then(|inner| inner.cache.into_inner())
+        else {
+            return;
+        };
+        self.inner_mut().cache = OnceCell::from(cache);
+    }
+
     /// Forgets the loaded parent; the next access loads it again.
     pub fn reset(&mut self) {
         if let Some(inner) = self.inner.get_mut() {
@@ -513,6 +534,17 @@ impl<C> Children<C> {
     /// Forgets the loaded collection; the next access loads it again.
     pub fn reset(&mut self) {
         self.cache = OnceCell::new();
+    }
+
+    /// Takes `other`'s loaded collection when this one is not loaded (a query
+    /// read again a row the session holds; for the generated code).
+    #[doc(hidden)]
+    pub fn absorb(&mut self, other: Children<C>) {
+        if self.cache.get().is_none() {
+            if let Some(loaded) = other.cache.into_inner() {
+                self.cache = OnceCell::from(loaded);
+            }
+        }
     }
 
     pub(crate) fn set_mark(&self, mark: Mark) {

@@ -7,8 +7,9 @@ use crate::query::Query;
 
 impl<M: Model> TypedStore<M> {
     /// The entry of a row a query read: the object the session holds for it
-    /// already (kept as it is, pending changes and all), else the row as a
-    /// new clean entry.
+    /// already (its columns kept as they are, pending changes and all; the
+    /// relationships the query loaded that it has not, taken), else the row as
+    /// a new clean entry.
     pub(super) fn attach(&mut self, row: M) -> usize {
         let Some(id) = row.primary_key() else {
             // Rows always have a key; an object without one is new.
@@ -16,11 +17,10 @@ impl<M: Model> TypedStore<M> {
             return self.entries.len() - 1;
         };
         if let Some(&index) = self.identity().get(&id) {
-            if self
-                .entries
-                .get(index as usize)
-                .is_some_and(Option::is_some)
-            {
+            if let Some(Some(held)) = self.entries.get_mut(index as usize) {
+                // Relationships the query loaded eagerly and the held object
+                // has not (holders are not compared: no snapshot needed).
+                held.value.absorb_loaded(row);
                 return index as usize;
             }
         }
