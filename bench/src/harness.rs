@@ -33,6 +33,10 @@ pub const SELECTIN_CHUNK: usize = 500;
 pub const UPDATES: usize = 10_000;
 /// Transactions of `small_tx`.
 pub const SMALL_TXS: usize = 10_000;
+/// Users held by the one role of `rename_loaded`, loaded with it.
+pub const LOADED_CHILDREN: usize = 10_000;
+/// Renames (each committed) of that role in `rename_loaded`.
+pub const RENAMES: usize = 100;
 
 /// The DDL litemodel generates for `bench/models.toml` (checked against the
 /// generated `SCHEMA` by the litemodel runner at start-up).
@@ -90,6 +94,7 @@ pub fn seed_sql(workload: Workload) -> Option<String> {
                 CHILDREN_PER_ROLE,
             ))
         }
+        Workload::RenameLoaded => Some(users(1, LOADED_CHILDREN, LOADED_CHILDREN)),
         Workload::Select
         | Workload::Get
         | Workload::GetHeld
@@ -116,10 +121,13 @@ pub enum Workload {
     ChildrenJoined,
     Update,
     SmallTx,
+    /// One role loaded with its users, then renamed and committed again and
+    /// again: what the session copies when an object is first changed.
+    RenameLoaded,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 12] = [
+    pub const ALL: [Workload; 13] = [
         Workload::Insert,
         Workload::Select,
         Workload::StreamSmall,
@@ -132,6 +140,7 @@ impl Workload {
         Workload::ChildrenJoined,
         Workload::Update,
         Workload::SmallTx,
+        Workload::RenameLoaded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -148,6 +157,7 @@ impl Workload {
             Workload::ChildrenJoined => "children_joined",
             Workload::Update => "update",
             Workload::SmallTx => "small_tx",
+            Workload::RenameLoaded => "rename_loaded",
         }
     }
 
@@ -172,6 +182,9 @@ impl Workload {
             }
             Workload::Update => format!("load, change, commit {UPDATES} users"),
             Workload::SmallTx => format!("{SMALL_TXS} x (begin, insert or update 1 row, commit)"),
+            Workload::RenameLoaded => {
+                format!("1 role + its {LOADED_CHILDREN} loaded users, {RENAMES} x (rename, commit)")
+            }
         }
     }
 

@@ -72,6 +72,9 @@ pub fn run(job: &Job) -> BenchResult {
                 ),
                 Workload::Update => measure(job.samples, |_| Ok(()), |(), i| update(&mut db, i)),
                 Workload::SmallTx => measure(job.samples, |_| Ok(()), |(), i| small_tx(&mut db, i)),
+                Workload::RenameLoaded => {
+                    measure(job.samples, |_| Ok(()), |(), i| rename_loaded(&mut db, i))
+                }
                 Workload::Insert => unreachable!("handled above"),
             }
         }
@@ -194,4 +197,22 @@ fn small_tx(db: &mut Database, sample: usize) -> BenchResult<u64> {
         }
     }
     Ok(changed)
+}
+
+/// The role and its users are loaded once, then renamed and committed
+/// `RENAMES` times: each first change after a commit snapshots the role.
+fn rename_loaded(db: &mut Database, sample: usize) -> BenchResult<u64> {
+    let mut session = db.session();
+    let role = Role::query()
+        .options(Role::USERS.selectin())
+        .filter(Role::ID.eq(1))
+        .one(&session)?;
+    let held = role.users(&session)?.len() as u64;
+    let key = session.add(role);
+    session.commit()?;
+    for i in 0..RENAMES {
+        session[key].name = Some(format!("r{sample}_{i}"));
+        session.commit()?;
+    }
+    Ok(held)
 }

@@ -80,6 +80,9 @@ pub fn run(job: &Job) -> BenchResult {
                 }
                 Workload::Update => measure(job.samples, |_| Ok(()), |(), i| update(c, i)),
                 Workload::SmallTx => measure(job.samples, |_| Ok(()), |(), i| small_tx(c, i)),
+                Workload::RenameLoaded => {
+                    measure(job.samples, |_| Ok(()), |(), i| rename_loaded(c, i))
+                }
                 Workload::Insert => unreachable!("handled above"),
             }
         }
@@ -292,4 +295,29 @@ fn small_tx(conn: &mut Connection, sample: usize) -> BenchResult<u64> {
         tx.commit()?;
     }
     Ok(changed)
+}
+
+/// The role and its users read into structs once, then the role renamed and
+/// committed `RENAMES` times.
+fn rename_loaded(conn: &mut Connection, sample: usize) -> BenchResult<u64> {
+    let mut role = conn
+        .prepare_cached("SELECT id, name FROM roles WHERE id = ?1")?
+        .query_row([1], |row| {
+            Ok(Role {
+                id: row.get(0)?,
+                name: row.get(1)?,
+            })
+        })?;
+    let users = conn
+        .prepare_cached("SELECT id, username, role_id FROM users WHERE role_id = ?1")?
+        .query_map([1], user)?
+        .collect::<rusqlite::Result<Vec<User>>>()?;
+    for i in 0..RENAMES {
+        role.name = Some(format!("r{sample}_{i}"));
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached("UPDATE roles SET name = ?1 WHERE id = ?2")?
+            .execute((&role.name, role.id))?;
+        tx.commit()?;
+    }
+    Ok(users.len() as u64)
 }

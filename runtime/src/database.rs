@@ -729,6 +729,22 @@ pub trait Executor: sealed::Sealed {
     /// The object a session holds under `key`, if this is that session.
     #[doc(hidden)]
     fn session_object<M: Model>(&self, key: Key<M>) -> Option<&M>;
+
+    /// The object a session holds for row `id` of `M` (its identity map),
+    /// if this is a session that has loaded or saved it.
+    #[doc(hidden)]
+    fn identity_object<M: Model>(&self, id: i64) -> Option<&M> {
+        let _ = id;
+        None
+    }
+
+    /// Puts the session's objects in place of the rows a query read for
+    /// them: a query through a session returns its changed objects, not
+    /// copies of the rows as they are in the database.
+    #[doc(hidden)]
+    fn use_identity<M: Model>(&self, rows: &mut [M]) {
+        let _ = rows;
+    }
 }
 
 impl Executor for Database {

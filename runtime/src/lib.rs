@@ -68,8 +68,8 @@ pub use query::{
     Scalar, Select, SelectItems, SelectOrder, Selection, Stream, StreamIter, Upsert,
 };
 pub use relation::{
-    Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany, Parent,
-    Populated, QueryOnly,
+    Adopt, Cascade, ChildOps, Children, Lazy, Link, LoadOptions, ManyToMany, ManyToOne, OneToMany,
+    Parent, Populated, QueryOnly,
 };
 pub use repr::{py_str, repr, Repr};
 pub use schema::{PostgresSchema, Schema, TableSchema, TypeSchema};

@@ -69,6 +69,25 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     /// A value rusqlite cannot bind.
     fn bind(&self, binder: &mut Binder<'_, '_>) -> Result<()>;
 
+    /// A copy of the object's columns, for change tracking: the session takes
+    /// one when a clean object is first borrowed mutably and compares it with
+    /// the object at flush. Equality ignores relationship holders, so the
+    /// derive leaves them empty here: changing a role that holds 10,000 loaded
+    /// users copies the role's columns, not the users. The default clones the
+    /// whole object.
+    fn snapshot(&self) -> Self {
+        self.clone()
+    }
+
+    /// Takes the relationships `row` has loaded that this object has not: a
+    /// query through [`Session::load`] read again a row the session holds,
+    /// maybe with eager loading options. Columns are left as they are (the
+    /// session's object wins). The derive writes it; the default does nothing.
+    #[doc(hidden)]
+    fn absorb_loaded(&mut self, row: Self) {
+        let _ = row;
+    }
+
     /// Fills foreign keys from parents linked through many-to-one
     /// relationships (one `links.link(...)` call per relationship). Models
     /// without many-to-one relationships keep the default.
@@ -140,12 +159,26 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
         ColumnSet::first(Self::COLUMNS.len().saturating_sub(1))
     }
 
-    /// Whether [`Model::cascade`] has work to do (models with collections).
+    /// Whether [`Model::cascade`] has work to do for every object (models with
+    /// collections).
     const CASCADES: bool = false;
+
+    /// Whether [`Model::cascade`] adds new parents set on a many-to-one
+    /// attribute (models with many-to-one relationships); it runs for the
+    /// objects whose [`Model::has_unsaved_parents`] says so.
+    const PARENT_CASCADES: bool = false;
+
+    /// Whether a many-to-one attribute holds a new object that is in no
+    /// session (`User::new(..).with_role(Role::new(..))`): the save-update
+    /// cascade adds it at the next flush.
+    fn has_unsaved_parents(&self) -> bool {
+        false
+    }
 
     /// The session cascades of the object under `key`, run at each flush: objects
     /// appended to its collections are added (`save-update`), objects removed from
-    /// them are deleted (`delete-orphan`) or unlinked.
+    /// them are deleted (`delete-orphan`) or unlinked; new objects set on its
+    /// many-to-one attributes are added (`save-update`) and linked by key.
     ///
     /// # Errors
     ///

@@ -463,10 +463,15 @@ fn transaction_commits_on_ok_and_rolls_back_on_err(engine: Engine) -> TestResult
     Ok(())
 }
 
-fn linking_to_an_unsaved_object_outside_the_session_fails(engine: Engine) -> TestResult {
+fn linking_to_an_expunged_pending_object_fails(engine: Engine) -> TestResult {
     let (_dir, mut db) = seed_db(engine)?;
     let mut s = db.session();
-    let user = s.add(User::new("orphan").with_role(&Role::new("never added")));
+    // A new object set by value is added by the save-update cascade
+    // (tests/unit_of_work.rs); a pending one expunged since cannot be.
+    let user = s.add(User::new("orphan"));
+    let role = s.add(Role::new("r"));
+    s[user].set_role(role);
+    s.expunge(role);
     let err = s.commit().err();
     assert!(
         matches!(
@@ -479,11 +484,6 @@ fn linking_to_an_unsaved_object_outside_the_session_fails(engine: Engine) -> Tes
         "{err:?}"
     );
     assert_eq!(s[user].id, None);
-    // Linking to an expunged pending object fails the same way.
-    let role = s.add(Role::new("r"));
-    s[user].set_role(role);
-    s.expunge(role);
-    assert!(matches!(s.commit(), Err(Error::UnsavedParent { .. })));
     Ok(())
 }
 
@@ -560,7 +560,7 @@ engines!(
     drop_rolls_back,
     commit_on_drop_commits,
     transaction_commits_on_ok_and_rolls_back_on_err,
-    linking_to_an_unsaved_object_outside_the_session_fails,
+    linking_to_an_expunged_pending_object_fails,
     linking_to_a_loaded_object_copies_its_id,
     stale_update_is_reported,
     not_null_violation_names_the_column,

@@ -123,6 +123,9 @@ fn run_job(job: &Job) -> BenchResult {
                 }
                 Workload::Update => measure(job.samples, |_| Ok(()), |(), i| update(c, i)),
                 Workload::SmallTx => measure(job.samples, |_| Ok(()), |(), i| small_tx(c, i)),
+                Workload::RenameLoaded => {
+                    measure(job.samples, |_| Ok(()), |(), i| rename_loaded(c, i))
+                }
                 Workload::Insert => unreachable!("handled above"),
             }
         }
@@ -285,4 +288,25 @@ fn small_tx(conn: &mut SqliteConnection, sample: usize) -> BenchResult<u64> {
         })? as u64;
     }
     Ok(changed)
+}
+
+/// The role and its users loaded once, then the role renamed and committed
+/// `RENAMES` times.
+fn rename_loaded(conn: &mut SqliteConnection, sample: usize) -> BenchResult<u64> {
+    let mut role: Role = roles::table
+        .find(1)
+        .select(Role::as_select())
+        .first(conn)?;
+    let users: Vec<User> = User::belonging_to(&role)
+        .select(User::as_select())
+        .load(conn)?;
+    for i in 0..RENAMES {
+        role.name = Some(format!("r{sample}_{i}"));
+        conn.immediate_transaction(|conn| {
+            diesel::update(roles::table.find(role.id))
+                .set(roles::name.eq(&role.name))
+                .execute(conn)
+        })?;
+    }
+    Ok(users.len() as u64)
 }

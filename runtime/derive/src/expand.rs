@@ -578,6 +578,12 @@ impl ModelDef {
             let index = Literal::usize_unsuffixed(i + offset);
             reads.push(quote!(#field: row.get(#index)?,));
         }
+        let reads_columns: Vec<&Ident> = self
+            .rowid
+            .iter()
+            .chain(&self.explicit_nulls)
+            .chain(self.columns.iter().map(|c| &c.field))
+            .collect();
         for rel in self.relationships.iter().filter(|rel| rel.has_field) {
             let field = &rel.name;
             reads.push(quote!(#field: ::core::default::Default::default(),));
@@ -633,6 +639,7 @@ impl ModelDef {
                 }
             }
         });
+        let snapshot = self.snapshot(&reads_columns);
         let server_defaults = self.server_defaults();
         let before_update = self.before_update();
         let apply_defaults = self.apply_defaults();
@@ -667,6 +674,7 @@ impl ModelDef {
                 }
 
                 #link_parents
+                #snapshot
                 #server_defaults
                 #apply_defaults
                 #before_update
@@ -730,107 +738,6 @@ impl ModelDef {
 
             fn before_update(&mut self) {
                 #(#sets)*
-            }
-        })
-    }
-
-    /// `Model::cascade` and `Model::before_delete` for models with collections.
-    fn cascade_methods(&self) -> Option<TokenStream> {
-        let name = &self.ident;
-        let collections: Vec<&RelationshipDef> = self
-            .relationships
-            .iter()
-            .filter(|rel| rel.kind != Kind::ManyToOne)
-            .collect();
-        if collections.is_empty() {
-            return None;
-        }
-        // At each flush: appended objects join the session linked to this one;
-        // removed ones are deleted (delete-orphan) or unlinked.
-        let mut takes = Vec::new();
-        let mut handles = Vec::new();
-        for rel in collections.iter().filter(|rel| rel.has_field) {
-            let field = &rel.name;
-            let konst = const_ident(&rel.name);
-            if rel.kind == Kind::ManyToMany {
-                let added = format_ident!("{}_added", bare(&rel.name));
-                let removed = format_ident!("{}_removed", bare(&rel.name));
-                takes.push(quote! {
-                    let #added = object.#field.take_pending();
-                    let #removed = object.#field.take_removed();
-                });
-                handles.push(quote! {
-                    if !#added.is_empty() || !#removed.is_empty() {
-                        let ::core::option::Option::Some(object) = session.get(key).cloned() else {
-                            return ::core::result::Result::Ok(());
-                        };
-                        for other in &#added {
-                            #name::#konst.link(&*session, &object, other)?;
-                        }
-                        for other in &#removed {
-                            #name::#konst.unlink(&*session, &object, other)?;
-                        }
-                    }
-                });
-                continue;
-            }
-            let changes = format_ident!("{}_changes", bare(&rel.name));
-            takes.push(quote! {
-                let #changes = object.#field.take_cascade();
-            });
-            let (link, unlink) = match (&rel.backref, &rel.foreign_key) {
-                (Some(back), _) => {
-                    let set = format_ident!("set_{}", bare(back));
-                    (
-                        quote!(|_, child| child.#set(key)),
-                        quote!(|child| child.#set(::litemodel::Link::None)),
-                    )
-                }
-                (None, Some(fk)) => (
-                    quote!(|session, child| {
-                        child.#fk = session.get(key).and_then(::litemodel::Model::primary_key);
-                    }),
-                    quote!(|child| child.#fk = ::core::option::Option::None),
-                ),
-                (None, None) => (quote!(|_, _| {}), quote!(|_| {})),
-            };
-            let delete_orphans = rel.delete_orphan;
-            handles.push(quote! {
-                if let ::core::option::Option::Some(changes) = #changes {
-                    changes.apply(session, #delete_orphans, #link, #unlink)?;
-                }
-            });
-        }
-        let deletes = collections.iter().filter_map(|rel| {
-            let konst = const_ident(&rel.name);
-            match rel.kind {
-                Kind::OneToMany if rel.passive_deletes => None,
-                Kind::OneToMany if rel.delete => Some(quote!(#name::#konst.delete_all(db, self)?;)),
-                Kind::OneToMany => Some(quote!(#name::#konst.detach_all(db, self)?;)),
-                Kind::ManyToMany => Some(quote!(#name::#konst.unlink_all(db, self)?;)),
-                Kind::ManyToOne => None,
-            }
-        });
-        let cascade = (!takes.is_empty()).then(|| {
-            quote! {
-                fn cascade(key: ::litemodel::Key<Self>, session: &mut ::litemodel::Session<'_>) -> ::litemodel::Result<()> {
-                    let ::core::option::Option::Some(object) = session.get_mut(key) else {
-                        return ::core::result::Result::Ok(());
-                    };
-                    #(#takes)*
-                    #(#handles)*
-                    ::core::result::Result::Ok(())
-                }
-            }
-        });
-        Some(quote! {
-            const CASCADES: bool = true;
-
-            #cascade
-
-            fn before_delete(&self, db: &::litemodel::Database) -> ::litemodel::Result<()> {
-                #(#deletes)*
-                ::core::result::Result::Ok(())
             }
         })
     }

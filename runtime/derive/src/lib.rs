@@ -23,6 +23,7 @@
 
 mod attr;
 mod expand;
+mod unit_of_work;
 
 use proc_macro::TokenStream;
 

@@ -137,6 +137,7 @@ impl<M: Model> Query<M> {
             last = object.primary_key().map(|key| Cursor { value, key });
             out.push(object);
         }
+        conn.use_identity(&mut out);
         let next = if out.len() as u64 == per_page {
             last
         } else {

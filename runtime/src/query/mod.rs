@@ -297,7 +297,9 @@ impl<M: Model> Query<M> {
     }
 
     fn fetch<E: Executor>(&self, conn: &E, limit: Option<u64>) -> Result<Vec<M>> {
-        self.fetch_loaded(conn.database(), limit, &mut Vec::new())
+        let mut rows = self.fetch_loaded(conn.database(), limit, &mut Vec::new())?;
+        conn.use_identity(&mut rows);
+        Ok(rows)
     }
 
     /// Every matching row with its loading options applied, skipping options for
@@ -312,7 +314,9 @@ impl<M: Model> Query<M> {
         conn: &E,
         path: &mut Vec<String>,
     ) -> Result<Vec<M>> {
-        self.fetch_loaded(conn.database(), self.limit, path)
+        let mut rows = self.fetch_loaded(conn.database(), self.limit, path)?;
+        conn.use_identity(&mut rows);
+        Ok(rows)
     }
 
     fn fetch_loaded(
@@ -461,6 +465,12 @@ impl<M: Model> Query<M> {
     ///
     /// As for [`Query::all`].
     pub fn get<E: Executor>(&self, conn: &E, id: i64) -> Result<Option<M>> {
+        if self.filter.is_none() && !self.is_scoped() {
+            // A session's object: no statement (its identity map).
+            if let Some(held) = conn.identity_object::<M>(id) {
+                return Ok(Some(held.clone()));
+            }
+        }
         if self.filter.is_none() && self.loads.is_empty() && !self.is_scoped() {
             // `User::get(db, id)`: one prepared statement, no query to build.
             return Getter::<M>::new(conn)?.get(id);

@@ -39,6 +39,7 @@ pub trait RawSql: Model {
         while let Some(row) = rows.next()? {
             out.push(Self::from_row(&Row::new::<Self>(row))?);
         }
+        conn.use_identity(&mut out);
         Ok(out)
     }
 }

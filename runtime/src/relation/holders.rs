@@ -4,7 +4,7 @@
 use std::any::Any;
 
 use super::*;
-use crate::session::Session;
+use crate::session::{LinkSide, Session};
 
 /// What a many-to-one attribute can be set to.
 #[derive(Debug, Clone)]
@@ -12,7 +12,8 @@ pub enum Link<P> {
     /// An object held by the session under this key, saved or still pending:
     /// the foreign key is filled when the session flushes.
     Key(Key<P>),
-    /// A loaded object: its primary key is copied now.
+    /// An object: a loaded one's primary key is copied now; a new one is
+    /// added to the session at the next flush and its key filled in then.
     Object(P),
     /// No parent: the foreign key becomes NULL.
     None,
@@ -21,6 +22,15 @@ pub enum Link<P> {
 impl<P> From<Key<P>> for Link<P> {
     fn from(key: Key<P>) -> Self {
         Link::Key(key)
+    }
+}
+
+/// An object by value (`user.with_role(Role::new("Admin"))`): a saved one is
+/// linked by its id; a new one is added to the session with the child at the
+/// next flush and inserted first (the save-update cascade).
+impl<P: Model> From<P> for Link<P> {
+    fn from(object: P) -> Self {
+        Link::Object(object)
     }
 }
 
@@ -59,6 +69,7 @@ trait Erased: Any + Send {
     fn clone_box(&self) -> Box<dyn Erased>;
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
 impl<T: Any + Clone + Send> Erased for T {
@@ -69,6 +80,9 @@ impl<T: Any + Clone + Send> Erased for T {
         self
     }
     fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
     }
 }
@@ -110,8 +124,10 @@ pub struct Parent<P> {
 
 #[derive(Clone)]
 struct ParentInner {
-    /// An object without id outside any session (`ParentState::Unsaved`).
-    unsaved: bool,
+    /// An object without id outside any session (`ParentState::Unsaved`), an
+    /// `Unsaved<P>` (see [`Erased`]): the session adds it at the next flush
+    /// (the save-update cascade).
+    unsaved: Option<Box<dyn Erased>>,
     /// The loaded parent, an `Option<P>` (see [`Erased`]).
     cache: OnceCell<Box<dyn Erased>>,
     mark: Cell<Mark>,
@@ -120,7 +136,7 @@ struct ParentInner {
 impl Default for ParentInner {
     fn default() -> Self {
         ParentInner {
-            unsaved: false,
+            unsaved: None,
             cache: OnceCell::new(),
             mark: Cell::new(Mark::Default),
         }
@@ -131,6 +147,44 @@ impl ParentInner {
     fn cached<P: 'static>(&self) -> Option<Option<&P>> {
         let erased = self.cache.get()?;
         erased.get::<Option<P>>().map(Option::as_ref)
+    }
+
+    fn unsaved<P: 'static>(&self) -> Option<&P> {
+        let erased = self.unsaved.as_deref()?;
+        erased.get::<Unsaved<P>>().map(|unsaved| &unsaved.object)
+    }
+}
+
+/// A new parent object set on a child (`user.with_role(Role::new(..))`), with
+/// the way to add it to a session: a function pointer taken where it was set,
+/// where its type is known, as [`ChildOps`] is (the child's cascade code does
+/// not instantiate the session's code for its parent's model).
+struct Unsaved<P> {
+    object: P,
+    add: fn(&mut Session<'_>, P) -> Key<P>,
+}
+
+impl<P: Clone> Clone for Unsaved<P> {
+    fn clone(&self) -> Self {
+        Unsaved {
+            object: self.object.clone(),
+            add: self.add,
+        }
+    }
+}
+
+/// A new parent taken out of a [`Parent`] by the generated cascade code, to be
+/// added to the session.
+#[doc(hidden)]
+pub struct Adopt<P> {
+    object: P,
+    add: fn(&mut Session<'_>, P) -> Key<P>,
+}
+
+impl<P> Adopt<P> {
+    /// Adds the parent to `session` (`session.add(parent)`) and returns its key.
+    pub fn add_to(self, session: &mut Session<'_>) -> Key<P> {
+        (self.add)(session, self.object)
     }
 }
 
@@ -230,6 +284,9 @@ impl<P: Model> Parent<P> {
                 return Ok(Some(object));
             }
         }
+        if let Some(unsaved) = self.inner.get().and_then(|inner| inner.unsaved()) {
+            return Ok(Some(unsaved));
+        }
         if let Some(cached) = self.inner.get().and_then(|inner| inner.cached()) {
             return Ok(cached);
         }
@@ -248,7 +305,7 @@ impl<P: Model> Parent<P> {
         self.pending = None;
         if let Some(inner) = self.inner.get_mut() {
             inner.cache = OnceCell::new();
-            inner.unsaved = false;
+            inner.unsaved = None;
         }
         match link {
             Link::Key(session_key) => self.pending = Some(session_key),
@@ -258,10 +315,37 @@ impl<P: Model> Parent<P> {
                     let cached: Box<dyn Erased> = Box::new(Some(object));
                     self.inner_mut().cache = OnceCell::from(cached);
                 }
-                None => self.inner_mut().unsaved = true,
+                None => {
+                    let unsaved: Box<dyn Erased> = Box::new(Unsaved {
+                        object,
+                        add: |session, parent| session.add(parent),
+                    });
+                    self.inner_mut().unsaved = Some(unsaved);
+                }
             },
             Link::None => *key = None,
         }
+    }
+
+    /// Takes `other`'s loaded parent when this one has none loaded (a query
+    /// read again a row the session holds; for the generated code).
+    #[doc(hidden)]
+    pub fn absorb(&mut self, other: Parent<P>) {
+        let loaded = self
+            .inner
+            .get()
+            .is_some_and(|inner| inner.cache.get().is_some());
+        if loaded || self.pending.is_some() || self.has_unsaved() {
+            return;
+        }
+        let Some(cache) = other
+            .inner
+            .into_inner()
+            .and_then(|inner| inner.cache.into_inner())
+        else {
+            return;
+        };
+        self.inner_mut().cache = OnceCell::from(cache);
     }
 
     /// Forgets the loaded parent; the next access loads it again.
@@ -276,10 +360,40 @@ impl<P: Model> Parent<P> {
         self.pending
     }
 
+    /// Whether the relationship holds a new object that is in no session (for
+    /// the generated cascade code).
+    #[doc(hidden)]
+    pub fn has_unsaved(&self) -> bool {
+        self.inner
+            .get()
+            .is_some_and(|inner| inner.unsaved.is_some())
+    }
+
+    /// Takes the new object the relationship holds, to be added to the session
+    /// by the generated cascade code, which then calls [`Parent::adopt`].
+    #[doc(hidden)]
+    pub fn take_unsaved(&mut self) -> Option<Adopt<P>> {
+        let erased = self.inner.get_mut()?.unsaved.take()?;
+        let unsaved = <dyn Erased as Erased>::into_any(erased)
+            .downcast::<Unsaved<P>>()
+            .ok()?;
+        Some(Adopt {
+            object: unsaved.object,
+            add: unsaved.add,
+        })
+    }
+
+    /// Points the relationship at the session object `key` (the new parent
+    /// the cascade just added).
+    #[doc(hidden)]
+    pub fn adopt(&mut self, key: Key<P>) {
+        self.pending = Some(key);
+    }
+
     pub(crate) fn state(&self) -> ParentState<P> {
         match self.pending {
             Some(key) => ParentState::Pending(key),
-            None if self.inner.get().is_some_and(|inner| inner.unsaved) => ParentState::Unsaved,
+            None if self.has_unsaved() => ParentState::Unsaved,
             None => ParentState::Column,
         }
     }
@@ -321,7 +435,7 @@ struct ChildChanges<C> {
 /// rustc's monomorphization would overflow its recursion limit on a long chain.
 #[doc(hidden)]
 pub struct ChildOps<C> {
-    add: fn(&mut Session<'_>, C),
+    add: fn(&mut Session<'_>, C) -> Key<C>,
     delete: fn(&mut Session<'_>, &C) -> Result<()>,
 }
 
@@ -333,9 +447,9 @@ impl<C> Clone for ChildOps<C> {
 impl<C> Copy for ChildOps<C> {}
 
 impl<C> ChildOps<C> {
-    /// Adds `child` to `session` (`session.add(child)`).
-    pub fn add(&self, session: &mut Session<'_>, child: C) {
-        (self.add)(session, child);
+    /// Adds `child` to `session` (`session.add(child)`) and returns its key.
+    pub fn add(&self, session: &mut Session<'_>, child: C) -> Key<C> {
+        (self.add)(session, child)
     }
 
     /// Deletes `child` from `session` (`session.delete(&child)`).
@@ -351,9 +465,7 @@ impl<C> ChildOps<C> {
 impl<C: Model> ChildOps<C> {
     fn new() -> Self {
         ChildOps {
-            add: |session, child| {
-                session.add(child);
-            },
+            add: |session, child| session.add(child),
             delete: |session, child| session.delete(child),
         }
     }
@@ -422,6 +534,17 @@ impl<C> Children<C> {
     /// Forgets the loaded collection; the next access loads it again.
     pub fn reset(&mut self) {
         self.cache = OnceCell::new();
+    }
+
+    /// Takes `other`'s loaded collection when this one is not loaded (a query
+    /// read again a row the session holds; for the generated code).
+    #[doc(hidden)]
+    pub fn absorb(&mut self, other: Children<C>) {
+        if self.cache.get().is_none() {
+            if let Some(loaded) = other.cache.into_inner() {
+                self.cache = OnceCell::from(loaded);
+            }
+        }
     }
 
     pub(crate) fn set_mark(&self, mark: Mark) {
@@ -526,12 +649,41 @@ impl<C: Model> Cascade<C> {
         }
         Ok(())
     }
+
+    /// Hands the changes of a many-to-many collection of the session object
+    /// `owner` to `session`: association rows written or deleted at the next
+    /// flush. An appended object with an id is linked by it; a new one is
+    /// added to the session (the save-update cascade) and linked once it is
+    /// inserted.
+    pub fn apply_links<M: Model, E>(
+        self,
+        session: &mut Session<'_>,
+        owner: Key<M>,
+        relation: ManyToMany<M, C, E>,
+    ) {
+        let parts = relation.parts();
+        let owner = LinkSide::of_key(owner);
+        for child in self.added {
+            let target = match child.primary_key() {
+                Some(id) => LinkSide::Id(id),
+                None => LinkSide::of_key(self.ops.add(session, child)),
+            };
+            session.push_link(parts, owner, target, true);
+        }
+        for child in self.removed {
+            if let Some(id) = child.primary_key() {
+                session.push_link(parts, owner, LinkSide::Id(id), false);
+            }
+        }
+    }
 }
 
 impl<C: Model> Children<C> {
-    /// Adds a new related object: it is added to the session together with the
-    /// parent (or at the next flush, if the parent is in the session already), with
-    /// its foreign key pointing at the parent (`role.users.append(user)`).
+    /// Adds a related object (`role.users.append(user)`): a new one is added to
+    /// the session together with the parent (or at the next flush, if the parent
+    /// is in the session already), with its foreign key pointing at the parent.
+    /// In a many-to-many collection the next flush writes the association row,
+    /// adding the object first if it is new (docs/session.md).
     pub fn append(&mut self, child: C) {
         if let Some(changes) = self.changes_mut() {
             changes.pending.push(child);

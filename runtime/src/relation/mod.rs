@@ -28,7 +28,7 @@ mod many_to_many;
 pub use descriptors::{ManyToOne, OneToMany};
 
 pub(crate) use holders::ParentState;
-pub use holders::{Cascade, ChildOps, Children, Link, Parent};
+pub use holders::{Adopt, Cascade, ChildOps, Children, Link, Parent};
 pub use many_to_many::ManyToMany;
 
 pub use litemodel_core::Lazy;

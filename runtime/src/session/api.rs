@@ -15,9 +15,13 @@ use super::*;
 /// Dropping a session rolls back what it has not committed, unless
 /// [`commit_on_drop`](Session::commit_on_drop) was asked for.
 ///
-/// Queries do not flush pending objects first (no autoflush): call
-/// [`flush`](Session::flush) to make them visible to queries run through the
-/// session before committing.
+/// The session holds one object per row (its identity map):
+/// [`load`](Session::load) runs a query through it and returns keys,
+/// flushing pending changes first (autoflush; opt out for a block with
+/// [`no_autoflush`](Session::no_autoflush)), and [`find`](Session::find) reads
+/// a held row without a statement. A query run with `&session` cannot flush;
+/// it returns the session's changed objects in place of their rows. See
+/// `docs/session.md`.
 ///
 /// ```
 /// # use litemodel::{Binder, Database, Model, Query, Result, Row};
@@ -45,11 +49,18 @@ use super::*;
 /// # Ok(()) }
 /// ```
 pub struct Session<'db> {
-    db: &'db mut Database,
-    id: SessionId,
-    stores: Vec<Option<Box<dyn Store>>>,
-    types: IdMap<TypeId, usize>,
+    pub(super) db: &'db mut Database,
+    pub(super) id: SessionId,
+    pub(super) stores: Vec<Option<Box<dyn Store>>>,
+    pub(super) types: IdMap<TypeId, usize>,
     commit_on_drop: bool,
+    /// Above zero inside [`Session::no_autoflush`].
+    pub(super) autoflush_paused: u32,
+    /// Many-to-many association rows to write or delete at the next flush.
+    pub(super) links: Vec<PendingLink>,
+    /// Those the flushes of the current transaction wrote, pending again if
+    /// it rolls back.
+    pub(super) tx_links: Vec<PendingLink>,
     /// Set while the generated cascades run: they borrow objects mutably
     /// only to take the collections' appended and removed objects, which
     /// equality ignores, so those borrows take no snapshot.
@@ -74,6 +85,9 @@ impl<'db> Session<'db> {
             stores: Vec::new(),
             types: IdMap::default(),
             commit_on_drop: false,
+            autoflush_paused: 0,
+            links: Vec::new(),
+            tx_links: Vec::new(),
             cascading: false,
         }
     }
@@ -93,12 +107,12 @@ impl<'db> Session<'db> {
         self.db
     }
 
-    fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
+    pub(super) fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
         let position = *self.types.get(&TypeId::of::<M>())?;
         self.stores.get(position)?.as_ref()?.as_any().downcast_ref()
     }
 
-    fn store_mut<M: Model>(&mut self) -> Option<&mut TypedStore<M>> {
+    pub(super) fn store_mut<M: Model>(&mut self) -> Option<&mut TypedStore<M>> {
         let position = *self.types.get(&TypeId::of::<M>())?;
         self.stores
             .get_mut(position)?
@@ -107,7 +121,7 @@ impl<'db> Session<'db> {
             .downcast_mut()
     }
 
-    fn store_or_create<M: Model>(&mut self) -> &mut TypedStore<M> {
+    pub(super) fn store_or_create<M: Model>(&mut self) -> &mut TypedStore<M> {
         let position = *self.types.entry(TypeId::of::<M>()).or_insert_with(|| {
             self.stores.push(Some(Box::new(TypedStore::<M>::new())));
             self.stores.len() - 1
@@ -123,7 +137,7 @@ impl<'db> Session<'db> {
         }
     }
 
-    fn key<M>(&self, index: usize) -> Key<M> {
+    pub(super) fn key<M>(&self, index: usize) -> Key<M> {
         Key {
             index: index_u32(index),
             session: self.id,
@@ -342,6 +356,8 @@ impl<'db> Session<'db> {
                     db.execute(db.dialect().release_flush_savepoint(), None)?;
                 }
                 self.each_store(|s| s.finish_flush());
+                let written = std::mem::take(&mut self.links);
+                self.tx_links.extend(written);
                 Ok(())
             }
             (Err(err), None) => {
@@ -354,6 +370,7 @@ impl<'db> Session<'db> {
             // objects go back to how they were before the transaction.
             (Err(err), Some(_)) if !db.in_transaction_now() => {
                 self.each_store(|s| s.abort_transaction());
+                self.restore_links();
                 Err(err)
             }
             // The objects are restored first, so that they match the
@@ -363,6 +380,7 @@ impl<'db> Session<'db> {
                     s.abort_flush();
                     s.finish_transaction();
                 });
+                self.restore_links();
                 self.db.execute(self.db.dialect().rollback(), None)?;
                 Err(err)
             }
@@ -453,10 +471,30 @@ impl<'db> Session<'db> {
             self.stores[position] = Some(store);
             result?;
         }
+        // Association rows once both sides have ids, before deletes (which
+        // delete the association rows of what they delete).
+        if !self.links.is_empty() {
+            let ctx = LinkCtx {
+                session: self.id,
+                stores: &self.stores,
+                types: &self.types,
+            };
+            for link in &self.links {
+                ctx.write_link(db, tx, link)?;
+            }
+        }
         for store in self.stores.iter_mut().flatten() {
             store.delete_marked(db, tx)?;
         }
         Ok(())
+    }
+
+    /// Makes the association rows the rolled-back transaction wrote pending
+    /// again, before those still waiting.
+    fn restore_links(&mut self) {
+        let waiting = std::mem::take(&mut self.links);
+        self.links = std::mem::take(&mut self.tx_links);
+        self.links.extend(waiting);
     }
 
     /// Flushes and commits the transaction (`db.session.commit()`).
@@ -472,6 +510,7 @@ impl<'db> Session<'db> {
         if db.in_transaction_now() {
             if let Err(err) = db.execute(db.dialect().commit(), None) {
                 self.each_store(|s| s.abort_transaction());
+                self.restore_links();
                 if self.db.in_transaction_now() {
                     self.db.execute(self.db.dialect().rollback(), None)?;
                 }
@@ -479,6 +518,7 @@ impl<'db> Session<'db> {
             }
         }
         self.each_store(|s| s.finish_transaction());
+        self.tx_links.clear();
         Ok(())
     }
 
@@ -492,6 +532,8 @@ impl<'db> Session<'db> {
     pub fn rollback(&mut self) -> Result<()> {
         self.stores.clear();
         self.types.clear();
+        self.links.clear();
+        self.tx_links.clear();
         self.id = next_session_id();
         if self.db.in_transaction_now() {
             self.db.execute(self.db.dialect().rollback(), None)?;
@@ -553,5 +595,13 @@ impl Executor for Session<'_> {
 
     fn session_object<M: Model>(&self, key: Key<M>) -> Option<&M> {
         self.get(key)
+    }
+
+    fn identity_object<M: Model>(&self, id: i64) -> Option<&M> {
+        self.identity_entry::<M>(id).map(|entry| &entry.value)
+    }
+
+    fn use_identity<M: Model>(&self, rows: &mut [M]) {
+        self.put_identity(rows);
     }
 }

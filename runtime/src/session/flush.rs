@@ -81,7 +81,7 @@ impl<M: Model> Store for TypedStore<M> {
                 }
             };
             inserted += 1;
-            self.identity_stale = true;
+            self.identity_stale.set(true);
             self.entries[index] = Some(entry);
             self.flush_backup.push((index_u32(index), backup));
         }
@@ -245,15 +245,17 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn cascade_jobs(&self, session: SessionId) -> Vec<CascadeJob> {
-        if !M::CASCADES {
+        if !M::CASCADES && !M::PARENT_CASCADES {
             return Vec::new();
         }
         self.entries
             .iter()
             .enumerate()
             .filter(|(_, e)| {
-                e.as_ref()
-                    .is_some_and(|e| matches!(e.state, State::New | State::Persistent))
+                e.as_ref().is_some_and(|e| {
+                    matches!(e.state, State::New | State::Persistent)
+                        && (M::CASCADES || e.value.has_unsaved_parents())
+                })
             })
             .map(|(index, _)| {
                 let key = Key::<M> {

@@ -2,6 +2,7 @@
 //! during a flush.
 
 use super::*;
+use crate::relation::ManyToMany;
 
 /// The stores of a session other than the one being flushed, for resolving
 /// links between objects.
@@ -138,4 +139,177 @@ impl Links<'_> {
 pub(super) struct LinkOutcome {
     pub(super) waiting: bool,
     pub(super) changes: bool,
+}
+
+/// One side of a many-to-one association row waiting for a flush.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum LinkSide {
+    /// A saved row.
+    Id(i64),
+    /// A session object, maybe not inserted yet: its id is read at flush.
+    Object {
+        type_id: TypeId,
+        table: &'static str,
+        index: u32,
+    },
+}
+
+impl LinkSide {
+    pub(crate) fn of_key<M: Model>(key: Key<M>) -> Self {
+        LinkSide::Object {
+            type_id: TypeId::of::<M>(),
+            table: M::TABLE,
+            index: key.index,
+        }
+    }
+}
+
+/// An association row to write (`insert`) or delete at the next flush: a
+/// many-to-many `append` or `remove` (SQLAlchemy's `post.tags.append(tag)`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct PendingLink {
+    pub(super) table: &'static str,
+    pub(super) local: &'static str,
+    pub(super) remote: &'static str,
+    pub(super) owner: LinkSide,
+    pub(super) target: LinkSide,
+    pub(super) insert: bool,
+}
+
+impl LinkCtx<'_> {
+    /// The id of one side of an association row; every pending object has
+    /// been inserted by the time the rows are written.
+    fn id_of(&self, side: LinkSide) -> Result<i64> {
+        let (type_id, table, index) = match side {
+            LinkSide::Id(id) => return Ok(id),
+            LinkSide::Object {
+                type_id,
+                table,
+                index,
+            } => (type_id, table, index),
+        };
+        let slot = self
+            .types
+            .get(&type_id)
+            .and_then(|&position| self.stores.get(position))
+            .and_then(Option::as_ref)
+            .map_or(Slot::Missing, |store| store.slot(index));
+        match slot {
+            Slot::Id(id) => Ok(id),
+            // Expunged (or never inserted): there is no row to link.
+            Slot::Pending | Slot::Missing => Err(Error::NotPersistent { table }),
+        }
+    }
+
+    /// Writes `link`'s association row (INSERT unless linked already) or
+    /// deletes it.
+    pub(super) fn write_link(
+        &self,
+        db: &Database,
+        tx: &mut FlushTx,
+        link: &PendingLink,
+    ) -> Result<()> {
+        let owner = self.id_of(link.owner)?;
+        let target = self.id_of(link.target)?;
+        tx.ensure(db)?;
+        let d = db.dialect();
+        let sql = if link.insert {
+            crate::sql::link_insert(d, link.table, link.local, link.remote)
+        } else {
+            crate::sql::unlink(d, link.table, link.local, link.remote)
+        };
+        db.execute_with(&sql, link.table, &[owner, target])?;
+        Ok(())
+    }
+}
+
+impl Session<'_> {
+    /// Puts `target` in `owner`'s many-to-many collection `relation`
+    /// (SQLAlchemy's `post.tags.append(tag)`): the association row is
+    /// written by the next flush, once both sides have ids, so either may be
+    /// a pending object (by key). Linking twice is once.
+    ///
+    /// ```ignore
+    /// // generated models with `tags = { model = "Tag", secondary = "post_tags" }`
+    /// let post = session.add(Post::new("hello"));
+    /// let rust = session.add(Tag::new("rust"));
+    /// session.link(Post::TAGS, post, rust)?;
+    /// session.commit()?; // BEGIN, INSERT posts, INSERT tags, INSERT post_tags, COMMIT
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for a key of another session,
+    /// [`Error::NotPersistent`] for an object (not a key) without id: add it
+    /// and link its key.
+    pub fn link<M: Model, T: Model, E>(
+        &mut self,
+        relation: ManyToMany<M, T, E>,
+        owner: impl Target<Model = M>,
+        target: impl Target<Model = T>,
+    ) -> Result<()> {
+        self.queue_link(relation, owner, target, true)
+    }
+
+    /// Takes `target` out of `owner`'s many-to-many collection `relation`
+    /// (`post.tags.remove(tag)`): the association row is deleted by the next
+    /// flush.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Session::link`].
+    pub fn unlink<M: Model, T: Model, E>(
+        &mut self,
+        relation: ManyToMany<M, T, E>,
+        owner: impl Target<Model = M>,
+        target: impl Target<Model = T>,
+    ) -> Result<()> {
+        self.queue_link(relation, owner, target, false)
+    }
+
+    fn queue_link<M: Model, T: Model, E>(
+        &mut self,
+        relation: ManyToMany<M, T, E>,
+        owner: impl Target<Model = M>,
+        target: impl Target<Model = T>,
+        insert: bool,
+    ) -> Result<()> {
+        let owner = self.link_side(owner)?;
+        let target = self.link_side(target)?;
+        self.push_link(relation.parts(), owner, target, insert);
+        Ok(())
+    }
+
+    fn link_side<T: Target>(&self, target: T) -> Result<LinkSide> {
+        let table = T::Model::TABLE;
+        match target.into_target() {
+            TargetKind::Key(key) => match self.get(key) {
+                Some(_) => Ok(LinkSide::of_key(key)),
+                None => Err(Error::InvalidKey { table }),
+            },
+            TargetKind::Object(object) => object
+                .primary_key()
+                .map(LinkSide::Id)
+                .ok_or(Error::NotPersistent { table }),
+        }
+    }
+
+    /// Queues an association row of `(table, local, remote)` for the next
+    /// flush.
+    pub(crate) fn push_link(
+        &mut self,
+        (table, local, remote): (&'static str, &'static str, &'static str),
+        owner: LinkSide,
+        target: LinkSide,
+        insert: bool,
+    ) {
+        self.links.push(PendingLink {
+            table,
+            local,
+            remote,
+            owner,
+            target,
+            insert,
+        });
+    }
 }

@@ -2,6 +2,7 @@
 //! transaction on commit.
 
 use std::any::{Any, TypeId};
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
@@ -19,12 +20,14 @@ use crate::relation::{ManyToOne, Parent, ParentState};
 
 mod api;
 mod flush;
+mod identity;
 mod links;
 mod store;
 
 pub use api::Session;
+pub(crate) use links::LinkSide;
 pub use links::Links;
-use links::{LinkCtx, LinkMode, LinkOutcome};
+use links::{LinkCtx, LinkMode, LinkOutcome, PendingLink};
 use store::{index_u32, Backup, CascadeJob, Store, TypedStore};
 
 /// Session ids; a rolled-back session takes a new one so old keys go stale.
@@ -156,7 +159,7 @@ impl<M: Model> Entry<M> {
     /// The object, mutably; remembers how it was if it was clean.
     fn value_mut(&mut self) -> &mut M {
         if self.sync == Sync::Clean {
-            self.snapshot = Some(Box::new(self.value.clone()));
+            self.snapshot = Some(Box::new(self.value.snapshot()));
             self.sync = Sync::Touched;
         }
         &mut self.value

@@ -66,8 +66,10 @@ pub(super) struct TypedStore<M> {
     /// Primary key to entry index, for objects with an id (not deleted).
     /// Built on first use after a flush inserted objects (`identity_stale`):
     /// a big insert does not pay for a map nobody reads.
-    pub(super) identity: IdMap<i64, u32>,
-    pub(super) identity_stale: bool,
+    /// In a cell so that queries through `&Session` can bring it up to date
+    /// (a session is not shared between threads).
+    pub(super) identity: RefCell<IdMap<i64, u32>>,
+    pub(super) identity_stale: Cell<bool>,
     /// Entries as they were before the current flush touched them.
     pub(super) flush_backup: Vec<(u32, Backup<M>)>,
     /// Entries as they were before the current transaction touched them, at
@@ -85,8 +87,8 @@ impl<M: Model> TypedStore<M> {
     pub(super) fn new() -> Self {
         TypedStore {
             entries: Vec::new(),
-            identity: IdMap::default(),
-            identity_stale: false,
+            identity: RefCell::new(IdMap::default()),
+            identity_stale: Cell::new(false),
             flush_backup: Vec::new(),
             tx_backup: Vec::new(),
             tx_backed: Vec::new(),
@@ -153,14 +155,18 @@ impl<M: Model> TypedStore<M> {
     }
 
     pub(super) fn rebuild_identity(&mut self) {
-        self.identity.clear();
-        self.identity_stale = false;
-        for (index, entry) in self.entries.iter().enumerate() {
+        Self::build_identity(&self.entries, self.identity.get_mut());
+        self.identity_stale.set(false);
+    }
+
+    fn build_identity(entries: &[Option<Entry<M>>], identity: &mut IdMap<i64, u32>) {
+        identity.clear();
+        for (index, entry) in entries.iter().enumerate() {
             if let Some(entry) = entry {
                 if let (Some(id), State::Persistent | State::Deleted) =
                     (entry.value.primary_key(), entry.state)
                 {
-                    self.identity.insert(id, index_u32(index));
+                    identity.insert(id, index_u32(index));
                 }
             }
         }
@@ -168,10 +174,20 @@ impl<M: Model> TypedStore<M> {
 
     /// The identity map, brought up to date.
     pub(super) fn identity(&mut self) -> &mut IdMap<i64, u32> {
-        if self.identity_stale {
+        if self.identity_stale.get() {
             self.rebuild_identity();
         }
-        &mut self.identity
+        self.identity.get_mut()
+    }
+
+    /// The entry index of row `id`, through `&self` (a query run with
+    /// `&Session`).
+    pub(super) fn index_of(&self, id: i64) -> Option<u32> {
+        if self.identity_stale.get() {
+            Self::build_identity(&self.entries, &mut self.identity.borrow_mut());
+            self.identity_stale.set(false);
+        }
+        self.identity.borrow().get(&id).copied()
     }
 
     /// Runs `link_parents` on `entry` with `self` readable for links
