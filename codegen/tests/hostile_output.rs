@@ -10,9 +10,11 @@ use litemodel_codegen::{check, diagnostics::MAX_RENDERED};
 /// Rendered diagnostics of any spec stay below this.
 const MAX_OUTPUT: usize = 64 * 1024;
 
-/// Checking and rendering any spec here, in a debug build on a busy machine, stays
-/// below this; the release figures are in docs/reliability.md.
-const MAX_TIME: Duration = Duration::from_secs(10);
+/// Checking and rendering any spec here, in a debug build, stays below this: a
+/// guard against the blow-ups of minutes these shapes once caused, loose enough
+/// for a two-core machine running other builds (10 s failed there at 11-12 s).
+/// The release figures, measured, are in docs/reliability.md.
+const MAX_TIME: Duration = Duration::from_secs(60);
 
 const SPEC: &str = r#"[models.User]
 table = "users"
