@@ -88,6 +88,9 @@ pub fn run(job: &Job) -> BenchResult {
                 }
                 Workload::Update => measure(job.samples, |_| Ok(()), |(), i| update(c, i)),
                 Workload::SmallTx => measure(job.samples, |_| Ok(()), |(), i| small_tx(c, i)),
+                Workload::RenameLoaded => {
+                    measure(job.samples, |_| Ok(()), |(), i| rename_loaded(c, i))
+                }
                 Workload::Insert => unreachable!("handled above"),
             }
         }
@@ -314,4 +317,30 @@ fn small_tx(client: &mut Client, sample: usize) -> BenchResult<u64> {
         tx.commit()?;
     }
     Ok(changed)
+}
+
+/// The role and its users are loaded once; each rename is one UPDATE of the
+/// role in its own transaction (the users are not touched).
+fn rename_loaded(client: &mut Client, sample: usize) -> BenchResult<u64> {
+    let row = client.query_one("SELECT id, name FROM roles WHERE id = $1", &[&1i32])?;
+    let mut role = Role {
+        id: row.try_get::<_, Option<i32>>(0)?.map(i64::from),
+        name: row.try_get(1)?,
+    };
+    let users = client
+        .query(
+            "SELECT id, username, role_id FROM users WHERE role_id = $1",
+            &[&1i32],
+        )?
+        .iter()
+        .map(user)
+        .collect::<Result<Vec<User>, _>>()?;
+    let update = client.prepare("UPDATE roles SET name = $1 WHERE id = $2")?;
+    for i in 0..RENAMES {
+        role.name = Some(format!("r{sample}_{i}"));
+        let mut tx = client.transaction()?;
+        tx.execute(&update, &[&role.name, &role.id.map(key)])?;
+        tx.commit()?;
+    }
+    Ok(users.len() as u64)
 }
