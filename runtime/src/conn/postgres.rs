@@ -201,19 +201,30 @@ impl<'c> PgStmt<'c> {
         conn.cursors.set(number);
         let name = format!("litemodel_stream_{number}");
         let declare = format!("DECLARE {name} NO SCROLL CURSOR FOR {query}");
-        let result = conn.client.borrow_mut().batch_execute(&declare);
-        if let Err(err) = result {
-            if own_transaction {
-                let _ = conn.batch("ROLLBACK", None);
+        let fetch = format!("FETCH FORWARD {FETCH_SIZE} FROM {name}");
+        // The FETCH is prepared once for the cursor: each batch is then one
+        // round trip, as a portal's would be.
+        let result = {
+            let mut client = conn.client.borrow_mut();
+            client
+                .batch_execute(&declare)
+                .and_then(|()| client.prepare(&fetch))
+        };
+        let fetch = match result {
+            Ok(fetch) => fetch,
+            Err(err) => {
+                if own_transaction {
+                    let _ = conn.batch("ROLLBACK", None);
+                }
+                return Err(classify_postgres(err, self.table));
             }
-            return Err(classify_postgres(err, self.table));
-        }
+        };
         Ok(PgRows {
             rows: Vec::new(),
             next: 0,
             cursor: Some(Cursor {
                 conn,
-                fetch: format!("FETCH FORWARD {FETCH_SIZE} FROM {name}"),
+                fetch,
                 close: format!("CLOSE {name}"),
                 table: self.table,
                 own_transaction,
@@ -302,7 +313,7 @@ pub(crate) struct PgRows<'c> {
 
 struct Cursor<'c> {
     conn: &'c PgConn,
-    fetch: String,
+    fetch: Statement,
     close: String,
     table: Option<&'static str>,
     own_transaction: bool,
@@ -340,7 +351,7 @@ impl PgRows<'_> {
                 .conn
                 .client
                 .borrow_mut()
-                .query(cursor.fetch.as_str(), &[])
+                .query(&cursor.fetch, &[])
                 .map_err(|e| classify_postgres(e, cursor.table))?;
             if batch.is_empty() {
                 cursor.finish()?;
