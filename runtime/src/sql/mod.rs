@@ -252,6 +252,18 @@ pub trait Dialect {
     }
 }
 
+/// Appends `ident` as a standard SQL delimited identifier: in double quotes,
+/// a quote inside doubled (SQLite and PostgreSQL alike).
+pub(crate) fn push_double_quoted(out: &mut String, ident: &str) {
+    out.push('"');
+    if ident.contains('"') {
+        out.push_str(&ident.replace('"', "\"\""));
+    } else {
+        out.push_str(ident);
+    }
+    out.push('"');
+}
+
 /// Appends `n` in decimal, without `fmt`'s machinery (queries write a few
 /// numbers each, on every run).
 pub(crate) fn push_decimal(out: &mut String, mut n: u64) {

@@ -1,7 +1,7 @@
 //! PostgreSQL: `"double quoted"` identifiers, `$N` placeholders, `RETURNING`,
 //! catalogs in `pg_catalog`.
 
-use super::{push_decimal, Dialect};
+use super::{push_decimal, push_double_quoted, Dialect};
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -9,13 +9,7 @@ pub struct Postgres;
 
 impl Dialect for Postgres {
     fn push_identifier(&self, out: &mut String, ident: &str) {
-        out.push('"');
-        if ident.contains('"') {
-            out.push_str(&ident.replace('"', "\"\""));
-        } else {
-            out.push_str(ident);
-        }
-        out.push('"');
+        push_double_quoted(out, ident);
     }
 
     fn push_placeholder(&self, out: &mut String, index: usize) {

@@ -1,7 +1,7 @@
 //! SQLite: `"double quoted"` identifiers, `?N` placeholders, `BEGIN IMMEDIATE`,
 //! PRAGMAs for what other engines do with catalogs and `SET`.
 
-use super::{push_decimal, Dialect};
+use super::{push_decimal, push_double_quoted, Dialect};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -9,13 +9,7 @@ pub struct Sqlite;
 
 impl Dialect for Sqlite {
     fn push_identifier(&self, out: &mut String, ident: &str) {
-        out.push('"');
-        if ident.contains('"') {
-            out.push_str(&ident.replace('"', "\"\""));
-        } else {
-            out.push_str(ident);
-        }
-        out.push('"');
+        push_double_quoted(out, ident);
     }
 
     fn push_placeholder(&self, out: &mut String, index: usize) {
