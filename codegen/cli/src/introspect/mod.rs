@@ -6,9 +6,15 @@
 //! written, AUTOINCREMENT, WITHOUT ROWID) into a [`DbSchema`]. The migration differ
 //! compares two of these; [`to_spec`] turns one into `models.toml` text, the analog
 //! of sqlacodegen and `diesel print-schema`.
+//!
+//! [`postgres::read`] fills the same [`DbSchema`] from a PostgreSQL database's
+//! catalogs (`pg_catalog`, in the connection's current schema): each column carries
+//! the spec type its catalog type is, and what the spec cannot say about a table is
+//! a note on it, so [`to_spec`] writes the spec of either engine.
 
 mod diff;
 mod parse;
+pub mod postgres;
 mod read;
 mod to_spec;
 
@@ -82,6 +88,10 @@ pub struct Table {
     /// The order of the table constraints as written: the primary key, uniques,
     /// checks and foreign keys, each with whether it was written on a column.
     pub constraint_order: Vec<(ConstraintRef, bool)>,
+    /// What the reader found that a spec cannot say and that [`to_spec`] does not
+    /// see in the other fields (a PostgreSQL key without a sequence, say); each
+    /// becomes a warning of the spec. Empty for SQLite.
+    pub notes: Vec<String>,
 }
 
 /// Which constraint of a [`Table`] a [`Table::constraint_order`] entry means.
@@ -98,12 +108,17 @@ pub enum ConstraintRef {
 }
 
 /// One column.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Column {
     /// The name.
     pub name: String,
-    /// The declared type, as written (empty when none).
+    /// The declared type, as written (empty when none); on PostgreSQL, the
+    /// catalog's `format_type`.
     pub decl_type: String,
+    /// The spec type the column is, when the reader knows it exactly (PostgreSQL);
+    /// `None` on SQLite, where [`to_spec`] derives it from `decl_type` by SQLite's
+    /// affinity rules.
+    pub spec_type: Option<litemodel_codegen::model::ColumnType>,
     /// `NOT NULL` was declared.
     pub not_null: bool,
     /// The `DEFAULT` expression's text.
@@ -194,6 +209,52 @@ impl Table {
 /// Reading the database failed.
 pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
     let schema = read(conn)?;
+    let (mut result, checked) = checked_spec(&schema)?;
+    let scratch = Connection::open_in_memory()?;
+    scratch.execute_batch(&litemodel_codegen::ddl(&checked.schema))?;
+    let again = read(&scratch)?;
+    let mut extra = Vec::new();
+    for table in &schema.tables {
+        if table.primary_key.is_empty() {
+            continue;
+        }
+        match again.table(&table.name) {
+            None => extra.push(format!("table `{}` is not recreated", table.name)),
+            Some(new) => {
+                for difference in structural_differences(table, new) {
+                    if !explained(&result.warnings, &table.name, &difference) {
+                        extra.push(format!("`{}`: {difference}", table.name));
+                    }
+                }
+            }
+        }
+    }
+    if !extra.is_empty() {
+        let mut header = String::new();
+        for line in &extra {
+            header.push_str(&format!("#   - {line}\n"));
+        }
+        let marker = "# What this spec does not reproduce exactly:\n";
+        if let Some(at) = result.spec.find(marker) {
+            result.spec.insert_str(at + marker.len(), &header);
+        } else {
+            let first_line_end = result.spec.find('\n').map_or(0, |i| i + 1);
+            let replaced_end = result.spec[first_line_end..]
+                .find('\n')
+                .map_or(first_line_end, |i| first_line_end + i + 1);
+            result
+                .spec
+                .replace_range(first_line_end..replaced_end, &format!("{marker}{header}"));
+        }
+        result.warnings.extend(extra);
+    }
+    Ok(result)
+}
+
+/// The spec of `schema`, validated: the checks both engines share.
+fn checked_spec(
+    schema: &DbSchema,
+) -> Result<(Introspected, litemodel_codegen::Checked), IntrospectError> {
     if schema.tables.is_empty() {
         return Err(IntrospectError::NoTables);
     }
@@ -205,52 +266,28 @@ pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
             .collect();
         return Err(IntrospectError::NoPrimaryKeys(names.join(", ")));
     }
-    let mut result = to_spec(&schema);
+    let result = to_spec(schema);
     match litemodel_codegen::check("introspected models.toml", &result.spec) {
-        Err(diagnostics) => {
-            return Err(IntrospectError::InvalidSpec(diagnostics.render(false)));
-        }
-        Ok(checked) => {
-            let scratch = Connection::open_in_memory()?;
-            scratch.execute_batch(&litemodel_codegen::ddl(&checked.schema))?;
-            let again = read(&scratch)?;
-            let mut extra = Vec::new();
-            for table in &schema.tables {
-                if table.primary_key.is_empty() {
-                    continue;
-                }
-                match again.table(&table.name) {
-                    None => extra.push(format!("table `{}` is not recreated", table.name)),
-                    Some(new) => {
-                        for difference in structural_differences(table, new) {
-                            if !explained(&result.warnings, &table.name, &difference) {
-                                extra.push(format!("`{}`: {difference}", table.name));
-                            }
-                        }
-                    }
-                }
-            }
-            if !extra.is_empty() {
-                let mut header = String::new();
-                for line in &extra {
-                    header.push_str(&format!("#   - {line}\n"));
-                }
-                let marker = "# What this spec does not reproduce exactly:\n";
-                if let Some(at) = result.spec.find(marker) {
-                    result.spec.insert_str(at + marker.len(), &header);
-                } else {
-                    let first_line_end = result.spec.find('\n').map_or(0, |i| i + 1);
-                    let replaced_end = result.spec[first_line_end..]
-                        .find('\n')
-                        .map_or(first_line_end, |i| first_line_end + i + 1);
-                    result
-                        .spec
-                        .replace_range(first_line_end..replaced_end, &format!("{marker}{header}"));
-                }
-                result.warnings.extend(extra);
-            }
-        }
+        Err(diagnostics) => Err(IntrospectError::InvalidSpec(diagnostics.render(false))),
+        Ok(checked) => Ok((result, checked)),
     }
+}
+
+/// Reads the current schema of the PostgreSQL database behind `client` (the first
+/// schema of its `search_path`, `current_schema()`) and writes its spec, validated:
+/// `litemodel create-all` with it on PostgreSQL makes the same tables, columns,
+/// constraints (names included), indexes and enum types, apart from what the
+/// warnings name.
+///
+/// # Errors
+///
+/// Reading the catalogs failed, the schema has no tables, or a column has a type
+/// the spec cannot express ([`IntrospectError::UnsupportedColumns`]).
+pub fn introspect_postgres(
+    client: &mut ::postgres::Client,
+) -> Result<Introspected, IntrospectError> {
+    let schema = postgres::read(client)?;
+    let (result, _checked) = checked_spec(&schema)?;
     Ok(result)
 }
 
@@ -289,6 +326,18 @@ pub enum IntrospectError {
     /// Reading the database failed.
     #[error("reading the database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Reading a PostgreSQL database's catalogs failed.
+    #[error("reading the database: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// The connection's `search_path` names no schema that exists, so there is no
+    /// current schema to read.
+    #[error("the connection has no current schema: its `search_path` names no existing schema; set one (`options=-csearch_path=NAME` in the connection string)")]
+    NoCurrentSchema,
+    /// Columns whose PostgreSQL type no spec type makes (arrays, `tsvector`, `jsonb`,
+    /// `real`, a precision on a time, ...), one line each: the spec would make
+    /// another schema. Nothing is written.
+    #[error("{} the spec cannot express:\n{}\n  help: change these columns to a type a spec makes (docs/postgresql.md lists them; for example `ALTER TABLE t ALTER COLUMN c TYPE text`), or introspect a schema without them", if .0.len() == 1 { "a column has a type" } else { "columns have types" }, .0.iter().map(|line| format!("  - {line}")).collect::<Vec<_>>().join("\n"))]
+    UnsupportedColumns(Vec<String>),
     /// The database has no tables (an empty or new file): there is nothing to write a
     /// spec of.
     #[error("the database has no tables; create them first (`litemodel create-all`), or point `--database` at another file")]

@@ -97,6 +97,7 @@ fn read_table(conn: &Connection, name: &str, sql: &str) -> rusqlite::Result<Tabl
             decl_type,
             not_null,
             default,
+            spec_type: None,
         });
     }
     pk.sort();

@@ -384,6 +384,7 @@ fn write_model(
     warnings: &mut Vec<String>,
 ) {
     let t = &table.name;
+    warnings.extend(table.notes.iter().cloned());
     let mut out = section();
     out.insert("table", toml_edit::value(t.as_str()));
     // `autoincrement = true` declares AUTOINCREMENT on a single integer key.
@@ -463,15 +464,25 @@ fn write_model(
     }
     for column in &table.columns {
         let c = &column.name;
-        let (ty_name, ty) = spec_type(&column.decl_type);
-        let emitted = Sqlite.column_type(&ty);
-        if emitted != column.decl_type {
-            warnings.push(format!(
-                "`{t}.{c}`: declared type `{}` becomes `{ty_name}`, written `{emitted}`",
-                column.decl_type
-            ));
-        }
+        let (ty_name, ty) = match &column.spec_type {
+            Some(ty) => (ty.label(), ty.clone()),
+            None => {
+                let (ty_name, ty) = spec_type(&column.decl_type);
+                let emitted = Sqlite.column_type(&ty);
+                if emitted != column.decl_type {
+                    warnings.push(format!(
+                        "`{t}.{c}`: declared type `{}` becomes `{ty_name}`, written `{emitted}`",
+                        column.decl_type
+                    ));
+                }
+                (ty_name, ty)
+            }
+        };
         let mut keys = vec![("type", Value::from(ty_name))];
+        if let ColumnType::Enum { name, values } = &ty {
+            keys.push(("values", list(values)));
+            keys.push(("enum_name", Value::from(name.as_str())));
+        }
         if names::is_non_raw_keyword(c) {
             keys.push(("rust_name", Value::from(format!("{c}_"))));
         }
