@@ -47,7 +47,7 @@ pub fn read(client: &mut Client) -> Result<DbSchema, IntrospectError> {
         return Err(IntrospectError::NoCurrentSchema);
     }
     let mut unsupported = Vec::new();
-    let mut tables = read_tables(&mut tx, &mut unsupported)?;
+    let mut tables = read_tables(&mut tx)?;
     read_constraints(&mut tx, &mut tables)?;
     read_indexes(&mut tx, &mut tables)?;
     let mut schema = DbSchema {
@@ -74,6 +74,8 @@ pub fn read(client: &mut Client) -> Result<DbSchema, IntrospectError> {
 /// A column as the catalog holds it, before its key is known.
 struct RawColumn {
     column: Column,
+    /// Why no spec type makes the column's type, if none does.
+    unsupported: Option<String>,
     /// The sequence the column owns (a `SERIAL`'s), if any.
     owned_sequence: Option<String>,
     /// `GENERATED ... AS IDENTITY`.
@@ -83,13 +85,13 @@ struct RawColumn {
 /// Tables (by oid) with their columns; keys, indexes and notes come later.
 fn read_tables(
     tx: &mut Transaction<'_>,
-    unsupported: &mut Vec<String>,
 ) -> Result<BTreeMap<u32, (Table, Vec<RawColumn>)>, IntrospectError> {
     let mut tables: BTreeMap<u32, (Table, Vec<RawColumn>)> = BTreeMap::new();
     for row in tx.query(
         "SELECT c.oid, c.relname::text FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.relname",
+         WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition \
+         ORDER BY c.relname",
         &[],
     )? {
         let table = Table {
@@ -153,12 +155,9 @@ fn read_tables(
         } else {
             Err(format!("{place}: type `{format}`"))
         };
-        let spec_type = match spec_type {
-            Ok(ty) => Some(ty),
-            Err(line) => {
-                unsupported.push(line);
-                None
-            }
+        let (spec_type, unsupported) = match spec_type {
+            Ok(ty) => (Some(ty), None),
+            Err(line) => (None, Some(line)),
         };
         let default: Option<String> = row.try_get(4)?;
         columns.push(RawColumn {
@@ -172,6 +171,7 @@ fn read_tables(
                 generated,
                 spec_type,
             },
+            unsupported,
             owned_sequence: row.try_get(13)?,
             identity: row.try_get(5)?,
         });
@@ -179,11 +179,12 @@ fn read_tables(
     Ok(tables)
 }
 
-/// The columns of `table` with `SERIAL` keys recognised: a key column that is
-/// `SERIAL` in the spec's DDL (the table's one integer key, no foreign key) and owns
-/// its sequence loses its `nextval` default, which `create-all` makes again. Any
-/// other sequence or identity column is unsupported; such a key without one is a
-/// note (the spec's makes one).
+/// The columns of `table`, its `SERIAL` key recognised: the table's one integer
+/// key (with no foreign key, as the spec's DDL makes `SERIAL`) owning its sequence
+/// loses its `nextval` default, which `create-all` makes again; such a key without
+/// a sequence is a note (the spec makes one). Another sequence default or identity
+/// column, and a type no spec type makes, go to `unsupported` — only for a table
+/// with a primary key, as one without is left out of the spec anyway.
 fn resolve_sequences(
     table: &mut Table,
     columns: Vec<RawColumn>,
@@ -191,9 +192,17 @@ fn resolve_sequences(
 ) -> Vec<Column> {
     let t = table.name.clone();
     let mut out = Vec::with_capacity(columns.len());
+    let keyed = !table.primary_key.is_empty();
     for raw in columns {
         let mut column = raw.column;
         let c = column.name.clone();
+        if !keyed {
+            out.push(column);
+            continue;
+        }
+        if let Some(line) = raw.unsupported {
+            unsupported.push(line);
+        }
         let serial_key = table.primary_key == [c.as_str()]
             && column
                 .spec_type

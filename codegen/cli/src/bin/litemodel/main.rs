@@ -1,5 +1,6 @@
-//! The `litemodel` command: check a spec, print its DDL, generate its Rust code, and
-//! create or drop its tables in an SQLite database.
+//! The `litemodel` command: check a spec, print its DDL, generate its Rust code,
+//! create or drop its tables (SQLite or PostgreSQL), migrate a SQLite database, and
+//! introspect either.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -101,11 +102,13 @@ enum Command {
         #[command(subcommand)]
         action: migrate_cli::Action,
     },
-    /// Read an existing SQLite database and print a spec that recreates its schema.
+    /// Read an existing database and print a spec that recreates its schema: a SQLite
+    /// file, or the current schema of a PostgreSQL database.
     Introspect {
-        /// The SQLite database to read.
-        #[arg(long, value_name = "FILE")]
-        database: PathBuf,
+        /// The SQLite file, or a PostgreSQL URL (`postgresql://user@host/db`); on
+        /// PostgreSQL the schema read is the first of the connection's `search_path`.
+        #[arg(long, value_name = "FILE|URL")]
+        database: String,
         /// Write the spec to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -154,7 +157,10 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     if let Command::Introspect { database, out } = &cli.command {
-        return migrate_cli::introspect(&sqlite_file(database)?, out.as_deref());
+        if names_a_server(database) {
+            return migrate_cli::introspect_postgres(database, out.as_deref());
+        }
+        return migrate_cli::introspect(&sqlite_file(Path::new(database))?, out.as_deref());
     }
     let for_rust = matches!(
         cli.command,
@@ -335,22 +341,31 @@ fn database_path(cli: &Cli, checked: &Checked, given: Option<&Path>) -> Result<P
     }
 }
 
-/// The SQLite file a `--database` of the SQLite-only commands (`migrate`,
-/// `introspect`) names: a path, or a `sqlite:///` URL. A PostgreSQL URL is refused
-/// before anything is opened or written (a URL is not a file name).
-pub(crate) fn sqlite_file(given: &Path) -> Result<PathBuf, Failure> {
-    let text = given.to_string_lossy();
-    if let Some(path) = text.strip_prefix("sqlite:///") {
-        return Ok(PathBuf::from(path));
+/// True when `--database` names a database server rather than a SQLite file: a URL
+/// other than `sqlite:///`, or a libpq connection string (`host=... dbname=...`).
+fn names_a_server(text: &str) -> bool {
+    if text.starts_with("sqlite:///") {
+        return false;
     }
     let is_url = text.contains("://");
     let is_conninfo = text.split_once('=').is_some_and(|(key, _)| {
         ["host", "hostaddr", "port", "dbname", "user"].contains(&key.trim())
     });
-    if is_url || is_conninfo {
+    is_url || is_conninfo
+}
+
+/// The SQLite file a `--database` of a SQLite-only command (`migrate`) or of
+/// `introspect` on SQLite names: a path, or a `sqlite:///` URL. A PostgreSQL URL is
+/// refused before anything is opened or written (a URL is not a file name).
+pub(crate) fn sqlite_file(given: &Path) -> Result<PathBuf, Failure> {
+    let text = given.to_string_lossy();
+    if let Some(path) = text.strip_prefix("sqlite:///") {
+        return Ok(PathBuf::from(path));
+    }
+    if names_a_server(&text) {
         return Err(Failure::Usage(format!(
-            "`{}` is not a SQLite file: migrations and introspection run on SQLite only in this \
-             version\n  help: on PostgreSQL, create the schema with `litemodel create-all --database URL` \
+            "`{}` is not a SQLite file: migrations run on SQLite only in this version\n  \
+             help: on PostgreSQL, create the schema with `litemodel create-all --database URL` \
              (docs/postgresql.md)",
             redact(&text)
         )));

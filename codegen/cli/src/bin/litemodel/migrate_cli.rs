@@ -10,7 +10,7 @@ use litemodel::migrate::{Progress, State};
 use litemodel_cli::migrate::{self, files};
 use litemodel_codegen::Checked;
 
-use super::{database_path, spec_display_name, write_output, Cli, Failure};
+use super::{database_path, redact, spec_display_name, write_output, Cli, Failure};
 
 /// Rebuilds of tables with at least this many rows show progress even when standard
 /// error is not a terminal (a deploy log, say).
@@ -467,6 +467,29 @@ pub fn introspect(database: &Path, out: Option<&Path>) -> Result<(), Failure> {
     .map_err(|e| Failure::Other(format!("cannot open `{}`: {e}", database.display())))?;
     let result = litemodel_cli::introspect::introspect(&conn)
         .map_err(|e| Failure::Other(format!("`{}`: {e}", database.display())))?;
+    write_introspected(&result, out)
+}
+
+/// `litemodel introspect --database postgresql://...`: the spec of the current schema
+/// of a PostgreSQL database (read only; nothing is written to the database).
+pub fn introspect_postgres(url: &str, out: Option<&Path>) -> Result<(), Failure> {
+    let db = litemodel::Database::connect(url).map_err(|e| Failure::Other(e.to_string()))?;
+    let label = redact(url);
+    let Some(mut client) = db.postgres() else {
+        return Err(Failure::Usage(format!(
+            "`{label}` is not a PostgreSQL database"
+        )));
+    };
+    let result = litemodel_cli::introspect::introspect_postgres(&mut client)
+        .map_err(|e| Failure::Other(format!("`{label}`: {e}")))?;
+    write_introspected(&result, out)
+}
+
+/// Prints the warnings of an introspected spec and writes the spec.
+fn write_introspected(
+    result: &litemodel_cli::introspect::Introspected,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
     for warning in &result.warnings {
         eprintln!("warning: {warning}");
     }

@@ -1,0 +1,431 @@
+//! `litemodel introspect --database <PostgreSQL>`: the current schema of a real
+//! server in, a spec out whose `create-all` on PostgreSQL rebuilds the same schema.
+//!
+//! Each test works in schemas of its own on the server `LITEMODEL_TEST_POSTGRES`
+//! names (see `.ci/postgres`), chosen with the connection's `search_path`; without
+//! the variable the tests are skipped with one line, and in CI they fail. Round
+//! trips compare catalog signatures: columns (type, nullability, default, identity),
+//! constraints with their names and `pg_get_constraintdef`, indexes with
+//! `pg_get_indexdef` (schema name removed), enum types with their labels in order,
+//! and sequences with their owning columns.
+
+mod common;
+
+use std::fs;
+use std::io::Write as _;
+use std::sync::Once;
+
+use common::{litemodel, workspace_root};
+use predicates::prelude::*;
+
+type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// The showcase's `pinned` default `0`, which PostgreSQL refuses on a BOOLEAN,
+/// spelled `false` as in `postgres_schema.rs`.
+const SHOWCASE_PINNED: &str =
+    r#"pinned = { type = "boolean", nullable = false, server_default = "0" }"#;
+const SHOWCASE_PINNED_POSTGRES: &str =
+    r#"pinned = { type = "boolean", nullable = false, server_default = "false" }"#;
+
+/// The server's connection string, or `None` (after one visible line) outside CI.
+fn server() -> Option<String> {
+    static SKIPPED: Once = Once::new();
+    match std::env::var("LITEMODEL_TEST_POSTGRES") {
+        Ok(conninfo) if !conninfo.trim().is_empty() => Some(conninfo),
+        _ => {
+            assert!(
+                std::env::var("CI").map_or(true, |ci| ci != "true"),
+                "LITEMODEL_TEST_POSTGRES is not set, and CI=true: the PostgreSQL tests \
+                 must run in CI (.ci/run starts a server with .ci/postgres)"
+            );
+            // Straight to stderr: the test harness captures `eprintln!`.
+            SKIPPED.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "skipped: LITEMODEL_TEST_POSTGRES is not set"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// A schema of its own on the server, dropped (with what it holds) at the end.
+struct Schema {
+    admin: postgres::Client,
+    name: String,
+    /// A libpq connection string whose `search_path` is this schema.
+    target: String,
+}
+
+impl Schema {
+    fn create(conninfo: &str, case: &str) -> TestResult<Self> {
+        let config: postgres::Config = conninfo.parse()?;
+        let mut admin = config.connect(postgres::NoTls)?;
+        let name = format!("introspect_{case}_{}", std::process::id());
+        admin.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+        ))?;
+        let target = format!("{} options=-csearch_path={name}", conninfo_of(&config));
+        Ok(Schema {
+            admin,
+            name,
+            target,
+        })
+    }
+
+    /// Runs SQL with this schema first in the `search_path`.
+    fn execute(&mut self, sql: &str) -> TestResult {
+        self.admin
+            .batch_execute(&format!("SET search_path = {}; {sql}", self.name))?;
+        Ok(())
+    }
+
+    /// The catalog signature of the schema: one line per column, constraint, index,
+    /// enum type and sequence, read with the schema as the `search_path` so that
+    /// names are not qualified by it.
+    fn signature(&mut self) -> TestResult<String> {
+        self.admin
+            .batch_execute(&format!("SET search_path = {}", self.name))?;
+        let mut out = String::new();
+        for query in SIGNATURE {
+            for row in self.admin.query(*query, &[])? {
+                let line: String = row.try_get(0)?;
+                out.push_str(&line.replace(&format!(" ON {}.", self.name), " ON "));
+                out.push('\n');
+            }
+        }
+        self.admin.batch_execute("RESET search_path")?;
+        Ok(out)
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        // Best effort: a leftover schema dies with the throwaway cluster.
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+    }
+}
+
+/// The server and user of `config` as a libpq connection string, without a
+/// database-specific `options`.
+fn conninfo_of(config: &postgres::Config) -> String {
+    let mut out = Vec::new();
+    for host in config.get_hosts() {
+        match host {
+            postgres::config::Host::Tcp(host) => out.push(format!("host={host}")),
+            postgres::config::Host::Unix(path) => out.push(format!("host={}", path.display())),
+        }
+    }
+    if let Some(port) = config.get_ports().first() {
+        out.push(format!("port={port}"));
+    }
+    if let Some(user) = config.get_user() {
+        out.push(format!("user={user}"));
+    }
+    if let Some(password) = config.get_password() {
+        out.push(format!("password={}", String::from_utf8_lossy(password)));
+    }
+    if let Some(dbname) = config.get_dbname() {
+        out.push(format!("dbname={dbname}"));
+    }
+    out.join(" ")
+}
+
+/// The catalog signature's queries (those of `tests/sqlalchemy/postgres_catalog.sql`,
+/// for the current schema instead of `public`).
+const SIGNATURE: &[&str] = &[
+    "SELECT format('table %s', c.relname) FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.relname",
+    "SELECT format('column %s.%s %s %s default=%s identity=%s', c.relname, a.attname, \
+            format_type(a.atttypid, a.atttypmod), \
+            CASE WHEN a.attnotnull THEN 'not-null' ELSE 'null' END, \
+            coalesce(pg_get_expr(d.adbin, d.adrelid), '-'), \
+            CASE WHEN a.attidentity = '' THEN '-' ELSE a.attidentity::text END) \
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+     WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 \
+       AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
+    "SELECT format('constraint %s on %s type=%s: %s', con.conname, c.relname, con.contype, \
+            pg_get_constraintdef(con.oid, true)) \
+     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() ORDER BY c.relname, con.conname",
+    "SELECT format('index %s on %s: %s', i.relname, t.relname, pg_get_indexdef(i.oid)) \
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+     JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+     WHERE n.nspname = current_schema() ORDER BY t.relname, i.relname",
+    "SELECT format('enum %s: %s', t.typname, \
+            string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)) \
+     FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
+     JOIN pg_namespace n ON n.oid = t.typnamespace \
+     WHERE n.nspname = current_schema() GROUP BY t.typname ORDER BY t.typname",
+    "SELECT format('sequence %s owned-by=%s type=%s start=%s increment=%s', s.relname, \
+            coalesce(t.relname || '.' || a.attname, '-'), \
+            format_type(q.seqtypid, NULL), q.seqstart, q.seqincrement) \
+     FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace \
+     JOIN pg_sequence q ON q.seqrelid = s.oid \
+     LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid \
+       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+     LEFT JOIN pg_class t ON t.oid = d.refobjid \
+     LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+     WHERE n.nspname = current_schema() AND s.relkind = 'S' ORDER BY s.relname",
+];
+
+/// `litemodel introspect --database <target>`: (exit code, stdout, stderr).
+fn introspect(target: &str) -> TestResult<(Option<i32>, String, String)> {
+    let output = litemodel()
+        .args(["introspect", "--database", target])
+        .env_remove("DATABASE_URL")
+        .output()?;
+    Ok((
+        output.status.code(),
+        String::from_utf8(output.stdout)?,
+        String::from_utf8(output.stderr)?,
+    ))
+}
+
+/// `litemodel create-all` of `spec` (a file) into `schema`.
+fn create_all(spec: &std::path::Path, schema: &Schema) -> TestResult {
+    litemodel()
+        .arg("--spec")
+        .arg(spec)
+        .args(["create-all", "--database", &schema.target])
+        .env_remove("DATABASE_URL")
+        .assert()
+        .success();
+    Ok(())
+}
+
+/// The original schema, introspected, and its spec's `create-all` in a fresh schema:
+/// both have the same catalog signature. Returns the spec and the warnings.
+fn assert_round_trip(original: &mut Schema, conninfo: &str, case: &str) -> TestResult<String> {
+    let (code, spec, stderr) = introspect(&original.target)?;
+    assert_eq!(code, Some(0), "introspect failed: {stderr}");
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("models.toml");
+    fs::write(&path, &spec)?;
+    litemodel()
+        .arg("--spec")
+        .arg(&path)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(": ok ("));
+    let mut again = Schema::create(conninfo, &format!("{case}_again"))?;
+    create_all(&path, &again)?;
+    let (before, after) = (original.signature()?, again.signature()?);
+    assert_ne!(before, "", "{case}: the original schema is empty");
+    assert_eq!(
+        before, after,
+        "{case}: the introspected spec rebuilt another schema; spec:\n{spec}"
+    );
+    Ok(spec)
+}
+
+/// A spec of the repository, made PostgreSQL-portable, created with `create-all`.
+fn created_from(conninfo: &str, spec: &str, case: &str) -> TestResult<Schema> {
+    let text = fs::read_to_string(workspace_root().join(spec))?;
+    let text = text.replace(SHOWCASE_PINNED, SHOWCASE_PINNED_POSTGRES);
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("models.toml");
+    fs::write(&path, text)?;
+    let schema = Schema::create(conninfo, case)?;
+    create_all(&path, &schema)?;
+    Ok(schema)
+}
+
+#[test]
+fn round_trip_of_the_seed_on_postgresql() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let mut original = created_from(&conninfo, "tests/fixtures/ok/seed.toml", "seed")?;
+    let spec = assert_round_trip(&mut original, &conninfo, "seed")?;
+    insta::assert_snapshot!("seed_spec_from_postgresql", spec);
+    Ok(())
+}
+
+#[test]
+fn round_trip_of_the_showcase_on_postgresql() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let showcase = fs::read_to_string(workspace_root().join("models.toml"))?;
+    assert!(
+        showcase.contains(SHOWCASE_PINNED),
+        "models.toml no longer declares `{SHOWCASE_PINNED}`; update this test"
+    );
+    let mut original = created_from(&conninfo, "models.toml", "showcase")?;
+    let spec = assert_round_trip(&mut original, &conninfo, "showcase")?;
+    insta::assert_snapshot!("showcase_spec_from_postgresql", spec);
+    Ok(())
+}
+
+/// Every column type, both enums, quoted and non-ASCII names (the runtime's
+/// `types.toml`).
+#[test]
+fn round_trip_of_every_column_type_on_postgresql() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let spec = "runtime/tests/types_common/types.toml";
+    let mut original = created_from(&conninfo, spec, "types")?;
+    let spec = assert_round_trip(&mut original, &conninfo, "types")?;
+    assert!(spec.contains("type = \"datetime(timezone)\""), "{spec}");
+    Ok(())
+}
+
+/// A schema written by hand, not by litemodel: constraint names PostgreSQL chose and
+/// names it did not, a BIGSERIAL key, a key that is not an integer, composite
+/// uniques and foreign keys with actions, a CHECK on one column and one on two, an
+/// enum type named in snake_case, every supported column type and server defaults.
+#[test]
+fn round_trip_of_a_schema_made_by_hand() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let mut original = Schema::create(&conninfo, "by_hand")?;
+    original.execute(
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+         CREATE TABLE regions (
+             country CHAR(2) NOT NULL, code VARCHAR(8) NOT NULL, name TEXT,
+             PRIMARY KEY (country, code));
+         CREATE TABLE shops (
+             id BIGSERIAL PRIMARY KEY,
+             country VARCHAR(2), region VARCHAR(8),
+             name VARCHAR NOT NULL DEFAULT 'unnamed',
+             opened DATE DEFAULT CURRENT_DATE, closes TIME,
+             created TIMESTAMP NOT NULL DEFAULT now(), seen TIMESTAMPTZ,
+             rating DOUBLE PRECISION, price NUMERIC(12, 3), total NUMERIC,
+             small SMALLINT DEFAULT 1, big BIGINT, open BOOLEAN DEFAULT true,
+             logo BYTEA, extra JSON, token UUID UNIQUE, feeling mood DEFAULT 'ok',
+             CONSTRAINT shop_name_unique UNIQUE (name, country), UNIQUE (opened, closes),
+             CHECK (small > 0), CHECK (small < big),
+             CONSTRAINT fk_shop_region FOREIGN KEY (country, region)
+                 REFERENCES regions (country, code) ON DELETE SET NULL ON UPDATE CASCADE);
+         CREATE INDEX ix_shops_region ON shops (region);
+         CREATE UNIQUE INDEX shops_by_country ON shops (country, name);
+         CREATE TABLE products (
+             sku VARCHAR(16) PRIMARY KEY,
+             shop_id BIGINT NOT NULL REFERENCES shops (id) ON DELETE CASCADE);",
+    )?;
+    // CHAR(2) is not a spec type: the regions table is rebuilt below without it.
+    let (code, _, stderr) = introspect(&original.target)?;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`regions.country`: type `character(2)`"),
+        "{stderr}"
+    );
+    original.execute("ALTER TABLE regions ALTER COLUMN country TYPE VARCHAR(2)")?;
+    let spec = assert_round_trip(&mut original, &conninfo, "by_hand")?;
+    assert!(spec.contains("enum_name = \"mood\""), "{spec}");
+    assert!(spec.contains("name = \"fk_shop_region\""), "{spec}");
+    assert!(
+        !spec.contains("shops_small_check"),
+        "PostgreSQL's own names are left to PostgreSQL: {spec}"
+    );
+    Ok(())
+}
+
+/// Columns no spec type makes are one error naming each of them, and no spec.
+#[test]
+fn an_unsupported_column_type_is_a_clear_error() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let mut schema = Schema::create(&conninfo, "unsupported")?;
+    schema.execute(
+        "CREATE TABLE documents (
+             id SERIAL PRIMARY KEY, title TEXT, body TSVECTOR, tags TEXT[], data JSONB);
+         CREATE TABLE search_log (query TSVECTOR);",
+    )?;
+    let (code, stdout, stderr) = introspect(&schema.target)?;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stdout, "", "no spec is written");
+    for expected in [
+        "columns have types the spec cannot express",
+        "`documents.body`: type `tsvector`",
+        "`documents.tags`: type `text[]`",
+        "`documents.data`: type `jsonb`",
+        "help: change these columns to a type a spec makes",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    assert!(!stderr.contains("title"), "{stderr}");
+    // A table without a primary key is left out of a spec, whatever its types.
+    assert!(!stderr.contains("search_log.query"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    Ok(())
+}
+
+/// An empty schema says so as an empty SQLite file does; a `search_path` naming no
+/// schema says that.
+#[test]
+fn an_empty_schema_has_no_tables() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let schema = Schema::create(&conninfo, "empty")?;
+    let (code, stdout, stderr) = introspect(&schema.target)?;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("the database has no tables; create them first"),
+        "{stderr}"
+    );
+    let missing = schema
+        .target
+        .replace(&schema.name, &format!("{}_missing", schema.name));
+    let (code, _, stderr) = introspect(&missing)?;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("has no current schema"), "{stderr}");
+    Ok(())
+}
+
+/// A server that is not there, an unknown database or an unknown URL scheme is a
+/// clear error naming the URL without its password, never a panic.
+#[test]
+fn unreachable_servers_are_clear_errors() -> TestResult {
+    let mut cases = vec![
+        (
+            "postgresql://app:secret@127.0.0.1:1/app".to_owned(),
+            "cannot connect to `postgresql://app:***@127.0.0.1:1/app`".to_owned(),
+        ),
+        (
+            "mysql://root:secret@db/app".to_owned(),
+            "unknown database `mysql`".to_owned(),
+        ),
+    ];
+    if let Some(conninfo) = server() {
+        let config: postgres::Config = conninfo.parse()?;
+        let mut target = conninfo_of(&config);
+        target = match config.get_dbname() {
+            Some(dbname) => target.replace(
+                &format!("dbname={dbname}"),
+                "dbname=litemodel_no_such_database",
+            ),
+            None => format!("{target} dbname=litemodel_no_such_database"),
+        };
+        cases.push((
+            format!("{target} password=secret"),
+            "database \"litemodel_no_such_database\" does not exist".to_owned(),
+        ));
+    }
+    for (url, expected) in cases {
+        let (code, stdout, stderr) = introspect(&url)?;
+        assert_eq!(code, Some(1), "{url}: {stderr}");
+        assert_eq!(stdout, "", "{url}");
+        assert!(stderr.contains(&expected), "{url}: {stderr}");
+        assert!(
+            !stderr.contains("secret"),
+            "{url}: password leaked: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{url}: {stderr}");
+    }
+    Ok(())
+}
