@@ -348,9 +348,22 @@ fn names_a_server(text: &str) -> bool {
         return false;
     }
     let is_url = text.contains("://");
-    let is_conninfo = text.split_once('=').is_some_and(|(key, _)| {
-        ["host", "hostaddr", "port", "dbname", "user"].contains(&key.trim())
-    });
+    // The first keys the runtime's URL parser recognises a connection string by.
+    const CONNINFO_KEYS: &[&str] = &[
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "options",
+        "sslmode",
+        "application_name",
+        "connect_timeout",
+    ];
+    let is_conninfo = text
+        .split_once('=')
+        .is_some_and(|(key, _)| CONNINFO_KEYS.contains(&key.trim()));
     is_url || is_conninfo
 }
 
