@@ -342,21 +342,24 @@ fn an_unsupported_column_type_is_a_clear_error() -> TestResult {
     schema.execute(
         "CREATE TABLE documents (
              id SERIAL PRIMARY KEY, title TEXT, body TSVECTOR, tags TEXT[], data JSONB);
-         CREATE TABLE search_log (query TSVECTOR);",
+         CREATE TABLE search_log (query TSVECTOR);
+         CREATE TABLE \"Documents\" (id SERIAL PRIMARY KEY, \"Title\" TEXT, title TEXT);",
     )?;
     let (code, stdout, stderr) = introspect(&schema.target)?;
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(stdout, "", "no spec is written");
     for expected in [
-        "columns have types the spec cannot express",
+        "a spec cannot express these columns of the database:",
         "`documents.body`: type `tsvector`",
         "`documents.tags`: type `text[]`",
         "`documents.data`: type `jsonb`",
-        "help: change these columns to a type a spec makes",
+        "tables `Documents` and `documents`: names that differ only in case",
+        "columns of `Documents` `Title` and `title`: names that differ only in case",
+        "help: change such a column to a type a spec makes",
     ] {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
-    assert!(!stderr.contains("title"), "{stderr}");
+    assert!(!stderr.contains("`documents.title`"), "{stderr}");
     // A table without a primary key is left out of a spec, whatever its types.
     assert!(!stderr.contains("search_log.query"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -334,9 +334,10 @@ pub enum IntrospectError {
     #[error("the connection has no current schema: its `search_path` names no existing schema; set one (`options=-csearch_path=NAME` in the connection string)")]
     NoCurrentSchema,
     /// Columns whose PostgreSQL type no spec type makes (arrays, `tsvector`, `jsonb`,
-    /// `real`, a precision on a time, ...), one line each: the spec would make
-    /// another schema. Nothing is written.
-    #[error("{} the spec cannot express:\n{}\n  help: change these columns to a type a spec makes (docs/postgresql.md lists them; for example `ALTER TABLE t ALTER COLUMN c TYPE text`), or introspect a schema without them", if .0.len() == 1 { "a column has a type" } else { "columns have types" }, .0.iter().map(|line| format!("  - {line}")).collect::<Vec<_>>().join("\n"))]
+    /// `real`, a precision on a time, ...), sequences and identities on other
+    /// columns than a table's one integer key, and names that differ only in case,
+    /// one line each: the spec would make another schema. Nothing is written.
+    #[error("a spec cannot express these columns of the database:\n{}\n  help: change such a column to a type a spec makes (docs/postgresql.md lists them; for example `ALTER TABLE t ALTER COLUMN c TYPE text`) and rename names that differ only in case, or introspect a schema without them", .0.iter().map(|line| format!("  - {line}")).collect::<Vec<_>>().join("\n"))]
     UnsupportedColumns(Vec<String>),
     /// The database has no tables (an empty or new file): there is nothing to write a
     /// spec of.

@@ -65,10 +65,34 @@ pub fn read(client: &mut Client) -> Result<DbSchema, IntrospectError> {
         schema.tables.push(table);
     }
     schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
+    unsupported.extend(case_collisions(&schema));
     if !unsupported.is_empty() {
         return Err(IntrospectError::UnsupportedColumns(unsupported));
     }
     Ok(schema)
+}
+
+/// Tables, and columns of one table, whose names differ only in case: PostgreSQL
+/// keeps them apart, a spec (which matches names as SQLite does, ignoring ASCII
+/// case) cannot.
+fn case_collisions(schema: &DbSchema) -> Vec<String> {
+    let mut out = Vec::new();
+    let collide = |names: &[&str], what: &str, out: &mut Vec<String>| {
+        for (i, a) in names.iter().enumerate() {
+            if let Some(b) = names[i + 1..].iter().find(|b| b.eq_ignore_ascii_case(a)) {
+                out.push(format!(
+                    "{what} `{a}` and `{b}`: names that differ only in case, which a spec does not tell apart (rename one)"
+                ));
+            }
+        }
+    };
+    let tables: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+    collide(&tables, "tables", &mut out);
+    for table in &schema.tables {
+        let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        collide(&columns, &format!("columns of `{}`", table.name), &mut out);
+    }
+    out
 }
 
 /// A column as the catalog holds it, before its key is known.
