@@ -1,6 +1,7 @@
 //! The connection: opening, schema management, SQL echo and the statement
 //! counter.
 
+use std::any::TypeId;
 use std::cell::Cell;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,13 +10,15 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::conn::sqlite::SqliteConn;
 use crate::conn::url::{self, Target};
-use crate::conn::{Conn, Engine, Rows, Stmt};
+use crate::conn::{Conn, Engine, Rows, SqliteStmt, Stmt};
 use crate::error::{classify, Error, Result};
 use crate::model::Model;
+use crate::model::ModelSql;
 use crate::schema::Schema;
 use crate::session::{Key, Session};
-use crate::sql::{Dialect, Param, Sql, Sqlite};
+use crate::sql::{Dialect, ModelStatement, Param, Sql, Sqlite};
 use crate::trace::StatementText;
 use crate::types::ColumnValue;
 
@@ -171,7 +174,7 @@ impl Database {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         let db = Database {
-            conn: Conn::Sqlite(conn),
+            conn: Conn::Sqlite(SqliteConn::new(conn)),
             echo: Cell::new(false),
             counter: StatementCounter::default(),
             busy_timeout: Cell::new(BUSY_TIMEOUT),
@@ -221,7 +224,9 @@ impl Database {
         self.fair_busy_wait.set(on);
         let timeout = self.busy_timeout.get();
         match &mut self.conn {
-            Conn::Sqlite(conn) if on => conn.busy_handler(Some(crate::conn::busy::wait))?,
+            Conn::Sqlite(conn) if on => {
+                conn.get_mut().busy_handler(Some(crate::conn::busy::wait))?
+            }
             Conn::Sqlite(conn) => conn.busy_timeout(timeout)?,
             #[cfg(feature = "postgres")]
             Conn::Postgres(_) => {}
@@ -419,10 +424,17 @@ impl Database {
                     }
                 }
             }
+            // Every check before the first CREATE: a check prepared before
+            // and run after a schema change is prepared again, and leaves
+            // SQLite's error state allocated for the connection's life
+            // (a few instructions on every later statement reset).
+            let mut missing = Vec::new();
             for table in tables {
-                if self.table_exists(table.name)? {
-                    continue;
+                if !self.table_exists(table.name)? {
+                    missing.push(table);
                 }
+            }
+            for table in missing {
                 self.execute(table.create, Some(table.name))?;
                 for index in table.indexes {
                     self.execute(index, Some(table.name))?;
@@ -556,13 +568,52 @@ impl Database {
     pub(crate) fn prepare(&self, sql: &str, table: Option<&'static str>) -> Result<Stmt<'_>> {
         match &self.conn {
             Conn::Sqlite(conn) => {
-                crate::conn::busy::set_timeout(self.busy_timeout.get());
+                self.tell_busy_handler();
                 conn.prepare_cached(sql)
-                    .map(|stmt| Stmt::Sqlite(stmt, table, StatementText::new(sql)))
+                    .map(|stmt| {
+                        Stmt::Sqlite(SqliteStmt::Cached(stmt), table, StatementText::new(sql))
+                    })
                     .map_err(|e| classify(e, table))
             }
             #[cfg(feature = "postgres")]
             Conn::Postgres(conn) => conn.prepare(sql, table).map(Stmt::Postgres),
+        }
+    }
+
+    /// Tells the fair busy handler, when it is on, this connection's timeout
+    /// (it has no other way to know the connection of a waiting statement).
+    #[inline]
+    fn tell_busy_handler(&self) {
+        if self.fair_busy_wait.get() {
+            crate::conn::busy::set_timeout(self.busy_timeout.get());
+        }
+    }
+
+    /// Prepares one of `M`'s fixed statements: on SQLite found in the
+    /// connection's own slots by `M`'s type and `statement` (conn/sqlite.rs),
+    /// without hashing its text or rusqlite's LRU.
+    #[inline]
+    pub(crate) fn prepare_model<M: Model>(&self, statement: ModelStatement) -> Result<Stmt<'_>> {
+        let table = Some(M::TABLE);
+        match &self.conn {
+            Conn::Sqlite(conn) => {
+                self.tell_busy_handler();
+                let key = (TypeId::of::<M>(), statement);
+                let text = || ModelSql::of::<M>(self).text(statement);
+                match conn.prepare_static(key, text) {
+                    Ok(Some(stmt)) => {
+                        let text = StatementText::new_with(text);
+                        Ok(Stmt::Sqlite(SqliteStmt::Held(stmt), table, text))
+                    }
+                    // Already running (a query inside its own rows): another copy.
+                    Ok(None) => self.prepare(text(), table),
+                    Err(e) => Err(classify(e, table)),
+                }
+            }
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn
+                .prepare(ModelSql::of::<M>(self).text(statement), table)
+                .map(Stmt::Postgres),
         }
     }
 

@@ -39,6 +39,10 @@ impl Hasher for IdHasher {
             .rotate_left(26);
     }
 
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
     fn write_i64(&mut self, value: i64) {
         self.write_u64(value as u64);
     }

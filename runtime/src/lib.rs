@@ -80,6 +80,11 @@ pub use session::{Key, Links, Session, Target};
 /// The former name of [`sql`], where [`sql::Dialect`] and [`sql::Sqlite`] lived.
 #[doc(hidden)]
 pub use sql as dialect;
+/// What the derive's generated code calls; not an API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::query::get_by_key;
+}
 #[cfg(feature = "rust_decimal")]
 pub use types::Decimal;
 #[cfg(feature = "uuid")]

@@ -390,6 +390,17 @@ impl ModelDef {
         let name = &self.ident;
         let singular = self.singular();
         if self.rowid.is_none() {
+            // Without eager loading declared, `query()` is a plain query:
+            // skip building it.
+            let eager = self
+                .relationships
+                .iter()
+                .any(|rel| matches!(rel.lazy.as_str(), "joined" | "selectin"));
+            let get_body = if eager {
+                quote!(#name::query().get(conn, id))
+            } else {
+                quote!(::litemodel::__private::get_by_key::<#name, E>(conn, id))
+            };
             let doc = doc(&format!(
                 "The {singular} with primary key `id`, if any (`{}.query.get(id)`).",
                 self.name()
@@ -397,7 +408,7 @@ impl ModelDef {
             return quote! {
                 #doc
                 pub fn get<E: ::litemodel::Executor>(conn: &E, id: i64) -> ::litemodel::Result<::core::option::Option<#name>> {
-                    #name::query().get(conn, id)
+                    #get_body
                 }
             };
         }

@@ -4,18 +4,22 @@
 //! The rest of the runtime prepares, binds, executes and reads rows through
 //! the small enums of this module, so a statement, a row and a parameter look
 //! the same whatever the engine. Each engine keeps its own prepared-statement
-//! cache: rusqlite's for SQLite, a map of server-side statements for
-//! PostgreSQL.
+//! cache: for SQLite, one slot per fixed statement (`sqlite.rs`) and
+//! rusqlite's cache for the rest; for PostgreSQL, a map of server-side
+//! statements.
 
 pub(crate) mod busy;
 #[cfg(feature = "postgres")]
 mod pg_value;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+pub(crate) mod sqlite;
 pub(crate) mod url;
 
 use rusqlite::types::Value;
-use rusqlite::CachedStatement;
+use rusqlite::{CachedStatement, ToSql};
+
+use self::sqlite::{HeldStatement, SqliteConn};
 
 use crate::error::{classify, Error, Result};
 use crate::trace::{RowsTrace, StatementText};
@@ -42,14 +46,54 @@ impl Engine {
 
 /// The open connection.
 pub(crate) enum Conn {
-    Sqlite(rusqlite::Connection),
+    Sqlite(SqliteConn),
     #[cfg(feature = "postgres")]
     Postgres(Box<postgres::PgConn>),
 }
 
+/// A SQLite statement: a fixed one from the connection's own slots, or one
+/// from rusqlite's cache.
+pub(crate) enum SqliteStmt<'c> {
+    Held(HeldStatement<'c>),
+    Cached(CachedStatement<'c>),
+}
+
+impl SqliteStmt<'_> {
+    #[inline]
+    fn bind<T: ToSql + ?Sized>(&mut self, index: usize, value: &T) -> rusqlite::Result<()> {
+        match self {
+            SqliteStmt::Held(stmt) => stmt.raw_bind_parameter(index, value),
+            SqliteStmt::Cached(stmt) => stmt.raw_bind_parameter(index, value),
+        }
+    }
+
+    #[inline]
+    fn execute(&mut self) -> rusqlite::Result<usize> {
+        match self {
+            SqliteStmt::Held(stmt) => stmt.raw_execute(),
+            SqliteStmt::Cached(stmt) => stmt.raw_execute(),
+        }
+    }
+
+    #[inline]
+    fn query(&mut self) -> rusqlite::Rows<'_> {
+        match self {
+            SqliteStmt::Held(stmt) => stmt.raw_query(),
+            SqliteStmt::Cached(stmt) => stmt.raw_query(),
+        }
+    }
+
+    fn expanded_sql(&self) -> Option<String> {
+        match self {
+            SqliteStmt::Held(stmt) => stmt.expanded_sql(),
+            SqliteStmt::Cached(stmt) => stmt.expanded_sql(),
+        }
+    }
+}
+
 /// A prepared statement with its parameters being bound.
 pub(crate) enum Stmt<'c> {
-    Sqlite(CachedStatement<'c>, Option<&'static str>, StatementText),
+    Sqlite(SqliteStmt<'c>, Option<&'static str>, StatementText),
     #[cfg(feature = "postgres")]
     Postgres(postgres::PgStmt<'c>),
 }
@@ -59,9 +103,9 @@ impl Stmt<'_> {
     #[inline]
     pub(crate) fn bind_int(&mut self, index: usize, value: i64) -> Result<()> {
         match self {
-            Stmt::Sqlite(stmt, table, _) => stmt
-                .raw_bind_parameter(index, value)
-                .map_err(|e| classify(e, *table)),
+            Stmt::Sqlite(stmt, table, _) => {
+                stmt.bind(index, &value).map_err(|e| classify(e, *table))
+            }
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => {
                 stmt.bind(index, ColumnValue::Integer(value));
@@ -74,9 +118,9 @@ impl Stmt<'_> {
     #[inline]
     pub(crate) fn bind_value(&mut self, index: usize, value: &Value) -> Result<()> {
         match self {
-            Stmt::Sqlite(stmt, table, _) => stmt
-                .raw_bind_parameter(index, value)
-                .map_err(|e| classify(e, *table)),
+            Stmt::Sqlite(stmt, table, _) => {
+                stmt.bind(index, value).map_err(|e| classify(e, *table))
+            }
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => {
                 stmt.bind(index, ColumnValue::from_value(value));
@@ -89,9 +133,9 @@ impl Stmt<'_> {
     #[inline]
     pub(crate) fn bind_column(&mut self, index: usize, value: &ColumnValue<'_>) -> Result<()> {
         match self {
-            Stmt::Sqlite(stmt, table, _) => stmt
-                .raw_bind_parameter(index, value)
-                .map_err(|e| classify(e, *table)),
+            Stmt::Sqlite(stmt, table, _) => {
+                stmt.bind(index, value).map_err(|e| classify(e, *table))
+            }
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => {
                 stmt.bind(index, value.clone().into_owned());
@@ -104,7 +148,7 @@ impl Stmt<'_> {
     #[inline]
     pub(crate) fn execute(&mut self) -> Result<usize> {
         let result = match self {
-            Stmt::Sqlite(stmt, table, _) => stmt.raw_execute().map_err(|e| classify(e, *table)),
+            Stmt::Sqlite(stmt, table, _) => stmt.execute().map_err(|e| classify(e, *table)),
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.execute(),
         };
@@ -119,7 +163,7 @@ impl Stmt<'_> {
         match self {
             Stmt::Sqlite(stmt, table, _) => {
                 let table = *table;
-                Ok(Rows::Sqlite(stmt.raw_query(), table, RowsTrace::start()))
+                Ok(Rows::Sqlite(stmt.query(), table, RowsTrace::start()))
             }
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.query().map(Rows::postgres),

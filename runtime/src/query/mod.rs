@@ -10,7 +10,7 @@ use crate::expr::{Assignment, Column, Expr, Item, JoinClause, Node, Operand, Ord
 use crate::load::{Load, Strategy};
 use crate::model::{table_def, Model, ModelSql, Row};
 use crate::relation::Mark;
-use crate::sql::{Dialect, Sql, Tail};
+use crate::sql::{Dialect, ModelStatement, Sql, Tail};
 use crate::types::FromColumn;
 
 mod join;
@@ -24,7 +24,7 @@ mod upsert;
 pub use join::{JoinPath, Joins};
 pub use keyset::{Cursor, KeysetPage};
 pub use raw::RawSql;
-pub use rows::{Getter, Page, Stream, StreamIter};
+pub use rows::{get_by_key, Getter, Page, Stream, StreamIter};
 pub use select::{func, Nullable, Scalar, Select, SelectItems, SelectOrder, Selection};
 pub use upsert::Upsert;
 
@@ -466,14 +466,14 @@ impl<M: Model> Query<M> {
     /// As for [`Query::all`].
     pub fn get<E: Executor>(&self, conn: &E, id: i64) -> Result<Option<M>> {
         if self.filter.is_none() && !self.is_scoped() {
+            if self.loads.is_empty() {
+                // The session's object, or one fixed statement: no query to build.
+                return get_by_key(conn, id);
+            }
             // A session's object: no statement (its identity map).
             if let Some(held) = conn.identity_object::<M>(id) {
                 return Ok(Some(held.clone()));
             }
-        }
-        if self.filter.is_none() && self.loads.is_empty() && !self.is_scoped() {
-            // `User::get(db, id)`: one prepared statement, no query to build.
-            return Getter::<M>::new(conn)?.get(id);
         }
         let key: Column<M, i64> = Column::new(M::PRIMARY_KEY);
         let mut query = self.clone().filter(key.eq(id));

@@ -52,7 +52,7 @@ impl<'c, M: Model> Getter<'c, M> {
     /// [`Error::Sqlite`] when the statement does not prepare (no such table).
     pub fn new<E: Executor>(conn: &'c E) -> Result<Self> {
         let db = conn.database();
-        let stmt = db.prepare(&ModelSql::of::<M>(db).select_by_key, Some(M::TABLE))?;
+        let stmt = db.prepare_model::<M>(ModelStatement::SelectByKey)?;
         Ok(Getter {
             db,
             stmt,
@@ -74,6 +74,31 @@ impl<'c, M: Model> Getter<'c, M> {
             Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
             None => Ok(None),
         }
+    }
+}
+
+/// `User::get(db, id)` of a model whose `query()` has no loading options: the
+/// session's object when it holds the row, otherwise one run of the model's
+/// fixed `SELECT ... WHERE <key> = ?1` (what `Query::get` does, without
+/// building a query).
+///
+/// # Errors
+///
+/// As for [`Getter::get`].
+#[doc(hidden)]
+#[inline]
+pub fn get_by_key<M: Model, E: Executor>(conn: &E, id: i64) -> Result<Option<M>> {
+    if let Some(held) = conn.identity_object::<M>(id) {
+        return Ok(Some(held.clone()));
+    }
+    let db = conn.database();
+    let mut stmt = db.prepare_model::<M>(ModelStatement::SelectByKey)?;
+    stmt.bind_int(1, id)?;
+    db.note(&stmt);
+    let mut rows = stmt.query()?;
+    match rows.next()? {
+        Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
+        None => Ok(None),
     }
 }
 

@@ -204,7 +204,6 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()> {
-        let sql = ModelSql::of::<M>(db);
         for index in 0..self.entries.len() {
             let Some(entry) = self.entries[index]
                 .as_ref()
@@ -225,7 +224,7 @@ impl<M: Model> Store for TypedStore<M> {
                 }
                 // Children and association rows first (cascades).
                 entry.value.before_delete(db)?;
-                let mut stmt = db.prepare(&sql.delete, Some(M::TABLE))?;
+                let mut stmt = db.prepare_model::<M>(ModelStatement::Delete)?;
                 stmt.bind_int(1, id)?;
                 db.note(&stmt);
                 stmt.execute()?;

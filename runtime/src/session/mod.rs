@@ -15,8 +15,9 @@ use crate::conn::Stmt;
 use crate::database::{Database, Executor};
 use crate::error::{Error, Result};
 use crate::idmap::IdMap;
-use crate::model::{Binder, ColumnSet, Model, ModelSql, Row};
+use crate::model::{Binder, ColumnSet, Model, Row};
 use crate::relation::{ManyToOne, Parent, ParentState};
+use crate::sql::ModelStatement;
 
 mod api;
 mod flush;

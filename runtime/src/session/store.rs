@@ -226,13 +226,11 @@ impl<M: Model> TypedStore<M> {
         cached: &mut Option<Stmt<'c>>,
     ) -> Result<()> {
         tx.ensure(db)?;
-        let sql = ModelSql::of::<M>(db);
-        let table = Some(M::TABLE);
         let id = match entry.value.primary_key() {
             None if M::SERVER_DEFAULTS.is_empty() && !db.dialect().insert_returns_key() => {
                 let stmt = match cached {
                     Some(stmt) => stmt,
-                    None => cached.insert(db.prepare(&sql.insert, table)?),
+                    None => cached.insert(db.prepare_model::<M>(ModelStatement::Insert)?),
                 };
                 entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
                 db.note(stmt);
@@ -244,7 +242,7 @@ impl<M: Model> TypedStore<M> {
             None => {
                 let stmt = match cached {
                     Some(stmt) => stmt,
-                    None => cached.insert(db.prepare(&sql.insert, table)?),
+                    None => cached.insert(db.prepare_model::<M>(ModelStatement::Insert)?),
                 };
                 entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
                 db.note(stmt);
@@ -260,7 +258,7 @@ impl<M: Model> TypedStore<M> {
                 id
             }
             Some(id) => {
-                let mut stmt = db.prepare(&sql.insert_with_key, table)?;
+                let mut stmt = db.prepare_model::<M>(ModelStatement::InsertWithKey)?;
                 let mut binder = Binder::new(&mut stmt, M::TABLE);
                 entry.value.bind(&mut binder)?;
                 binder.bind(&id)?;
@@ -305,7 +303,7 @@ impl<M: Model> TypedStore<M> {
             Some(held) if held.0 == changed => held,
             _ => {
                 let stmt = match &changed {
-                    None => db.prepare(&ModelSql::of::<M>(db).update, table)?,
+                    None => db.prepare_model::<M>(ModelStatement::Update)?,
                     Some(columns) => db.prepare(
                         &crate::sql::update_changed(
                             db.dialect(),

@@ -38,7 +38,7 @@ pub use sqlite::Sqlite;
 pub(crate) use statements::{
     count, delete_where, exists, joined_select, joined_select_many, link_insert, model_statements,
     select, selectin_through, unlink, unlink_all, update_changed, update_where, Association,
-    Joined, ModelSql, Param, Sql, TableDef, Tail, Via,
+    Joined, ModelSql, ModelStatement, Param, Sql, TableDef, Tail, Via,
 };
 
 /// How one SQL engine spells identifiers, parameters, transactions and the few

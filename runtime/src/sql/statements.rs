@@ -550,6 +550,30 @@ fn push_pair_filter<D: Dialect + ?Sized>(d: &D, sql: &mut String, local: &str, r
 
 // ---- one model's own statements ---------------------------------------------------
 
+/// One of a model's fixed statements (with the model's type, its identity
+/// in the SQLite connection's statement slots).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum ModelStatement {
+    SelectByKey,
+    Insert,
+    InsertWithKey,
+    Update,
+    Delete,
+}
+
+impl ModelSql {
+    /// The text of `statement`.
+    pub(crate) fn text(&self, statement: ModelStatement) -> &str {
+        match statement {
+            ModelStatement::SelectByKey => &self.select_by_key,
+            ModelStatement::Insert => &self.insert,
+            ModelStatement::InsertWithKey => &self.insert_with_key,
+            ModelStatement::Update => &self.update,
+            ModelStatement::Delete => &self.delete,
+        }
+    }
+}
+
 /// The statements the runtime writes for one model, rendered once per process
 /// (see `ModelSql::of`).
 pub(crate) struct ModelSql {

@@ -1,0 +1,226 @@
+//! The SQLite connection with a statement cache of the runtime's own, for the
+//! statements the runtime renders once per model (`ModelSql`, `&'static str`).
+//!
+//! rusqlite's `prepare_cached` finds a statement by its SQL text: it trims
+//! and hashes the text, unlinks the statement from an LRU list, and on return
+//! clears its bindings, hashes again and links it back — about 1,200
+//! instructions per statement, a fifth of a one-row lookup by key. The
+//! runtime's fixed statements need none of that: each model's statements are
+//! rendered once (`ModelSql`) and never change, so the model's type and the
+//! statement's kind identify them. They are kept here, one slot each, and
+//! found with one multiply-hash of that key, without rendering or even
+//! looking up the text. Statements with other text (queries built per call)
+//! still go through rusqlite's cache, which bounds them.
+//!
+//! # Why this is sound
+//!
+//! A rusqlite `Statement<'conn>` borrows its `Connection`, and the cache lives
+//! next to the connection it borrows, which safe Rust cannot express (the
+//! struct would borrow itself). The slots hold `Statement<'static>`, and these
+//! invariants make the `'static` true for as long as any statement exists:
+//!
+//! 1. The connection is boxed: its address does not change when the
+//!    `SqliteConn` moves (into a pool, across threads).
+//! 2. It is never borrowed mutably while a statement exists: the only `&mut`
+//!    access, [`SqliteConn::get_mut`], empties the cache first (it takes
+//!    `&mut self`, so no statement is borrowed out either), and the
+//!    connection is never moved out.
+//! 3. `statements` is declared before `conn`, so the statements are finalized
+//!    before the connection closes.
+//! 4. A slot is boxed and only dropped by `get_mut` or drop (both `&mut self`):
+//!    a `&'c Slot` taken through `&'c self` stays valid while the map grows.
+//!
+//! `Send`: the statements move with their connection, as rusqlite's own cache
+//! does (rusqlite declares `Connection` and its cache `Send` on the same
+//! grounds). The bundled SQLite is built thread-safe, so a connection and its
+//! statements may be used from another thread; `SqliteConn` is not `Sync`
+//! (the `RefCell`s), so never from two at once.
+
+use std::any::TypeId;
+use std::cell::{RefCell, RefMut};
+use std::ops::Deref;
+
+use rusqlite::{Connection, Statement};
+
+use crate::idmap::IdMap;
+use crate::sql::ModelStatement;
+
+/// One cached statement; borrowed while a query runs on it.
+type Slot = RefCell<Statement<'static>>;
+
+/// A fixed statement's identity: the model's type and which of its
+/// statements (the text is rendered once per model and never changes).
+pub(crate) type StatementKey = (TypeId, ModelStatement);
+
+/// A statement taken from the cache, returned when dropped (its bindings
+/// are left: every use binds all of its parameters again).
+pub(crate) type HeldStatement<'c> = RefMut<'c, Statement<'static>>;
+
+/// A SQLite connection and its fixed statements.
+pub(crate) struct SqliteConn {
+    // Declared before `conn`: dropped (finalized) first. See the module docs.
+    statements: RefCell<IdMap<StatementKey, Box<Slot>>>,
+    conn: Box<Connection>,
+}
+
+// SAFETY: see "Why this is sound" above: the statements never leave the
+// `SqliteConn`'s borrows and move between threads only together with the
+// connection they were prepared on.
+unsafe impl Send for SqliteConn {}
+
+impl SqliteConn {
+    pub(crate) fn new(conn: Connection) -> Self {
+        SqliteConn {
+            statements: RefCell::default(),
+            conn: Box::new(conn),
+        }
+    }
+
+    /// The connection, mutably: finalizes the cached statements first, so no
+    /// statement borrows it while it is borrowed mutably.
+    pub(crate) fn get_mut(&mut self) -> &mut Connection {
+        self.statements.get_mut().clear();
+        &mut self.conn
+    }
+
+    /// The fixed statement `key`, whose text `sql` gives (called only the
+    /// first time): prepared on first use, then found by its key with one
+    /// multiply-hash. `Ok(None)` when that statement is already running (a
+    /// query nested in its own rows): the caller prepares another through
+    /// rusqlite's cache.
+    #[inline]
+    pub(crate) fn prepare_static(
+        &self,
+        key: StatementKey,
+        sql: impl FnOnce() -> &'static str,
+    ) -> rusqlite::Result<Option<HeldStatement<'_>>> {
+        let found = self
+            .statements
+            .borrow()
+            .get(&key)
+            .map(|slot| &**slot as *const Slot);
+        let slot = match found {
+            Some(slot) => slot,
+            None => {
+                let stmt = self.conn.prepare(sql())?;
+                // SAFETY: invariants 1-3 of the module docs: the connection
+                // outlives the statement and keeps its address.
+                let stmt: Statement<'static> = unsafe { std::mem::transmute(stmt) };
+                let slot = Box::new(RefCell::new(stmt));
+                let ptr = &*slot as *const Slot;
+                self.statements.borrow_mut().insert(key, slot);
+                ptr
+            }
+        };
+        // SAFETY: invariant 4: the box is neither dropped nor moved while
+        // `self` is borrowed (removal needs `&mut self`).
+        let slot: &Slot = unsafe { &*slot };
+        Ok(slot.try_borrow_mut().ok())
+    }
+
+    /// How many fixed statements are cached (for tests).
+    #[cfg(test)]
+    pub(crate) fn cached(&self) -> usize {
+        self.statements.borrow().len()
+    }
+}
+
+impl Deref for SqliteConn {
+    type Target = Connection;
+
+    #[inline]
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct A;
+    struct B;
+
+    fn conn() -> SqliteConn {
+        let conn = SqliteConn::new(Connection::open_in_memory().unwrap());
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a'), ('b')")
+            .unwrap();
+        conn
+    }
+
+    fn count(stmt: &mut Statement<'_>) -> i64 {
+        stmt.query_row([], |row| row.get(0)).unwrap()
+    }
+
+    #[test]
+    fn one_slot_per_model_and_statement_prepared_once() {
+        let conn = conn();
+        let key = (TypeId::of::<A>(), ModelStatement::SelectByKey);
+        let mut prepared = 0;
+        for _ in 0..3 {
+            let mut stmt = conn
+                .prepare_static(key, || {
+                    prepared += 1;
+                    "SELECT count(*) FROM t"
+                })
+                .unwrap()
+                .unwrap();
+            assert_eq!(count(&mut stmt), 2);
+        }
+        assert_eq!(prepared, 1);
+        let other = (TypeId::of::<B>(), ModelStatement::SelectByKey);
+        let mut stmt = conn.prepare_static(other, || "SELECT 7").unwrap().unwrap();
+        assert_eq!(count(&mut stmt), 7);
+        assert_eq!(conn.cached(), 2);
+    }
+
+    #[test]
+    fn a_statement_in_use_is_not_handed_out_twice() {
+        let conn = conn();
+        let key = (TypeId::of::<A>(), ModelStatement::Update);
+        let held = conn.prepare_static(key, || "SELECT 1").unwrap();
+        assert!(held.is_some());
+        assert!(conn.prepare_static(key, || "SELECT 1").unwrap().is_none());
+        drop(held);
+        assert!(conn.prepare_static(key, || "SELECT 1").unwrap().is_some());
+    }
+
+    #[test]
+    fn a_statement_that_does_not_prepare_is_an_error_and_not_cached() {
+        let conn = conn();
+        let key = (TypeId::of::<A>(), ModelStatement::Delete);
+        assert!(conn
+            .prepare_static(key, || "SELECT * FROM nowhere")
+            .is_err());
+        assert_eq!(conn.cached(), 0);
+    }
+
+    #[test]
+    fn statements_move_with_their_connection_and_survive_get_mut() {
+        let conn = conn();
+        let key = (TypeId::of::<A>(), ModelStatement::Insert);
+        conn.prepare_static(key, || "SELECT count(*) FROM t")
+            .unwrap();
+        // Moved to another thread (as a pool does) and used there.
+        let mut conn = std::thread::spawn(move || {
+            let mut stmt = conn
+                .prepare_static(key, || unreachable!())
+                .unwrap()
+                .unwrap();
+            assert_eq!(count(&mut stmt), 2);
+            drop(stmt);
+            conn
+        })
+        .join()
+        .unwrap();
+        conn.get_mut()
+            .execute_batch("INSERT INTO t (v) VALUES ('c')")
+            .unwrap();
+        assert_eq!(conn.cached(), 0);
+        let mut stmt = conn
+            .prepare_static(key, || "SELECT count(*) FROM t")
+            .unwrap()
+            .unwrap();
+        assert_eq!(count(&mut stmt), 3);
+    }
+}
