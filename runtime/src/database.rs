@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::conn::sqlite::SqliteConn;
+use crate::conn::sqlite::{SqliteConn, StatementId, StatementKey};
 use crate::conn::url::{self, Target};
 use crate::conn::{Conn, Engine, Rows, SqliteStmt, Stmt};
 use crate::error::{classify, Error, Result};
@@ -594,26 +594,42 @@ impl Database {
     /// without hashing its text or rusqlite's LRU.
     #[inline]
     pub(crate) fn prepare_model<M: Model>(&self, statement: ModelStatement) -> Result<Stmt<'_>> {
-        let table = Some(M::TABLE);
+        let key = (TypeId::of::<M>(), StatementId::Model(statement));
+        let text = || ModelSql::of::<M>(self).text(statement);
+        match self.prepare_fixed(key, M::TABLE, || Some(text()))? {
+            Some(stmt) => Ok(stmt),
+            None => self.prepare(text(), Some(M::TABLE)),
+        }
+    }
+
+    /// On SQLite, the fixed statement `key` from the connection's slots,
+    /// prepared from `text` the first time. `None` when `text` gives none,
+    /// when the statement is running already (a query inside its own rows),
+    /// and on PostgreSQL: the caller prepares by text then.
+    #[inline]
+    pub(crate) fn prepare_fixed(
+        &self,
+        key: StatementKey,
+        table: &'static str,
+        text: impl FnOnce() -> Option<&'static str>,
+    ) -> Result<Option<Stmt<'_>>> {
         match &self.conn {
             Conn::Sqlite(conn) => {
                 self.tell_busy_handler();
-                let key = (TypeId::of::<M>(), statement);
-                let text = || ModelSql::of::<M>(self).text(statement);
                 match conn.prepare_static(key, text) {
-                    Ok(Some(stmt)) => {
-                        let text = StatementText::new_with(text);
-                        Ok(Stmt::Sqlite(SqliteStmt::Held(stmt), table, text))
+                    Ok(Some(held)) => {
+                        let sql = StatementText::new(held.sql);
+                        Ok(Some(Stmt::Sqlite(SqliteStmt::Held(held), Some(table), sql)))
                     }
-                    // Already running (a query inside its own rows): another copy.
-                    Ok(None) => self.prepare(text(), table),
-                    Err(e) => Err(classify(e, table)),
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(classify(e, Some(table))),
                 }
             }
             #[cfg(feature = "postgres")]
-            Conn::Postgres(conn) => conn
-                .prepare(ModelSql::of::<M>(self).text(statement), table)
-                .map(Stmt::Postgres),
+            Conn::Postgres(_) => {
+                let _ = (key, text);
+                Ok(None)
+            }
         }
     }
 

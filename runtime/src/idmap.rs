@@ -1,7 +1,7 @@
 //! Hash maps keyed by row ids, type ids and the runtime's own SQL text, which
 //! need no DoS-resistant hash.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A hasher for integer and `TypeId` keys: one multiply per key instead of
@@ -54,6 +54,8 @@ impl Hasher for IdHasher {
 }
 
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+pub(crate) type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
 #[cfg(test)]
 mod tests {

@@ -5,12 +5,12 @@
 //! joined into that SELECT. A relationship's declared `lazy = "joined"` or
 //! `"selectin"` is the default its model's `query()` starts with.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::conn::RawRow;
 use crate::database::Database;
 use crate::error::Result;
+use crate::idmap::{IdMap, IdSet};
 use crate::model::{table_def, Model, Row};
 use crate::query::{run_loads, Query};
 use crate::relation::{Children, LoadOptions, ManyToMany, ManyToOne, Mark, OneToMany, Populated};
@@ -243,7 +243,7 @@ fn decode_at<T: Model>(row: RawRow<'_>, offset: usize) -> Result<Option<T>> {
 fn distribute<O: Model, T: Clone + Send + 'static>(
     slot: Option<fn(&O) -> &Children<T>>,
     objects: &[O],
-    mut groups: HashMap<i64, Vec<T>>,
+    mut groups: IdMap<i64, Vec<T>>,
 ) {
     let Some(slot) = slot else {
         return;
@@ -267,7 +267,7 @@ fn for_each_slot<O, H>(slot: Option<fn(&O) -> &H>, objects: &[O], each: impl Fn(
 }
 
 fn distinct_keys(keys: impl Iterator<Item = Option<i64>>) -> Vec<i64> {
-    let mut seen = HashSet::new();
+    let mut seen = IdSet::default();
     keys.flatten().filter(|k| seen.insert(*k)).collect()
 }
 
@@ -288,7 +288,8 @@ impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
             return Ok(());
         };
         let keys = distinct_keys(objects.iter().map(key_of));
-        let mut parents: HashMap<i64, P> = HashMap::with_capacity(keys.len());
+        let mut parents: IdMap<i64, P> =
+            IdMap::with_capacity_and_hasher(keys.len(), Default::default());
         for chunk in keys.chunks(CHUNK) {
             let key = crate::Column::<P, i64>::new(P::PRIMARY_KEY);
             let mut query = Query::<P>::new().filter(key.in_(chunk.iter().copied()));
@@ -328,7 +329,7 @@ impl<M: Model, P: Model> Join<M> for ToOne<M, P> {
         Box::new(ToOneRows {
             plan: self,
             parents: Vec::new(),
-            seen: dedup.then(HashSet::new),
+            seen: dedup.then(IdSet::default),
         })
     }
 }
@@ -337,7 +338,7 @@ struct ToOneRows<'a, M, P> {
     plan: &'a ToOne<M, P>,
     parents: Vec<(usize, P)>,
     /// The objects whose parent is read, when rows repeat.
-    seen: Option<HashSet<usize>>,
+    seen: Option<IdSet<usize>>,
 }
 
 impl<M: Model, P: Model> JoinRows<M> for ToOneRows<'_, M, P> {
@@ -359,7 +360,7 @@ impl<M: Model, P: Model> JoinRows<M> for ToOneRows<'_, M, P> {
         };
         let (indexes, parents): (Vec<usize>, Vec<P>) = self.parents.into_iter().unzip();
         run_loads(db, &parents, &self.plan.nested, path)?;
-        let mut by_object: HashMap<usize, P> = indexes.into_iter().zip(parents).collect();
+        let mut by_object: IdMap<usize, P> = indexes.into_iter().zip(parents).collect();
         for (index, object) in objects.iter().enumerate() {
             slot(object).fill(by_object.remove(&index));
         }
@@ -375,7 +376,7 @@ struct ToMany<P, C> {
 }
 
 impl<P: Model, C: Model> ToMany<P, C> {
-    fn distribute(&self, objects: &[P], groups: HashMap<i64, Vec<C>>) {
+    fn distribute(&self, objects: &[P], groups: IdMap<i64, Vec<C>>) {
         distribute(self.relation.slot(), objects, groups);
     }
 }
@@ -391,7 +392,8 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
         }
         let keys = distinct_keys(objects.iter().map(Model::primary_key));
         let child_key = self.relation.child_key();
-        let mut groups: HashMap<i64, Vec<C>> = HashMap::with_capacity(keys.len());
+        let mut groups: IdMap<i64, Vec<C>> =
+            IdMap::with_capacity_and_hasher(keys.len(), Default::default());
         for chunk in keys.chunks(CHUNK) {
             let fk = crate::Column::<C, i64>::new(self.relation.fk());
             let mut query = self
@@ -436,14 +438,14 @@ impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
 }
 
 /// The related objects of a to-many joined load (one-to-many or many-to-many),
-/// read row by row and handed to their parents at the end.
+/// read row by row into their parent's group and handed over at the end.
 struct CollectionRows<'a, M, T> {
     slot: Option<fn(&M) -> &Children<T>>,
     nested: &'a [Load<T>],
-    related: Vec<T>,
-    owners: Vec<usize>,
+    /// The related objects read, by the index of the object they belong to.
+    groups: Vec<Vec<T>>,
     /// (object, related key) pairs read, when rows repeat.
-    seen: Option<HashSet<(usize, i64)>>,
+    seen: Option<IdSet<(usize, i64)>>,
 }
 
 impl<'a, M, T> CollectionRows<'a, M, T> {
@@ -451,9 +453,8 @@ impl<'a, M, T> CollectionRows<'a, M, T> {
         CollectionRows {
             slot,
             nested,
-            related: Vec::new(),
-            owners: Vec::new(),
-            seen: dedup.then(HashSet::new),
+            groups: Vec::new(),
+            seen: dedup.then(IdSet::default),
         }
     }
 }
@@ -466,21 +467,34 @@ impl<M: Model, T: Model> JoinRows<M> for CollectionRows<'_, M, T> {
                     return Ok(());
                 }
             }
-            self.related.push(object);
-            self.owners.push(index);
+            if self.groups.len() <= index {
+                self.groups.resize_with(index + 1, Vec::new);
+            }
+            self.groups[index].push(object);
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
-        run_loads(db, &self.related, self.nested, path)?;
-        let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
-        for (object, owner) in self.related.into_iter().zip(self.owners) {
-            if let Some(key) = objects.get(owner).and_then(Model::primary_key) {
-                groups.entry(key).or_default().push(object);
-            }
+        let mut groups = self.groups;
+        if !self.nested.is_empty() {
+            // The next level loads for all related objects at once.
+            let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+            let all: Vec<T> = groups.into_iter().flatten().collect();
+            run_loads(db, &all, self.nested, path)?;
+            let mut all = all.into_iter();
+            groups = sizes
+                .into_iter()
+                .map(|size| all.by_ref().take(size).collect())
+                .collect();
         }
-        distribute(self.slot, objects, groups);
+        let Some(slot) = self.slot else {
+            return Ok(());
+        };
+        let mut groups = groups.into_iter();
+        for object in objects {
+            slot(object).fill(groups.next().unwrap_or_default());
+        }
         Ok(())
     }
 }
@@ -502,7 +516,7 @@ impl<M: Model, T: Model> Through<M, T> {
         }
     }
 
-    fn distribute(&self, objects: &[M], groups: HashMap<i64, Vec<T>>) {
+    fn distribute(&self, objects: &[M], groups: IdMap<i64, Vec<T>>) {
         distribute(self.relation.slot(), objects, groups);
     }
 }
@@ -544,7 +558,7 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
             }
         }
         run_loads(db, &related, &self.nested, path)?;
-        let mut groups: HashMap<i64, Vec<T>> = HashMap::new();
+        let mut groups: IdMap<i64, Vec<T>> = IdMap::default();
         for (owner, object) in owners.into_iter().zip(related) {
             groups.entry(owner).or_default().push(object);
         }

@@ -48,24 +48,6 @@ impl StatementText {
         }
     }
 
-    /// Keeps the text `sql` gives when statements are traced, without
-    /// asking for it otherwise.
-    #[inline]
-    pub(crate) fn new_with<'s>(sql: impl FnOnce() -> &'s str) -> Self {
-        #[cfg(feature = "tracing")]
-        {
-            let traced = tracing::enabled!(target: "litemodel::sql", tracing::Level::DEBUG);
-            StatementText {
-                sql: traced.then(|| std::sync::Arc::from(sql())),
-            }
-        }
-        #[cfg(not(feature = "tracing"))]
-        {
-            let _ = sql;
-            StatementText {}
-        }
-    }
-
     #[cfg(feature = "tracing")]
     pub(crate) fn get(&self) -> &str {
         self.sql.as_deref().unwrap_or("")

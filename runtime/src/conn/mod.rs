@@ -62,7 +62,7 @@ impl SqliteStmt<'_> {
     #[inline]
     fn bind<T: ToSql + ?Sized>(&mut self, index: usize, value: &T) -> rusqlite::Result<()> {
         match self {
-            SqliteStmt::Held(stmt) => stmt.raw_bind_parameter(index, value),
+            SqliteStmt::Held(held) => held.stmt.raw_bind_parameter(index, value),
             SqliteStmt::Cached(stmt) => stmt.raw_bind_parameter(index, value),
         }
     }
@@ -70,7 +70,7 @@ impl SqliteStmt<'_> {
     #[inline]
     fn execute(&mut self) -> rusqlite::Result<usize> {
         match self {
-            SqliteStmt::Held(stmt) => stmt.raw_execute(),
+            SqliteStmt::Held(held) => held.stmt.raw_execute(),
             SqliteStmt::Cached(stmt) => stmt.raw_execute(),
         }
     }
@@ -78,14 +78,14 @@ impl SqliteStmt<'_> {
     #[inline]
     fn query(&mut self) -> rusqlite::Rows<'_> {
         match self {
-            SqliteStmt::Held(stmt) => stmt.raw_query(),
+            SqliteStmt::Held(held) => held.stmt.raw_query(),
             SqliteStmt::Cached(stmt) => stmt.raw_query(),
         }
     }
 
     fn expanded_sql(&self) -> Option<String> {
         match self {
-            SqliteStmt::Held(stmt) => stmt.expanded_sql(),
+            SqliteStmt::Held(held) => held.stmt.expanded_sql(),
             SqliteStmt::Cached(stmt) => stmt.expanded_sql(),
         }
     }

@@ -38,6 +38,7 @@
 
 use std::any::TypeId;
 use std::cell::{RefCell, RefMut};
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 use rusqlite::{Connection, Statement};
@@ -45,16 +46,59 @@ use rusqlite::{Connection, Statement};
 use crate::idmap::IdMap;
 use crate::sql::ModelStatement;
 
-/// One cached statement; borrowed while a query runs on it.
-type Slot = RefCell<Statement<'static>>;
+/// One cached statement, borrowed while a query runs on it, and its text.
+struct Slot {
+    stmt: RefCell<Statement<'static>>,
+    sql: &'static str,
+}
 
-/// A fixed statement's identity: the model's type and which of its
-/// statements (the text is rendered once per model and never changes).
-pub(crate) type StatementKey = (TypeId, ModelStatement);
+/// Which fixed statement of a type (see [`StatementKey`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum StatementId {
+    /// One of the model's own statements (`ModelSql`).
+    Model(ModelStatement),
+    /// The lazy load of the owner's relationship of this name.
+    Children(&'static str),
+}
 
-/// A statement taken from the cache, returned when dropped (its bindings
-/// are left: every use binds all of its parameters again).
-pub(crate) type HeldStatement<'c> = RefMut<'c, Statement<'static>>;
+// A relationship's name compares and hashes by address, not by its bytes (a
+// multiply instead of a loop over the text): the generated code passes the
+// same constant for the same relationship. Two copies of one name at two
+// addresses would only take two slots.
+impl PartialEq for StatementId {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (StatementId::Model(a), StatementId::Model(b)) => a == b,
+            (StatementId::Children(a), StatementId::Children(b)) => std::ptr::eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for StatementId {}
+
+impl Hash for StatementId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            StatementId::Model(statement) => state.write_usize(*statement as usize),
+            StatementId::Children(name) => {
+                state.write_usize(name.as_ptr() as usize);
+                state.write_usize(name.len());
+            }
+        }
+    }
+}
+
+/// A fixed statement's identity: a model's type and which of its
+/// statements. Its text is rendered once and never changes.
+pub(crate) type StatementKey = (TypeId, StatementId);
+
+/// A statement taken from its slot, returned when dropped (its bindings are
+/// left: every use binds all of its parameters again).
+pub(crate) struct HeldStatement<'c> {
+    pub(crate) stmt: RefMut<'c, Statement<'static>>,
+    pub(crate) sql: &'static str,
+}
 
 /// A SQLite connection and its fixed statements.
 pub(crate) struct SqliteConn {
@@ -83,16 +127,16 @@ impl SqliteConn {
         &mut self.conn
     }
 
-    /// The fixed statement `key`, whose text `sql` gives (called only the
-    /// first time): prepared on first use, then found by its key with one
-    /// multiply-hash. `Ok(None)` when that statement is already running (a
-    /// query nested in its own rows): the caller prepares another through
-    /// rusqlite's cache.
+    /// The fixed statement `key`, whose text `sql` gives (asked only when
+    /// the slot is empty): prepared on first use, then found by its key with
+    /// one multiply-hash. `Ok(None)` when `sql` gives no text, or when that
+    /// statement is already running (a query nested in its own rows): the
+    /// caller takes its general path then.
     #[inline]
     pub(crate) fn prepare_static(
         &self,
         key: StatementKey,
-        sql: impl FnOnce() -> &'static str,
+        sql: impl FnOnce() -> Option<&'static str>,
     ) -> rusqlite::Result<Option<HeldStatement<'_>>> {
         let found = self
             .statements
@@ -102,11 +146,17 @@ impl SqliteConn {
         let slot = match found {
             Some(slot) => slot,
             None => {
-                let stmt = self.conn.prepare(sql())?;
+                let Some(sql) = sql() else {
+                    return Ok(None);
+                };
+                let stmt = self.conn.prepare(sql)?;
                 // SAFETY: invariants 1-3 of the module docs: the connection
                 // outlives the statement and keeps its address.
                 let stmt: Statement<'static> = unsafe { std::mem::transmute(stmt) };
-                let slot = Box::new(RefCell::new(stmt));
+                let slot = Box::new(Slot {
+                    stmt: RefCell::new(stmt),
+                    sql,
+                });
                 let ptr = &*slot as *const Slot;
                 self.statements.borrow_mut().insert(key, slot);
                 ptr
@@ -115,7 +165,10 @@ impl SqliteConn {
         // SAFETY: invariant 4: the box is neither dropped nor moved while
         // `self` is borrowed (removal needs `&mut self`).
         let slot: &Slot = unsafe { &*slot };
-        Ok(slot.try_borrow_mut().ok())
+        Ok(slot.stmt.try_borrow_mut().ok().map(|stmt| HeldStatement {
+            stmt,
+            sql: slot.sql,
+        }))
     }
 
     /// How many fixed statements are cached (for tests).
@@ -155,42 +208,68 @@ mod tests {
     #[test]
     fn one_slot_per_model_and_statement_prepared_once() {
         let conn = conn();
-        let key = (TypeId::of::<A>(), ModelStatement::SelectByKey);
+        let key = (
+            TypeId::of::<A>(),
+            StatementId::Model(ModelStatement::SelectByKey),
+        );
         let mut prepared = 0;
         for _ in 0..3 {
             let mut stmt = conn
                 .prepare_static(key, || {
                     prepared += 1;
-                    "SELECT count(*) FROM t"
+                    Some("SELECT count(*) FROM t")
                 })
                 .unwrap()
                 .unwrap();
-            assert_eq!(count(&mut stmt), 2);
+            assert_eq!(count(&mut stmt.stmt), 2);
         }
         assert_eq!(prepared, 1);
-        let other = (TypeId::of::<B>(), ModelStatement::SelectByKey);
-        let mut stmt = conn.prepare_static(other, || "SELECT 7").unwrap().unwrap();
-        assert_eq!(count(&mut stmt), 7);
+        let other = (TypeId::of::<B>(), StatementId::Children("tags"));
+        let mut stmt = conn
+            .prepare_static(other, || Some("SELECT 7"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(count(&mut stmt.stmt), 7);
         assert_eq!(conn.cached(), 2);
     }
 
     #[test]
     fn a_statement_in_use_is_not_handed_out_twice() {
         let conn = conn();
-        let key = (TypeId::of::<A>(), ModelStatement::Update);
-        let held = conn.prepare_static(key, || "SELECT 1").unwrap();
+        let key = (
+            TypeId::of::<A>(),
+            StatementId::Model(ModelStatement::Update),
+        );
+        let held = conn.prepare_static(key, || Some("SELECT 1")).unwrap();
         assert!(held.is_some());
-        assert!(conn.prepare_static(key, || "SELECT 1").unwrap().is_none());
+        assert!(conn
+            .prepare_static(key, || Some("SELECT 1"))
+            .unwrap()
+            .is_none());
         drop(held);
-        assert!(conn.prepare_static(key, || "SELECT 1").unwrap().is_some());
+        assert!(conn
+            .prepare_static(key, || Some("SELECT 1"))
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
+    fn no_text_means_no_statement() {
+        let conn = conn();
+        let key = (TypeId::of::<A>(), StatementId::Children("users"));
+        assert!(conn.prepare_static(key, || None).unwrap().is_none());
+        assert_eq!(conn.cached(), 0);
     }
 
     #[test]
     fn a_statement_that_does_not_prepare_is_an_error_and_not_cached() {
         let conn = conn();
-        let key = (TypeId::of::<A>(), ModelStatement::Delete);
+        let key = (
+            TypeId::of::<A>(),
+            StatementId::Model(ModelStatement::Delete),
+        );
         assert!(conn
-            .prepare_static(key, || "SELECT * FROM nowhere")
+            .prepare_static(key, || Some("SELECT * FROM nowhere"))
             .is_err());
         assert_eq!(conn.cached(), 0);
     }
@@ -198,8 +277,11 @@ mod tests {
     #[test]
     fn statements_move_with_their_connection_and_survive_get_mut() {
         let conn = conn();
-        let key = (TypeId::of::<A>(), ModelStatement::Insert);
-        conn.prepare_static(key, || "SELECT count(*) FROM t")
+        let key = (
+            TypeId::of::<A>(),
+            StatementId::Model(ModelStatement::Insert),
+        );
+        conn.prepare_static(key, || Some("SELECT count(*) FROM t"))
             .unwrap();
         // Moved to another thread (as a pool does) and used there.
         let mut conn = std::thread::spawn(move || {
@@ -207,7 +289,7 @@ mod tests {
                 .prepare_static(key, || unreachable!())
                 .unwrap()
                 .unwrap();
-            assert_eq!(count(&mut stmt), 2);
+            assert_eq!(count(&mut stmt.stmt), 2);
             drop(stmt);
             conn
         })
@@ -218,9 +300,9 @@ mod tests {
             .unwrap();
         assert_eq!(conn.cached(), 0);
         let mut stmt = conn
-            .prepare_static(key, || "SELECT count(*) FROM t")
+            .prepare_static(key, || Some("SELECT count(*) FROM t"))
             .unwrap()
             .unwrap();
-        assert_eq!(count(&mut stmt), 3);
+        assert_eq!(count(&mut stmt.stmt), 3);
     }
 }

@@ -210,6 +210,33 @@ impl<M: Model> Query<M> {
         crate::sql::select(d, &ModelSql::of::<M>(db).select, &self.tail(limit))
     }
 
+    /// The query's SELECT text when it is the same for every value of its one
+    /// parameter, `key` (a lazy load's foreign key): no loading options, no
+    /// joins, and `key` the only bound value. `None` otherwise.
+    pub(crate) fn fixed_text(&self, db: &Database, key: i64) -> Option<String> {
+        if self.has_loads() || self.is_scoped() {
+            return None;
+        }
+        let sql = self.select_sql(db, self.limit);
+        let only_the_key = match sql.params.as_slice() {
+            [crate::sql::Param::Value(rusqlite::types::Value::Integer(k))] => *k == key,
+            [crate::sql::Param::Int(k)] => *k == key,
+            _ => false,
+        };
+        only_the_key.then_some(sql.text)
+    }
+
+    /// Decodes every row of `stmt`, a statement of `M`'s columns.
+    pub(crate) fn read_all(db: &Database, stmt: &mut Stmt<'_>) -> Result<Vec<M>> {
+        db.note(stmt);
+        let mut rows = stmt.query()?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(M::from_row(&Row::new::<M>(row))?);
+        }
+        Ok(out)
+    }
+
     /// Whether the statement needs qualified columns: joins, `select_from`,
     /// conditions or sort keys on a joined table, `distinct`.
     fn is_scoped(&self) -> bool {

@@ -8,12 +8,16 @@
 //! either a query accessor (`lazy = "dynamic"`/`"write_only"`) or a [`Children`]
 //! field loaded on first access or eagerly by the query.
 
+use std::any::TypeId;
 use std::cell::{Cell, OnceCell};
+use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::{Mutex, OnceLock};
 
 use rusqlite::types::Value;
 
+use crate::conn::sqlite::StatementId;
 use crate::database::Executor;
 use crate::error::{Error, Result};
 use crate::expr::{Column, CompareOp, Expr, Node, Order};
@@ -96,7 +100,7 @@ fn load_collection<'a, O: Model, T: Model, E: Executor>(
     (owner_model, name): (&'static str, &'static str),
     owner: &'a O,
     conn: &E,
-    query: impl FnOnce() -> Query<T>,
+    query: impl Fn() -> Query<T>,
 ) -> Result<&'a [T]> {
     let Some(slot) = slot else {
         return Ok(&[]);
@@ -111,8 +115,22 @@ fn load_collection<'a, O: Model, T: Model, E: Executor>(
             option: format!("{}.selectin()", const_name(owner_model, name)),
         }),
         Lazy::Noload => Ok(&[]),
-        _ if owner.primary_key().is_none() => Ok(&[]),
         _ => {
+            let Some(id) = owner.primary_key() else {
+                return Ok(&[]);
+            };
+            // The same statement for every owner: one of the connection's
+            // fixed statements (SQLite), no query built or rendered.
+            let db = conn.database();
+            let key = (TypeId::of::<O>(), StatementId::Children(name));
+            let text = || lazy_load_text::<O, T>(db, name, id, &query);
+            if let Some(mut stmt) = db.prepare_fixed(key, T::TABLE, text)? {
+                stmt.bind_int(1, id)?;
+                let mut rows = Query::<T>::read_all(db, &mut stmt)?;
+                drop(stmt);
+                conn.use_identity(&mut rows);
+                return Ok(children.fill(rows));
+            }
             let query = query();
             // The path only matters to the query's own loading options.
             let mut path = if query.has_loads() {
@@ -124,6 +142,30 @@ fn load_collection<'a, O: Model, T: Model, E: Executor>(
             Ok(children.fill(rows))
         }
     }
+}
+
+/// The text of the lazy load of `O`'s relationship `name` (`query()` for the
+/// owner with key `id`), when it is the same for every owner (see
+/// `Query::fixed_text`); rendered once per relationship and kept for the
+/// life of the program, as the model statements are.
+fn lazy_load_text<O: Model, T: Model>(
+    db: &crate::Database,
+    name: &'static str,
+    id: i64,
+    query: &impl Fn() -> Query<T>,
+) -> Option<&'static str> {
+    type Texts = HashMap<(TypeId, &'static str), Option<&'static str>>;
+    static TEXTS: OnceLock<Mutex<Texts>> = OnceLock::new();
+    let texts = TEXTS.get_or_init(Default::default);
+    // A poisoned lock only means another thread panicked while inserting.
+    let mut texts = texts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    *texts.entry((TypeId::of::<O>(), name)).or_insert_with(|| {
+        query()
+            .fixed_text(db, id)
+            .map(|text| &*Box::leak(text.into_boxed_str()))
+    })
 }
 
 /// `Owner::NAME`, the generated constant of a relationship.
