@@ -12,6 +12,7 @@
 
 pub mod files;
 pub mod plan;
+pub mod postgres;
 
 use rusqlite::Connection;
 
@@ -93,6 +94,15 @@ pub enum Error {
         /// SQLite's error.
         #[source]
         source: rusqlite::Error,
+    },
+    /// PostgreSQL failed while planning on scratch schemas of the server (nothing
+    /// there is committed).
+    #[error("{context}: {message}")]
+    Postgres {
+        /// What was being done.
+        context: String,
+        /// The server's message.
+        message: String,
     },
     /// The generated steps failed on a scratch copy of the schema: something the
     /// generator cannot do automatically (a trigger using a dropped column, say).

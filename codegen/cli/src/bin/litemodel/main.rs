@@ -13,6 +13,7 @@ use litemodel_codegen::write::{write_if_changed, WriteOutcome};
 use litemodel_codegen::{Checked, Diagnostics};
 
 mod migrate_cli;
+mod postgres_cli;
 mod tables;
 
 /// Generate Rust models and SQLite DDL from a models.toml spec.
@@ -51,7 +52,7 @@ enum Lang {
 }
 
 /// The SQL database `ddl` writes for.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum DdlDialect {
     Sqlite,
     Postgresql,
@@ -377,9 +378,7 @@ pub(crate) fn sqlite_file(given: &Path) -> Result<PathBuf, Failure> {
     }
     if names_a_server(&text) {
         return Err(Failure::Usage(format!(
-            "`{}` is not a SQLite file: migrations run on SQLite only in this version\n  \
-             help: on PostgreSQL, create the schema with `litemodel create-all --database URL` \
-             (docs/postgresql.md)",
+            "`{}` is not a SQLite file",
             redact(&text)
         )));
     }
