@@ -48,7 +48,10 @@ fn embedded_migrations_bring_the_database_up_to_date(engine: Engine) -> TestResu
     assert_eq!(db.migrate(&all)?, vec![1, 2]);
     assert_eq!(db.migrate(&all)?, Vec::<i64>::new());
     assert_eq!(all.current_version(&db)?, 2);
-    assert_eq!(query_i64(&db, "SELECT count(*) FROM notes WHERE NOT pinned")?, 1);
+    assert_eq!(
+        query_i64(&db, "SELECT count(*) FROM notes WHERE NOT pinned")?,
+        1
+    );
     let status = all.status(&db)?;
     assert_eq!(status.len(), 2);
     assert!(status
@@ -68,7 +71,10 @@ fn a_failing_migration_is_rolled_back_whole(engine: Engine) -> TestResult {
         "-- migrate:up\nCREATE TABLE tags (id INTEGER NOT NULL, PRIMARY KEY (id));\n\
          INSERT INTO no_such_table VALUES (1);\n",
     )?;
-    let error = db.migrate(&all).err().ok_or("the second migration must fail")?;
+    let error = db
+        .migrate(&all)
+        .err()
+        .ok_or("the second migration must fail")?;
     let message = error.to_string();
     assert!(
         message.contains("migration 2 `second` (up) failed and was rolled back"),

@@ -567,6 +567,15 @@ fn migrations_of_the_other_engine_are_refused() -> TestResult {
     )?;
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("planned on the server"), "{stderr}");
+    // ... except an empty one, to fill in by hand.
+    migrate_ok(
+        postgres.path(),
+        &file,
+        &["new", "--empty", "-m", "by hand", "--dialect", "postgresql"],
+    )?;
+    let text = fs::read_to_string(postgres.path().join("migrations/0002_by_hand.sql"))?;
+    assert!(text.contains("\n-- migrate:dialect postgresql\n"), "{text}");
+    assert!(!text.contains("foreign_keys"), "{text}");
     Ok(())
 }
 

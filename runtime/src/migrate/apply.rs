@@ -32,7 +32,10 @@ pub(super) fn applied(handle: &mut Handle<'_>) -> Result<Vec<Applied>, MigrateEr
 }
 
 /// Records `migrations` as applied without running them, in one transaction.
-pub(super) fn record(handle: &mut Handle<'_>, migrations: &[&Migration]) -> Result<(), MigrateError> {
+pub(super) fn record(
+    handle: &mut Handle<'_>,
+    migrations: &[&Migration],
+) -> Result<(), MigrateError> {
     match handle {
         Handle::Sqlite(conn) => sqlite_record(conn, migrations),
         #[cfg(feature = "postgres")]

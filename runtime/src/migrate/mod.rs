@@ -58,6 +58,8 @@ mod target;
 
 use apply::{applied, record, run, Applied};
 pub use runner::{Migrations, Progress, State, Status};
+#[cfg(feature = "postgres")]
+pub use split::statements;
 pub use target::Target;
 
 /// The table that records which migrations a database has applied.

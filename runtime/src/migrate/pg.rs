@@ -17,7 +17,8 @@ const DIALECT: Postgres = Postgres;
 /// `applied_at` as SQLite's `CURRENT_TIMESTAMP` writes it (UTC, to the second).
 const SELECT_APPLIED: &str = "SELECT version::bigint, name, checksum, \
      to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') FROM litemodel_migrations ORDER BY version";
-const INSERT_APPLIED: &str = "INSERT INTO litemodel_migrations (version, name, checksum, applied_at) \
+const INSERT_APPLIED: &str =
+    "INSERT INTO litemodel_migrations (version, name, checksum, applied_at) \
      VALUES ($1, $2, $3, now() AT TIME ZONE 'UTC')";
 
 fn version_table_exists(client: &mut Client) -> Result<bool, postgres::Error> {
@@ -47,8 +48,9 @@ fn version_of(migration: &Migration) -> Result<i32, MigrateError> {
     i32::try_from(migration.version).map_err(|_| MigrateError::Format {
         version: migration.version,
         name: migration.name.to_string(),
-        problem: "the version number is too large for PostgreSQL's version table (at most 2147483647)"
-            .to_owned(),
+        problem:
+            "the version number is too large for PostgreSQL's version table (at most 2147483647)"
+                .to_owned(),
     })
 }
 

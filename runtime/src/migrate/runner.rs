@@ -170,7 +170,11 @@ impl Migrations {
     ///
     /// Reading the version table failed.
     pub fn current_version(&self, conn: &impl Target) -> Result<i64, MigrateError> {
-        Ok(applied(&mut conn.handle())?.iter().map(|a| a.version).max().unwrap_or(0))
+        Ok(applied(&mut conn.handle())?
+            .iter()
+            .map(|a| a.version)
+            .max()
+            .unwrap_or(0))
     }
 
     /// Applies every pending migration up to `to` (all when `None`), in version

@@ -3,8 +3,14 @@
 //! a comment or a dollar-quoted body (`$$ ... $$`, `$tag$ ... $tag$`).
 
 /// The statements of `sql`, each without its `;`; statements that hold only
-/// comments and white space are left out.
-pub(crate) fn statements(sql: &str) -> Vec<&str> {
+/// comments and white space are left out. The PostgreSQL runner runs a section
+/// one statement at a time with it, to name the one that fails.
+///
+/// ```
+/// let sql = "ALTER TABLE t ADD COLUMN note TEXT DEFAULT 'a;b';\n-- done\n";
+/// assert_eq!(litemodel::migrate::statements(sql), ["ALTER TABLE t ADD COLUMN note TEXT DEFAULT 'a;b'"]);
+/// ```
+pub fn statements(sql: &str) -> Vec<&str> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;

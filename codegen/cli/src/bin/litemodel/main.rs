@@ -1,6 +1,6 @@
 //! The `litemodel` command: check a spec, print its DDL, generate its Rust code,
-//! create or drop its tables (SQLite or PostgreSQL), migrate a SQLite database, and
-//! introspect either.
+//! create or drop its tables, migrate and introspect a database (SQLite or
+//! PostgreSQL).
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -368,9 +368,9 @@ fn names_a_server(text: &str) -> bool {
     is_url || is_conninfo
 }
 
-/// The SQLite file a `--database` of a SQLite-only command (`migrate`) or of
-/// `introspect` on SQLite names: a path, or a `sqlite:///` URL. A PostgreSQL URL is
-/// refused before anything is opened or written (a URL is not a file name).
+/// The SQLite file a `--database` names: a path, or a `sqlite:///` URL. A server's
+/// URL is refused before anything is opened or written (a URL is not a file name);
+/// `migrate` and `introspect` send those to the server first.
 pub(crate) fn sqlite_file(given: &Path) -> Result<PathBuf, Failure> {
     let text = given.to_string_lossy();
     if let Some(path) = text.strip_prefix("sqlite:///") {

@@ -139,9 +139,16 @@ pub fn run(
         )?),
         _ => None,
     };
-    let diff = |planner: &Planner| match planner {
+    let diff = |planner: &Planner| {
+        match planner {
         Planner::Sqlite => migrate::diff(&checked.schema, &migrations).map_err(other),
-        Planner::Postgres(url) => {
+        Planner::Postgres(None) => Err(Failure::Usage(
+            "a PostgreSQL migration is planned on the server: pass `--database postgresql://...` \
+             (or set DATABASE_URL, or `[database] url` in the spec)\n  help: the planner makes scratch schemas there \
+             inside a transaction it rolls back; the role needs the CREATE privilege on the database"
+                .to_owned(),
+        )),
+        Planner::Postgres(Some(url)) => {
             let db = postgres_cli::connect(url)?;
             let mut client = db.postgres().ok_or_else(|| {
                 Failure::Usage(format!("`{}` is not a PostgreSQL database", redact(url)))
@@ -149,6 +156,7 @@ pub fn run(
             migrate::postgres::diff(&mut client, &checked.schema, &migrations)
                 .map_err(|e| Failure::Other(format!("`{}`: {e}", redact(url))))
         }
+    }
     };
     let mut sqlite_file = None;
     if let Some(given) = database_of(action) {
@@ -525,8 +533,9 @@ fn new(
 enum Planner {
     /// An in-memory SQLite database.
     Sqlite,
-    /// Scratch schemas on this PostgreSQL server.
-    Postgres(String),
+    /// Scratch schemas on this PostgreSQL server (none given: only `--empty`
+    /// can write a migration).
+    Postgres(Option<String>),
 }
 
 /// Where `up`, `down`, `status` and `stamp` run.
@@ -601,13 +610,7 @@ fn planner(
     }
     match engine {
         litemodel::Engine::Sqlite => Ok(Planner::Sqlite),
-        litemodel::Engine::Postgres => url.map(Planner::Postgres).ok_or_else(|| {
-            Failure::Usage(
-                "a PostgreSQL migration is planned on the server: pass `--database postgresql://...`                  (or set DATABASE_URL, or `[database] url` in the spec)
-  help: the planner makes scratch schemas there                  inside a transaction it rolls back; the role needs the CREATE privilege on the database"
-                    .to_owned(),
-            )
-        }),
+        litemodel::Engine::Postgres => Ok(Planner::Postgres(url)),
     }
 }
 
