@@ -659,3 +659,128 @@ fn a_server_that_is_down_is_a_clear_error() -> TestResult {
     assert_eq!(left.len(), 1, "only models.toml: {left:?}");
     Ok(())
 }
+
+/// Each spec in turn: `new` writes a migration, `up` makes exactly what `create-all`
+/// makes from the spec, `down` gives back the previous schema and `up` again the
+/// new one; rows written at the first step stay.
+#[test]
+fn every_kind_of_change_round_trips_on_postgresql() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let steps: &[(&str, &str, &[&str])] = &[
+        ("initial", FIRST, &[]),
+        (
+            "rename roles to groups",
+            &FIRST
+                .replace(
+                    "[models.Role]\ntable = \"roles\"",
+                    "[models.Role]\ntable = \"groups\"\nrenamed_from = \"roles\"",
+                )
+                .replace("roles.id", "groups.id"),
+            &[
+                "ALTER TABLE roles RENAME TO groups;",
+                "ALTER TABLE groups RENAME CONSTRAINT roles_pkey TO groups_pkey;",
+                "ALTER SEQUENCE roles_id_seq RENAME TO groups_id_seq;",
+            ],
+        ),
+        (
+            "constraints and defaults",
+            &FIRST
+                .replace(
+                    "username = { type = \"string(64)\", nullable = false, index = true }",
+                    "username = { type = \"string(64)\", index = true, unique = true }",
+                )
+                .replace(
+                    "foreign_key = \"roles.id\", index = true }",
+                    "foreign_key = \"roles.id\", index = true, on_delete = \"CASCADE\" }",
+                )
+                .replace(
+                    "enum_name = \"Status\" }",
+                    "enum_name = \"Status\", nullable = false, server_default = \"'draft'\" }",
+                )
+                .replace(
+                    "[models.User.columns]",
+                    "[[models.User.checks]]\nsql = \"length(username) > 1\"\nname = \"ck_users_username\"\n\n[models.User.columns]",
+                ),
+            &[
+                "ALTER TABLE users DROP CONSTRAINT users_role_id_fkey;",
+                "ALTER TABLE users ALTER COLUMN username DROP NOT NULL;",
+                "ALTER TABLE users ALTER COLUMN status SET DEFAULT 'draft'",
+                "ADD CONSTRAINT users_role_id_fkey FOREIGN KEY (role_id) REFERENCES roles(id) ON DELETE CASCADE",
+                "ADD CONSTRAINT ck_users_username CHECK",
+            ],
+        ),
+        (
+            "drop a column, a table and an enum type",
+            "[models.Role]\ntable = \"roles\"\n\n[models.Role.columns]\n\
+             id = { type = \"integer\", primary_key = true }\n",
+            &[
+                "ALTER TABLE roles DROP COLUMN name;",
+                "DROP TABLE users;",
+                "DROP TYPE \"Status\";",
+            ],
+        ),
+    ];
+    let mut schema = Schema::create(&conninfo, "kinds")?;
+    let target = schema.target.clone();
+    let dir = tempfile::tempdir()?;
+    let mut previous = String::new();
+    // Each step starts from the first spec's schema: the migrations go there and back.
+    for (i, (message, spec, statements)) in steps.iter().enumerate() {
+        fs::write(dir.path().join("models.toml"), spec)?;
+        let (code, _, stderr) = migrate(
+            dir.path(),
+            &target,
+            &["new", "-m", message, "--allow-data-loss"],
+        )?;
+        assert_eq!(code, Some(0), "{message}: {stderr}");
+        let file = dir.path().join("migrations").join(format!(
+            "{:04}_{}.sql",
+            (i + 1).min(2),
+            message.replace(' ', "_").replace(',', "")
+        ));
+        let text = fs::read_to_string(&file)?;
+        for statement in *statements {
+            assert!(text.contains(statement), "{message}: {statement}:\n{text}");
+        }
+        migrate_ok(dir.path(), &target, &["up"])?;
+        let reached = schema.signature()?;
+        assert_eq!(
+            reached,
+            created_signature(&conninfo, spec, &format!("kinds_{i}"))?,
+            "{message}: the migrations make what create-all makes:\n{text}"
+        );
+        if i == 0 {
+            schema.execute(
+                "INSERT INTO roles (name) VALUES ('admin');
+                 INSERT INTO users (username, role_id, status) VALUES ('john', 1, 'draft');",
+            )?;
+        } else {
+            migrate_ok(dir.path(), &target, &["down"])?;
+            assert_eq!(schema.signature()?, previous, "{message}: down");
+            migrate_ok(dir.path(), &target, &["up"])?;
+            assert_eq!(schema.signature()?, reached, "{message}: up again");
+            let stdout = migrate_ok(dir.path(), &target, &["check"])?;
+            assert!(stdout.contains("agree"), "{stdout}");
+            // Back to the first spec's schema for the next step.
+            migrate_ok(dir.path(), &target, &["down"])?;
+            fs::remove_file(&file)?;
+        }
+        if i == 0 {
+            previous = reached;
+        } else if i + 1 < steps.len() {
+            // The steps that lose nothing keep the row through up, down, up, down.
+            schema
+                .admin
+                .batch_execute(&format!("SET search_path = {}", schema.name))?;
+            let row = schema
+                .admin
+                .query_one("SELECT username, status::text FROM users", &[])?;
+            assert_eq!(row.try_get::<_, String>(0)?, "john", "{message}");
+            assert_eq!(row.try_get::<_, String>(1)?, "draft", "{message}");
+            schema.admin.batch_execute("RESET search_path")?;
+        }
+    }
+    Ok(())
+}
