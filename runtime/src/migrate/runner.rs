@@ -182,9 +182,9 @@ impl Migrations {
     ///
     /// # Errors
     ///
-    /// An applied migration was modified or is missing (nothing runs then), `to`
-    /// names no migration, or a migration failed: it was rolled back, the ones
-    /// before it stay applied.
+    /// An applied migration was modified or is missing, or a migration was written
+    /// for the other engine (nothing runs then), `to` names no migration, or a
+    /// migration failed: it was rolled back, the ones before it stay applied.
     pub fn up(&self, conn: &impl Target, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
         self.up_with_progress(conn, to, &mut |_| {})
     }
@@ -366,6 +366,9 @@ impl Migrations {
 impl Database {
     /// Brings the database up to date: applies every pending migration, each in its
     /// own transaction. Returns the versions applied (empty when it was current).
+    /// On PostgreSQL the migrations must have been written for it (a
+    /// `-- migrate:dialect postgresql` line); DDL is transactional there, so a
+    /// failing migration leaves nothing applied.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -387,8 +390,11 @@ impl Database {
     ///
     /// # Errors
     ///
-    /// As for [`Migrations::up`]: a modified or missing applied migration stops it
-    /// before anything runs; a failing migration is rolled back and reported.
+    /// As for [`Migrations::up`]: a modified or missing applied migration, or one
+    /// written for the other engine ([`MigrateError::WrongDialect`]), stops it
+    /// before anything runs; a failing migration is rolled back and reported
+    /// ([`MigrateError::Failed`] on SQLite, [`MigrateError::Statement`] on
+    /// PostgreSQL, naming the statement).
     pub fn migrate(&self, migrations: &Migrations) -> Result<Vec<i64>, MigrateError> {
         migrations.up(self, None)
     }

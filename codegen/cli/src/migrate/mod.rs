@@ -7,6 +7,10 @@
 //! the other (and back), and [`files`] writes it as a numbered migration file. The
 //! runtime crate's [`litemodel::Migrations`] runs the files.
 //!
+//! On PostgreSQL, [`postgres`] does the same on scratch schemas of the server,
+//! inside a transaction that is rolled back, and alters tables in place instead of
+//! rebuilding them; its files carry a `-- migrate:dialect postgresql` line.
+//!
 //! The spec stays the one source of truth: a rename is only made when the spec
 //! declares it with `renamed_from`, never guessed.
 
