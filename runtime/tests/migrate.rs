@@ -127,3 +127,41 @@ engines!(
     a_failing_migration_is_rolled_back_whole,
     a_migration_for_the_other_engine_is_refused,
 );
+
+/// Several programs migrating one PostgreSQL database at the same time (instances
+/// of a service starting together): each migration is applied once, by one of
+/// them, and every one of them ends up current without an error.
+#[cfg(feature = "postgres")]
+#[test]
+fn concurrent_migrations_apply_each_version_once_on_postgresql() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    let (scratch, _db) = temp_db(Engine::Postgres)?;
+    let all = migrations(
+        Engine::Postgres,
+        "-- migrate:up\nALTER TABLE notes ADD COLUMN pinned BOOLEAN DEFAULT false NOT NULL;\n\
+         SELECT pg_sleep(0.2);\n\
+         -- migrate:down\nALTER TABLE notes DROP COLUMN pinned;\n",
+    )?;
+    let url = scratch.url().to_owned();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, all) = (url.clone(), all.clone());
+            std::thread::spawn(move || -> Result<Vec<i64>, String> {
+                let db = litemodel::Database::connect(&url).map_err(|e| e.to_string())?;
+                db.migrate(&all).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for handle in handles {
+        let done = handle.join().map_err(|_| "a migrating thread panicked")??;
+        applied.extend(done);
+    }
+    applied.sort_unstable();
+    assert_eq!(applied, vec![1, 2], "each version applied once");
+    let db = scratch.connect()?;
+    assert_eq!(all.current_version(&db)?, 2);
+    Ok(())
+}

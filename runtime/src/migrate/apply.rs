@@ -43,15 +43,17 @@ pub(super) fn record(
     }
 }
 
-/// Runs one section of `migration` in its own transaction and records it.
+/// Runs one section of `migration` in its own transaction and records it. False
+/// when another connection did it first (PostgreSQL: two programs migrating one
+/// database at start-up).
 pub(super) fn run(
     handle: &mut Handle<'_>,
     migration: &Migration,
     direction: Direction,
     progress: &mut dyn FnMut(&Progress<'_>),
-) -> Result<(), MigrateError> {
+) -> Result<bool, MigrateError> {
     match handle {
-        Handle::Sqlite(conn) => sqlite_run(conn, migration, direction, progress),
+        Handle::Sqlite(conn) => sqlite_run(conn, migration, direction, progress).map(|()| true),
         #[cfg(feature = "postgres")]
         Handle::Postgres(client) => super::pg::run(client, migration, direction, progress),
     }

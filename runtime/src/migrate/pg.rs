@@ -2,6 +2,11 @@
 //! transaction. PostgreSQL's DDL is transactional, so a migration that fails at
 //! any statement leaves nothing behind; foreign keys are checked at each
 //! statement, so there is no foreign-key switch as on SQLite.
+//!
+//! Several programs may migrate one database at the same time (each instance of
+//! a service calling `db.migrate` at start-up): each migration's transaction
+//! first takes a transaction-level advisory lock, then checks the version table
+//! again, so one of them applies it and the others find it done.
 
 use std::time::Instant;
 
@@ -17,6 +22,9 @@ const DIALECT: Postgres = Postgres;
 /// `applied_at` as SQLite's `CURRENT_TIMESTAMP` writes it (UTC, to the second).
 const SELECT_APPLIED: &str = "SELECT version::bigint, name, checksum, \
      to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') FROM litemodel_migrations ORDER BY version";
+/// The advisory lock key of the migration runner (`litemodl` in ASCII, as a bigint).
+const LOCK: &str = "SELECT pg_advisory_xact_lock(7811903007627371628)";
+const IS_APPLIED: &str = "SELECT 1 FROM litemodel_migrations WHERE version = $1";
 const INSERT_APPLIED: &str =
     "INSERT INTO litemodel_migrations (version, name, checksum, applied_at) \
      VALUES ($1, $2, $3, now() AT TIME ZONE 'UTC')";
@@ -56,9 +64,16 @@ fn version_of(migration: &Migration) -> Result<i32, MigrateError> {
 
 /// Records `migrations` as applied without running them, in one transaction.
 pub(super) fn record(client: &mut Client, migrations: &[&Migration]) -> Result<(), MigrateError> {
-    client.batch_execute(&DIALECT.create_version_table(VERSION_TABLE))?;
     let mut tx = client.transaction()?;
+    tx.batch_execute(LOCK)?;
+    tx.batch_execute(&DIALECT.create_version_table(VERSION_TABLE))?;
     for migration in migrations {
+        if tx
+            .query_opt(IS_APPLIED, &[&version_of(migration)?])?
+            .is_some()
+        {
+            continue;
+        }
         tx.execute(
             INSERT_APPLIED,
             &[
@@ -72,13 +87,14 @@ pub(super) fn record(client: &mut Client, migrations: &[&Migration]) -> Result<(
     Ok(())
 }
 
-/// Runs one section of `migration` in its own transaction and records it.
+/// Runs one section of `migration` in its own transaction and records it; false
+/// when another connection did it first.
 pub(super) fn run(
     client: &mut Client,
     migration: &Migration,
     direction: Direction,
     progress: &mut dyn FnMut(&Progress<'_>),
-) -> Result<(), MigrateError> {
+) -> Result<bool, MigrateError> {
     let section = migration.section(direction)?;
     if section.foreign_keys_off {
         return Err(MigrateError::Format {
@@ -99,14 +115,21 @@ pub(super) fn run(
     }
     let version = version_of(migration)?;
     let started = Instant::now();
+    // Dropped without a commit (an error below), the transaction rolls back.
+    let mut tx = client.transaction()?;
+    tx.batch_execute(LOCK)?;
+    tx.batch_execute(&DIALECT.create_version_table(VERSION_TABLE))?;
+    let applied = tx.query_opt(IS_APPLIED, &[&version])?.is_some();
+    if applied != (direction == Direction::Down) {
+        // Another connection applied (or reverted) it while this one waited.
+        tx.commit()?;
+        return Ok(false);
+    }
     progress(&Progress::Started {
         version: migration.version,
         name: &migration.name,
         direction,
     });
-    client.batch_execute(&DIALECT.create_version_table(VERSION_TABLE))?;
-    // Dropped without a commit (an error below), the transaction rolls back.
-    let mut tx = client.transaction()?;
     for statement in &list {
         tx.batch_execute(statement)
             .map_err(|error| MigrateError::Statement {
@@ -138,7 +161,7 @@ pub(super) fn run(
         direction,
         elapsed: started.elapsed(),
     });
-    Ok(())
+    Ok(true)
 }
 
 /// The server's message with its detail and hint, or the client's error.

@@ -211,8 +211,9 @@ impl Migrations {
             if applied.iter().any(|a| a.version == migration.version) {
                 continue;
             }
-            run(&mut handle, migration, Direction::Up, progress)?;
-            done.push(migration.version);
+            if run(&mut handle, migration, Direction::Up, progress)? {
+                done.push(migration.version);
+            }
         }
         Ok(done)
     }
@@ -255,8 +256,9 @@ impl Migrations {
         for version in revert {
             // verify_applied guarantees every applied version has its migration.
             if let Some(migration) = self.list.iter().find(|m| m.version == version) {
-                run(&mut handle, migration, Direction::Down, progress)?;
-                done.push(version);
+                if run(&mut handle, migration, Direction::Down, progress)? {
+                    done.push(version);
+                }
             }
         }
         Ok(done)
