@@ -14,6 +14,7 @@
 //! are compared by PostgreSQL's own text of them (`pg_get_constraintdef`) and added
 //! with the names the spec's PostgreSQL DDL gets (`users_role_id_fkey`).
 
+mod compare;
 mod plan;
 
 use std::collections::BTreeMap;
@@ -298,7 +299,7 @@ pub fn stamp_differences(
             .eq_ignore_ascii_case(introspect::ALEMBIC_VERSION_TABLE)
     });
     let want = migrations_snapshot(&mut tx, migrations, to)?;
-    let out = plan::differences(&live, &want);
+    let out = compare::differences(&live, &want);
     drop(tx);
     Ok(out)
 }
