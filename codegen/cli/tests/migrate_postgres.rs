@@ -784,3 +784,25 @@ fn every_kind_of_change_round_trips_on_postgresql() -> TestResult {
     }
     Ok(())
 }
+
+/// Tables the migrations do not know (another application's, with types no spec
+/// makes) are left alone: planning never reads the database, and `up` only looks
+/// at table names.
+#[test]
+fn tables_the_migrations_do_not_know_are_left_alone() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let mut schema = Schema::create(&conninfo, "foreign")?;
+    schema.execute("CREATE TABLE audit (id SERIAL PRIMARY KEY, data JSONB, tags TEXT[])")?;
+    let target = schema.target.clone();
+    let dir = tempfile::tempdir()?;
+    fs::write(dir.path().join("models.toml"), FIRST)?;
+    migrate_ok(dir.path(), &target, &["new", "-m", "initial"])?;
+    let stdout = migrate_ok(dir.path(), &target, &["up"])?;
+    assert!(stdout.contains("applied 0001_initial"), "{stdout}");
+    let stdout = migrate_ok(dir.path(), &target, &["check"])?;
+    assert!(stdout.contains("agree"), "{stdout}");
+    assert!(schema.signature()?.contains("column audit.data jsonb"));
+    Ok(())
+}

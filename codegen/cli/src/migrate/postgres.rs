@@ -305,22 +305,32 @@ pub fn stamp_differences(
 }
 
 /// The tables of the live schema (litemodel's and Alembic's version tables left
-/// out): `migrate up` refuses to run the first migration over them.
+/// out): `migrate up` refuses to run the first migration over them. Only their
+/// names are read, so tables a spec could not express do not matter here.
 ///
 /// # Errors
 ///
-/// Reading the catalogs failed.
+/// Reading the catalog failed.
 pub fn live_tables(client: &mut Client) -> Result<Vec<String>, Error> {
-    let schema = introspect::postgres::read(client).map_err(|e| Error::Postgres {
-        context: "reading the database's schema".into(),
-        message: e.to_string(),
-    })?;
-    Ok(schema
-        .tables
-        .into_iter()
-        .map(|t| t.name)
-        .filter(|t| !t.eq_ignore_ascii_case(introspect::ALEMBIC_VERSION_TABLE))
-        .collect())
+    let rows = client
+        .query(
+            "SELECT tablename::text FROM pg_catalog.pg_tables \
+             WHERE schemaname = current_schema() ORDER BY tablename",
+            &[],
+        )
+        .map_err(postgres_error("reading the database's tables"))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let name: String = row
+            .try_get(0)
+            .map_err(postgres_error("reading the database's tables"))?;
+        if !introspect::is_internal_table(&name)
+            && !name.eq_ignore_ascii_case(introspect::ALEMBIC_VERSION_TABLE)
+        {
+            out.push(name);
+        }
+    }
+    Ok(out)
 }
 
 /// The tables the migrations up to `to` create, read from a scratch schema.
