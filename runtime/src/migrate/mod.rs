@@ -206,8 +206,8 @@ pub enum MigrateError {
     #[cfg(feature = "postgres")]
     #[error("PostgreSQL: {}", pg::server_message(.0))]
     Postgres(#[from] ::postgres::Error),
-    /// The runner does not run on this engine (no longer returned: migrations run
-    /// on SQLite and PostgreSQL).
+    /// The runner does not run on this engine (migrations run on SQLite and, with
+    /// the `postgres` feature, PostgreSQL).
     #[error("migrations run on SQLite only in this version of litemodel; on {engine}, create the schema with `create_all` (`litemodel create-all`)")]
     Unsupported {
         /// The engine's name.

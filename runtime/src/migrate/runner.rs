@@ -131,7 +131,7 @@ impl Migrations {
     ///
     /// Reading the version table failed.
     pub fn status(&self, conn: &impl Target) -> Result<Vec<Status>, MigrateError> {
-        let applied = applied(&mut conn.handle())?;
+        let applied = applied(&mut conn.handle()?)?;
         let mut out: Vec<Status> = self
             .list
             .iter()
@@ -170,7 +170,7 @@ impl Migrations {
     ///
     /// Reading the version table failed.
     pub fn current_version(&self, conn: &impl Target) -> Result<i64, MigrateError> {
-        Ok(applied(&mut conn.handle())?
+        Ok(applied(&mut conn.handle()?)?
             .iter()
             .map(|a| a.version)
             .max()
@@ -201,7 +201,7 @@ impl Migrations {
         progress: &mut dyn FnMut(&Progress<'_>),
     ) -> Result<Vec<i64>, MigrateError> {
         self.check_target(to)?;
-        let mut handle = conn.handle();
+        let mut handle = conn.handle()?;
         let applied = self.verify_applied(&mut handle)?;
         let mut done = Vec::new();
         for migration in self.list.iter() {
@@ -243,7 +243,7 @@ impl Migrations {
         if to != Some(0) {
             self.check_target(to)?;
         }
-        let mut handle = conn.handle();
+        let mut handle = conn.handle()?;
         let applied = self.verify_applied(&mut handle)?;
         let mut versions: Vec<i64> = applied.iter().map(|a| a.version).collect();
         versions.sort_unstable();
@@ -297,7 +297,7 @@ impl Migrations {
     /// table failed (nothing is recorded then).
     pub fn stamp(&self, conn: &impl Target, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
         self.check_target(to)?;
-        let mut handle = conn.handle();
+        let mut handle = conn.handle()?;
         let applied = self.verify_applied(&mut handle)?;
         let pending: Vec<&Migration> = self
             .list

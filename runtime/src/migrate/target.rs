@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 
+use super::MigrateError;
 use crate::conn::Engine;
 use crate::Database;
 
@@ -27,7 +28,7 @@ pub(super) mod sealed {
     /// The connection behind a [`Target`](super::Target).
     pub trait Sealed {
         /// The engine's own client.
-        fn handle(&self) -> super::Handle<'_>;
+        fn handle(&self) -> Result<super::Handle<'_>, super::super::MigrateError>;
     }
 }
 
@@ -52,26 +53,23 @@ impl Handle<'_> {
 }
 
 impl sealed::Sealed for Connection {
-    fn handle(&self) -> Handle<'_> {
-        Handle::Sqlite(self)
+    fn handle(&self) -> Result<Handle<'_>, MigrateError> {
+        Ok(Handle::Sqlite(self))
     }
 }
 
 impl sealed::Sealed for Database {
-    fn handle(&self) -> Handle<'_> {
+    fn handle(&self) -> Result<Handle<'_>, MigrateError> {
         #[cfg(feature = "postgres")]
         if let Some(client) = self.postgres() {
-            return Handle::Postgres(client);
+            return Ok(Handle::Postgres(client));
         }
-        match self.sqlite() {
-            Some(conn) => Handle::Sqlite(conn),
-            // A Database is SQLite when it is not PostgreSQL.
-            None => unreachable_engine(),
-        }
+        // A Database is SQLite when it is not PostgreSQL; an engine the runner
+        // does not know is refused rather than assumed.
+        self.sqlite()
+            .map(Handle::Sqlite)
+            .ok_or(MigrateError::Unsupported {
+                engine: self.engine().name(),
+            })
     }
-}
-
-#[cold]
-fn unreachable_engine() -> Handle<'static> {
-    unreachable!("a Database is either SQLite or PostgreSQL")
 }

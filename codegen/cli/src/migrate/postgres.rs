@@ -90,7 +90,6 @@ pub(crate) fn snapshot(tx: &mut Transaction<'_>) -> Result<Snapshot, Error> {
         context: "reading a scratch schema".into(),
         message: e.to_string(),
     })?;
-    let read = postgres_error("reading a scratch schema's catalogs");
     let constraints = tx
         .query(
             "SELECT c.relname::text, con.conname::text, con.contype::text, \
@@ -113,11 +112,8 @@ pub(crate) fn snapshot(tx: &mut Transaction<'_>) -> Result<Snapshot, Error> {
                     })
                 })
                 .collect::<Result<Vec<_>, postgres::Error>>()
-        });
-    let constraints = match constraints {
-        Ok(list) => list,
-        Err(e) => return Err(read(e)),
-    };
+        })
+        .map_err(postgres_error("reading a scratch schema's constraints"))?;
     let sequences = tx
         .query(
             "SELECT t.relname::text, a.attname::text, s.relname::text \
