@@ -567,6 +567,11 @@ fn alter_columns(w: &mut Writer<'_, '_>, target: &Snapshot) -> Result<(), Error>
                 }
                 let mut comment = Vec::new();
                 let narrowed = match (&old.spec_type, &new.spec_type) {
+                    // Another enum type: narrower only when it lacks a label.
+                    (
+                        Some(ColumnType::Enum { values: a, .. }),
+                        Some(ColumnType::Enum { values: b, .. }),
+                    ) => a.iter().any(|label| !b.contains(label)),
                     (Some(a), Some(b)) => narrows_type(a, b),
                     _ => true,
                 };
