@@ -712,6 +712,30 @@ fn every_kind_of_change_round_trips_on_postgresql() -> TestResult {
             ],
         ),
         (
+            "enum label removed",
+            &FIRST.replace("values = [\"draft\", \"published\"]", "values = [\"draft\"]"),
+            &[
+                "ALTER TYPE \"Status\" RENAME TO \"Status_litemodel_old\";",
+                "USING status::text::\"Status\"",
+                "DROP TYPE \"Status_litemodel_old\";",
+            ],
+        ),
+        (
+            "enum type renamed and text",
+            &FIRST
+                .replace("enum_name = \"Status\"", "enum_name = \"State\"")
+                .replace(
+                    "username = { type = \"string(64)\"",
+                    "username = { type = \"text\"",
+                ),
+            &[
+                "CREATE TYPE \"State\" AS ENUM ('draft', 'published');",
+                "ALTER TABLE users ALTER COLUMN status TYPE \"State\" USING status::text::\"State\";",
+                "ALTER TABLE users ALTER COLUMN username TYPE TEXT",
+                "DROP TYPE \"Status\";",
+            ],
+        ),
+        (
             "drop a column, a table and an enum type",
             "[models.Role]\ntable = \"roles\"\n\n[models.Role.columns]\n\
              id = { type = \"integer\", primary_key = true }\n",
