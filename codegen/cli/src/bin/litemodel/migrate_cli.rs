@@ -139,25 +139,7 @@ pub fn run(
         )?),
         _ => None,
     };
-    let diff = |planner: &Planner| {
-        match planner {
-        Planner::Sqlite => migrate::diff(&checked.schema, &migrations).map_err(other),
-        Planner::Postgres(None) => Err(Failure::Usage(
-            "a PostgreSQL migration is planned on the server: pass `--database postgresql://...` \
-             (or set DATABASE_URL, or `[database] url` in the spec)\n  help: the planner makes scratch schemas there \
-             inside a transaction it rolls back; the role needs the CREATE privilege on the database"
-                .to_owned(),
-        )),
-        Planner::Postgres(Some(url)) => {
-            let db = postgres_cli::connect(url)?;
-            let mut client = db.postgres().ok_or_else(|| {
-                Failure::Usage(format!("`{}` is not a PostgreSQL database", redact(url)))
-            })?;
-            migrate::postgres::diff(&mut client, &checked.schema, &migrations)
-                .map_err(|e| Failure::Other(format!("`{}`: {e}", redact(url))))
-        }
-    }
-    };
+    let diff = |planner: &Planner| plan_with(planner, checked, &migrations);
     let mut sqlite_file = None;
     if let Some(given) = database_of(action) {
         match resolve(checked, given)? {
@@ -527,6 +509,33 @@ fn new(
         }
     }
     Ok(())
+}
+
+/// The next migration, planned where `planner` says; `None` when the spec and
+/// the migrations agree.
+fn plan_with(
+    planner: &Planner,
+    checked: &Checked,
+    migrations: &litemodel::Migrations,
+) -> Result<Option<migrate::Plan>, Failure> {
+    match planner {
+        Planner::Sqlite => migrate::diff(&checked.schema, migrations).map_err(other),
+        Planner::Postgres(None) => Err(Failure::Usage(
+            "a PostgreSQL migration is planned on the server: pass `--database postgresql://...` \
+             (or set DATABASE_URL, or `[database] url` in the spec)\n  \
+             help: the planner makes scratch schemas there inside a transaction it rolls back; \
+             the role needs the CREATE privilege on the database"
+                .to_owned(),
+        )),
+        Planner::Postgres(Some(url)) => {
+            let db = postgres_cli::connect(url)?;
+            let mut client = db.postgres().ok_or_else(|| {
+                Failure::Usage(format!("`{}` is not a PostgreSQL database", redact(url)))
+            })?;
+            migrate::postgres::diff(&mut client, &checked.schema, migrations)
+                .map_err(|e| Failure::Other(format!("`{}`: {e}", redact(url))))
+        }
+    }
 }
 
 /// Where `migrate new` and `check` plan.
