@@ -1,6 +1,7 @@
 //! Running one migration against the connection: its statements, the version
 //! table, the foreign-key procedure of a table rebuild.
 
+use super::target::Handle;
 use super::*;
 use crate::sql::{Dialect, Sqlite};
 
@@ -21,7 +22,44 @@ fn version_table_exists(conn: &Connection) -> rusqlite::Result<bool> {
         .map(|found| found.is_some())
 }
 
-pub(super) fn applied(conn: &Connection) -> Result<Vec<Applied>, MigrateError> {
+/// The rows of the version table (none when it does not exist).
+pub(super) fn applied(handle: &mut Handle<'_>) -> Result<Vec<Applied>, MigrateError> {
+    match handle {
+        Handle::Sqlite(conn) => sqlite_applied(conn),
+        #[cfg(feature = "postgres")]
+        Handle::Postgres(client) => super::pg::applied(client),
+    }
+}
+
+/// Records `migrations` as applied without running them, in one transaction.
+pub(super) fn record(
+    handle: &mut Handle<'_>,
+    migrations: &[&Migration],
+) -> Result<(), MigrateError> {
+    match handle {
+        Handle::Sqlite(conn) => sqlite_record(conn, migrations),
+        #[cfg(feature = "postgres")]
+        Handle::Postgres(client) => super::pg::record(client, migrations),
+    }
+}
+
+/// Runs one section of `migration` in its own transaction and records it. False
+/// when another connection did it first (PostgreSQL: two programs migrating one
+/// database at start-up).
+pub(super) fn run(
+    handle: &mut Handle<'_>,
+    migration: &Migration,
+    direction: Direction,
+    progress: &mut dyn FnMut(&Progress<'_>),
+) -> Result<bool, MigrateError> {
+    match handle {
+        Handle::Sqlite(conn) => sqlite_run(conn, migration, direction, progress).map(|()| true),
+        #[cfg(feature = "postgres")]
+        Handle::Postgres(client) => super::pg::run(client, migration, direction, progress),
+    }
+}
+
+fn sqlite_applied(conn: &Connection) -> Result<Vec<Applied>, MigrateError> {
     if !version_table_exists(conn)? {
         return Ok(Vec::new());
     }
@@ -37,8 +75,7 @@ pub(super) fn applied(conn: &Connection) -> Result<Vec<Applied>, MigrateError> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Records `migrations` as applied without running them, in one transaction.
-pub(super) fn record(conn: &Connection, migrations: &[&Migration]) -> Result<(), MigrateError> {
+fn sqlite_record(conn: &Connection, migrations: &[&Migration]) -> Result<(), MigrateError> {
     conn.execute_batch(&DIALECT.create_version_table(VERSION_TABLE))?;
     conn.execute_batch(DIALECT.begin_write())?;
     let result = migrations.iter().try_for_each(|migration| {
@@ -64,8 +101,7 @@ pub(super) fn record(conn: &Connection, migrations: &[&Migration]) -> Result<(),
     }
 }
 
-/// Runs one section of `migration` in its own transaction and records it.
-pub(super) fn run(
+fn sqlite_run(
     conn: &Connection,
     migration: &Migration,
     direction: Direction,

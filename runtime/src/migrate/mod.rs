@@ -26,6 +26,13 @@
 //! ALTER TABLE users DROP COLUMN bio;
 //! ```
 //!
+//! A file written for PostgreSQL says so in its header, with a line
+//! `-- migrate:dialect postgresql` before `-- migrate:up`; a file without one is a
+//! SQLite migration. The runner refuses a file written for the other engine
+//! before running anything. On PostgreSQL (feature `postgres`, a [`Database`]
+//! connected to a server) each migration runs in one transaction, DDL included:
+//! a failing statement leaves nothing applied.
+//!
 //! A section marked `-- migrate:up foreign_keys=off` runs with foreign key
 //! enforcement off (turned off *before* its transaction starts, since SQLite ignores
 //! the pragma inside one), checks `PRAGMA foreign_key_check` before committing, and
@@ -38,16 +45,29 @@ use std::time::{Duration, Instant};
 use rusqlite::fallible_iterator::FallibleIterator as _;
 use rusqlite::{Batch, Connection, OptionalExtension as _};
 
+use crate::conn::Engine;
 use crate::Database;
 
 mod apply;
+#[cfg(feature = "postgres")]
+mod pg;
 mod runner;
+#[cfg(feature = "postgres")]
+mod split;
+mod target;
 
 use apply::{applied, record, run, Applied};
 pub use runner::{Migrations, Progress, State, Status};
+#[cfg(feature = "postgres")]
+pub use split::statements;
+pub use target::Target;
 
 /// The table that records which migrations a database has applied.
 pub const VERSION_TABLE: &str = "litemodel_migrations";
+
+/// The header line that marks a migration file's engine:
+/// `-- migrate:dialect postgresql` (a file without one is SQLite's).
+pub const DIALECT_MARKER: &str = "-- migrate:dialect";
 
 /// The prefix of the temporary table a rebuild copies rows into. The runner reports
 /// progress for statements that fill such a table.
@@ -149,10 +169,45 @@ pub enum MigrateError {
         /// `up` or `down`.
         direction: Direction,
     },
+    /// A statement of a migration failed on PostgreSQL; the migration was rolled
+    /// back whole.
+    #[error("migration {version} `{name}` ({direction}) failed and was rolled back, at the statement `{statement}`: {message}")]
+    Statement {
+        /// The version.
+        version: i64,
+        /// The migration's name.
+        name: String,
+        /// `up` or `down`.
+        direction: Direction,
+        /// The failing statement, on one line (cut after 200 characters).
+        statement: String,
+        /// The server's message, with its detail and hint.
+        message: String,
+    },
+    /// A migration was written for another engine than the database's.
+    #[error("migration {version} `{name}` was written for {written}, but this database is {engine}: {help}")]
+    WrongDialect {
+        /// The version.
+        version: i64,
+        /// The migration's name.
+        name: String,
+        /// The engine the file was written for (`sqlite`, `postgresql`).
+        written: &'static str,
+        /// The database's engine.
+        engine: &'static str,
+        /// How to get migrations for this engine.
+        help: &'static str,
+    },
     /// Reading or writing the version table failed.
     #[error("the migration version table: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// The runner does not run on this engine yet.
+    /// PostgreSQL failed outside a migration's statements: the version table, a
+    /// transaction, the connection.
+    #[cfg(feature = "postgres")]
+    #[error("PostgreSQL: {}", pg::server_message(.0))]
+    Postgres(#[from] ::postgres::Error),
+    /// The runner does not run on this engine (migrations run on SQLite and, with
+    /// the `postgres` feature, PostgreSQL).
     #[error("migrations run on SQLite only in this version of litemodel; on {engine}, create the schema with `create_all` (`litemodel create-all`)")]
     Unsupported {
         /// The engine's name.
@@ -250,6 +305,57 @@ impl Migration {
     /// it detects edits, it is not a cryptographic hash.
     pub fn checksum(&self) -> String {
         checksum(&self.source)
+    }
+
+    /// The engine the file was written for: PostgreSQL when its header has a
+    /// `-- migrate:dialect postgresql` line, SQLite when it has none (or
+    /// `-- migrate:dialect sqlite`).
+    ///
+    /// ```
+    /// let m = litemodel::Migration::from_file(
+    ///     "0001_initial.sql",
+    ///     "-- migrate:dialect postgresql\n-- migrate:up\nCREATE TABLE t (id SERIAL PRIMARY KEY);\n".into(),
+    /// )?;
+    /// assert_eq!(m.engine()?, litemodel::Engine::Postgres);
+    /// # Ok::<(), litemodel::MigrateError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`MigrateError::Format`] for another dialect name, a second dialect line,
+    /// or one after `-- migrate:up`.
+    pub fn engine(&self) -> Result<Engine, MigrateError> {
+        let mut found = None;
+        let mut in_sections = false;
+        for line in self.source.lines() {
+            let trimmed = line.trim();
+            if trimmed.starts_with("-- migrate:up") || trimmed.starts_with("-- migrate:down") {
+                in_sections = true;
+            }
+            let Some(rest) = trimmed.strip_prefix(DIALECT_MARKER) else {
+                continue;
+            };
+            if in_sections {
+                return Err(self.format_error(format!(
+                    "the `{DIALECT_MARKER}` line must come before `-- migrate:up`"
+                )));
+            }
+            let engine = match rest.trim() {
+                "postgresql" => Engine::Postgres,
+                "sqlite" => Engine::Sqlite,
+                other => {
+                    return Err(self.format_error(format!(
+                        "unknown dialect `{other}` on the `{DIALECT_MARKER}` line (`sqlite` or `postgresql`)"
+                    )))
+                }
+            };
+            if found.replace(engine).is_some() {
+                return Err(self.format_error(format!(
+                    "the file has two `{DIALECT_MARKER}` lines; keep one"
+                )));
+            }
+        }
+        Ok(found.unwrap_or(Engine::Sqlite))
     }
 
     /// The upgrade or downgrade section.

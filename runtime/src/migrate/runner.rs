@@ -1,6 +1,7 @@
 //! [`Migrations`]: the ordered set of migrations, its status against a database,
 //! and applying or reverting it.
 
+use super::target::Handle;
 use super::*;
 
 /// Where one migration stands in a database.
@@ -129,8 +130,8 @@ impl Migrations {
     /// # Errors
     ///
     /// Reading the version table failed.
-    pub fn status(&self, conn: &Connection) -> Result<Vec<Status>, MigrateError> {
-        let applied = applied(conn)?;
+    pub fn status(&self, conn: &impl Target) -> Result<Vec<Status>, MigrateError> {
+        let applied = applied(&mut conn.handle()?)?;
         let mut out: Vec<Status> = self
             .list
             .iter()
@@ -168,8 +169,12 @@ impl Migrations {
     /// # Errors
     ///
     /// Reading the version table failed.
-    pub fn current_version(&self, conn: &Connection) -> Result<i64, MigrateError> {
-        Ok(applied(conn)?.iter().map(|a| a.version).max().unwrap_or(0))
+    pub fn current_version(&self, conn: &impl Target) -> Result<i64, MigrateError> {
+        Ok(applied(&mut conn.handle()?)?
+            .iter()
+            .map(|a| a.version)
+            .max()
+            .unwrap_or(0))
     }
 
     /// Applies every pending migration up to `to` (all when `None`), in version
@@ -177,10 +182,10 @@ impl Migrations {
     ///
     /// # Errors
     ///
-    /// An applied migration was modified or is missing (nothing runs then), `to`
-    /// names no migration, or a migration failed: it was rolled back, the ones
-    /// before it stay applied.
-    pub fn up(&self, conn: &Connection, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
+    /// An applied migration was modified or is missing, or a migration was written
+    /// for the other engine (nothing runs then), `to` names no migration, or a
+    /// migration failed: it was rolled back, the ones before it stay applied.
+    pub fn up(&self, conn: &impl Target, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
         self.up_with_progress(conn, to, &mut |_| {})
     }
 
@@ -191,12 +196,13 @@ impl Migrations {
     /// As for [`up`](Self::up).
     pub fn up_with_progress(
         &self,
-        conn: &Connection,
+        conn: &impl Target,
         to: Option<i64>,
         progress: &mut dyn FnMut(&Progress<'_>),
     ) -> Result<Vec<i64>, MigrateError> {
         self.check_target(to)?;
-        let applied = self.verify_applied(conn)?;
+        let mut handle = conn.handle()?;
+        let applied = self.verify_applied(&mut handle)?;
         let mut done = Vec::new();
         for migration in self.list.iter() {
             if to.is_some_and(|to| migration.version > to) {
@@ -205,8 +211,9 @@ impl Migrations {
             if applied.iter().any(|a| a.version == migration.version) {
                 continue;
             }
-            run(conn, migration, Direction::Up, progress)?;
-            done.push(migration.version);
+            if run(&mut handle, migration, Direction::Up, progress)? {
+                done.push(migration.version);
+            }
         }
         Ok(done)
     }
@@ -218,7 +225,7 @@ impl Migrations {
     /// # Errors
     ///
     /// As for [`up`](Self::up).
-    pub fn down(&self, conn: &Connection, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
+    pub fn down(&self, conn: &impl Target, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
         self.down_with_progress(conn, to, &mut |_| {})
     }
 
@@ -229,14 +236,15 @@ impl Migrations {
     /// As for [`up`](Self::up).
     pub fn down_with_progress(
         &self,
-        conn: &Connection,
+        conn: &impl Target,
         to: Option<i64>,
         progress: &mut dyn FnMut(&Progress<'_>),
     ) -> Result<Vec<i64>, MigrateError> {
         if to != Some(0) {
             self.check_target(to)?;
         }
-        let applied = self.verify_applied(conn)?;
+        let mut handle = conn.handle()?;
+        let applied = self.verify_applied(&mut handle)?;
         let mut versions: Vec<i64> = applied.iter().map(|a| a.version).collect();
         versions.sort_unstable();
         versions.reverse();
@@ -248,8 +256,9 @@ impl Migrations {
         for version in revert {
             // verify_applied guarantees every applied version has its migration.
             if let Some(migration) = self.list.iter().find(|m| m.version == version) {
-                run(conn, migration, Direction::Down, progress)?;
-                done.push(version);
+                if run(&mut handle, migration, Direction::Down, progress)? {
+                    done.push(version);
+                }
             }
         }
         Ok(done)
@@ -286,9 +295,10 @@ impl Migrations {
     /// As for [`up`](Self::up): an applied migration was modified or is missing,
     /// `to` names no migration, a file is malformed; or writing the version
     /// table failed (nothing is recorded then).
-    pub fn stamp(&self, conn: &Connection, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
+    pub fn stamp(&self, conn: &impl Target, to: Option<i64>) -> Result<Vec<i64>, MigrateError> {
         self.check_target(to)?;
-        let applied = self.verify_applied(conn)?;
+        let mut handle = conn.handle()?;
+        let applied = self.verify_applied(&mut handle)?;
         let pending: Vec<&Migration> = self
             .list
             .iter()
@@ -298,7 +308,7 @@ impl Migrations {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-        record(conn, &pending)?;
+        record(&mut handle, &pending)?;
         Ok(pending.iter().map(|m| m.version).collect())
     }
 
@@ -312,12 +322,26 @@ impl Migrations {
     }
 
     /// The applied migrations, after checking each is known and unchanged, and that
-    /// every file parses.
-    fn verify_applied(&self, conn: &Connection) -> Result<Vec<Applied>, MigrateError> {
+    /// every file parses and was written for the database's engine.
+    fn verify_applied(&self, handle: &mut Handle<'_>) -> Result<Vec<Applied>, MigrateError> {
+        let engine = handle.engine();
         for migration in self.list.iter() {
             migration.sections()?;
+            let written = migration.engine()?;
+            if written != engine {
+                return Err(MigrateError::WrongDialect {
+                    version: migration.version,
+                    name: migration.name.to_string(),
+                    written: written.name(),
+                    engine: engine.name(),
+                    help: match engine {
+                        Engine::Postgres => "write PostgreSQL migrations in a folder of their own with `litemodel migrate new --dialect postgresql --migrations DIR` (docs/migrations.md, \"PostgreSQL\")",
+                        Engine::Sqlite => "SQLite migrations are written without a `-- migrate:dialect postgresql` line: `litemodel migrate new` for a SQLite database, in a folder of their own (`--migrations DIR`)",
+                    },
+                });
+            }
         }
-        let applied = applied(conn)?;
+        let applied = applied(handle)?;
         for a in &applied {
             match self.list.iter().find(|m| m.version == a.version) {
                 None => {
@@ -344,6 +368,9 @@ impl Migrations {
 impl Database {
     /// Brings the database up to date: applies every pending migration, each in its
     /// own transaction. Returns the versions applied (empty when it was current).
+    /// On PostgreSQL the migrations must have been written for it (a
+    /// `-- migrate:dialect postgresql` line); DDL is transactional there, so a
+    /// failing migration leaves nothing applied.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -365,14 +392,12 @@ impl Database {
     ///
     /// # Errors
     ///
-    /// As for [`Migrations::up`]: a modified or missing applied migration stops it
-    /// before anything runs; a failing migration is rolled back and reported.
+    /// As for [`Migrations::up`]: a modified or missing applied migration, or one
+    /// written for the other engine ([`MigrateError::WrongDialect`]), stops it
+    /// before anything runs; a failing migration is rolled back and reported
+    /// ([`MigrateError::Failed`] on SQLite, [`MigrateError::Statement`] on
+    /// PostgreSQL, naming the statement).
     pub fn migrate(&self, migrations: &Migrations) -> Result<Vec<i64>, MigrateError> {
-        let Some(conn) = self.sqlite() else {
-            return Err(MigrateError::Unsupported {
-                engine: self.engine().name(),
-            });
-        };
-        migrations.up(conn, None)
+        migrations.up(self, None)
     }
 }

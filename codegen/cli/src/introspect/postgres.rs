@@ -40,6 +40,18 @@ pub fn read(client: &mut Client) -> Result<DbSchema, IntrospectError> {
         .read_only(true)
         .isolation_level(IsolationLevel::RepeatableRead)
         .start()?;
+    let schema = read_in(&mut tx);
+    tx.commit()?;
+    schema
+}
+
+/// [`read`] inside a transaction the caller holds (the migration planner's
+/// scratch schemas, which are never committed).
+///
+/// # Errors
+///
+/// As for [`read`].
+pub fn read_in(tx: &mut Transaction<'_>) -> Result<DbSchema, IntrospectError> {
     let current: Option<String> = tx
         .query_one("SELECT current_schema()::text", &[])?
         .try_get(0)?;
@@ -47,15 +59,14 @@ pub fn read(client: &mut Client) -> Result<DbSchema, IntrospectError> {
         return Err(IntrospectError::NoCurrentSchema);
     }
     let mut unsupported = Vec::new();
-    let mut tables = read_tables(&mut tx)?;
-    read_constraints(&mut tx, &mut tables)?;
-    read_indexes(&mut tx, &mut tables)?;
+    let mut tables = read_tables(tx)?;
+    read_constraints(tx, &mut tables)?;
+    read_indexes(tx, &mut tables)?;
     let mut schema = DbSchema {
         tables: Vec::new(),
-        views: read_views(&mut tx)?,
-        triggers: read_triggers(&mut tx)?,
+        views: read_views(tx)?,
+        triggers: read_triggers(tx)?,
     };
-    tx.commit()?;
     for (mut table, columns) in tables.into_values() {
         if is_internal_table(&table.name) {
             continue;

@@ -52,11 +52,41 @@ pub fn file_name_for(version: i64, message: &str) -> String {
     format!("{version:04}_{}.sql", slug(message))
 }
 
-/// The text of a migration file for `plan` (or an empty template when `plan` is
-/// `None`). Deterministic: the same plan gives the same bytes.
+/// The text of a SQLite migration file for `plan` (or an empty template when `plan`
+/// is `None`). Deterministic: the same plan gives the same bytes.
 pub fn render(version: i64, message: &str, spec_name: &str, plan: Option<&Plan>) -> String {
+    render_for(litemodel::Engine::Sqlite, version, message, spec_name, plan)
+}
+
+/// [`render`] for `engine`: a PostgreSQL file says so on a
+/// `-- migrate:dialect postgresql` line, which the runner checks.
+pub fn render_for(
+    engine: litemodel::Engine,
+    version: i64,
+    message: &str,
+    spec_name: &str,
+    plan: Option<&Plan>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "-- Migration {version:04}: {}", one_line(message));
+    if engine == litemodel::Engine::Postgres {
+        let _ = writeln!(
+            out,
+            "{} postgresql\n\
+             -- (PostgreSQL: each section runs in one transaction, DDL included; a\n\
+             -- failing statement leaves nothing applied.)",
+            litemodel::migrate::DIALECT_MARKER
+        );
+        if plan.is_none() {
+            let _ = writeln!(
+                out,
+                "-- Written by `litemodel migrate new --empty`: put the upgrade SQL under\n\
+                 -- `-- migrate:up` and the SQL that undoes it under `-- migrate:down`.\n\
+                 \n-- migrate:up\n\n\n-- migrate:down\n"
+            );
+            return out;
+        }
+    }
     let Some(plan) = plan else {
         let _ = writeln!(
             out,

@@ -7,11 +7,16 @@
 //! the other (and back), and [`files`] writes it as a numbered migration file. The
 //! runtime crate's [`litemodel::Migrations`] runs the files.
 //!
+//! On PostgreSQL, [`postgres`] does the same on scratch schemas of the server,
+//! inside a transaction that is rolled back, and alters tables in place instead of
+//! rebuilding them; its files carry a `-- migrate:dialect postgresql` line.
+//!
 //! The spec stays the one source of truth: a rename is only made when the spec
 //! declares it with `renamed_from`, never guessed.
 
 pub mod files;
 pub mod plan;
+pub mod postgres;
 
 use rusqlite::Connection;
 
@@ -93,6 +98,15 @@ pub enum Error {
         /// SQLite's error.
         #[source]
         source: rusqlite::Error,
+    },
+    /// PostgreSQL failed while planning on scratch schemas of the server (nothing
+    /// there is committed).
+    #[error("{context}: {message}")]
+    Postgres {
+        /// What was being done.
+        context: String,
+        /// The server's message.
+        message: String,
     },
     /// The generated steps failed on a scratch copy of the schema: something the
     /// generator cannot do automatically (a trigger using a dropped column, say).

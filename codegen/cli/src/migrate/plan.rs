@@ -26,8 +26,8 @@ use super::{schema_of, Error, Renames};
 use crate::introspect::{self, mentions, one_line, DbSchema, Table};
 use litemodel_codegen::names::quote_sql_as_needed as quote;
 
-pub use rebuild::narrows;
 use rebuild::rebuild;
+pub use rebuild::{narrows, narrows_type};
 
 /// One change between two schemas, as a person would say it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +93,51 @@ pub enum Change {
         /// The index.
         index: String,
     },
+    /// `ALTER TABLE t ALTER COLUMN c ...` (PostgreSQL).
+    AlterColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// What changes.
+        what: String,
+    },
+    /// `ALTER TABLE t ADD CONSTRAINT` (PostgreSQL).
+    AddConstraint {
+        /// The table.
+        table: String,
+        /// The constraint's name.
+        constraint: String,
+    },
+    /// `ALTER TABLE t DROP CONSTRAINT` (PostgreSQL).
+    DropConstraint {
+        /// The table.
+        table: String,
+        /// The constraint's name.
+        constraint: String,
+    },
+    /// `CREATE TYPE ... AS ENUM` (PostgreSQL).
+    CreateType {
+        /// The type.
+        name: String,
+    },
+    /// `ALTER TYPE ... ADD VALUE` (PostgreSQL).
+    AddEnumValue {
+        /// The type.
+        name: String,
+        /// The new label.
+        value: String,
+    },
+    /// An enum type made again with other labels, its columns converted (PostgreSQL).
+    RecreateType {
+        /// The type.
+        name: String,
+    },
+    /// `DROP TYPE` (PostgreSQL).
+    DropType {
+        /// The type.
+        name: String,
+    },
 }
 
 impl fmt::Display for Change {
@@ -113,6 +158,25 @@ impl fmt::Display for Change {
                 write!(f, "create index `{index}` on `{table}`")
             }
             Change::DropIndex { table, index } => write!(f, "drop index `{index}` on `{table}`"),
+            Change::AlterColumn {
+                table,
+                column,
+                what,
+            } => write!(f, "alter column `{table}.{column}`: {what}"),
+            Change::AddConstraint { table, constraint } => {
+                write!(f, "add constraint `{constraint}` on `{table}`")
+            }
+            Change::DropConstraint { table, constraint } => {
+                write!(f, "drop constraint `{constraint}` on `{table}`")
+            }
+            Change::CreateType { name } => write!(f, "create enum type `{name}`"),
+            Change::AddEnumValue { name, value } => {
+                write!(f, "add the label '{value}' to enum type `{name}`")
+            }
+            Change::RecreateType { name } => {
+                write!(f, "make enum type `{name}` again with other labels")
+            }
+            Change::DropType { name } => write!(f, "drop enum type `{name}`"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `litemodel` command: check a spec, print its DDL, generate its Rust code,
-//! create or drop its tables (SQLite or PostgreSQL), migrate a SQLite database, and
-//! introspect either.
+//! create or drop its tables, migrate and introspect a database (SQLite or
+//! PostgreSQL).
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use litemodel_codegen::write::{write_if_changed, WriteOutcome};
 use litemodel_codegen::{Checked, Diagnostics};
 
 mod migrate_cli;
+mod postgres_cli;
 mod tables;
 
 /// Generate Rust models and SQLite DDL from a models.toml spec.
@@ -51,7 +52,7 @@ enum Lang {
 }
 
 /// The SQL database `ddl` writes for.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum DdlDialect {
     Sqlite,
     Postgresql,
@@ -367,9 +368,9 @@ fn names_a_server(text: &str) -> bool {
     is_url || is_conninfo
 }
 
-/// The SQLite file a `--database` of a SQLite-only command (`migrate`) or of
-/// `introspect` on SQLite names: a path, or a `sqlite:///` URL. A PostgreSQL URL is
-/// refused before anything is opened or written (a URL is not a file name).
+/// The SQLite file a `--database` names: a path, or a `sqlite:///` URL. A server's
+/// URL is refused before anything is opened or written (a URL is not a file name);
+/// `migrate` and `introspect` send those to the server first.
 pub(crate) fn sqlite_file(given: &Path) -> Result<PathBuf, Failure> {
     let text = given.to_string_lossy();
     if let Some(path) = text.strip_prefix("sqlite:///") {
@@ -377,9 +378,7 @@ pub(crate) fn sqlite_file(given: &Path) -> Result<PathBuf, Failure> {
     }
     if names_a_server(&text) {
         return Err(Failure::Usage(format!(
-            "`{}` is not a SQLite file: migrations run on SQLite only in this version\n  \
-             help: on PostgreSQL, create the schema with `litemodel create-all --database URL` \
-             (docs/postgresql.md)",
+            "`{}` is not a SQLite file",
             redact(&text)
         )));
     }

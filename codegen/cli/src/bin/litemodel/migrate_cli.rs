@@ -2,7 +2,7 @@
 //! included by `main.rs`).
 
 use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -10,7 +10,7 @@ use litemodel::migrate::{Progress, State};
 use litemodel_cli::migrate::{self, files};
 use litemodel_codegen::Checked;
 
-use super::{database_path, redact, spec_display_name, write_output, Cli, Failure};
+use super::{database_path, postgres_cli, redact, spec_display_name, write_output, Cli, Failure};
 
 /// Rebuilds of tables with at least this many rows show progress even when standard
 /// error is not a terminal (a deploy log, say).
@@ -30,24 +30,35 @@ pub enum Action {
         /// Write an empty migration to fill in by hand.
         #[arg(long)]
         empty: bool,
+        /// The database the migration is for [default: the engine of `--database`,
+        /// $DATABASE_URL or the spec's `[database] url`, else sqlite]. A PostgreSQL
+        /// migration is planned on scratch schemas of that server, never committed.
+        #[arg(long, value_name = "DIALECT")]
+        dialect: Option<super::DdlDialect>,
+        /// The PostgreSQL server to plan on (or a SQLite file, which is not read)
+        /// [default: $DATABASE_URL, else the spec's `[database] url`].
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
     },
     /// Apply the pending migrations, each in its own transaction.
     Up {
         /// Stop after this version.
         #[arg(long, value_name = "N")]
         to: Option<i64>,
-        /// The SQLite database file [default: the spec's `[database] path`].
-        #[arg(long, value_name = "FILE")]
-        database: Option<PathBuf>,
+        /// The SQLite file or PostgreSQL URL [default: $DATABASE_URL, else the spec's
+        /// `[database] url` or `path`].
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
     },
     /// Revert the latest migration, or every one above `--to N` (`--to 0`: all).
     Down {
         /// Revert down to this version (it stays applied).
         #[arg(long, value_name = "N")]
         to: Option<i64>,
-        /// The SQLite database file [default: the spec's `[database] path`].
-        #[arg(long, value_name = "FILE")]
-        database: Option<PathBuf>,
+        /// The SQLite file or PostgreSQL URL [default: $DATABASE_URL, else the spec's
+        /// `[database] url` or `path`].
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
     },
     /// Record the migrations up to `--to N` (default: all) as applied without running
     /// them, for a database that already has their schema (made by `create-all`,
@@ -57,18 +68,27 @@ pub enum Action {
         /// Record the migrations up to this version [default: the latest].
         #[arg(long, value_name = "N")]
         to: Option<i64>,
-        /// The SQLite database file [default: the spec's `[database] path`].
-        #[arg(long, value_name = "FILE")]
-        database: Option<PathBuf>,
+        /// The SQLite file or PostgreSQL URL [default: $DATABASE_URL, else the spec's
+        /// `[database] url` or `path`].
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
     },
     /// Show which migrations the database has applied, and any edited since.
     Status {
-        /// The SQLite database file [default: the spec's `[database] path`].
-        #[arg(long, value_name = "FILE")]
-        database: Option<PathBuf>,
+        /// The SQLite file or PostgreSQL URL [default: $DATABASE_URL, else the spec's
+        /// `[database] url` or `path`].
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
     },
     /// Exit with status 1 when the spec and the migrations disagree (for CI).
-    Check,
+    Check {
+        /// As for `migrate new`.
+        #[arg(long, value_name = "DIALECT")]
+        dialect: Option<super::DdlDialect>,
+        /// As for `migrate new`.
+        #[arg(long, value_name = "FILE|URL")]
+        database: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -86,7 +106,7 @@ pub fn diagram(checked: &Checked, format: DiagramFormat) -> String {
     }
 }
 
-fn other(error: impl std::fmt::Display) -> Failure {
+pub(crate) fn other(error: impl std::fmt::Display) -> Failure {
     Failure::Other(error.to_string())
 }
 
@@ -106,23 +126,68 @@ pub fn run(
         Path::to_path_buf,
     );
     let migrations = files::read_dir(&dir).map_err(other)?;
+    let planner = match action {
+        Action::New {
+            dialect, database, ..
+        }
+        | Action::Check { dialect, database } => Some(planner(
+            checked,
+            &dir,
+            &migrations,
+            *dialect,
+            database.as_deref(),
+        )?),
+        _ => None,
+    };
+    let diff = |planner: &Planner| plan_with(planner, checked, &migrations);
+    let mut sqlite_file = None;
+    if let Some(given) = database_of(action) {
+        match resolve(checked, given)? {
+            Target::Postgres(url) => return postgres_cli::run(&url, &dir, &migrations, action),
+            Target::Sqlite(file) => sqlite_file = file,
+        }
+    }
+    let sqlite_path = || database_path(cli, checked, sqlite_file.as_deref().map(Path::new));
     match action {
         Action::New {
             message,
             allow_data_loss,
             empty,
-        } => new(
-            cli,
-            checked,
-            &dir,
-            &migrations,
-            message,
-            *allow_data_loss,
-            *empty,
-        ),
-        Action::Check => {
+            ..
+        } => {
+            let planner = planner.unwrap_or(Planner::Sqlite);
+            let plan = if *empty {
+                None
+            } else {
+                match diff(&planner)? {
+                    None => {
+                        println!(
+                            "{} and the migrations in {} agree: no migration written",
+                            cli.spec.display(),
+                            dir.display()
+                        );
+                        return Ok(());
+                    }
+                    Some(plan) => Some(plan),
+                }
+            };
+            let engine = match planner {
+                Planner::Sqlite => litemodel::Engine::Sqlite,
+                Planner::Postgres(_) => litemodel::Engine::Postgres,
+            };
+            new(
+                cli,
+                &dir,
+                &migrations,
+                message,
+                *allow_data_loss,
+                engine,
+                plan,
+            )
+        }
+        Action::Check { .. } => {
             let spec = cli.spec.display();
-            match migrate::diff(&checked.schema, &migrations).map_err(other)? {
+            match diff(&planner.unwrap_or(Planner::Sqlite))? {
                 None => {
                     println!("{spec} and the migrations in {} agree", dir.display());
                     Ok(())
@@ -140,8 +205,8 @@ pub fn run(
                 }
             }
         }
-        Action::Up { to, database } => {
-            let path = database_path(cli, checked, database.as_deref())?;
+        Action::Up { to, .. } => {
+            let path = sqlite_path()?;
             let conn = super::open(&path)?;
             refuse_unstamped(&path, &conn, &migrations, *to)?;
             let done = migrations
@@ -156,8 +221,8 @@ pub fn run(
             }
             Ok(())
         }
-        Action::Down { to, database } => {
-            let path = database_path(cli, checked, database.as_deref())?;
+        Action::Down { to, .. } => {
+            let path = sqlite_path()?;
             if !path.exists() {
                 return Err(Failure::Other(format!(
                     "the database `{}` does not exist; nothing to revert",
@@ -173,12 +238,12 @@ pub fn run(
             }
             Ok(())
         }
-        Action::Stamp { to, database } => {
-            let path = database_path(cli, checked, database.as_deref())?;
+        Action::Stamp { to, .. } => {
+            let path = sqlite_path()?;
             stamp(&path, &dir, &migrations, *to)
         }
-        Action::Status { database } => {
-            let path = database_path(cli, checked, database.as_deref())?;
+        Action::Status { .. } => {
+            let path = sqlite_path()?;
             let statuses = if path.exists() {
                 let conn = super::open(&path)?;
                 migrations.status(&conn).map_err(other)?
@@ -187,35 +252,43 @@ pub fn run(
                     .status(&rusqlite::Connection::open_in_memory().map_err(other)?)
                     .map_err(other)?
             };
-            let mut problems = 0;
-            if statuses.is_empty() {
-                println!("no migrations in {}", dir.display());
+            print_status(&dir, &statuses)
+        }
+    }
+}
+
+/// One line per migration; an error when an applied one changed or is missing.
+pub(crate) fn print_status(
+    dir: &Path,
+    statuses: &[litemodel::migrate::Status],
+) -> Result<(), Failure> {
+    let mut problems = 0;
+    if statuses.is_empty() {
+        println!("no migrations in {}", dir.display());
+    }
+    for status in statuses {
+        let state = match &status.state {
+            State::Pending => "pending".to_owned(),
+            State::Applied { at } => format!("applied {at}"),
+            State::Modified { applied, current } => {
+                problems += 1;
+                format!("MODIFIED after it was applied (checksum {applied}, now {current})")
             }
-            for status in &statuses {
-                let state = match &status.state {
-                    State::Pending => "pending".to_owned(),
-                    State::Applied { at } => format!("applied {at}"),
-                    State::Modified { applied, current } => {
-                        problems += 1;
-                        format!("MODIFIED after it was applied (checksum {applied}, now {current})")
-                    }
-                    State::Missing => {
-                        problems += 1;
-                        "applied, but its file is MISSING".to_owned()
-                    }
-                    _ => "unknown".to_owned(),
-                };
-                println!("{:04}  {:<32}  {state}", status.version, status.name);
+            State::Missing => {
+                problems += 1;
+                "applied, but its file is MISSING".to_owned()
             }
-            if problems > 0 {
-                return Err(Failure::Other(format!(
+            _ => "unknown".to_owned(),
+        };
+        println!("{:04}  {:<32}  {state}", status.version, status.name);
+    }
+    if problems > 0 {
+        return Err(Failure::Other(format!(
                     "{problems} applied {} changed since; restore the files (a migration is never edited once applied: write a new one)",
                     if problems == 1 { "migration has" } else { "migrations have" }
                 )));
-            }
-            Ok(())
-        }
     }
+    Ok(())
 }
 
 /// `litemodel migrate stamp`: checks that the database has the schema of the
@@ -334,7 +407,7 @@ fn refuse_unstamped(
     )))
 }
 
-fn note_alembic(live: &migrate::Live) {
+pub(crate) fn note_alembic(live: &migrate::Live) {
     if let Some(revision) = &live.alembic_revision {
         let revision = if revision.is_empty() {
             "no revision".to_owned()
@@ -363,7 +436,7 @@ fn failed(
 
 /// Prints each migration as it is applied, and the copies of table rebuilds when
 /// standard error is a terminal or the table is large.
-fn progress() -> impl FnMut(&Progress<'_>) {
+pub(crate) fn progress() -> impl FnMut(&Progress<'_>) {
     let terminal = std::io::stderr().is_terminal();
     move |event| match event {
         Progress::Started { .. } => {}
@@ -402,30 +475,15 @@ fn seconds(elapsed: Duration) -> String {
 
 fn new(
     cli: &Cli,
-    checked: &Checked,
     dir: &Path,
     migrations: &litemodel::Migrations,
     message: &str,
     allow_data_loss: bool,
-    empty: bool,
+    engine: litemodel::Engine,
+    plan: Option<migrate::Plan>,
 ) -> Result<(), Failure> {
     let version = migrations.latest() + 1;
     let spec_name = spec_display_name(&cli.spec);
-    let plan = if empty {
-        None
-    } else {
-        match migrate::diff(&checked.schema, migrations).map_err(other)? {
-            None => {
-                println!(
-                    "{} and the migrations in {} agree: no migration written",
-                    cli.spec.display(),
-                    dir.display()
-                );
-                return Ok(());
-            }
-            Some(plan) => Some(plan),
-        }
-    };
     if let Some(plan) = &plan {
         if !plan.up.data_loss.is_empty() && !allow_data_loss {
             let mut text = String::from("this migration would lose data:");
@@ -439,7 +497,7 @@ fn new(
             return Err(Failure::Other(text));
         }
     }
-    let text = files::render(version, message, &spec_name, plan.as_ref());
+    let text = files::render_for(engine, version, message, &spec_name, plan.as_ref());
     std::fs::create_dir_all(dir).map_err(|e| {
         Failure::Other(format!("cannot create the folder `{}`: {e}", dir.display()))
     })?;
@@ -451,6 +509,118 @@ fn new(
         }
     }
     Ok(())
+}
+
+/// The next migration, planned where `planner` says; `None` when the spec and
+/// the migrations agree.
+fn plan_with(
+    planner: &Planner,
+    checked: &Checked,
+    migrations: &litemodel::Migrations,
+) -> Result<Option<migrate::Plan>, Failure> {
+    match planner {
+        Planner::Sqlite => migrate::diff(&checked.schema, migrations).map_err(other),
+        Planner::Postgres(None) => Err(Failure::Usage(
+            "a PostgreSQL migration is planned on the server: pass `--database postgresql://...` \
+             (or set DATABASE_URL, or `[database] url` in the spec)\n  \
+             help: the planner makes scratch schemas there inside a transaction it rolls back; \
+             the role needs the CREATE privilege on the database"
+                .to_owned(),
+        )),
+        Planner::Postgres(Some(url)) => {
+            let db = postgres_cli::connect(url)?;
+            let mut client = db.postgres().ok_or_else(|| {
+                Failure::Usage(format!("`{}` is not a PostgreSQL database", redact(url)))
+            })?;
+            migrate::postgres::diff(&mut client, &checked.schema, migrations)
+                .map_err(|e| Failure::Other(format!("`{}`: {e}", redact(url))))
+        }
+    }
+}
+
+/// Where `migrate new` and `check` plan.
+enum Planner {
+    /// An in-memory SQLite database.
+    Sqlite,
+    /// Scratch schemas on this PostgreSQL server (none given: only `--empty`
+    /// can write a migration).
+    Postgres(Option<String>),
+}
+
+/// Where `up`, `down`, `status` and `stamp` run.
+pub(crate) enum Target {
+    /// A file: the one given (a path or `sqlite:///` URL), else the spec's path.
+    Sqlite(Option<String>),
+    /// A server.
+    Postgres(String),
+}
+
+/// The `--database` of an action that runs against a database.
+fn database_of(action: &Action) -> Option<Option<&str>> {
+    match action {
+        Action::Up { database, .. }
+        | Action::Down { database, .. }
+        | Action::Stamp { database, .. }
+        | Action::Status { database } => Some(database.as_deref()),
+        Action::New { .. } | Action::Check { .. } => None,
+    }
+}
+
+/// `--database`, else `$DATABASE_URL`, else the spec's `[database] url`: a server, or
+/// SQLite (the spec's `[database] path` when none is given).
+fn resolve(checked: &Checked, given: Option<&str>) -> Result<Target, Failure> {
+    Ok(match configured_url(checked, given)? {
+        Some(url) if super::names_a_server(&url) => Target::Postgres(url),
+        url => Target::Sqlite(url),
+    })
+}
+
+fn configured_url(checked: &Checked, given: Option<&str>) -> Result<Option<String>, Failure> {
+    if let Some(given) = given {
+        return Ok(Some(given.to_owned()));
+    }
+    if let Some(url) = std::env::var_os("DATABASE_URL") {
+        return url.into_string().map(Some).map_err(|_| {
+            Failure::Usage("the DATABASE_URL environment variable is not valid Unicode".to_owned())
+        });
+    }
+    Ok(checked.schema.database.url.clone())
+}
+
+/// The engine `migrate new` and `check` write for, and the folder must hold only
+/// migrations of that engine.
+fn planner(
+    checked: &Checked,
+    dir: &Path,
+    migrations: &litemodel::Migrations,
+    dialect: Option<super::DdlDialect>,
+    database: Option<&str>,
+) -> Result<Planner, Failure> {
+    let url = configured_url(checked, database)?.filter(|u| super::names_a_server(u));
+    let engine = match dialect {
+        Some(super::DdlDialect::Postgresql) => litemodel::Engine::Postgres,
+        Some(super::DdlDialect::Sqlite) => litemodel::Engine::Sqlite,
+        None if url.is_some() => litemodel::Engine::Postgres,
+        None => litemodel::Engine::Sqlite,
+    };
+    for migration in migrations.iter() {
+        let written = migration.engine().map_err(other)?;
+        if written != engine {
+            return Err(Failure::Usage(format!(
+                "the migrations in {} are written for {} ({:04}_{}.sql), not {}: one folder holds the migrations of one engine
+                   help: keep each engine's migrations in a folder of its own (`--migrations DIR`), and pick the engine with `--dialect` or `--database`",
+                dir.display(),
+                written.name(),
+                migration.version(),
+                migration.name(),
+                engine.name(),
+            )));
+        }
+    }
+    match engine {
+        litemodel::Engine::Sqlite => Ok(Planner::Sqlite),
+        litemodel::Engine::Postgres => Ok(Planner::Postgres(url)),
+    }
 }
 
 pub fn introspect(database: &Path, out: Option<&Path>) -> Result<(), Failure> {

@@ -143,6 +143,12 @@ pub fn narrows(old: &str, new: &str) -> bool {
     }
     let (_, a) = introspect::spec_type(old);
     let (_, b) = introspect::spec_type(new);
+    narrows_type(&a, &b)
+}
+
+/// True when a column of type `a` changed to `b` may not hold every value it held.
+pub fn narrows_type(a: &ColumnType, b: &ColumnType) -> bool {
+    let (a, b) = (a.clone(), b.clone());
     use ColumnType as T;
     let int_rank = |t: &T| match t {
         T::Boolean => Some(0),
