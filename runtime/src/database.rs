@@ -569,11 +569,16 @@ impl Database {
         match &self.conn {
             Conn::Sqlite(conn) => {
                 self.tell_busy_handler();
-                conn.prepare_cached(sql)
-                    .map(|stmt| {
-                        Stmt::Sqlite(SqliteStmt::Cached(stmt), table, StatementText::new(sql))
-                    })
-                    .map_err(|e| classify(e, table))
+                let text = StatementText::new(sql);
+                match conn.prepare_text(sql) {
+                    Ok(Some(held)) => Ok(Stmt::Sqlite(SqliteStmt::Held(held), table, text)),
+                    // Running already (a query inside its own rows): another copy.
+                    Ok(None) => conn
+                        .prepare_cached(sql)
+                        .map(|stmt| Stmt::Sqlite(SqliteStmt::Cached(stmt), table, text))
+                        .map_err(|e| classify(e, table)),
+                    Err(e) => Err(classify(e, table)),
+                }
             }
             #[cfg(feature = "postgres")]
             Conn::Postgres(conn) => conn.prepare(sql, table).map(Stmt::Postgres),

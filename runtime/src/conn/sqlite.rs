@@ -27,8 +27,11 @@
 //!    connection is never moved out.
 //! 3. `statements` is declared before `conn`, so the statements are finalized
 //!    before the connection closes.
-//! 4. A slot is boxed and only dropped by `get_mut` or drop (both `&mut self`):
-//!    a `&'c Slot` taken through `&'c self` stays valid while the map grows.
+//! 4. A slot is boxed, so a `&'c Slot` taken through `&'c self` stays valid
+//!    while its map grows. A fixed slot is only dropped by `get_mut` or drop
+//!    (both `&mut self`); a slot of the text cache also when the cache is full,
+//!    and then only if its statement is not borrowed: the `&Slot` is only
+//!    used to take the statement's `RefMut`, which is what a caller holds.
 //!
 //! `Send`: the statements move with their connection, as rusqlite's own cache
 //! does (rusqlite declares `Connection` and its cache `Send` on the same
@@ -100,10 +103,17 @@ pub(crate) struct HeldStatement<'c> {
     pub(crate) sql: &'static str,
 }
 
-/// A SQLite connection and its fixed statements.
+/// How many statements [`SqliteConn::prepare_text`] keeps; when full, the
+/// ones not running are finalized and the cache starts over.
+const TEXT_CAPACITY: usize = 256;
+
+/// A SQLite connection, its fixed statements and the statements of queries
+/// built per call.
 pub(crate) struct SqliteConn {
     // Declared before `conn`: dropped (finalized) first. See the module docs.
     statements: RefCell<IdMap<StatementKey, Box<Slot>>>,
+    /// Statements by their text, for queries rendered per call.
+    texts: RefCell<IdMap<Box<str>, Box<Slot>>>,
     conn: Box<Connection>,
 }
 
@@ -116,6 +126,7 @@ impl SqliteConn {
     pub(crate) fn new(conn: Connection) -> Self {
         SqliteConn {
             statements: RefCell::default(),
+            texts: RefCell::default(),
             conn: Box::new(conn),
         }
     }
@@ -124,7 +135,49 @@ impl SqliteConn {
     /// statement borrows it while it is borrowed mutably.
     pub(crate) fn get_mut(&mut self) -> &mut Connection {
         self.statements.get_mut().clear();
+        self.texts.get_mut().clear();
         &mut self.conn
+    }
+
+    /// The statement for `sql`, a query rendered per call: found by its text
+    /// (hashed a word at a time), prepared on first use. `Ok(None)` when that
+    /// statement is already running (a query nested in its own rows): the
+    /// caller prepares another through rusqlite's cache then.
+    #[inline]
+    pub(crate) fn prepare_text(&self, sql: &str) -> rusqlite::Result<Option<HeldStatement<'_>>> {
+        let found = self
+            .texts
+            .borrow()
+            .get(sql)
+            .map(|slot| &**slot as *const Slot);
+        let slot = match found {
+            Some(slot) => slot,
+            None => {
+                let stmt = self.conn.prepare(sql)?;
+                // SAFETY: invariants 1-3 of the module docs.
+                let stmt: Statement<'static> = unsafe { std::mem::transmute(stmt) };
+                let slot = Box::new(Slot {
+                    stmt: RefCell::new(stmt),
+                    sql: "",
+                });
+                let ptr = &*slot as *const Slot;
+                let mut texts = self.texts.borrow_mut();
+                if texts.len() >= TEXT_CAPACITY {
+                    // Only statements nobody holds: a running one's slot
+                    // must outlive its guard (invariant 4).
+                    texts.retain(|_, slot| slot.stmt.try_borrow_mut().is_err());
+                }
+                texts.insert(sql.into(), slot);
+                ptr
+            }
+        };
+        // SAFETY: invariant 4: a slot is dropped only while nobody borrows
+        // its statement (the eviction above checks), or through `&mut self`.
+        let slot: &Slot = unsafe { &*slot };
+        Ok(slot.stmt.try_borrow_mut().ok().map(|stmt| HeldStatement {
+            stmt,
+            sql: slot.sql,
+        }))
     }
 
     /// The fixed statement `key`, whose text `sql` gives (asked only when
@@ -259,6 +312,30 @@ mod tests {
         let key = (TypeId::of::<A>(), StatementId::Children("users"));
         assert!(conn.prepare_static(key, || None).unwrap().is_none());
         assert_eq!(conn.cached(), 0);
+    }
+
+    #[test]
+    fn statements_by_text_are_reused_and_bounded_without_dropping_a_running_one() {
+        let conn = conn();
+        let mut held = conn
+            .prepare_text("SELECT count(*) FROM t")
+            .unwrap()
+            .unwrap();
+        // The same text while it runs: not handed out twice.
+        assert!(conn
+            .prepare_text("SELECT count(*) FROM t")
+            .unwrap()
+            .is_none());
+        for n in 0..TEXT_CAPACITY + 10 {
+            let mut stmt = conn.prepare_text(&format!("SELECT {n}")).unwrap().unwrap();
+            assert_eq!(count(&mut stmt.stmt), n as i64);
+        }
+        // Full once: everything but the running statement was finalized.
+        assert!(conn.texts.borrow().len() <= TEXT_CAPACITY);
+        assert_eq!(count(&mut held.stmt), 2);
+        drop(held);
+        let mut again = conn.prepare_text("SELECT 3").unwrap().unwrap();
+        assert_eq!(count(&mut again.stmt), 3);
     }
 
     #[test]
