@@ -291,6 +291,18 @@ impl Database {
         }
     }
 
+    /// How many times the connection's cached statement for `sql` has run
+    /// (SQLite; `None` when it holds no statement for that text). For tests
+    /// of the statement cache.
+    #[doc(hidden)]
+    pub fn statement_runs(&self, sql: &str) -> Option<i32> {
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.runs_of(sql),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => None,
+        }
+    }
+
     /// The underlying `postgres` client of a PostgreSQL database (`None` on
     /// SQLite). Statements run through it are not counted or echoed.
     #[cfg(feature = "postgres")]

@@ -350,18 +350,18 @@ fn streaming_reads_row_by_row(engine: Engine) -> TestResult {
 #[test]
 fn statements_are_prepared_once_and_cached() -> TestResult {
     let engine = Engine::Sqlite;
-    // SQLite only: rusqlite's statement cache.
+    // SQLite only: the connection's own statement cache.
     let (_dir, db) = posts_db(engine)?;
     let query = Post::query().filter(Post::VIEWS.gt(0));
     query.all(&db)?;
     Post::query().filter(Post::VIEWS.gt(25)).all(&db)?;
-    // The cache hands back the statement both queries ran: it ran twice.
+    // The cache holds one statement both queries ran: it ran twice.
     let sql = r#"SELECT "id", "title", "views", "author_id" FROM "posts" WHERE "views" > ?1"#;
-    let stmt = common::sqlite(&db)?.prepare_cached(sql)?;
-    assert_eq!(
-        stmt.get_status(litemodel::rusqlite::StatementStatus::Run),
-        2
-    );
+    assert_eq!(db.statement_runs(sql), Some(2));
+    // A lookup by key runs a fixed statement, not one found by its text.
+    Post::get(&db, 1)?;
+    Post::get(&db, 2)?;
+    assert_eq!(db.statement_runs(sql), Some(2));
     Ok(())
 }
 

@@ -224,6 +224,15 @@ impl SqliteConn {
         }))
     }
 
+    /// How many times the cached statement for `sql` (a per-call query's
+    /// text) has run, if the cache holds it.
+    pub(crate) fn runs_of(&self, sql: &str) -> Option<i32> {
+        let texts = self.texts.borrow();
+        let slot = texts.get(sql)?;
+        let stmt = slot.stmt.try_borrow().ok()?;
+        Some(stmt.get_status(rusqlite::StatementStatus::Run))
+    }
+
     /// How many fixed statements are cached (for tests).
     #[cfg(test)]
     pub(crate) fn cached(&self) -> usize {
