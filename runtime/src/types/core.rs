@@ -72,7 +72,10 @@ impl FromColumn for f64 {
         match not_null(&value, "f64")? {
             ColumnValue::Real(f) => Ok(*f),
             // REAL affinity hands whole numbers back as integers.
-            ColumnValue::Integer(i) if i.abs() <= EXACT_IN_F64 => Ok(*i as f64),
+            // `i64::MIN` has no `abs()`; it is exact (-2^63) all the same.
+            ColumnValue::Integer(i) if i.checked_abs().is_none_or(|a| a <= EXACT_IN_F64) => {
+                Ok(*i as f64)
+            }
             ColumnValue::Integer(i) => Err(ColumnError::new(format!(
                 "integer {i} has no exact `f64` value"
             ))),
