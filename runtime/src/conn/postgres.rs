@@ -342,27 +342,37 @@ impl Drop for Cursor<'_> {
 }
 
 impl PgRows<'_> {
+    /// The next row: one of those held, inlined into the caller's loop; the
+    /// cursor's next batch when they are read.
+    #[inline]
     pub(crate) fn next(&mut self) -> Result<Option<&Row>> {
-        if self.next >= self.rows.len() {
-            let Some(cursor) = self.cursor.as_mut().filter(|c| c.open) else {
-                return Ok(None);
-            };
-            let batch = cursor
-                .conn
-                .client
-                .borrow_mut()
-                .query(&cursor.fetch, &[])
-                .map_err(|e| classify_postgres(e, cursor.table))?;
-            if batch.is_empty() {
-                cursor.finish()?;
-                return Ok(None);
-            }
-            self.rows = batch;
-            self.next = 0;
+        if self.next >= self.rows.len() && !self.fetch()? {
+            return Ok(None);
         }
         let row = self.rows.get(self.next);
         self.next += 1;
         Ok(row)
+    }
+
+    /// Fetches the cursor's next batch; `false` after the last row.
+    #[inline(never)]
+    fn fetch(&mut self) -> Result<bool> {
+        let Some(cursor) = self.cursor.as_mut().filter(|c| c.open) else {
+            return Ok(false);
+        };
+        let batch = cursor
+            .conn
+            .client
+            .borrow_mut()
+            .query(&cursor.fetch, &[])
+            .map_err(|e| classify_postgres(e, cursor.table))?;
+        if batch.is_empty() {
+            cursor.finish()?;
+            return Ok(false);
+        }
+        self.rows = batch;
+        self.next = 0;
+        Ok(true)
     }
 }
 
