@@ -7,10 +7,11 @@ use std::sync::Arc;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 
-use super::pg_value::{PgParam, PgValue};
+pub use super::pg_value::PgField;
+use super::pg_value::{Field, PgParam, PgValue};
 use crate::error::{classify_postgres, Error, Result};
 use crate::idmap::IdMap;
-use crate::types::{ColumnError, ColumnValue};
+use crate::types::{ColumnError, ColumnValue, FromColumn};
 
 /// Rows fetched per round trip while streaming through a cursor.
 const FETCH_SIZE: usize = 1000;
@@ -380,11 +381,23 @@ impl PgRows<'_> {
 pub(crate) fn value(row: &Row, index: usize) -> std::result::Result<ColumnValue<'_>, ColumnError> {
     row.try_get::<_, PgValue<'_>>(index)
         .map(|v| v.0)
-        .map_err(|e| {
-            use std::error::Error as _;
-            ColumnError::new(
-                e.source()
-                    .map_or_else(|| e.to_string(), ToString::to_string),
-            )
-        })
+        .map_err(column_error)
+}
+
+/// Column `index` of `row` read straight into `T` ([`FromColumn::from_pg`]).
+#[inline]
+pub(crate) fn read<T: FromColumn>(row: &Row, index: usize) -> std::result::Result<T, ColumnError> {
+    match row.try_get::<_, Field<T>>(index) {
+        Ok(Field(field)) => field,
+        Err(err) => Err(column_error(err)),
+    }
+}
+
+#[cold]
+fn column_error(err: postgres::Error) -> ColumnError {
+    use std::error::Error as _;
+    ColumnError::new(
+        err.source()
+            .map_or_else(|| err.to_string(), ToString::to_string),
+    )
 }

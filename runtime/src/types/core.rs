@@ -26,6 +26,15 @@ macro_rules! integers {
                     other => Err(ColumnError::invalid_type("an integer", other)),
                 }
             }
+
+            #[cfg(feature = "postgres")]
+            #[inline]
+            fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+                match field.integer().map(<$t>::try_from) {
+                    Some(Ok(value)) => Ok(value),
+                    _ => Self::from_column(field.decode()?),
+                }
+            }
         }
     )*};
 }
@@ -45,6 +54,15 @@ impl FromColumn for bool {
             ColumnValue::Integer(0) => Ok(false),
             ColumnValue::Integer(1) => Ok(true),
             other => Err(ColumnError::invalid_type("a boolean (0 or 1)", other)),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.boolean() {
+            Some(value) => Ok(value),
+            None => Self::from_column(field.decode()?),
         }
     }
 }
@@ -82,6 +100,15 @@ impl FromColumn for f64 {
             other => Err(ColumnError::invalid_type("a number", other)),
         }
     }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.float() {
+            Some(value) => Ok(value),
+            None => Self::from_column(field.decode()?),
+        }
+    }
 }
 
 // ---- text and bytes --------------------------------------------------------------------
@@ -107,6 +134,15 @@ impl FromColumn for String {
             .expect_text("text")
             .map(str::to_owned)
     }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.text() {
+            Some(text) => Ok(text.to_owned()),
+            None => Self::from_column(field.decode()?),
+        }
+    }
 }
 
 impl ToColumn for [u8] {
@@ -129,6 +165,15 @@ impl FromColumn for Vec<u8> {
         match not_null(&value, "Vec<u8>")? {
             ColumnValue::Blob(bytes) => Ok(bytes.to_vec()),
             other => Err(ColumnError::invalid_type("a blob", other)),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.bytes() {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => Self::from_column(field.decode()?),
         }
     }
 }
