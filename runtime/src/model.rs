@@ -311,6 +311,11 @@ impl<'a> Row<'a> {
     /// [`FromColumn`].
     #[inline]
     pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
+        #[cfg(feature = "postgres")]
+        if let RawRow::Postgres(row) = self.row {
+            return crate::conn::postgres::read(row, self.offset + index)
+                .map_err(|source| self.decode_error(index, source));
+        }
         self.row
             .value(self.offset + index)
             .and_then(T::from_column)

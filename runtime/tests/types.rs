@@ -971,6 +971,205 @@ fn postgres_values_sqlalchemy_stored_read_as_the_same_rust_values() -> TestResul
     Ok(())
 }
 
+/// PostgreSQL reads values straight from the wire into the field types:
+/// timestamps before 2000 (negative microseconds), fractions, big numbers and
+/// JSON integers beyond 64 bits come back exactly.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_values_read_from_the_wire_are_exact() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    let (_dir, db) = temp_db(Engine::Postgres)?;
+    db.execute_batch(
+        "INSERT INTO samples (id, count, small, big, flag, ratio, price, label, raw, day, at, \
+         taken, taken_tz, extra, token) VALUES (41, -2147483648, -1, 9223372036854775807, true, \
+         -0.5, -99999999.99, '', '\\x00ff', '1999-12-31', '23:59:59.999999', \
+         '1969-12-31 23:59:59.5', '1999-12-31 23:59:59.999999+00', \
+         '{\"n\": 123456789012345678901234567890, \"d\": 0.1000000000000000055511151231257827}', \
+         'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')",
+    )?;
+    let sample = Sample::query().one(&db)?;
+    assert_eq!(sample.count, i32::MIN);
+    assert_eq!(sample.small, Some(-1));
+    assert_eq!(sample.big, Some(i64::MAX));
+    assert!(sample.flag);
+    assert_eq!(sample.ratio, Some(-0.5));
+    assert_eq!(sample.price, Some(Decimal::from_str("-99999999.99")?));
+    assert_eq!(sample.label, "");
+    assert_eq!(sample.raw, Some(vec![0x00, 0xff]));
+    assert_eq!(sample.day, Some(date(1999, 12, 31)?));
+    assert_eq!(sample.at, Some(time(23, 59, 59, 999_999)?));
+    assert_eq!(
+        sample.taken,
+        Some(datetime(date(1969, 12, 31)?, time(23, 59, 59, 500_000)?))
+    );
+    assert_eq!(
+        sample.taken_tz,
+        Some(datetime(date(1999, 12, 31)?, time(23, 59, 59, 999_999)?).and_utc())
+    );
+    assert_eq!(
+        sample.extra.map(|json| json.to_string()).as_deref(),
+        Some(r#"{"n":123456789012345678901234567890,"d":0.1000000000000000055511151231257827}"#)
+    );
+    assert_eq!(
+        sample.token,
+        Some(Uuid::parse_str("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")?)
+    );
+    Ok(())
+}
+
+/// PostgreSQL's typed columns refuse most bad values, but a column whose type
+/// changed behind the model's back (or a value the field's type cannot hold)
+/// is still an `Error::Decode` naming the table, column and key, with the
+/// message SQLite's stored form gives.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_undecodable_values_are_decode_errors_naming_table_column_and_key() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    // (column, ALTER COLUMN clause or "", value, message)
+    let cases = [
+        (
+            "count",
+            "TYPE bigint",
+            "3000000000",
+            "integer 3000000000 is out of range for `i32`",
+        ),
+        (
+            "count",
+            "TYPE text",
+            "'abc'",
+            "expected an integer, found text 'abc'",
+        ),
+        (
+            "count",
+            "DROP NOT NULL",
+            "NULL",
+            "unexpected NULL for a i32 field",
+        ),
+        (
+            "small",
+            "TYPE integer",
+            "70000",
+            "integer 70000 is out of range for `i16`",
+        ),
+        (
+            "big",
+            "TYPE numeric",
+            "12345678901234567890",
+            "expected an integer, found text '12345678901234567890'",
+        ),
+        (
+            "flag",
+            "TYPE integer USING flag::integer",
+            "2",
+            "expected a boolean (0 or 1), found integer 2",
+        ),
+        (
+            "ratio",
+            "TYPE bigint",
+            "9007199254740993",
+            "integer 9007199254740993 has no exact `f64` value",
+        ),
+        (
+            "ratio",
+            "TYPE text",
+            "'x'",
+            "expected a number, found text 'x'",
+        ),
+        (
+            "price",
+            "TYPE numeric",
+            "1e40",
+            "malformed decimal: expected a number, found text '1000000000",
+        ),
+        (
+            "label",
+            "TYPE bytea USING convert_to(label, 'UTF8')",
+            "'\\x00'",
+            "expected text, found a blob of 1 bytes",
+        ),
+        (
+            "raw",
+            "TYPE text",
+            "'text'",
+            "expected a blob, found text 'text'",
+        ),
+        (
+            "day",
+            "",
+            "'10000-01-01'",
+            "malformed date: expected YYYY-MM-DD, found text '10000-01-01'",
+        ),
+        (
+            "day",
+            "TYPE interval USING NULL",
+            "'1 day'",
+            "PostgreSQL type interval has no litemodel column type",
+        ),
+        ("at", "", "'24:00:00'", "malformed time"),
+        (
+            "taken",
+            "",
+            "'infinity'",
+            "an infinite timestamp has no Rust value",
+        ),
+        (
+            "taken_tz",
+            "",
+            "'-infinity'",
+            "an infinite timestamp has no Rust value",
+        ),
+        ("extra", "TYPE text", "'{bad'", "malformed JSON"),
+        ("token", "TYPE text", "'not-a-uuid'", "malformed uuid"),
+        (
+            "status",
+            "TYPE text",
+            "'archived'",
+            "unknown label 'archived' for enum `SampleStatus`",
+        ),
+        ("cents", "TYPE text", "'a lot'", "expected an integer"),
+    ];
+    for (column, alter, value, message) in cases {
+        let (_dir, db) = temp_db(Engine::Postgres)?;
+        let alter = match alter {
+            "" => String::new(),
+            clause if clause.starts_with("TYPE") && !clause.contains("USING") => format!(
+                "ALTER TABLE samples ALTER COLUMN \"{column}\" {clause} USING \"{column}\"::{};",
+                &clause[5..]
+            ),
+            clause => format!("ALTER TABLE samples ALTER COLUMN \"{column}\" {clause};"),
+        };
+        db.execute_batch(&format!(
+            "INSERT INTO samples (id, count, flag, label) VALUES (41, 0, false, 'x'); {alter} \
+             UPDATE samples SET \"{column}\" = {value} WHERE id = 41;"
+        ))?;
+        let err = match Sample::query().all(&db) {
+            Ok(rows) => return Err(format!("`{value}` in `{column}` decoded as {rows:?}").into()),
+            Err(err) => err,
+        };
+        match &err {
+            Error::Decode {
+                table: "samples",
+                column: c,
+                key: Some(41),
+                ..
+            } if *c == column => {}
+            other => return Err(format!("{column} = {value}: {other:?}").into()),
+        }
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "cannot decode column `samples.{column}` of the row with key 41:"
+            )) && text.contains(message),
+            "{column} = {value}: {text}"
+        );
+    }
+    Ok(())
+}
+
 engines!(
     defaults_and_factories_are_applied_at_insert,
     explicit_values_and_explicit_nulls_beat_defaults,

@@ -275,6 +275,14 @@ impl<'a> RawRow<'a> {
     /// An integer column (a key), NULL as `None`.
     #[inline]
     pub(crate) fn key(self, index: usize, table: &'static str) -> Result<Option<i64>> {
+        // The integer straight from its bytes; anything else (and its error)
+        // the common way.
+        #[cfg(feature = "postgres")]
+        if let RawRow::Postgres(row) = self {
+            if let Ok(key) = postgres::read::<Option<i64>>(row, index) {
+                return Ok(key);
+            }
+        }
         match self.value(index) {
             Ok(ColumnValue::Null) => Ok(None),
             Ok(ColumnValue::Integer(i)) => Ok(Some(i)),

@@ -6,8 +6,8 @@
 //! encodes a [`ColumnValue`] into the type the server asks for (the parameter
 //! types of a prepared statement) and decodes a column of a result row back
 //! into the value the runtime's [`FromColumn`](crate::FromColumn)
-//! implementations read. Decimals travel as their exact text, never through a
-//! double.
+//! implementations read ([`read`] reads the common types straight from the
+//! bytes). Decimals travel as their exact text, never through a double.
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -43,6 +43,11 @@ mod oid {
 
 use crate::types::ColumnValue;
 
+mod read;
+
+pub(crate) use read::Field;
+pub use read::PgField;
+
 type BoxError = Box<dyn StdError + Sync + Send>;
 
 /// Microseconds in a day.
@@ -74,6 +79,7 @@ fn kind_name(value: &ColumnValue<'_>) -> &'static str {
     }
 }
 
+#[inline]
 fn is_text(ty: &Type) -> bool {
     matches!(
         ty.oid(),

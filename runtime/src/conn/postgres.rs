@@ -7,10 +7,11 @@ use std::sync::Arc;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
 
-use super::pg_value::{PgParam, PgValue};
+pub use super::pg_value::PgField;
+use super::pg_value::{Field, PgParam, PgValue};
 use crate::error::{classify_postgres, Error, Result};
 use crate::idmap::IdMap;
-use crate::types::{ColumnError, ColumnValue};
+use crate::types::{ColumnError, ColumnValue, FromColumn};
 
 /// Rows fetched per round trip while streaming through a cursor.
 const FETCH_SIZE: usize = 1000;
@@ -342,27 +343,37 @@ impl Drop for Cursor<'_> {
 }
 
 impl PgRows<'_> {
+    /// The next row: one of those held, inlined into the caller's loop; the
+    /// cursor's next batch when they are read.
+    #[inline]
     pub(crate) fn next(&mut self) -> Result<Option<&Row>> {
-        if self.next >= self.rows.len() {
-            let Some(cursor) = self.cursor.as_mut().filter(|c| c.open) else {
-                return Ok(None);
-            };
-            let batch = cursor
-                .conn
-                .client
-                .borrow_mut()
-                .query(&cursor.fetch, &[])
-                .map_err(|e| classify_postgres(e, cursor.table))?;
-            if batch.is_empty() {
-                cursor.finish()?;
-                return Ok(None);
-            }
-            self.rows = batch;
-            self.next = 0;
+        if self.next >= self.rows.len() && !self.fetch()? {
+            return Ok(None);
         }
         let row = self.rows.get(self.next);
         self.next += 1;
         Ok(row)
+    }
+
+    /// Fetches the cursor's next batch; `false` after the last row.
+    #[inline(never)]
+    fn fetch(&mut self) -> Result<bool> {
+        let Some(cursor) = self.cursor.as_mut().filter(|c| c.open) else {
+            return Ok(false);
+        };
+        let batch = cursor
+            .conn
+            .client
+            .borrow_mut()
+            .query(&cursor.fetch, &[])
+            .map_err(|e| classify_postgres(e, cursor.table))?;
+        if batch.is_empty() {
+            cursor.finish()?;
+            return Ok(false);
+        }
+        self.rows = batch;
+        self.next = 0;
+        Ok(true)
     }
 }
 
@@ -370,11 +381,23 @@ impl PgRows<'_> {
 pub(crate) fn value(row: &Row, index: usize) -> std::result::Result<ColumnValue<'_>, ColumnError> {
     row.try_get::<_, PgValue<'_>>(index)
         .map(|v| v.0)
-        .map_err(|e| {
-            use std::error::Error as _;
-            ColumnError::new(
-                e.source()
-                    .map_or_else(|| e.to_string(), ToString::to_string),
-            )
-        })
+        .map_err(column_error)
+}
+
+/// Column `index` of `row` read straight into `T` ([`FromColumn::from_pg`]).
+#[inline]
+pub(crate) fn read<T: FromColumn>(row: &Row, index: usize) -> std::result::Result<T, ColumnError> {
+    match row.try_get::<_, Field<T>>(index) {
+        Ok(Field(field)) => field,
+        Err(err) => Err(column_error(err)),
+    }
+}
+
+#[cold]
+fn column_error(err: postgres::Error) -> ColumnError {
+    use std::error::Error as _;
+    ColumnError::new(
+        err.source()
+            .map_or_else(|| err.to_string(), ToString::to_string),
+    )
 }

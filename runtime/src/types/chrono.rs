@@ -50,6 +50,14 @@ impl FromColumn for NaiveDate {
         let text = not_null(&value, "NaiveDate")?.expect_text("a date (text)")?;
         parse_date(text).ok_or_else(|| ColumnError::malformed("date", DATE_FORMAT, &value))
     }
+
+    #[cfg(feature = "postgres")]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.date().and_then(|days| pg_date(i64::from(days))) {
+            Some(date) => Ok(date),
+            None => Self::from_column(field.decode()?),
+        }
+    }
 }
 
 impl ToColumn for NaiveTime {
@@ -63,6 +71,14 @@ impl FromColumn for NaiveTime {
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError> {
         let text = not_null(&value, "NaiveTime")?.expect_text("a time (text)")?;
         parse_time(text).ok_or_else(|| ColumnError::malformed("time", TIME_FORMAT, &value))
+    }
+
+    #[cfg(feature = "postgres")]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.time().and_then(pg_time) {
+            Some(time) => Ok(time),
+            None => Self::from_column(field.decode()?),
+        }
     }
 }
 
@@ -87,6 +103,14 @@ impl FromColumn for NaiveDateTime {
             _ => Err(ColumnError::malformed("datetime", DATETIME_FORMAT, &value)),
         }
     }
+
+    #[cfg(feature = "postgres")]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.timestamp().and_then(pg_timestamp) {
+            Some(datetime) => Ok(datetime),
+            None => Self::from_column(field.decode()?),
+        }
+    }
 }
 
 /// A `datetime(timezone)` column. SQLAlchemy's SQLite dialect drops the
@@ -109,6 +133,47 @@ impl FromColumn for DateTime<Utc> {
             None => Err(ColumnError::malformed("datetime", DATETIME_FORMAT, &value)),
         }
     }
+
+    /// TIMESTAMPTZ travels in UTC: the wall time read is UTC's.
+    #[cfg(feature = "postgres")]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.timestamp().and_then(pg_timestamp) {
+            Some(datetime) => Ok(datetime.and_utc()),
+            None => Self::from_column(field.decode()?),
+        }
+    }
+}
+
+/// PostgreSQL's dates count days from 2000-01-01, day 730,120 of the common era.
+#[cfg(feature = "postgres")]
+const PG_EPOCH_FROM_CE: i64 = 730_120;
+
+/// The date `days` after 2000-01-01, when its year is one the text form
+/// holds (1..=9999); the others go the text way, to its error or value.
+#[cfg(feature = "postgres")]
+fn pg_date(days: i64) -> Option<NaiveDate> {
+    use ::chrono::Datelike;
+    let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(days + PG_EPOCH_FROM_CE).ok()?)?;
+    (1..=9999).contains(&date.year()).then_some(date)
+}
+
+/// The time `micros` after midnight (not PostgreSQL's `24:00:00`).
+#[cfg(feature = "postgres")]
+fn pg_time(micros: i64) -> Option<NaiveTime> {
+    let seconds = u32::try_from(micros.div_euclid(1_000_000)).ok()?;
+    let nanos = u32::try_from(micros.rem_euclid(1_000_000)).ok()? * 1000;
+    NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos)
+}
+
+/// The wall time `micros` after 2000-01-01 00:00.
+#[cfg(feature = "postgres")]
+fn pg_timestamp(micros: i64) -> Option<NaiveDateTime> {
+    const DAY_MICROS: i64 = 86_400_000_000;
+    if micros == i64::MAX || micros == i64::MIN {
+        return None;
+    }
+    let date = pg_date(micros.div_euclid(DAY_MICROS))?;
+    Some(date.and_time(pg_time(micros.rem_euclid(DAY_MICROS))?))
 }
 
 fn digits(text: &str, count: usize) -> Option<u32> {

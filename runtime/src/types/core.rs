@@ -26,6 +26,15 @@ macro_rules! integers {
                     other => Err(ColumnError::invalid_type("an integer", other)),
                 }
             }
+
+            #[cfg(feature = "postgres")]
+            #[inline]
+            fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+                match field.integer().map(<$t>::try_from) {
+                    Some(Ok(value)) => Ok(value),
+                    _ => Self::from_column(field.decode()?),
+                }
+            }
         }
     )*};
 }
@@ -45,6 +54,15 @@ impl FromColumn for bool {
             ColumnValue::Integer(0) => Ok(false),
             ColumnValue::Integer(1) => Ok(true),
             other => Err(ColumnError::invalid_type("a boolean (0 or 1)", other)),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.boolean() {
+            Some(value) => Ok(value),
+            None => Self::from_column(field.decode()?),
         }
     }
 }
@@ -72,11 +90,23 @@ impl FromColumn for f64 {
         match not_null(&value, "f64")? {
             ColumnValue::Real(f) => Ok(*f),
             // REAL affinity hands whole numbers back as integers.
-            ColumnValue::Integer(i) if i.abs() <= EXACT_IN_F64 => Ok(*i as f64),
+            // `i64::MIN` has no `abs()`; it is exact (-2^63) all the same.
+            ColumnValue::Integer(i) if i.checked_abs().is_none_or(|a| a <= EXACT_IN_F64) => {
+                Ok(*i as f64)
+            }
             ColumnValue::Integer(i) => Err(ColumnError::new(format!(
                 "integer {i} has no exact `f64` value"
             ))),
             other => Err(ColumnError::invalid_type("a number", other)),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.float() {
+            Some(value) => Ok(value),
+            None => Self::from_column(field.decode()?),
         }
     }
 }
@@ -104,6 +134,15 @@ impl FromColumn for String {
             .expect_text("text")
             .map(str::to_owned)
     }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.text() {
+            Some(text) => Ok(text.to_owned()),
+            None => Self::from_column(field.decode()?),
+        }
+    }
 }
 
 impl ToColumn for [u8] {
@@ -126,6 +165,15 @@ impl FromColumn for Vec<u8> {
         match not_null(&value, "Vec<u8>")? {
             ColumnValue::Blob(bytes) => Ok(bytes.to_vec()),
             other => Err(ColumnError::invalid_type("a blob", other)),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.bytes() {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => Self::from_column(field.decode()?),
         }
     }
 }

@@ -175,9 +175,10 @@ fn non_finite_token(text: &str) -> Option<&'static str> {
         } else if byte == b'"' {
             in_string = true;
         } else if !previous.is_ascii_alphanumeric() {
-            let rest = &text[at..];
+            // Bytes: `at` may fall inside a character of malformed text.
+            let rest = &text.as_bytes()[at..];
             for token in ["-Infinity", "Infinity", "NaN"] {
-                if rest.starts_with(token) {
+                if rest.starts_with(token.as_bytes()) {
                     return Some(token);
                 }
             }
@@ -267,5 +268,22 @@ mod tests {
         assert_eq!(python_float(0.0001), "0.0001");
         assert_eq!(python_float(123456789012345.6), "123456789012345.6");
         assert_eq!(python_float(-2.5e100), "-2.5e+100");
+    }
+
+    #[test]
+    fn malformed_json_with_non_ascii_text_is_an_error() {
+        let err = serde_json::Value::from_column(ColumnValue::from("é NaN")).unwrap_err();
+        assert!(err.to_string().starts_with("JSON holds `NaN`"), "{err}");
+        let err = serde_json::Value::from_column(ColumnValue::from("é")).unwrap_err();
+        assert!(err.to_string().starts_with("malformed JSON"), "{err}");
+    }
+
+    #[test]
+    fn the_smallest_integer_reads_as_its_exact_double() {
+        assert_eq!(
+            f64::from_column(ColumnValue::Integer(i64::MIN)),
+            Ok(-9_223_372_036_854_775_808.0)
+        );
+        assert!(f64::from_column(ColumnValue::Integer(i64::MIN + 1)).is_err());
     }
 }

@@ -54,6 +54,9 @@ use std::borrow::Cow;
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
+#[cfg(feature = "postgres")]
+use crate::conn::postgres::PgField;
+
 #[cfg(feature = "chrono")]
 mod chrono;
 mod core;
@@ -300,6 +303,19 @@ pub trait FromColumn: Sized {
     /// the runtime turns it into an [`Error::Decode`](crate::Error::Decode)
     /// naming the table, column and row.
     fn from_column(value: ColumnValue<'_>) -> Result<Self, ColumnError>;
+
+    /// Decodes a PostgreSQL column from the server's binary format. The
+    /// runtime's types read the common cases straight from the bytes; the
+    /// default, which the others keep, decodes the column into the
+    /// [`ColumnValue`] SQLite would hold and calls
+    /// [`from_column`](FromColumn::from_column). Either way a value is
+    /// accepted, or refused with the same error, as `from_column` would.
+    #[doc(hidden)]
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        Self::from_column(field.decode()?)
+    }
 }
 
 impl<T: ToColumn + ?Sized> ToColumn for &T {
@@ -344,6 +360,16 @@ impl<T: FromColumn> FromColumn for Option<T> {
         match value {
             ColumnValue::Null => Ok(None),
             value => T::from_column(value).map(Some),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[inline(always)]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        if field.is_null() {
+            Ok(None)
+        } else {
+            T::from_pg(field).map(Some)
         }
     }
 }

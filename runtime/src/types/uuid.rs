@@ -23,6 +23,14 @@ impl FromColumn for Uuid {
         Uuid::try_parse(text)
             .map_err(|_| ColumnError::malformed("uuid", "32 hexadecimal digits", &value))
     }
+
+    #[cfg(feature = "postgres")]
+    fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
+        match field.uuid() {
+            Some(bytes) => Ok(Uuid::from_bytes(bytes)),
+            None => Self::from_column(field.decode()?),
+        }
+    }
 }
 
 impl Repr for Uuid {
