@@ -311,15 +311,17 @@ impl<'a> Row<'a> {
     /// [`FromColumn`].
     #[inline]
     pub fn get<T: FromColumn>(&self, index: usize) -> Result<T> {
-        #[cfg(feature = "postgres")]
-        if let RawRow::Postgres(row) = self.row {
-            return crate::conn::postgres::read(row, self.offset + index)
-                .map_err(|source| self.decode_error(index, source));
-        }
-        self.row
-            .value(self.offset + index)
-            .and_then(T::from_column)
-            .map_err(|source| self.decode_error(index, source))
+        // Straight from the engine's form of the column (`from_sqlite`,
+        // `from_pg`), not through a `ColumnValue`.
+        let value = match self.row {
+            RawRow::Sqlite(row) => match row.get_ref(self.offset + index) {
+                Ok(value) => T::from_sqlite(value),
+                Err(e) => Err(ColumnError::new(e.to_string())),
+            },
+            #[cfg(feature = "postgres")]
+            RawRow::Postgres(row) => crate::conn::postgres::read(row, self.offset + index),
+        };
+        value.map_err(|source| self.decode_error(index, source))
     }
 
     #[cold]

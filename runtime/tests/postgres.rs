@@ -7,7 +7,9 @@ mod common;
 
 use common::seed_models::{Role, User};
 use common::{seed_db, Engine, TestResult};
-use litemodel::{Database, Error};
+use litemodel::Database;
+#[cfg(feature = "postgres")]
+use litemodel::Error;
 
 /// `server` with `key=value` appended (a libpq string) or as a URL parameter.
 #[cfg(feature = "postgres")]

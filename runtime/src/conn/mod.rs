@@ -275,12 +275,19 @@ impl<'a> RawRow<'a> {
     /// An integer column (a key), NULL as `None`.
     #[inline]
     pub(crate) fn key(self, index: usize, table: &'static str) -> Result<Option<i64>> {
-        // The integer straight from its bytes; anything else (and its error)
-        // the common way.
-        #[cfg(feature = "postgres")]
-        if let RawRow::Postgres(row) = self {
-            if let Ok(key) = postgres::read::<Option<i64>>(row, index) {
-                return Ok(key);
+        // The integer straight from the engine's form; anything else (and
+        // its error) the common way.
+        match self {
+            RawRow::Sqlite(row) => match row.get_ref(index) {
+                Ok(rusqlite::types::ValueRef::Integer(i)) => return Ok(Some(i)),
+                Ok(rusqlite::types::ValueRef::Null) => return Ok(None),
+                _ => {}
+            },
+            #[cfg(feature = "postgres")]
+            RawRow::Postgres(row) => {
+                if let Ok(key) = postgres::read::<Option<i64>>(row, index) {
+                    return Ok(key);
+                }
             }
         }
         match self.value(index) {

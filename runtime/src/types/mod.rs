@@ -316,6 +316,17 @@ pub trait FromColumn: Sized {
     fn from_pg(field: PgField<'_>) -> Result<Self, ColumnError> {
         Self::from_column(field.decode()?)
     }
+
+    /// Decodes a SQLite column as rusqlite hands it over. The runtime's
+    /// types take the common cases straight from it; the default, which the
+    /// others keep, goes through the [`ColumnValue`] and
+    /// [`from_column`](FromColumn::from_column). Either way a value is
+    /// accepted, or refused with the same error, as `from_column` would.
+    #[doc(hidden)]
+    #[inline]
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ColumnError> {
+        Self::from_column(ColumnValue::from_ref(value)?)
+    }
 }
 
 impl<T: ToColumn + ?Sized> ToColumn for &T {
@@ -370,6 +381,14 @@ impl<T: FromColumn> FromColumn for Option<T> {
             Ok(None)
         } else {
             T::from_pg(field).map(Some)
+        }
+    }
+
+    #[inline(always)]
+    fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ColumnError> {
+        match value {
+            ValueRef::Null => Ok(None),
+            value => T::from_sqlite(value).map(Some),
         }
     }
 }

@@ -16,7 +16,6 @@ pub mod library_models;
 pub mod seed_models;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Once;
 
 pub use litemodel::Engine;
@@ -137,6 +136,7 @@ pub fn temp_db(engine: Engine) -> TestResult<(Scratch, Database)> {
         #[cfg(feature = "postgres")]
         Engine::Postgres => {
             let server = std::env::var(POSTGRES_ENV)?;
+            use std::sync::atomic::{AtomicU32, Ordering};
             static NEXT: AtomicU32 = AtomicU32::new(0);
             let name = format!(
                 "test_{}_{}",
