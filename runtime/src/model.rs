@@ -316,7 +316,7 @@ impl<'a> Row<'a> {
         let value = match self.row {
             RawRow::Sqlite(row) => match row.get_ref(self.offset + index) {
                 Ok(value) => T::from_sqlite(value),
-                Err(e) => Err(ColumnError::new(e.to_string())),
+                Err(e) => Err(column_out_of_range(e)),
             },
             #[cfg(feature = "postgres")]
             RawRow::Postgres(row) => crate::conn::postgres::read(row, self.offset + index),
@@ -325,6 +325,7 @@ impl<'a> Row<'a> {
     }
 
     #[cold]
+    #[inline(never)]
     fn decode_error(&self, index: usize, source: ColumnError) -> Error {
         let key = self
             .columns
@@ -338,6 +339,13 @@ impl<'a> Row<'a> {
             source,
         }
     }
+}
+
+/// A column the statement does not have (a model out of step with its query).
+#[cold]
+#[inline(never)]
+fn column_out_of_range(e: rusqlite::Error) -> ColumnError {
+    ColumnError::new(e.to_string())
 }
 
 /// Binds field values, in order, straight into a prepared statement.

@@ -19,7 +19,7 @@ pub(crate) mod url;
 use rusqlite::types::Value;
 use rusqlite::{CachedStatement, ToSql};
 
-use self::sqlite::{HeldStatement, SqliteConn};
+use self::sqlite::{HeldStatement, SqliteConn, LARGE_BINDING};
 
 use crate::error::{classify, Error, Result};
 use crate::trace::{RowsTrace, StatementText};
@@ -119,6 +119,14 @@ impl Stmt<'_> {
     pub(crate) fn bind_value(&mut self, index: usize, value: &Value) -> Result<()> {
         match self {
             Stmt::Sqlite(stmt, table, _) => {
+                if let SqliteStmt::Held(held) = stmt {
+                    let len = match value {
+                        Value::Text(text) => text.len(),
+                        Value::Blob(bytes) => bytes.len(),
+                        _ => 0,
+                    };
+                    held.large |= len > LARGE_BINDING;
+                }
                 stmt.bind(index, value).map_err(|e| classify(e, *table))
             }
             #[cfg(feature = "postgres")]
@@ -134,6 +142,9 @@ impl Stmt<'_> {
     pub(crate) fn bind_column(&mut self, index: usize, value: &ColumnValue<'_>) -> Result<()> {
         match self {
             Stmt::Sqlite(stmt, table, _) => {
+                if let SqliteStmt::Held(held) = stmt {
+                    held.large |= stored_len(value) > LARGE_BINDING;
+                }
                 stmt.bind(index, value).map_err(|e| classify(e, *table))
             }
             #[cfg(feature = "postgres")]
@@ -202,6 +213,16 @@ impl Stmt<'_> {
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.table(),
         }
+    }
+}
+
+/// The length of a stored text or blob (0 for other values).
+#[inline]
+fn stored_len(value: &ColumnValue<'_>) -> usize {
+    match value {
+        ColumnValue::Text(text) => text.len(),
+        ColumnValue::Blob(bytes) => bytes.len(),
+        _ => 0,
     }
 }
 

@@ -96,11 +96,26 @@ impl Hash for StatementId {
 /// statements. Its text is rendered once and never changes.
 pub(crate) type StatementKey = (TypeId, StatementId);
 
-/// A statement taken from its slot, returned when dropped (its bindings are
-/// left: every use binds all of its parameters again).
+/// A statement taken from its slot, returned when dropped. Its bindings are
+/// left in place (every use binds all of its parameters again), unless one
+/// was large: SQLite keeps its own copy of a bound text or blob.
 pub(crate) struct HeldStatement<'c> {
     pub(crate) stmt: RefMut<'c, Statement<'static>>,
     pub(crate) sql: &'static str,
+    /// A bound text or blob over [`LARGE_BINDING`] bytes.
+    pub(crate) large: bool,
+}
+
+/// Bindings longer than this are cleared when the statement goes back to its
+/// slot, so a cached INSERT does not keep the last large value alive.
+pub(crate) const LARGE_BINDING: usize = 4096;
+
+impl Drop for HeldStatement<'_> {
+    fn drop(&mut self) {
+        if self.large {
+            self.stmt.clear_bindings();
+        }
+    }
 }
 
 /// How many statements [`SqliteConn::prepare_text`] keeps; when full, the
@@ -177,6 +192,7 @@ impl SqliteConn {
         Ok(slot.stmt.try_borrow_mut().ok().map(|stmt| HeldStatement {
             stmt,
             sql: slot.sql,
+            large: false,
         }))
     }
 
@@ -221,6 +237,7 @@ impl SqliteConn {
         Ok(slot.stmt.try_borrow_mut().ok().map(|stmt| HeldStatement {
             stmt,
             sql: slot.sql,
+            large: false,
         }))
     }
 
@@ -252,6 +269,9 @@ impl Deref for SqliteConn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conn::{SqliteStmt, Stmt};
+    use crate::trace::StatementText;
+    use crate::types::ColumnValue;
 
     struct A;
     struct B;
@@ -345,6 +365,40 @@ mod tests {
         drop(held);
         let mut again = conn.prepare_text("SELECT 3").unwrap().unwrap();
         assert_eq!(count(&mut again.stmt), 3);
+    }
+
+    /// SQLite's copy of a bound text or blob, as `sqlite3_bind_text` keeps it.
+    fn bound_len(stmt: &Statement<'_>) -> Option<usize> {
+        stmt.expanded_sql().map(|sql| sql.len())
+    }
+
+    #[test]
+    fn a_large_binding_is_cleared_when_the_statement_goes_back() {
+        let conn = conn();
+        let key = (
+            TypeId::of::<A>(),
+            StatementId::Model(ModelStatement::Insert),
+        );
+        let text = || Some("SELECT length(?1)");
+        let mut held = conn.prepare_static(key, text).unwrap().unwrap();
+        held.stmt.raw_bind_parameter(1, "x".repeat(10)).unwrap();
+        drop(held);
+        // Small: left bound.
+        let held = conn.prepare_static(key, text).unwrap().unwrap();
+        assert!(bound_len(&held.stmt).unwrap() > 20);
+        drop(held);
+        // Bound the way the runtime binds a column value.
+        let held = conn.prepare_static(key, text).unwrap().unwrap();
+        let mut stmt = Stmt::Sqlite(SqliteStmt::Held(held), None, StatementText::new(""));
+        let large = ColumnValue::Text("x".repeat(LARGE_BINDING + 1).into());
+        stmt.bind_column(1, &large).unwrap();
+        drop(stmt);
+        // Large: cleared (NULL), nothing kept.
+        let held = conn.prepare_static(key, text).unwrap().unwrap();
+        assert_eq!(
+            held.stmt.expanded_sql().as_deref(),
+            Some("SELECT length(NULL)")
+        );
     }
 
     #[test]
