@@ -42,6 +42,14 @@ impl Engine {
             Engine::Postgres => "postgresql",
         }
     }
+
+    /// How the engine spells SQL.
+    pub(crate) fn dialect(self) -> &'static dyn crate::sql::Dialect {
+        match self {
+            Engine::Sqlite => &crate::sql::Sqlite,
+            Engine::Postgres => &crate::sql::Postgres,
+        }
+    }
 }
 
 /// The open connection.

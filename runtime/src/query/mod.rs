@@ -173,13 +173,40 @@ impl<M: Model> Query<M> {
     /// SQLite's dialect, with `?n` placeholders for its bound values:
     /// SQLAlchemy's `str(query)`.
     pub fn to_sql(&self) -> String {
+        self.to_sql_for(crate::Engine::Sqlite)
+    }
+
+    /// The SELECT this query runs on `engine` (PostgreSQL: `$n`
+    /// placeholders), SQLAlchemy's
+    /// `str(query.statement.compile(dialect=postgresql.dialect()))`.
+    ///
+    /// ```
+    /// # use litemodel::{Binder, Column, Engine, Model, Query, Result, Row};
+    /// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64>, label: String }
+    /// # impl Model for Tag {
+    /// #   const TABLE: &'static str = "tags";
+    /// #   const COLUMNS: &'static [&'static str] = &["id", "label"];
+    /// #   const PRIMARY_KEY: &'static str = "id";
+    /// #   fn primary_key(&self) -> Option<i64> { self.id }
+    /// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+    /// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)?, label: row.get(1)? }) }
+    /// #   fn bind(&self, b: &mut Binder<'_, '_>) -> Result<()> { b.bind(&self.label) }
+    /// # }
+    /// let label: Column<Tag, String> = Column::new("label");
+    /// let query = Query::<Tag>::new().filter(label.eq("a")).limit(5);
+    /// assert_eq!(
+    ///     query.to_sql_for(Engine::Postgres),
+    ///     r#"SELECT "id", "label" FROM "tags" WHERE "label" = $1 LIMIT 5"#
+    /// );
+    /// ```
+    pub fn to_sql_for(&self, engine: crate::Engine) -> String {
+        let d = engine.dialect();
         if self.is_scoped() {
             let tree = self.rows_tree(self.limit);
-            crate::sql::select_tree(&crate::sql::Sqlite, &tree).text
+            crate::sql::select_tree(d, &tree).text
         } else {
-            let d = crate::sql::Sqlite;
-            let statements = crate::sql::model_statements(&d, table_def::<M>(), M::SERVER_DEFAULTS);
-            crate::sql::select(&d, &statements.select, &self.tail(self.limit)).text
+            let statements = crate::sql::model_statements(d, table_def::<M>(), M::SERVER_DEFAULTS);
+            crate::sql::select(d, &statements.select, &self.tail(self.limit)).text
         }
     }
 

@@ -406,8 +406,13 @@ impl<M: Model, S: Selection> Select<M, S> {
 
     /// The SELECT this runs, with `?n` placeholders.
     pub fn to_sql(&self) -> String {
+        self.to_sql_for(crate::Engine::Sqlite)
+    }
+
+    /// The SELECT this runs on `engine` (see [`Query::to_sql_for`]).
+    pub fn to_sql_for(&self, engine: crate::Engine) -> String {
         let tree = self.tree(self.query.limit);
-        crate::sql::select_tree(&crate::sql::Sqlite, &tree).text
+        crate::sql::select_tree(engine.dialect(), &tree).text
     }
 
     /// The statement as a one-value subquery, for a select list

@@ -21,7 +21,6 @@
 //! the model, once per model and thread (`ModelSql`).
 
 mod expr;
-#[cfg(feature = "postgres")]
 mod postgres;
 mod select;
 mod sqlite;
@@ -29,7 +28,6 @@ mod statements;
 #[cfg(test)]
 mod tests;
 
-#[cfg(feature = "postgres")]
 pub use postgres::Postgres;
 pub(crate) use select::{
     count_of, delete_in, exists_of, select_raw, select_tree, update_in, upsert, OnConflict,

@@ -41,6 +41,7 @@ impl Dialect for Postgres {
 impl Postgres {
     /// A query answering one row when an enum type named parameter 1 exists
     /// in the current schema.
+    #[cfg(feature = "postgres")]
     pub(crate) fn type_exists(&self) -> &'static str {
         "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
          WHERE n.nspname = current_schema() AND t.typname = $1"
