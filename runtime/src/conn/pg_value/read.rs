@@ -244,6 +244,16 @@ mod tests {
             b"\x01{\"n\": 123456789012345678901234567890}".to_vec(),
         );
         add(&Type::JSONB, b"\x02{}".to_vec());
+        add(&Type::UNKNOWN, b"abc".to_vec());
+        // An enum: a type of the database's own, text on the wire.
+        let mood = Type::new(
+            "mood".to_owned(),
+            90_001,
+            postgres::types::Kind::Enum(vec!["happy".to_owned()]),
+            "public".to_owned(),
+        );
+        add(&mood, b"happy".to_vec());
+        add(&mood, vec![0xff]);
         add(&Type::BYTEA, vec![]);
         add(&Type::BYTEA, vec![0, 1, 0xff]);
         for text in [
