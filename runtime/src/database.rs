@@ -618,10 +618,10 @@ impl Database {
         }
     }
 
-    /// On SQLite, the fixed statement `key` from the connection's slots,
-    /// prepared from `text` the first time. `None` when `text` gives none,
-    /// when the statement is running already (a query inside its own rows),
-    /// and on PostgreSQL: the caller prepares by text then.
+    /// The fixed statement `key` from the connection's slots, prepared from
+    /// `text` the first time. `None` when `text` gives none, or (SQLite) when
+    /// the statement is running already (a query inside its own rows): the
+    /// caller prepares by text then.
     #[inline]
     pub(crate) fn prepare_fixed(
         &self,
@@ -642,10 +642,9 @@ impl Database {
                 }
             }
             #[cfg(feature = "postgres")]
-            Conn::Postgres(_) => {
-                let _ = (key, text);
-                Ok(None)
-            }
+            Conn::Postgres(conn) => Ok(conn
+                .prepare_fixed(key, text, Some(table))?
+                .map(Stmt::Postgres)),
         }
     }
 

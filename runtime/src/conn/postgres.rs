@@ -9,6 +9,7 @@ use postgres::{Client, NoTls, Row, Statement};
 
 pub use super::pg_value::PgField;
 use super::pg_value::{Field, PgParam, PgValue};
+use super::sqlite::StatementKey;
 use crate::error::{classify_postgres, Error, Result};
 use crate::idmap::IdMap;
 use crate::types::{ColumnError, ColumnValue, FromColumn};
@@ -24,6 +25,9 @@ pub(crate) struct PgConn {
     /// Server-side prepared statements by SQL text (the runtime's own text:
     /// a fast hash, no flooding to fear).
     statements: RefCell<IdMap<Arc<str>, Statement>>,
+    /// The runtime's fixed statements (a model's own, a relationship's lazy
+    /// load) by their identity, found without hashing their text.
+    fixed: RefCell<IdMap<StatementKey, (Arc<str>, Statement)>>,
     /// Whether a transaction is open (PostgreSQL reports it in every
     /// ReadyForQuery message, which the client does not expose; the runtime
     /// runs every BEGIN, COMMIT and ROLLBACK itself).
@@ -44,6 +48,7 @@ impl PgConn {
         Ok(PgConn {
             client: RefCell::new(client),
             statements: RefCell::default(),
+            fixed: RefCell::default(),
             in_transaction: Cell::new(false),
             cursors: Cell::new(0),
             label,
@@ -94,6 +99,37 @@ impl PgConn {
             sql,
             table,
         })
+    }
+
+    /// The fixed statement `key`, prepared from the text `sql` gives the
+    /// first time (`None`: no fixed text, the caller prepares by text).
+    pub(crate) fn prepare_fixed(
+        &self,
+        key: StatementKey,
+        sql: impl FnOnce() -> Option<&'static str>,
+        table: Option<&'static str>,
+    ) -> Result<Option<PgStmt<'_>>> {
+        let found = self.fixed.borrow().get(&key).cloned();
+        let (sql, statement) = match found {
+            Some(found) => found,
+            None => {
+                let Some(sql) = sql() else {
+                    return Ok(None);
+                };
+                let stmt = self.prepare(sql, table)?;
+                self.fixed
+                    .borrow_mut()
+                    .insert(key, (stmt.sql.clone(), stmt.statement.clone()));
+                return Ok(Some(stmt));
+            }
+        };
+        Ok(Some(PgStmt {
+            conn: self,
+            params: Vec::with_capacity(statement.params().len()),
+            statement,
+            sql,
+            table,
+        }))
     }
 
     /// Runs statements without parameters (one round trip, the simple query

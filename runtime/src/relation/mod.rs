@@ -120,7 +120,7 @@ fn load_collection<'a, O: Model, T: Model, E: Executor>(
                 return Ok(&[]);
             };
             // The same statement for every owner: one of the connection's
-            // fixed statements (SQLite), no query built or rendered.
+            // fixed statements, no query built or rendered.
             let db = conn.database();
             let key = (TypeId::of::<O>(), StatementId::Children(name));
             let text = || lazy_load_text::<O, T>(db, name, id, &query);
@@ -154,18 +154,20 @@ fn lazy_load_text<O: Model, T: Model>(
     id: i64,
     query: &impl Fn() -> Query<T>,
 ) -> Option<&'static str> {
-    type Texts = HashMap<(TypeId, &'static str), Option<&'static str>>;
+    type Texts = HashMap<(TypeId, &'static str, crate::Engine), Option<&'static str>>;
     static TEXTS: OnceLock<Mutex<Texts>> = OnceLock::new();
     let texts = TEXTS.get_or_init(Default::default);
     // A poisoned lock only means another thread panicked while inserting.
     let mut texts = texts
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    *texts.entry((TypeId::of::<O>(), name)).or_insert_with(|| {
-        query()
-            .fixed_text(db, id)
-            .map(|text| &*Box::leak(text.into_boxed_str()))
-    })
+    *texts
+        .entry((TypeId::of::<O>(), name, db.engine()))
+        .or_insert_with(|| {
+            query()
+                .fixed_text(db, id)
+                .map(|text| &*Box::leak(text.into_boxed_str()))
+        })
 }
 
 /// `Owner::NAME`, the generated constant of a relationship.
