@@ -167,6 +167,13 @@ impl<'a, T: FromColumn> FromSql<'a> for Field<T> {
         Ok(Field(T::from_pg(PgField::new(ty, None))))
     }
 
+    // What `Row::try_get` calls: one body for NULL and a value, inlined
+    // (the provided method is a call per column).
+    #[inline(always)]
+    fn from_sql_nullable(ty: &Type, raw: Option<&'a [u8]>) -> Result<Self, BoxError> {
+        Ok(Field(T::from_pg(PgField::new(ty, raw))))
+    }
+
     fn accepts(_ty: &Type) -> bool {
         true
     }
