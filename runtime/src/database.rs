@@ -453,6 +453,16 @@ impl Database {
                 }
                 created.push(table.name);
             }
+            // The foreign keys of a cycle of tables, once all of them exist
+            // (SQLAlchemy adds them as `create_all` does, for the tables it made).
+            #[cfg(feature = "postgres")]
+            if self.engine() == Engine::Postgres {
+                for foreign_key in schema.postgres.foreign_keys {
+                    if created.contains(&foreign_key.table) {
+                        self.execute(foreign_key.add, Some(foreign_key.table))?;
+                    }
+                }
+            }
             Ok(created)
         })
     }
@@ -476,6 +486,18 @@ impl Database {
         let tables = schema.tables_for(self.engine())?;
         self.in_transaction(|| {
             let mut dropped = Vec::new();
+            // A cycle's foreign keys first: no table of it could be dropped while
+            // another one references it.
+            #[cfg(feature = "postgres")]
+            if self.engine() == Engine::Postgres {
+                for foreign_key in schema.postgres.foreign_keys {
+                    if let Some(drop) = foreign_key.drop {
+                        if self.table_exists(foreign_key.table)? {
+                            self.execute(drop, Some(foreign_key.table))?;
+                        }
+                    }
+                }
+            }
             for table in tables.iter().rev() {
                 if !self.table_exists(table.name)? {
                     continue;
