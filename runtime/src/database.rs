@@ -486,6 +486,13 @@ impl Database {
         let tables = schema.tables_for(self.engine())?;
         self.in_transaction(|| {
             let mut dropped = Vec::new();
+            // SQLite empties a table it drops, checking the foreign keys of the
+            // rows that reference it: with tables that reference each other no
+            // order drops them all. Checked at COMMIT instead, when every table
+            // is gone (SQLite turns this off again at the end of the transaction).
+            if self.engine() == Engine::Sqlite {
+                self.execute("PRAGMA defer_foreign_keys = ON", None)?;
+            }
             // A cycle's foreign keys first: no table of it could be dropped while
             // another one references it.
             #[cfg(feature = "postgres")]
