@@ -291,7 +291,7 @@ pub fn sort_tables_and_constraints(schema: &Schema) -> (Vec<usize>, Vec<(usize, 
     if let Ok(order) = sort_as_subsets(schema, declared.clone(), &no_deferred) {
         return (order, Vec::new());
     }
-    let on_cycle = tables_on_cycles(schema);
+    let on_cycle = tables_on_cycles(&schema.models);
     let deferred: Vec<(usize, usize)> = declared
         .iter()
         .filter(|&&m| on_cycle[m])
@@ -333,10 +333,10 @@ fn declaration_position(model: &Model, f: usize) -> (usize, usize) {
 
 /// For each model, whether it is on a cycle of foreign keys between tables
 /// (SQLAlchemy's `find_cycles`; a self-reference alone is no cycle).
-fn tables_on_cycles(schema: &Schema) -> Vec<bool> {
-    let n = schema.models.len();
+pub(crate) fn tables_on_cycles(models: &[Model]) -> Vec<bool> {
+    let n = models.len();
     let references = |m: usize| -> Vec<usize> {
-        schema.models[m]
+        models[m]
             .foreign_keys
             .iter()
             .map(|fk| fk.target)
