@@ -452,6 +452,16 @@ impl Database {
                 }
                 created.push(table.name);
             }
+            // The foreign keys of a cycle of tables, once all of them exist
+            // (SQLAlchemy adds them as `create_all` does, for the tables it made).
+            #[cfg(feature = "postgres")]
+            if self.engine() == Engine::Postgres {
+                for foreign_key in schema.postgres.foreign_keys {
+                    if created.contains(&foreign_key.table) {
+                        self.execute(foreign_key.add, Some(foreign_key.table))?;
+                    }
+                }
+            }
             Ok(created)
         })
     }
@@ -475,6 +485,25 @@ impl Database {
         let tables = schema.tables_for(self.engine())?;
         self.in_transaction(|| {
             let mut dropped = Vec::new();
+            // SQLite empties a table it drops, checking the foreign keys of the
+            // rows that reference it: with tables that reference each other no
+            // order drops them all. Checked at COMMIT instead, when every table
+            // is gone (SQLite turns this off again at the end of the transaction).
+            if self.engine() == Engine::Sqlite {
+                self.execute("PRAGMA defer_foreign_keys = ON", None)?;
+            }
+            // A cycle's foreign keys first: no table of it could be dropped while
+            // another one references it.
+            #[cfg(feature = "postgres")]
+            if self.engine() == Engine::Postgres {
+                for foreign_key in schema.postgres.foreign_keys {
+                    if let Some(drop) = foreign_key.drop {
+                        if self.table_exists(foreign_key.table)? {
+                            self.execute(drop, Some(foreign_key.table))?;
+                        }
+                    }
+                }
+            }
             for table in tables.iter().rev() {
                 if !self.table_exists(table.name)? {
                     continue;

@@ -72,7 +72,7 @@ pub use relation::{
     Parent, Populated, QueryOnly,
 };
 pub use repr::{py_str, repr, Repr};
-pub use schema::{PostgresSchema, Schema, TableSchema, TypeSchema};
+pub use schema::{ForeignKeySchema, PostgresSchema, Schema, TableSchema, TypeSchema};
 /// The Rust type of a `json` column: `serde_json::Value`.
 #[cfg(feature = "serde_json")]
 pub use serde_json::Value as JsonValue;

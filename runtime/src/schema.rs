@@ -31,13 +31,19 @@ pub struct Schema {
     pub postgres: PostgresSchema,
 }
 
-/// A schema's PostgreSQL DDL: the enum types its tables use, and the tables.
+/// A schema's PostgreSQL DDL: the enum types its tables use, the tables, and
+/// the foreign keys added after the tables.
 #[derive(Debug, Clone, Copy)]
 pub struct PostgresSchema {
     /// `CREATE TYPE ... AS ENUM`, created before the tables and dropped after.
     pub types: &'static [TypeSchema],
     /// The tables in dependency order, as for [`Schema::tables`].
     pub tables: &'static [TableSchema],
+    /// The foreign keys of tables whose foreign keys form a cycle, which no
+    /// order of `CREATE TABLE`s can hold: added with `ALTER TABLE` after the
+    /// tables, and dropped before them, as SQLAlchemy's `create_all()` and
+    /// `drop_all()` do on PostgreSQL. Empty without a cycle.
+    pub foreign_keys: &'static [ForeignKeySchema],
 }
 
 impl PostgresSchema {
@@ -45,7 +51,23 @@ impl PostgresSchema {
     pub const NONE: PostgresSchema = PostgresSchema {
         types: &[],
         tables: &[],
+        foreign_keys: &[],
     };
+}
+
+/// A foreign key created after the tables (see [`PostgresSchema::foreign_keys`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ForeignKeySchema {
+    /// The table the constraint belongs to, unquoted.
+    pub table: &'static str,
+    /// `ALTER TABLE table ADD [CONSTRAINT name] FOREIGN KEY(...) REFERENCES ...`,
+    /// run when [`create_all`](crate::Database::create_all) creates `table`.
+    pub add: &'static str,
+    /// `ALTER TABLE table DROP CONSTRAINT name`, run by
+    /// [`drop_all`](crate::Database::drop_all) before any table is dropped;
+    /// `None` for an unnamed reference of a table to itself, which goes with
+    /// its table.
+    pub drop: Option<&'static str>,
 }
 
 /// A named type of a PostgreSQL schema (an enum).

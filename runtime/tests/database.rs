@@ -110,6 +110,7 @@ fn failing_ddl_names_the_table_and_creates_nothing(engine: Engine) -> TestResult
         postgres: litemodel::PostgresSchema {
             types: &[],
             tables: TABLES,
+            foreign_keys: &[],
         },
     };
     let (_dir, db) = temp_db(engine)?;

@@ -103,7 +103,7 @@ def record(conninfo, module_name):
 if __name__ == "__main__":
     sys.path.insert(0, HERE)
     conninfo = sys.argv[1]
-    for name in sys.argv[2:] or ["seed", "models", "column_types"]:
+    for name in sys.argv[2:] or ["seed", "models", "column_types", "cycles"]:
         record(conninfo, name)
     print("recorded with SQLAlchemy", sqlalchemy.__version__, "psycopg", psycopg.__version__,
           "on", psycopg.connect(conninfo).info.server_version)

@@ -15,7 +15,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 #[test]
 fn runtime_test_models_are_fresh() -> TestResult {
     let common = workspace_root().join("runtime/tests/common");
-    for name in ["seed", "blog", "library"] {
+    for name in ["seed", "blog", "library", "cycles"] {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("out.rs");
         litemodel()

@@ -65,6 +65,49 @@ impl<'s> Validator<'s, '_> {
                 }
             }
         }
+        // An unnamed foreign key between tables of a cycle: on PostgreSQL it is
+        // added after the tables, and SQLAlchemy's drop_all() can drop it first
+        // only by name.
+        let on_cycle = crate::emit::sql::tables_on_cycles(&self.models);
+        for (m, model) in self.models.iter().enumerate() {
+            if !on_cycle[m] {
+                continue;
+            }
+            for (k, fk) in model.foreign_keys.iter().enumerate() {
+                if fk.name.is_some() || fk.target == m {
+                    continue;
+                }
+                let columns: Vec<&str> = fk
+                    .columns
+                    .iter()
+                    .map(|&c| model.columns[c].name.as_str())
+                    .collect();
+                let target = &self.models[fk.target];
+                let d = Diagnostic::warning(
+                    format!(
+                        "foreign key `{}.{}` -> `{}` has no name, and `{}` is in a cycle of foreign keys",
+                        model.table,
+                        columns.join(", "),
+                        target.table,
+                        model.table
+                    ),
+                    self.fk_spans[m][k].clone(),
+                    "unnamed",
+                )
+                .with_help(format!(
+                    "declare it in a `[[models.{}.foreign_keys]]` table with `name = \"fk_{}_{}\"`",
+                    model.name,
+                    model.table,
+                    columns.join("_")
+                ))
+                .with_note(
+                    "on PostgreSQL the tables of a cycle are created without their foreign keys, which are added after them; \
+                     SQLAlchemy's `drop_all()` must drop them first, by name, and refuses the schema when one it needs has none \
+                     (litemodel drops it by the name PostgreSQL gave it)",
+                );
+                self.diags.push(d);
+            }
+        }
         // Eager loading in a cycle loads the whole graph on every query.
         let mut eager: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
         for (m, model) in self.models.iter().enumerate() {

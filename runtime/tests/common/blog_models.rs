@@ -62,5 +62,6 @@ pub static SCHEMA: Schema = Schema {
                 indexes: &[],
             },
         ],
+        foreign_keys: &[],
     },
 };

@@ -442,5 +442,6 @@ pub static SCHEMA: Schema = Schema {
                 indexes: &["CREATE INDEX ix_book_tags_tag_id ON book_tags (tag_id)"],
             },
         ],
+        foreign_keys: &[],
     },
 };

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod blog_models;
+pub mod cycles_models;
 pub mod library_models;
 pub mod seed_models;
 

@@ -59,5 +59,6 @@ pub static SCHEMA: Schema = Schema {
                 indexes: &["CREATE UNIQUE INDEX ix_users_username ON users (username)"],
             },
         ],
+        foreign_keys: &[],
     },
 };

@@ -318,5 +318,6 @@ pub static SCHEMA: Schema = Schema {
                 indexes: &["CREATE INDEX ix_books_shelf_id ON books (shelf_id)"],
             },
         ],
+        foreign_keys: &[],
     },
 };

@@ -233,6 +233,19 @@ fn schema_static(schema: &Schema, imports: &mut BTreeSet<&'static str>) -> Token
         .map(|((name, _), (create, drop))| {
             quote! { TypeSchema { name: #name, create: #create, drop: #drop } }
         });
+    let foreign_keys = sql::deferred_foreign_keys(schema, &Postgresql);
+    if !foreign_keys.is_empty() {
+        imports.insert("ForeignKeySchema");
+    }
+    let foreign_keys = foreign_keys.iter().map(|fk| {
+        let table = &fk.table;
+        let add = &fk.add;
+        let drop = match &fk.drop {
+            Some(drop) => quote! { Some(#drop) },
+            None => quote! { None },
+        };
+        quote! { ForeignKeySchema { table: #table, add: #add, drop: #drop } }
+    });
     quote! {
         /// Every table, parents first: the DDL for SQLite, and for PostgreSQL.
         #[allow(dead_code, reason = "a crate that migrates never reads it")]
@@ -241,6 +254,7 @@ fn schema_static(schema: &Schema, imports: &mut BTreeSet<&'static str>) -> Token
             postgres: PostgresSchema {
                 types: &[#(#types),*],
                 tables: #postgres,
+                foreign_keys: &[#(#foreign_keys),*],
             },
         };
     }

@@ -43,6 +43,13 @@ pub trait Dialect {
     fn table_order(&self, schema: &Schema) -> Vec<usize> {
         dependency_order(schema)
     }
+    /// The foreign keys created after every table with `ALTER TABLE ... ADD`
+    /// instead of in their `CREATE TABLE`, as (model, index into its
+    /// `foreign_keys`). None by default: SQLite accepts a reference to a table
+    /// created later, and SQLAlchemy keeps every foreign key inline there.
+    fn deferred_foreign_keys(&self, _schema: &Schema) -> Vec<(usize, usize)> {
+        Vec::new()
+    }
     /// Statements creating the named types the tables use, run before the tables
     /// (PostgreSQL's `CREATE TYPE ... AS ENUM`); `order` is [`table_order`](Dialect::table_order).
     fn create_types(&self, _schema: &Schema, _order: &[usize]) -> Vec<String> {
@@ -138,16 +145,74 @@ pub struct TableDdl {
 /// The DDL of every table, in the dialect's [`table_order`](Dialect::table_order)
 /// (each table after the tables it references).
 pub fn tables(schema: &Schema, dialect: &dyn Dialect) -> Vec<TableDdl> {
+    let deferred = dialect.deferred_foreign_keys(schema);
     dialect
         .table_order(schema)
         .into_iter()
         .map(|m| {
             let model = &schema.models[m];
+            let inline = |f: usize| !deferred.contains(&(m, f));
             TableDdl {
                 table: model.table.clone(),
                 model: m,
-                create: create_table(schema, model, dialect),
+                create: create_table(schema, model, dialect, &inline),
                 indexes: create_indexes(model, dialect),
+            }
+        })
+        .collect()
+}
+
+/// A foreign key of a table in a cycle, added after every table is created
+/// (SQLAlchemy's `create_all()` on PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredForeignKey {
+    /// The table the constraint belongs to (unquoted).
+    pub table: String,
+    /// Index into `Schema::models`.
+    pub model: usize,
+    /// `ALTER TABLE ... ADD [CONSTRAINT name] FOREIGN KEY(...) REFERENCES ...`.
+    pub add: String,
+    /// `ALTER TABLE ... DROP CONSTRAINT name`, run by `drop_all` before the tables
+    /// are dropped; `None` for an unnamed self-reference, which goes with its
+    /// table (SQLAlchemy drops only named constraints). An unnamed reference to
+    /// another table is dropped by the name PostgreSQL gave it
+    /// (`<table>_<columns>_fkey`): SQLAlchemy's `drop_all()` refuses such a
+    /// cycle, or orders the tables around it.
+    pub drop: Option<String>,
+}
+
+/// The [`DeferredForeignKey`]s of the dialect, in creation order.
+pub fn deferred_foreign_keys(schema: &Schema, dialect: &dyn Dialect) -> Vec<DeferredForeignKey> {
+    dialect
+        .deferred_foreign_keys(schema)
+        .into_iter()
+        .map(|(m, f)| {
+            let model = &schema.models[m];
+            let fk = &model.foreign_keys[f];
+            let table = dialect.quote(&model.table);
+            let name = fk.name.clone().or_else(|| {
+                (fk.target != m).then(|| {
+                    let columns: Vec<&str> = fk
+                        .columns
+                        .iter()
+                        .map(|&c| model.columns[c].name.as_str())
+                        .collect();
+                    format!("{}_{}_fkey", model.table, columns.join("_"))
+                })
+            });
+            DeferredForeignKey {
+                table: model.table.clone(),
+                model: m,
+                add: format!(
+                    "ALTER TABLE {table} ADD {}",
+                    foreign_key_clause(schema, model, fk, dialect)
+                ),
+                drop: name.map(|name| {
+                    format!(
+                        "ALTER TABLE {table} DROP CONSTRAINT {}",
+                        dialect.quote(&name)
+                    )
+                }),
             }
         })
         .collect()
@@ -168,17 +233,27 @@ pub fn create_all(schema: &Schema, dialect: &dyn Dialect) -> String {
             out.push_str(";\n\n");
         }
     }
+    for fk in deferred_foreign_keys(schema, dialect) {
+        out.push_str(&fk.add);
+        out.push_str(";\n\n");
+    }
     out
 }
 
-/// `DROP TABLE` statements in reverse dependency order, then the dialect's `DROP TYPE`s.
+/// The deferred foreign keys' `DROP CONSTRAINT`s, the `DROP TABLE` statements in
+/// reverse dependency order, then the dialect's `DROP TYPE`s.
 pub fn drop_all(schema: &Schema, dialect: &dyn Dialect) -> Vec<String> {
     let order = dialect.table_order(schema);
-    let mut statements: Vec<String> = order
-        .iter()
-        .rev()
-        .map(|&m| format!("DROP TABLE {}", dialect.quote(&schema.models[m].table)))
+    let mut statements: Vec<String> = deferred_foreign_keys(schema, dialect)
+        .into_iter()
+        .filter_map(|fk| fk.drop)
         .collect();
+    statements.extend(
+        order
+            .iter()
+            .rev()
+            .map(|&m| format!("DROP TABLE {}", dialect.quote(&schema.models[m].table))),
+    );
     statements.extend(dialect.drop_types(schema, &order));
     statements
 }
@@ -188,25 +263,125 @@ pub fn drop_all(schema: &Schema, dialect: &dyn Dialect) -> Vec<String> {
 pub fn dependency_order(schema: &Schema) -> Vec<usize> {
     let mut by_name: Vec<usize> = (0..schema.models.len()).collect();
     by_name.sort_by(|&a, &b| schema.models[a].table.cmp(&schema.models[b].table));
-    dependency_order_from(schema, by_name)
+    let no_deferred = |_: usize, _: usize| false;
+    match sort_as_subsets(schema, by_name.clone(), &no_deferred) {
+        Ok(order) => order,
+        Err(mut placed) => {
+            // A cycle: SQLite accepts forward references, so keep the given order.
+            let rest: Vec<usize> = by_name
+                .into_iter()
+                .filter(|m| !placed.contains(m))
+                .collect();
+            placed.extend(rest);
+            placed
+        }
+    }
+}
+
+/// SQLAlchemy's `sort_tables_and_constraints` over `MetaData.tables` (declaration
+/// order), as `create_all()` runs it: the model indices, each after the tables its
+/// foreign keys reference, and the foreign keys left out of that sort, as (model,
+/// index into its `foreign_keys`). Without a cycle nothing is left out. With one,
+/// every foreign key of every table on a cycle is left out (references to tables
+/// outside the cycle and self-references too, as SQLAlchemy does) and the tables
+/// are sorted again without them.
+pub fn sort_tables_and_constraints(schema: &Schema) -> (Vec<usize>, Vec<(usize, usize)>) {
+    let declared: Vec<usize> = (0..schema.models.len()).collect();
+    let no_deferred = |_: usize, _: usize| false;
+    if let Ok(order) = sort_as_subsets(schema, declared.clone(), &no_deferred) {
+        return (order, Vec::new());
+    }
+    let on_cycle = tables_on_cycles(&schema.models);
+    let deferred: Vec<(usize, usize)> = declared
+        .iter()
+        .filter(|&&m| on_cycle[m])
+        .flat_map(|&m| (0..schema.models[m].foreign_keys.len()).map(move |f| (m, f)))
+        .collect();
+    let is_deferred = |m: usize, f: usize| on_cycle[m] && f < schema.models[m].foreign_keys.len();
+    // Without the foreign keys of the cycles' tables no cycle is left.
+    let order = match sort_as_subsets(schema, declared.clone(), &is_deferred) {
+        Ok(order) => order,
+        Err(mut placed) => {
+            let rest: Vec<usize> = declared
+                .into_iter()
+                .filter(|m| !placed.contains(m))
+                .collect();
+            placed.extend(rest);
+            placed
+        }
+    };
+    // Creation order: by table, then as the table declares them.
+    let mut deferred = deferred;
+    deferred.sort_by_key(|&(m, f)| {
+        (
+            order.iter().position(|&o| o == m),
+            declaration_position(&schema.models[m], f),
+        )
+    });
+    (order, deferred)
+}
+
+/// Where `create_table` writes a foreign key: table-level ones first, then by column.
+fn declaration_position(model: &Model, f: usize) -> (usize, usize) {
+    let fk = &model.foreign_keys[f];
+    if fk.table_level {
+        (0, f)
+    } else {
+        (1 + fk.columns.first().copied().unwrap_or(0), f)
+    }
+}
+
+/// For each model, whether it is on a cycle of foreign keys between tables
+/// (SQLAlchemy's `find_cycles`; a self-reference alone is no cycle).
+pub(crate) fn tables_on_cycles(models: &[Model]) -> Vec<bool> {
+    let n = models.len();
+    let references = |m: usize| -> Vec<usize> {
+        models[m]
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.target)
+            .filter(|&t| t != m)
+            .collect()
+    };
+    (0..n)
+        .map(|start| {
+            let mut seen = vec![false; n];
+            let mut stack = references(start);
+            while let Some(m) = stack.pop() {
+                if m == start {
+                    return true;
+                }
+                if !std::mem::replace(&mut seen[m], true) {
+                    stack.extend(references(m));
+                }
+            }
+            false
+        })
+        .collect()
 }
 
 /// Model indices in declaration order, each placed after the tables its foreign keys
 /// reference: the order SQLAlchemy's `create_all()` itself creates tables in
 /// (`sort_tables_and_constraints` over `MetaData.tables`, which keeps declaration order).
 pub fn declaration_dependency_order(schema: &Schema) -> Vec<usize> {
-    dependency_order_from(schema, (0..schema.models.len()).collect())
+    sort_tables_and_constraints(schema).0
 }
 
 /// `todo` in batches: each batch the tables whose referenced tables are all placed,
-/// in `todo`'s order (SQLAlchemy's `sort_as_subsets`).
-fn dependency_order_from(schema: &Schema, mut todo: Vec<usize>) -> Vec<usize> {
+/// in `todo`'s order (SQLAlchemy's `sort_as_subsets`), not counting the foreign keys
+/// `deferred(model, index)` leaves out. `Err` with the tables placed before a cycle.
+fn sort_as_subsets(
+    schema: &Schema,
+    mut todo: Vec<usize>,
+    deferred: &dyn Fn(usize, usize) -> bool,
+) -> Result<Vec<usize>, Vec<usize>> {
     let depends_on = |m: usize| -> Vec<usize> {
         schema.models[m]
             .foreign_keys
             .iter()
-            .map(|fk| fk.target)
-            .filter(|&t| t != m)
+            .enumerate()
+            .filter(|&(f, fk)| fk.target != m && !deferred(m, f))
+            .map(|(_, fk)| fk.target)
             .collect()
     };
     let mut order = Vec::with_capacity(todo.len());
@@ -217,17 +392,20 @@ fn dependency_order_from(schema: &Schema, mut todo: Vec<usize>) -> Vec<usize> {
             .filter(|&m| depends_on(m).iter().all(|d| !todo.contains(d)))
             .collect();
         if ready.is_empty() {
-            // A cycle: SQLite accepts forward references, so keep the given order.
-            order.append(&mut todo);
-            break;
+            return Err(order);
         }
         todo.retain(|m| !ready.contains(m));
         order.extend(ready);
     }
-    order
+    Ok(order)
 }
 
-fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String {
+fn create_table(
+    schema: &Schema,
+    model: &Model,
+    dialect: &dyn Dialect,
+    inline: &dyn Fn(usize) -> bool,
+) -> String {
     let mut lines: Vec<String> = (0..model.columns.len())
         .map(|c| column_definition(model, c, dialect))
         .collect();
@@ -263,41 +441,23 @@ fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String
     for check in &model.checks {
         lines.push(format!("{}CHECK ({})", named(&check.name), check.sql));
     }
-    let foreign_key = |fk: &crate::model::ForeignKey| -> String {
-        let target = &schema.models[fk.target];
-        let target_columns = fk
-            .target_columns
+    let foreign_key = |fk| foreign_key_clause(schema, model, fk, dialect);
+    let inline_keys = || {
+        model
+            .foreign_keys
             .iter()
-            .map(|&c| dialect.quote(&target.columns[c].name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut text = format!(
-            "{}FOREIGN KEY({}) REFERENCES {} ({})",
-            named(&fk.name),
-            quote_list(&fk.columns),
-            dialect.quote(&target.table),
-            target_columns
-        );
-        if let Some(action) = &fk.on_delete {
-            text.push_str(&format!(" ON DELETE {action}"));
-        }
-        if let Some(action) = &fk.on_update {
-            text.push_str(&format!(" ON UPDATE {action}"));
-        }
-        text
+            .enumerate()
+            .filter(|&(f, _)| inline(f))
+            .map(|(_, fk)| fk)
     };
-    for fk in model.foreign_keys.iter().filter(|fk| fk.table_level) {
+    for fk in inline_keys().filter(|fk| fk.table_level) {
         lines.push(foreign_key(fk));
     }
     for (c, column) in model.columns.iter().enumerate() {
         if column.unique && !column.index {
             lines.push(format!("UNIQUE ({})", dialect.quote(&column.name)));
         }
-        for fk in model
-            .foreign_keys
-            .iter()
-            .filter(|fk| !fk.table_level && fk.columns == [c])
-        {
+        for fk in inline_keys().filter(|fk| !fk.table_level && fk.columns == [c]) {
             lines.push(foreign_key(fk));
         }
     }
@@ -306,6 +466,40 @@ fn create_table(schema: &Schema, model: &Model, dialect: &dyn Dialect) -> String
         dialect.quote(&model.table),
         lines.join(", \n\t")
     )
+}
+
+/// `[CONSTRAINT name ]FOREIGN KEY(...) REFERENCES table (...)[ ON DELETE ...]`, as in
+/// a `CREATE TABLE` and after `ALTER TABLE ... ADD`.
+fn foreign_key_clause(
+    schema: &Schema,
+    model: &Model,
+    fk: &crate::model::ForeignKey,
+    dialect: &dyn Dialect,
+) -> String {
+    let quote_list = |columns: &[usize], model: &Model| -> String {
+        columns
+            .iter()
+            .map(|&c| dialect.quote(&model.columns[c].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let target = &schema.models[fk.target];
+    let mut text = format!(
+        "{}FOREIGN KEY({}) REFERENCES {} ({})",
+        fk.name.as_ref().map_or(String::new(), |n| {
+            format!("CONSTRAINT {} ", dialect.quote(n))
+        }),
+        quote_list(&fk.columns, model),
+        dialect.quote(&target.table),
+        quote_list(&fk.target_columns, target)
+    );
+    if let Some(action) = &fk.on_delete {
+        text.push_str(&format!(" ON DELETE {action}"));
+    }
+    if let Some(action) = &fk.on_update {
+        text.push_str(&format!(" ON UPDATE {action}"));
+    }
+    text
 }
 
 fn column_definition(model: &Model, c: usize, dialect: &dyn Dialect) -> String {

@@ -3,7 +3,7 @@
 //! Recorded against the real thing: `tests/sqlalchemy/record_postgres.sh` keeps
 //! SQLAlchemy's DDL and the catalog it makes in `tests/sqlalchemy/*.postgres.*`.
 
-use super::{declaration_dependency_order, generic_column_type, Dialect};
+use super::{generic_column_type, sort_tables_and_constraints, Dialect};
 use crate::model::{ColumnType, Literal, Model, Schema};
 use crate::names;
 
@@ -210,7 +210,13 @@ impl Dialect for Postgresql {
     }
 
     fn table_order(&self, schema: &Schema) -> Vec<usize> {
-        declaration_dependency_order(schema)
+        sort_tables_and_constraints(schema).0
+    }
+
+    /// The foreign keys of the tables on a cycle, added with `ALTER TABLE` after
+    /// every table: PostgreSQL checks a reference when the constraint is made.
+    fn deferred_foreign_keys(&self, schema: &Schema) -> Vec<(usize, usize)> {
+        sort_tables_and_constraints(schema).1
     }
 
     fn create_types(&self, schema: &Schema, order: &[usize]) -> Vec<String> {
@@ -324,6 +330,76 @@ mod tests {
         let checked = crate::check("models.toml", spec).map_err(|d| d.render(false))?;
         let drops = drop_all(&checked.schema, &Postgresql);
         assert_eq!(drops.last().map(String::as_str), Some("DROP TYPE level"));
+        Ok(())
+    }
+
+    /// SQLAlchemy's `sort_tables_and_constraints`: every foreign key of a table on a
+    /// cycle is added after the tables, its reference to a table outside the cycle
+    /// too; the other tables keep theirs inline and come after what they reference.
+    #[test]
+    fn a_cycle_defers_every_foreign_key_of_its_tables() -> Result<(), String> {
+        let spec = r#"
+            [models.Role]
+            table = "roles"
+            [models.Role.columns]
+            id = { type = "integer", primary_key = true }
+            [models.A]
+            table = "a"
+            [models.A.columns]
+            id = { type = "integer", primary_key = true }
+            b_id = { type = "integer", foreign_key = "b.id", index = true }
+            role_id = { type = "integer", foreign_key = "roles.id", index = true }
+            [models.B]
+            table = "b"
+            [models.B.columns]
+            id = { type = "integer", primary_key = true }
+            a_id = { type = "integer", foreign_key = "a.id", index = true }
+            [models.C]
+            table = "c"
+            [models.C.columns]
+            id = { type = "integer", primary_key = true }
+            b_id = { type = "integer", foreign_key = "b.id", index = true }
+            "#;
+        let text = ddl(spec)?;
+        let creates: Vec<&str> = text
+            .split(";\n\n")
+            .filter(|s| s.starts_with("CREATE TABLE"))
+            .map(|s| s.split_whitespace().nth(2).unwrap_or_default())
+            .collect();
+        assert_eq!(creates, ["roles", "a", "b", "c"], "{text}");
+        assert!(
+            text.contains("\tFOREIGN KEY(b_id) REFERENCES b (id)\n)"),
+            "{text}"
+        );
+        let alters: Vec<&str> = text
+            .split(";\n\n")
+            .filter(|s| s.starts_with("ALTER"))
+            .collect();
+        assert_eq!(
+            alters,
+            [
+                "ALTER TABLE a ADD FOREIGN KEY(b_id) REFERENCES b (id)",
+                "ALTER TABLE a ADD FOREIGN KEY(role_id) REFERENCES roles (id)",
+                "ALTER TABLE b ADD FOREIGN KEY(a_id) REFERENCES a (id)",
+            ],
+            "{text}"
+        );
+        // Unnamed, SQLAlchemy's drop_all() refuses them; litemodel drops them by the
+        // names PostgreSQL gave them.
+        let checked = crate::check("models.toml", spec).map_err(|d| d.render(false))?;
+        let drops = drop_all(&checked.schema, &Postgresql);
+        assert_eq!(
+            drops,
+            [
+                "ALTER TABLE a DROP CONSTRAINT a_b_id_fkey",
+                "ALTER TABLE a DROP CONSTRAINT a_role_id_fkey",
+                "ALTER TABLE b DROP CONSTRAINT b_a_id_fkey",
+                "DROP TABLE c",
+                "DROP TABLE b",
+                "DROP TABLE a",
+                "DROP TABLE roles",
+            ]
+        );
         Ok(())
     }
 }

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use litemodel::{Database, PostgresSchema, Schema, TableSchema, TypeSchema};
+use litemodel::{Database, ForeignKeySchema, PostgresSchema, Schema, TableSchema, TypeSchema};
 use litemodel_codegen::emit::sql::{self, Dialect as _, Postgresql, Sqlite};
 use litemodel_codegen::Checked;
 
@@ -47,11 +47,21 @@ fn runtime_schema(checked: &Checked) -> Schema {
             drop: leak(drop),
         })
         .collect();
+    let foreign_keys: Vec<ForeignKeySchema> =
+        sql::deferred_foreign_keys(&checked.schema, &Postgresql)
+            .into_iter()
+            .map(|fk| ForeignKeySchema {
+                table: leak(fk.table),
+                add: leak(fk.add),
+                drop: fk.drop.map(leak),
+            })
+            .collect();
     Schema {
         tables: tables(&Sqlite),
         postgres: PostgresSchema {
             types: Box::leak(types.into_boxed_slice()),
             tables: tables(&Postgresql),
+            foreign_keys: Box::leak(foreign_keys.into_boxed_slice()),
         },
     }
 }
