@@ -12,74 +12,28 @@
 mod common;
 
 use std::fs;
-use std::io::Write as _;
 use std::path::Path;
-use std::sync::Once;
 
 use common::litemodel;
+use common::postgres::{server, Schema};
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
-/// The server's connection string, or `None` (after one visible line) outside CI.
-fn server() -> Option<String> {
-    static SKIPPED: Once = Once::new();
-    match std::env::var("LITEMODEL_TEST_POSTGRES") {
-        Ok(conninfo) if !conninfo.trim().is_empty() => Some(conninfo),
-        _ => {
-            assert!(
-                std::env::var("CI").map_or(true, |ci| ci != "true"),
-                "LITEMODEL_TEST_POSTGRES is not set, and CI=true: the PostgreSQL tests \
-                 must run in CI (.ci/run starts a server with .ci/postgres)"
-            );
-            // Straight to stderr: the test harness captures `eprintln!`.
-            SKIPPED.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "skipped: LITEMODEL_TEST_POSTGRES is not set"
-                );
-            });
-            None
-        }
-    }
+/// A schema of its own for a migration test (`migrate_{case}_{pid}`).
+fn new_schema(conninfo: &str, case: &str) -> TestResult<Schema> {
+    Schema::create(conninfo, "migrate", case)
 }
 
-/// A schema of its own on the server, dropped (with what it holds) at the end.
-struct Schema {
-    admin: postgres::Client,
-    name: String,
-    /// A libpq connection string whose `search_path` is this schema.
-    target: String,
+/// The catalog signature without the version table (`create-all` makes none),
+/// and with it.
+trait Signatures {
+    fn model_signature(&mut self) -> TestResult<String>;
+    fn full_signature(&mut self) -> TestResult<String>;
 }
 
-impl Schema {
-    fn create(conninfo: &str, case: &str) -> TestResult<Self> {
-        let config: postgres::Config = conninfo.parse()?;
-        let mut admin = config.connect(postgres::NoTls)?;
-        let name = format!("migrate_{case}_{}", std::process::id());
-        admin.batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
-        ))?;
-        let target = format!("{} options=-csearch_path={name}", conninfo_of(&config));
-        Ok(Schema {
-            admin,
-            name,
-            target,
-        })
-    }
-
-    /// Runs SQL with this schema first in the `search_path`.
-    fn execute(&mut self, sql: &str) -> TestResult {
-        self.admin
-            .batch_execute(&format!("SET search_path = {}; {sql}", self.name))?;
-        Ok(())
-    }
-
-    /// The catalog signature of the schema: one line per column, constraint, index,
-    /// enum type and sequence, read with the schema as the `search_path` so that
-    /// names are not qualified by it. The version table is left out (`create-all`
-    /// makes none).
-    fn signature(&mut self) -> TestResult<String> {
-        let all = self.full_signature()?;
+impl Signatures for Schema {
+    fn model_signature(&mut self) -> TestResult<String> {
+        let all = Schema::signature(self)?;
         Ok(all
             .lines()
             .filter(|line| !line.contains("litemodel_migrations"))
@@ -87,98 +41,10 @@ impl Schema {
             .collect())
     }
 
-    /// [`Schema::signature`] with the version table.
     fn full_signature(&mut self) -> TestResult<String> {
-        self.admin
-            .batch_execute(&format!("SET search_path = {}", self.name))?;
-        let mut out = String::new();
-        for query in SIGNATURE {
-            for row in self.admin.query(*query, &[])? {
-                let line: String = row.try_get(0)?;
-                out.push_str(&line.replace(&format!(" ON {}.", self.name), " ON "));
-                out.push('\n');
-            }
-        }
-        self.admin.batch_execute("RESET search_path")?;
-        Ok(out)
+        Schema::signature(self)
     }
 }
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        // Best effort: a leftover schema dies with the throwaway cluster.
-        let _ = self
-            .admin
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-    }
-}
-
-/// The server and user of `config` as a libpq connection string, without a
-/// database-specific `options`.
-fn conninfo_of(config: &postgres::Config) -> String {
-    let mut out = Vec::new();
-    for host in config.get_hosts() {
-        match host {
-            postgres::config::Host::Tcp(host) => out.push(format!("host={host}")),
-            postgres::config::Host::Unix(path) => out.push(format!("host={}", path.display())),
-        }
-    }
-    if let Some(port) = config.get_ports().first() {
-        out.push(format!("port={port}"));
-    }
-    if let Some(user) = config.get_user() {
-        out.push(format!("user={user}"));
-    }
-    if let Some(password) = config.get_password() {
-        out.push(format!("password={}", String::from_utf8_lossy(password)));
-    }
-    if let Some(dbname) = config.get_dbname() {
-        out.push(format!("dbname={dbname}"));
-    }
-    out.join(" ")
-}
-
-/// The catalog signature's queries (those of `tests/sqlalchemy/postgres_catalog.sql`,
-/// for the current schema instead of `public`).
-const SIGNATURE: &[&str] = &[
-    "SELECT format('table %s', c.relname) FROM pg_class c \
-     JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.relname",
-    "SELECT format('column %s.%s %s %s default=%s identity=%s', c.relname, a.attname, \
-            format_type(a.atttypid, a.atttypmod), \
-            CASE WHEN a.attnotnull THEN 'not-null' ELSE 'null' END, \
-            coalesce(pg_get_expr(d.adbin, d.adrelid), '-'), \
-            CASE WHEN a.attidentity = '' THEN '-' ELSE a.attidentity::text END) \
-     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-     JOIN pg_namespace n ON n.oid = c.relnamespace \
-     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-     WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 \
-       AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
-    "SELECT format('constraint %s on %s type=%s: %s', con.conname, c.relname, con.contype, \
-            pg_get_constraintdef(con.oid, true)) \
-     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
-     JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() ORDER BY c.relname, con.conname",
-    "SELECT format('index %s on %s: %s', i.relname, t.relname, pg_get_indexdef(i.oid)) \
-     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-     JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-     WHERE n.nspname = current_schema() ORDER BY t.relname, i.relname",
-    "SELECT format('enum %s: %s', t.typname, \
-            string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)) \
-     FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
-     JOIN pg_namespace n ON n.oid = t.typnamespace \
-     WHERE n.nspname = current_schema() GROUP BY t.typname ORDER BY t.typname",
-    "SELECT format('sequence %s owned-by=%s type=%s start=%s increment=%s', s.relname, \
-            coalesce(t.relname || '.' || a.attname, '-'), \
-            format_type(q.seqtypid, NULL), q.seqstart, q.seqincrement) \
-     FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace \
-     JOIN pg_sequence q ON q.seqrelid = s.oid \
-     LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid \
-       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
-     LEFT JOIN pg_class t ON t.oid = d.refobjid \
-     LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
-     WHERE n.nspname = current_schema() AND s.relkind = 'S' ORDER BY s.relname",
-];
 
 /// `litemodel --spec SPEC migrate ARGS... --database TARGET` in `dir`: (exit code,
 /// stdout, stderr).
@@ -210,7 +76,7 @@ fn migrate_ok(dir: &Path, target: &str, args: &[&str]) -> TestResult<String> {
 fn created_signature(conninfo: &str, spec: &str, case: &str) -> TestResult<String> {
     let dir = tempfile::tempdir()?;
     fs::write(dir.path().join("models.toml"), spec)?;
-    let mut fresh = Schema::create(conninfo, case)?;
+    let mut fresh = new_schema(conninfo, case)?;
     litemodel()
         .current_dir(dir.path())
         .args([
@@ -223,7 +89,7 @@ fn created_signature(conninfo: &str, spec: &str, case: &str) -> TestResult<Strin
         .env_remove("DATABASE_URL")
         .assert()
         .success();
-    fresh.signature()
+    fresh.model_signature()
 }
 
 const FIRST: &str = r#"
@@ -278,7 +144,7 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
     let Some(conninfo) = server() else {
         return Ok(());
     };
-    let mut schema = Schema::create(&conninfo, "edits")?;
+    let mut schema = new_schema(&conninfo, "edits")?;
     let dir = tempfile::tempdir()?;
     let spec = dir.path().join("models.toml");
     fs::write(&spec, FIRST)?;
@@ -319,7 +185,7 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
     let applied = migrate_ok(dir.path(), &target, &["up"])?;
     assert!(applied.contains("applied 0001_initial"), "{applied}");
     assert_eq!(
-        schema.signature()?,
+        schema.model_signature()?,
         created_signature(&conninfo, FIRST, "edits_first")?,
         "the first migration makes what create-all makes"
     );
@@ -328,7 +194,7 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
          INSERT INTO users (username, role_id, status) VALUES
              ('john', 1, 'published'), ('susan', 2, 'draft'), ('david', NULL, NULL);",
     )?;
-    let before = schema.signature()?;
+    let before = schema.model_signature()?;
 
     fs::write(&spec, SECOND)?;
     let (code, _, stderr) = migrate(dir.path(), &target, &["check"])?;
@@ -371,7 +237,7 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
     );
 
     migrate_ok(dir.path(), &target, &["up"])?;
-    let after = schema.signature()?;
+    let after = schema.model_signature()?;
     assert_eq!(
         after,
         created_signature(&conninfo, SECOND, "edits_second")?,
@@ -430,12 +296,12 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
     );
     assert!(stderr.contains("invalid input value for enum"), "{stderr}");
     assert!(stderr.contains("the database is at version 2"), "{stderr}");
-    assert_eq!(schema.signature()?, after);
+    assert_eq!(schema.model_signature()?, after);
     schema.execute("DELETE FROM posts; UPDATE users SET status = NULL WHERE id = 3;")?;
     let stdout = migrate_ok(dir.path(), &target, &["down"])?;
     assert!(stdout.contains("reverted 0002_second"), "{stdout}");
     assert_eq!(
-        schema.signature()?,
+        schema.model_signature()?,
         before,
         "down returns to the previous schema"
     );
@@ -451,7 +317,7 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
     assert_eq!(names, ["john", "susan", "david"]);
     schema.admin.batch_execute("RESET search_path")?;
     migrate_ok(dir.path(), &target, &["up"])?;
-    assert_eq!(schema.signature()?, after);
+    assert_eq!(schema.model_signature()?, after);
     Ok(())
 }
 
@@ -463,13 +329,13 @@ fn a_failing_migration_changes_nothing_on_postgresql() -> TestResult {
     let Some(conninfo) = server() else {
         return Ok(());
     };
-    let mut schema = Schema::create(&conninfo, "failing")?;
+    let mut schema = new_schema(&conninfo, "failing")?;
     let dir = tempfile::tempdir()?;
     fs::write(dir.path().join("models.toml"), FIRST)?;
     let target = schema.target.clone();
     migrate_ok(dir.path(), &target, &["new", "-m", "initial"])?;
     migrate_ok(dir.path(), &target, &["up"])?;
-    let before = schema.signature()?;
+    let before = schema.model_signature()?;
     fs::write(
         dir.path().join("migrations/0002_broken.sql"),
         "-- migrate:dialect postgresql\n-- migrate:up\n\
@@ -488,7 +354,7 @@ fn a_failing_migration_changes_nothing_on_postgresql() -> TestResult {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
     assert_eq!(
-        schema.signature()?,
+        schema.model_signature()?,
         before,
         "nothing of the migration is left"
     );
@@ -510,7 +376,7 @@ fn a_failing_migration_changes_nothing_on_postgresql() -> TestResult {
         stderr.contains("must not contain BEGIN, COMMIT or ROLLBACK"),
         "{stderr}"
     );
-    assert_eq!(schema.signature()?, before);
+    assert_eq!(schema.model_signature()?, before);
     Ok(())
 }
 
@@ -521,7 +387,7 @@ fn migrations_of_the_other_engine_are_refused() -> TestResult {
     let Some(conninfo) = server() else {
         return Ok(());
     };
-    let mut schema = Schema::create(&conninfo, "dialect")?;
+    let mut schema = new_schema(&conninfo, "dialect")?;
     let target = schema.target.clone();
     let sqlite = tempfile::tempdir()?;
     fs::write(sqlite.path().join("models.toml"), FIRST)?;
@@ -586,7 +452,7 @@ fn stamp_adopts_a_created_schema_on_postgresql() -> TestResult {
     let Some(conninfo) = server() else {
         return Ok(());
     };
-    let schema = Schema::create(&conninfo, "stamp")?;
+    let schema = new_schema(&conninfo, "stamp")?;
     let target = schema.target.clone();
     let dir = tempfile::tempdir()?;
     fs::write(dir.path().join("models.toml"), FIRST)?;
@@ -610,7 +476,7 @@ fn stamp_adopts_a_created_schema_on_postgresql() -> TestResult {
         "{stdout}"
     );
     // A schema that is not the migrations' is not stamped.
-    let other = Schema::create(&conninfo, "stamp_other")?;
+    let other = new_schema(&conninfo, "stamp_other")?;
     litemodel()
         .current_dir(dir.path())
         .args([
@@ -746,7 +612,7 @@ fn every_kind_of_change_round_trips_on_postgresql() -> TestResult {
             ],
         ),
     ];
-    let mut schema = Schema::create(&conninfo, "kinds")?;
+    let mut schema = new_schema(&conninfo, "kinds")?;
     let target = schema.target.clone();
     let dir = tempfile::tempdir()?;
     let mut previous = String::new();
@@ -769,7 +635,7 @@ fn every_kind_of_change_round_trips_on_postgresql() -> TestResult {
             assert!(text.contains(statement), "{message}: {statement}:\n{text}");
         }
         migrate_ok(dir.path(), &target, &["up"])?;
-        let reached = schema.signature()?;
+        let reached = schema.model_signature()?;
         assert_eq!(
             reached,
             created_signature(&conninfo, spec, &format!("kinds_{i}"))?,
@@ -782,9 +648,9 @@ fn every_kind_of_change_round_trips_on_postgresql() -> TestResult {
             )?;
         } else {
             migrate_ok(dir.path(), &target, &["down"])?;
-            assert_eq!(schema.signature()?, previous, "{message}: down");
+            assert_eq!(schema.model_signature()?, previous, "{message}: down");
             migrate_ok(dir.path(), &target, &["up"])?;
-            assert_eq!(schema.signature()?, reached, "{message}: up again");
+            assert_eq!(schema.model_signature()?, reached, "{message}: up again");
             let stdout = migrate_ok(dir.path(), &target, &["check"])?;
             assert!(stdout.contains("agree"), "{stdout}");
             // Back to the first spec's schema for the next step.
@@ -817,7 +683,7 @@ fn tables_the_migrations_do_not_know_are_left_alone() -> TestResult {
     let Some(conninfo) = server() else {
         return Ok(());
     };
-    let mut schema = Schema::create(&conninfo, "foreign")?;
+    let mut schema = new_schema(&conninfo, "foreign")?;
     schema.execute("CREATE TABLE audit (id SERIAL PRIMARY KEY, data JSONB, tags TEXT[])")?;
     let target = schema.target.clone();
     let dir = tempfile::tempdir()?;
@@ -827,6 +693,8 @@ fn tables_the_migrations_do_not_know_are_left_alone() -> TestResult {
     assert!(stdout.contains("applied 0001_initial"), "{stdout}");
     let stdout = migrate_ok(dir.path(), &target, &["check"])?;
     assert!(stdout.contains("agree"), "{stdout}");
-    assert!(schema.signature()?.contains("column audit.data jsonb"));
+    assert!(schema
+        .model_signature()?
+        .contains("column audit.data jsonb"));
     Ok(())
 }

@@ -12,10 +12,9 @@
 mod common;
 
 use std::fs;
-use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Once;
 
+use common::postgres::server;
 use common::{litemodel, workspace_root};
 use litemodel_codegen::emit::sql::{self, SqlDialect};
 
@@ -150,29 +149,6 @@ fn postgresql_ddl_is_the_ddl_sqlalchemy_sends() -> TestResult {
         );
     }
     Ok(())
-}
-
-/// The server's connection string, or `None` (after one visible line) outside CI.
-fn server() -> Option<String> {
-    static SKIPPED: Once = Once::new();
-    match std::env::var("LITEMODEL_TEST_POSTGRES") {
-        Ok(conninfo) if !conninfo.trim().is_empty() => Some(conninfo),
-        _ => {
-            assert!(
-                std::env::var("CI").map_or(true, |ci| ci != "true"),
-                "LITEMODEL_TEST_POSTGRES is not set, and CI=true: the PostgreSQL tests \
-                 must run in CI (.ci/run starts a server with .ci/postgres)"
-            );
-            // Straight to stderr: the test harness captures `eprintln!`.
-            SKIPPED.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "skipped: LITEMODEL_TEST_POSTGRES is not set"
-                );
-            });
-            None
-        }
-    }
 }
 
 /// The queries of `tests/sqlalchemy/postgres_catalog.sql`, split as record_postgres.py

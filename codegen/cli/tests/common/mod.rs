@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod migrations;
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 
