@@ -3,10 +3,10 @@
 //!
 //! The rest of the runtime prepares, binds, executes and reads rows through
 //! the small enums of this module, so a statement, a row and a parameter look
-//! the same whatever the engine. Each engine keeps its own prepared-statement
-//! cache: for SQLite, one slot per fixed statement (`sqlite.rs`) and
-//! rusqlite's cache for the rest; for PostgreSQL, a map of server-side
-//! statements.
+//! the same whatever the engine. Each engine keeps its prepared statements:
+//! for SQLite, a slot per fixed statement and per query text (`sqlite.rs`),
+//! rusqlite's cache only for a statement already running; for PostgreSQL,
+//! server-side statements by identity and by text (`postgres.rs`).
 
 pub(crate) mod busy;
 #[cfg(feature = "postgres")]

@@ -32,7 +32,7 @@ pub use upsert::Upsert;
 /// terminal methods against a [`Database`] or a [`Session`](crate::Session).
 ///
 /// Every value is bound as a parameter and every identifier quoted; the
-/// statement is prepared once per connection and taken from rusqlite's cache
+/// statement is prepared once per connection and found by its text
 /// afterwards.
 #[must_use = "a query does nothing until a terminal method such as `all` runs it"]
 pub struct Query<M> {

@@ -6,10 +6,9 @@ use super::*;
 /// Lookups by primary key on one held statement, for loops that fetch many
 /// objects by id.
 ///
-/// [`Query::get`] (`User::get(db, id)`) finds its prepared statement in the
-/// connection's statement cache on every call: hashing the SQL text and
-/// taking the statement out and back is about a fifth of the work of a one-row
-/// lookup. A `Getter` takes it once and keeps it until dropped, as
+/// [`Query::get`] (`User::get(db, id)`) takes its prepared statement from the
+/// connection's slots on every call (one hash of the model's type, no SQL
+/// text); a `Getter` takes it once and keeps it until dropped, as
 /// hand-written rusqlite code keeps its statement.
 ///
 /// ```

@@ -29,8 +29,8 @@ impl Dialect for Sqlite {
         if limit.is_some() || offset.is_some() {
             out.push_str(" LIMIT ");
             // Written as a number, not bound: SQLite (3.54) marks a bound LIMIT
-            // "re-prepare when rebound", and rusqlite's statement cache clears
-            // bindings, so a bound LIMIT re-parsed the statement on every run.
+            // "re-prepare when rebound", so a bound LIMIT re-parsed the
+            // statement on every run.
             match limit {
                 Some(n) => push_decimal(out, n.min(i64::MAX as u64)),
                 None => out.push_str("-1"),
