@@ -346,6 +346,30 @@ fn streaming_reads_row_by_row(engine: Engine) -> TestResult {
     Ok(())
 }
 
+/// A statement taken from the connection's cache is not handed out again while
+/// it runs: the same query, and the same lookup by key, inside their own rows
+/// run on a second copy and read the same rows.
+fn a_query_runs_inside_the_rows_of_the_same_query(engine: Engine) -> TestResult {
+    let (_dir, db) = posts_db(engine)?;
+    let query = Post::query()
+        .filter(Post::VIEWS.ge(20))
+        .order_by(Post::VIEWS.asc());
+    let mut stream = query.stream(&db)?;
+    let mut seen = Vec::new();
+    for post in stream.iter() {
+        let post = post?;
+        let again: Vec<String> = query.all(&db)?.into_iter().map(|p| p.title).collect();
+        assert_eq!(again, ["p2", "p3", "p4", "p5"]);
+        let id = post.id.ok_or("a stored post has an id")?;
+        let mut posts = Getter::<Post>::new(&db)?;
+        // The getter holds the fixed lookup; `Post::get` runs a copy.
+        assert_eq!(Post::get(&db, id)?, posts.get(id)?);
+        seen.push(post.title);
+    }
+    assert_eq!(seen, ["p2", "p3", "p4", "p5"]);
+    Ok(())
+}
+
 /// SQLite only: see the comment in the body.
 #[test]
 fn statements_are_prepared_once_and_cached() -> TestResult {
@@ -421,5 +445,6 @@ engines!(
     bulk_statements_in_a_session_follow_its_transaction,
     bulk_delete_reports_foreign_keys,
     streaming_reads_row_by_row,
+    a_query_runs_inside_the_rows_of_the_same_query,
     filter_by_relationship_and_column,
 );
