@@ -43,6 +43,36 @@ fn dynamic_relationship_is_a_refinable_query(engine: Engine) -> TestResult {
     Ok(())
 }
 
+/// SQLite: a lazy load runs the relationship's fixed statement (taken from
+/// the connection by the relationship's identity), not a query rendered and
+/// looked up by its text on each load; the same text built as a query is a
+/// statement of its own.
+#[test]
+fn a_lazy_load_runs_the_relationship_s_fixed_statement() -> TestResult {
+    let (_dir, mut db) = blog_db(Engine::Sqlite)?;
+    db.transaction(|s| {
+        let ann = s.add(Author::new("ann"));
+        let bob = s.add(Author::new("bob"));
+        s.add_all([
+            Post::new("first", 1).with_author(ann),
+            Post::new("second", 2).with_author(ann),
+            Post::new("third", 3).with_author(bob),
+        ]);
+        Ok::<_, Error>(())
+    })?;
+    let authors = Author::query().order_by(Author::NAME.asc()).all(&db)?;
+    let counter = db.statement_counter();
+    let counts = counter.assert_statements(2, || -> litemodel::Result<Vec<usize>> {
+        authors.iter().map(|a| Ok(a.posts(&db)?.len())).collect()
+    })?;
+    assert_eq!(counts, [2, 1]);
+    let sql = Author::POSTS.query(&authors[0]).to_sql();
+    assert_eq!(db.statement_runs(&sql), None, "{sql}");
+    Author::POSTS.query(&authors[0]).all(&db)?;
+    assert_eq!(db.statement_runs(&sql), Some(1), "{sql}");
+    Ok(())
+}
+
 fn select_relationship_loads_once_and_caches(engine: Engine) -> TestResult {
     let (_dir, mut db) = blog_db(engine)?;
     db.transaction(|s| {
