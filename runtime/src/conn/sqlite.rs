@@ -168,13 +168,7 @@ impl SqliteConn {
         let slot = match found {
             Some(slot) => slot,
             None => {
-                let stmt = self.conn.prepare(sql)?;
-                // SAFETY: invariants 1-3 of the module docs.
-                let stmt: Statement<'static> = unsafe { std::mem::transmute(stmt) };
-                let slot = Box::new(Slot {
-                    stmt: RefCell::new(stmt),
-                    sql: "",
-                });
+                let slot = self.new_slot(sql, "")?;
                 let ptr = &*slot as *const Slot;
                 let mut texts = self.texts.borrow_mut();
                 if texts.len() >= TEXT_CAPACITY {
@@ -188,12 +182,7 @@ impl SqliteConn {
         };
         // SAFETY: invariant 4: a slot is dropped only while nobody borrows
         // its statement (the eviction above checks), or through `&mut self`.
-        let slot: &Slot = unsafe { &*slot };
-        Ok(slot.stmt.try_borrow_mut().ok().map(|stmt| HeldStatement {
-            stmt,
-            sql: slot.sql,
-            large: false,
-        }))
+        Ok(Self::hold(unsafe { &*slot }))
     }
 
     /// The fixed statement `key`, whose text `sql` gives (asked only when
@@ -218,14 +207,7 @@ impl SqliteConn {
                 let Some(sql) = sql() else {
                     return Ok(None);
                 };
-                let stmt = self.conn.prepare(sql)?;
-                // SAFETY: invariants 1-3 of the module docs: the connection
-                // outlives the statement and keeps its address.
-                let stmt: Statement<'static> = unsafe { std::mem::transmute(stmt) };
-                let slot = Box::new(Slot {
-                    stmt: RefCell::new(stmt),
-                    sql,
-                });
+                let slot = self.new_slot(sql, sql)?;
                 let ptr = &*slot as *const Slot;
                 self.statements.borrow_mut().insert(key, slot);
                 ptr
@@ -233,12 +215,30 @@ impl SqliteConn {
         };
         // SAFETY: invariant 4: the box is neither dropped nor moved while
         // `self` is borrowed (removal needs `&mut self`).
-        let slot: &Slot = unsafe { &*slot };
-        Ok(slot.stmt.try_borrow_mut().ok().map(|stmt| HeldStatement {
+        Ok(Self::hold(unsafe { &*slot }))
+    }
+
+    /// A slot holding `sql` prepared on this connection, with `text` kept
+    /// for tracing.
+    fn new_slot(&self, sql: &str, text: &'static str) -> rusqlite::Result<Box<Slot>> {
+        let stmt = self.conn.prepare(sql)?;
+        // SAFETY: invariants 1-3 of the module docs: the connection outlives
+        // the statement and keeps its address.
+        let stmt: Statement<'static> = unsafe { std::mem::transmute(stmt) };
+        Ok(Box::new(Slot {
+            stmt: RefCell::new(stmt),
+            sql: text,
+        }))
+    }
+
+    /// The slot's statement, unless it is running already.
+    #[inline]
+    fn hold(slot: &Slot) -> Option<HeldStatement<'_>> {
+        slot.stmt.try_borrow_mut().ok().map(|stmt| HeldStatement {
             stmt,
             sql: slot.sql,
             large: false,
-        }))
+        })
     }
 
     /// How many times the cached statement for `sql` (a per-call query's
