@@ -339,12 +339,20 @@ fn stamp(
         return Err(Failure::Other(message));
     }
     let recorded = migrations.stamp(&conn, Some(target)).map_err(other)?;
+    print_stamped(&path.display(), migrations, &recorded, target);
+    Ok(())
+}
+
+/// What `migrate stamp` recorded in `label`'s database, now at `target`.
+pub(crate) fn print_stamped(
+    label: &dyn std::fmt::Display,
+    migrations: &litemodel::Migrations,
+    recorded: &[i64],
+    target: i64,
+) {
     if recorded.is_empty() {
-        println!(
-            "{} is already at version {target}: nothing to stamp",
-            path.display()
-        );
-        return Ok(());
+        println!("{label} is already at version {target}: nothing to stamp");
+        return;
     }
     for migration in migrations
         .iter()
@@ -356,8 +364,7 @@ fn stamp(
             migration.name()
         );
     }
-    println!("{} is at version {target}", path.display());
-    Ok(())
+    println!("{label} is at version {target}");
 }
 
 /// `migrate up` on a database that has the migrations' tables but no history

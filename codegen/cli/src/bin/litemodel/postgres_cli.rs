@@ -7,7 +7,7 @@ use std::path::Path;
 use litemodel::Database;
 use litemodel_cli::migrate;
 
-use super::migrate_cli::{other, print_status, progress, Action};
+use super::migrate_cli::{other, print_stamped, print_status, progress, Action};
 use super::{redact, Failure};
 
 /// Connects to `url`; a server that is down or refuses is a clear error naming the
@@ -147,21 +147,7 @@ fn stamp(
         return Err(Failure::Other(message));
     }
     let recorded = migrations.stamp(db, Some(target)).map_err(other)?;
-    if recorded.is_empty() {
-        println!("{label} is already at version {target}: nothing to stamp");
-        return Ok(());
-    }
-    for migration in migrations
-        .iter()
-        .filter(|m| recorded.contains(&m.version()))
-    {
-        println!(
-            "stamped {:04}_{} (recorded as applied, not run)",
-            migration.version(),
-            migration.name()
-        );
-    }
-    println!("{label} is at version {target}");
+    print_stamped(&label, migrations, &recorded, target);
     Ok(())
 }
 
