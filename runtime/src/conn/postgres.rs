@@ -92,13 +92,7 @@ impl PgConn {
                 (key, statement)
             }
         };
-        Ok(PgStmt {
-            conn: self,
-            params: Vec::with_capacity(statement.params().len()),
-            statement,
-            sql,
-            table,
-        })
+        Ok(self.stmt(sql, statement, table))
     }
 
     /// The fixed statement `key`, prepared from the text `sql` gives the
@@ -123,13 +117,19 @@ impl PgConn {
                 return Ok(Some(stmt));
             }
         };
-        Ok(Some(PgStmt {
+        Ok(Some(self.stmt(sql, statement, table)))
+    }
+
+    /// `statement` (prepared from `sql`) ready for its parameters.
+    #[inline]
+    fn stmt(&self, sql: Arc<str>, statement: Statement, table: Option<&'static str>) -> PgStmt<'_> {
+        PgStmt {
             conn: self,
             params: Vec::with_capacity(statement.params().len()),
             statement,
             sql,
             table,
-        }))
+        }
     }
 
     /// Runs statements without parameters (one round trip, the simple query
