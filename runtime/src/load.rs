@@ -236,7 +236,7 @@ fn decode_at<T: Model>(row: RawRow<'_>, offset: usize) -> Result<Option<T>> {
     if key.is_none() {
         return Ok(None);
     }
-    T::from_row(&Row::at::<T>(row, offset)).map(Some)
+    T::from_row(&Row::at::<T>(row, offset).with_key(key)).map(Some)
 }
 
 /// Hands each object its group of related objects (an empty one when it has none).
@@ -442,53 +442,79 @@ impl<P: Model, C: Model> Join<P> for ToMany<P, C> {
 struct CollectionRows<'a, M, T> {
     slot: Option<fn(&M) -> &Children<T>>,
     nested: &'a [Load<T>],
-    /// The related objects read, by the index of the object they belong to.
+    /// The related objects read for the objects before `index`, by object.
     groups: Vec<Vec<T>>,
+    /// Those of object `index`: the rows of one object come one after another.
+    current: Vec<T>,
+    index: usize,
+    /// Where `T`'s primary key is among its columns.
+    key_index: usize,
     /// (object, related key) pairs read, when rows repeat.
     seen: Option<IdSet<(usize, i64)>>,
 }
 
-impl<'a, M, T> CollectionRows<'a, M, T> {
+impl<'a, M, T: Model> CollectionRows<'a, M, T> {
     fn new(slot: Option<fn(&M) -> &Children<T>>, nested: &'a [Load<T>], dedup: bool) -> Self {
         CollectionRows {
             slot,
             nested,
             groups: Vec::new(),
+            current: Vec::new(),
+            index: 0,
+            key_index: key_index::<T>(),
             seen: dedup.then(IdSet::default),
         }
+    }
+
+    /// Every group, one per object up to the last one read.
+    fn into_groups(mut self) -> Vec<Vec<T>> {
+        if !self.current.is_empty() {
+            self.groups.resize_with(self.index, Vec::new);
+            self.groups.push(self.current);
+        }
+        self.groups
     }
 }
 
 impl<M: Model, T: Model> JoinRows<M> for CollectionRows<'_, M, T> {
     fn row(&mut self, row: RawRow<'_>, offset: usize, index: usize) -> Result<()> {
-        if let Some(object) = decode_at::<T>(row, offset)? {
-            if let (Some(seen), Some(key)) = (&mut self.seen, object.primary_key()) {
-                if !seen.insert((index, key)) {
-                    return Ok(());
-                }
+        // The key first: NULL for an object without related rows, and a
+        // repeated row (several joins) is skipped before it is decoded.
+        let Some(key) = row.key(offset + self.key_index, T::TABLE)? else {
+            return Ok(());
+        };
+        if let Some(seen) = &mut self.seen {
+            if !seen.insert((index, key)) {
+                return Ok(());
             }
-            if self.groups.len() <= index {
-                self.groups.resize_with(index + 1, Vec::new);
-            }
-            self.groups[index].push(object);
         }
+        if index != self.index {
+            if !self.current.is_empty() {
+                self.groups.resize_with(self.index, Vec::new);
+                self.groups.push(std::mem::take(&mut self.current));
+            }
+            self.index = index;
+        }
+        let object = T::from_row(&Row::at::<T>(row, offset).with_key(Some(key)))?;
+        self.current.push(object);
         Ok(())
     }
 
     fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {
-        let mut groups = self.groups;
-        if !self.nested.is_empty() {
+        let (slot, nested) = (self.slot, self.nested);
+        let mut groups = self.into_groups();
+        if !nested.is_empty() {
             // The next level loads for all related objects at once.
             let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
             let all: Vec<T> = groups.into_iter().flatten().collect();
-            run_loads(db, &all, self.nested, path)?;
+            run_loads(db, &all, nested, path)?;
             let mut all = all.into_iter();
             groups = sizes
                 .into_iter()
                 .map(|size| all.by_ref().take(size).collect())
                 .collect();
         }
-        let Some(slot) = self.slot else {
+        let Some(slot) = slot else {
             return Ok(());
         };
         let mut groups = groups.into_iter();

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::idmap::IdMap;
 use crate::session::{Key, Links, Session};
 use crate::sql::TableDef;
-use crate::types::{ColumnError, FromColumn, ToColumn};
+use crate::types::{ColumnError, ColumnValue, FromColumn, ToColumn};
 
 /// A table-backed type: what the generator emits for every model of the spec.
 ///
@@ -283,6 +283,9 @@ pub struct Row<'a> {
     /// Where this model's columns start in the result row (after the columns of
     /// other models in a joined SELECT).
     offset: usize,
+    /// The primary key, when the caller has read it already (a joined load
+    /// reads it to tell a new object from a repeated or absent one).
+    key: Option<i64>,
 }
 
 impl<'a> Row<'a> {
@@ -298,6 +301,29 @@ impl<'a> Row<'a> {
             columns: M::COLUMNS,
             primary_key: M::PRIMARY_KEY,
             offset,
+            key: None,
+        }
+    }
+
+    /// This row with its primary key read already: [`Row::get_key`] takes it
+    /// from here instead of reading the column again.
+    pub(crate) fn with_key(mut self, key: Option<i64>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Reads the primary key column `index`, or takes the key read already.
+    ///
+    /// # Errors
+    ///
+    /// As [`Row::get`].
+    #[doc(hidden)]
+    #[inline]
+    pub fn get_key<T: FromColumn>(&self, index: usize) -> Result<T> {
+        match self.key {
+            Some(key) => T::from_column(ColumnValue::Integer(key))
+                .map_err(|source| self.decode_error(index, source)),
+            None => self.get(index),
         }
     }
 

@@ -41,10 +41,9 @@ impl<M: Model> Query<M> {
             let mut rows = stmt.query()?;
             let mut last_key = None;
             while let Some(row) = rows.next()? {
-                let parent = Row::new::<M>(row);
-                let key: Option<i64> = parent.get(key_index)?;
+                let key = row.key(key_index, M::TABLE)?;
                 if objects.is_empty() || key != last_key {
-                    objects.push(M::from_row(&parent)?);
+                    objects.push(M::from_row(&Row::new::<M>(row).with_key(key))?);
                     last_key = key;
                 }
                 for (rows_of, &offset) in related.iter_mut().zip(&offsets) {

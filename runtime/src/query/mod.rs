@@ -434,7 +434,7 @@ impl<M: Model> Query<M> {
             while let Some(row) = rows.next()? {
                 let key = row.key(key_index, M::TABLE)?;
                 if objects.is_empty() || key != last_key {
-                    objects.push(M::from_row(&Row::new::<M>(row))?);
+                    objects.push(M::from_row(&Row::new::<M>(row).with_key(key))?);
                     last_key = key;
                 }
                 related.row(row, M::COLUMNS.len(), objects.len() - 1)?;

@@ -388,7 +388,7 @@ impl ModelDef {
         let mut reads = Vec::new();
         if let Some(rowid) = &self.rowid {
             columns.push("rowid");
-            reads.push(quote!(#rowid: row.get(0)?,));
+            reads.push(quote!(#rowid: row.get_key(0)?,));
         }
         if let Some(nulls) = &self.explicit_nulls {
             reads.push(quote!(#nulls: ::core::default::Default::default(),));
@@ -398,7 +398,11 @@ impl ModelDef {
             columns.push(&column.column);
             let field = &column.field;
             let index = Literal::usize_unsuffixed(i + offset);
-            reads.push(quote!(#field: row.get(#index)?,));
+            if self.is_identity(column) {
+                reads.push(quote!(#field: row.get_key(#index)?,));
+            } else {
+                reads.push(quote!(#field: row.get(#index)?,));
+            }
         }
         let reads_columns: Vec<&Ident> = self
             .rowid
