@@ -223,6 +223,8 @@ impl From<rusqlite::Error> for Error {
 
 /// Turns a rusqlite error into the matching variant, parsing constraint
 /// messages such as `UNIQUE constraint failed: users.username`.
+#[cold]
+#[inline(never)]
 pub(crate) fn classify(source: rusqlite::Error, table: Option<&'static str>) -> Error {
     let rusqlite::Error::SqliteFailure(code, Some(message)) = &source else {
         return Error::Sqlite { table, source };

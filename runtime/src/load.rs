@@ -495,9 +495,10 @@ impl<M: Model, T: Model> JoinRows<M> for CollectionRows<'_, M, T> {
             }
             self.index = index;
         }
-        let object = T::from_row(&Row::at::<T>(row, offset).with_key(Some(key)))?;
-        self.current.push(object);
-        Ok(())
+        T::push_row(
+            &Row::at::<T>(row, offset).with_key(Some(key)),
+            &mut self.current,
+        )
     }
 
     fn finish(self: Box<Self>, db: &Database, objects: &[M], path: &mut Vec<String>) -> Result<()> {

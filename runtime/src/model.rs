@@ -62,6 +62,19 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     /// [`Error::Decode`] when a value does not fit its field.
     fn from_row(row: &Row<'_>) -> Result<Self>;
 
+    /// Builds an object from a row, as [`Model::from_row`], straight into
+    /// `out` (the derive builds it in place rather than moving a result).
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::from_row`]; `out` is left as it was.
+    #[doc(hidden)]
+    #[inline]
+    fn push_row(row: &Row<'_>, out: &mut Vec<Self>) -> Result<()> {
+        out.push(Self::from_row(row)?);
+        Ok(())
+    }
+
     /// Binds every column except the primary key, in `COLUMNS` order.
     ///
     /// # Errors
@@ -271,15 +284,30 @@ impl ColumnSet {
     }
 }
 
+/// A model's table, columns and primary key column.
+struct Names {
+    table: &'static str,
+    columns: &'static [&'static str],
+    primary_key: &'static str,
+}
+
+fn names<M: Model>() -> Names {
+    Names {
+        table: M::TABLE,
+        columns: M::COLUMNS,
+        primary_key: M::PRIMARY_KEY,
+    }
+}
+
 /// One result row, read by a generated `from_row`.
 ///
 /// Decode failures come back as [`Error::Decode`] naming the table, column
 /// and primary key of the row.
 pub struct Row<'a> {
     row: RawRow<'a>,
-    table: &'static str,
-    columns: &'static [&'static str],
-    primary_key: &'static str,
+    /// The model's table, columns and primary key, for error messages (a
+    /// function, one word to set per row).
+    names: fn() -> Names,
     /// Where this model's columns start in the result row (after the columns of
     /// other models in a joined SELECT).
     offset: usize,
@@ -297,9 +325,7 @@ impl<'a> Row<'a> {
     pub(crate) fn at<M: Model>(row: RawRow<'a>, offset: usize) -> Self {
         Row {
             row,
-            table: M::TABLE,
-            columns: M::COLUMNS,
-            primary_key: M::PRIMARY_KEY,
+            names: names::<M>,
             offset,
             key: None,
         }
@@ -353,14 +379,17 @@ impl<'a> Row<'a> {
     #[cold]
     #[inline(never)]
     fn decode_error(&self, index: usize, source: ColumnError) -> Error {
-        let key = self
-            .columns
-            .iter()
-            .position(|c| *c == self.primary_key)
-            .and_then(|i| self.row.key(self.offset + i, self.table).ok().flatten());
+        let names = (self.names)();
+        let key = self.key.or_else(|| {
+            names
+                .columns
+                .iter()
+                .position(|c| *c == names.primary_key)
+                .and_then(|i| self.row.key(self.offset + i, names.table).ok().flatten())
+        });
         Error::Decode {
-            table: self.table,
-            column: self.columns.get(index).copied().unwrap_or("?"),
+            table: names.table,
+            column: names.columns.get(index).copied().unwrap_or("?"),
             key,
             source,
         }

@@ -249,7 +249,7 @@ impl<'s> Rows<'s> {
     }
 
     /// The next row, or `None` after the last.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next(&mut self) -> Result<Option<RawRow<'_>>> {
         match self {
             Rows::Sqlite(rows, table, trace) => {
@@ -302,7 +302,7 @@ impl<'a> RawRow<'a> {
     }
 
     /// An integer column (a key), NULL as `None`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(self, index: usize, table: &'static str) -> Result<Option<i64>> {
         // The integer straight from the engine's form; anything else (and
         // its error) the common way.
@@ -319,6 +319,14 @@ impl<'a> RawRow<'a> {
                 }
             }
         }
+        self.key_slow(index, table)
+    }
+
+    /// [`RawRow::key`] of a value in another form than the engine's integer,
+    /// or its error.
+    #[cold]
+    #[inline(never)]
+    fn key_slow(self, index: usize, table: &'static str) -> Result<Option<i64>> {
         match self.value(index) {
             Ok(ColumnValue::Null) => Ok(None),
             Ok(ColumnValue::Integer(i)) => Ok(Some(i)),

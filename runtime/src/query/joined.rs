@@ -43,7 +43,7 @@ impl<M: Model> Query<M> {
             while let Some(row) = rows.next()? {
                 let key = row.key(key_index, M::TABLE)?;
                 if objects.is_empty() || key != last_key {
-                    objects.push(M::from_row(&Row::new::<M>(row).with_key(key))?);
+                    M::push_row(&Row::new::<M>(row).with_key(key), &mut objects)?;
                     last_key = key;
                 }
                 for (rows_of, &offset) in related.iter_mut().zip(&offsets) {

@@ -259,7 +259,7 @@ impl<M: Model> Query<M> {
         let mut rows = stmt.query()?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            out.push(M::from_row(&Row::new::<M>(row))?);
+            M::push_row(&Row::new::<M>(row), &mut out)?;
         }
         Ok(out)
     }
@@ -434,7 +434,7 @@ impl<M: Model> Query<M> {
             while let Some(row) = rows.next()? {
                 let key = row.key(key_index, M::TABLE)?;
                 if objects.is_empty() || key != last_key {
-                    objects.push(M::from_row(&Row::new::<M>(row).with_key(key))?);
+                    M::push_row(&Row::new::<M>(row).with_key(key), &mut objects)?;
                     last_key = key;
                 }
                 related.row(row, M::COLUMNS.len(), objects.len() - 1)?;
@@ -461,7 +461,7 @@ impl<M: Model> Query<M> {
         let expected = limit.map_or(0, |n| n.min(256) as usize);
         let mut out = Vec::with_capacity(expected);
         while let Some(row) = rows.next()? {
-            out.push(M::from_row(&Row::new::<M>(row))?);
+            M::push_row(&Row::new::<M>(row), &mut out)?;
         }
         Ok(out)
     }

@@ -37,7 +37,7 @@ pub trait RawSql: Model {
         let mut rows = stmt.query()?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            out.push(Self::from_row(&Row::new::<Self>(row))?);
+            Self::push_row(&Row::new::<Self>(row), &mut out)?;
         }
         conn.use_identity(&mut out);
         Ok(out)

@@ -172,6 +172,16 @@ pub struct StreamIter<'s, M> {
     marker: PhantomData<fn() -> M>,
 }
 
+impl<M> StreamIter<'_, M> {
+    /// The failure to start the query, once.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self) -> Option<Result<M>> {
+        self.done = true;
+        self.error.take().map(Err)
+    }
+}
+
 impl<M: Model> Iterator for StreamIter<'_, M> {
     type Item = Result<M>;
 
@@ -179,9 +189,8 @@ impl<M: Model> Iterator for StreamIter<'_, M> {
         if self.done {
             return None;
         }
-        if let Some(err) = self.error.take() {
-            self.done = true;
-            return Some(Err(err));
+        if self.error.is_some() {
+            return self.fail();
         }
         let rows = self.rows.as_mut()?;
         match rows.next() {

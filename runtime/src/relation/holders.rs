@@ -122,6 +122,22 @@ pub struct Parent<P> {
     inner: OnceCell<Box<ParentInner>>,
 }
 
+// Dropping a holder that never got an inner (most rows read) is a test of one
+// pointer, inlined where the object is dropped; the rest is out of line.
+impl<P> Drop for Parent<P> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            drop_inner(inner);
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_inner(inner: Box<ParentInner>) {
+    drop(inner);
+}
+
 #[derive(Clone)]
 struct ParentInner {
     /// An object without id outside any session (`ParentState::Unsaved`), an
@@ -330,7 +346,7 @@ impl<P: Model> Parent<P> {
     /// Takes `other`'s loaded parent when this one has none loaded (a query
     /// read again a row the session holds; for the generated code).
     #[doc(hidden)]
-    pub fn absorb(&mut self, other: Parent<P>) {
+    pub fn absorb(&mut self, mut other: Parent<P>) {
         let loaded = self
             .inner
             .get()
@@ -340,7 +356,7 @@ impl<P: Model> Parent<P> {
         }
         let Some(cache) = other
             .inner
-            .into_inner()
+            .take()
             .and_then(|inner| inner.cache.into_inner())
         else {
             return;

@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// The way every value not taken straight from rusqlite's view goes (another
+/// storage class, an out of range integer, invalid UTF-8, and every error):
+/// through the [`ColumnValue`], out of the hot loop of reading rows.
+#[cold]
+#[inline(never)]
+fn from_sqlite_slow<T: FromColumn>(value: ValueRef<'_>) -> Result<T, ColumnError> {
+    T::from_column(ColumnValue::from_ref(value)?)
+}
+
 // ---- integers, booleans, floats ------------------------------------------------------
 
 macro_rules! integers {
@@ -41,9 +50,9 @@ macro_rules! integers {
                 match value {
                     ValueRef::Integer(i) => match <$t>::try_from(i) {
                         Ok(value) => Ok(value),
-                        Err(_) => Self::from_column(ColumnValue::Integer(i)),
+                        Err(_) => from_sqlite_slow(value),
                     },
-                    value => Self::from_column(ColumnValue::from_ref(value)?),
+                    value => from_sqlite_slow(value),
                 }
             }
         }
@@ -82,7 +91,7 @@ impl FromColumn for bool {
         match value {
             ValueRef::Integer(0) => Ok(false),
             ValueRef::Integer(1) => Ok(true),
-            value => Self::from_column(ColumnValue::from_ref(value)?),
+            value => from_sqlite_slow(value),
         }
     }
 }
@@ -134,7 +143,7 @@ impl FromColumn for f64 {
     fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ColumnError> {
         match value {
             ValueRef::Real(f) => Ok(f),
-            value => Self::from_column(ColumnValue::from_ref(value)?),
+            value => from_sqlite_slow(value),
         }
     }
 }
@@ -179,7 +188,7 @@ impl FromColumn for String {
                 return Ok(text.to_owned());
             }
         }
-        Self::from_column(ColumnValue::from_ref(value)?)
+        from_sqlite_slow(value)
     }
 }
 
@@ -219,7 +228,7 @@ impl FromColumn for Vec<u8> {
     fn from_sqlite(value: ValueRef<'_>) -> Result<Self, ColumnError> {
         match value {
             ValueRef::Blob(bytes) => Ok(bytes.to_vec()),
-            value => Self::from_column(ColumnValue::from_ref(value)?),
+            value => from_sqlite_slow(value),
         }
     }
 }

@@ -490,6 +490,17 @@ impl ModelDef {
                     })
                 }
 
+                #[inline]
+                fn push_row(
+                    row: &::litemodel::Row<'_>,
+                    out: &mut ::std::vec::Vec<Self>,
+                ) -> ::litemodel::Result<()> {
+                    out.push(#name {
+                        #(#reads)*
+                    });
+                    ::core::result::Result::Ok(())
+                }
+
                 fn bind(&self, binder: &mut ::litemodel::Binder<'_, '_>) -> ::litemodel::Result<()> {
                     #(#binds)*
                     ::core::result::Result::Ok(())
