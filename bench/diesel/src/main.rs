@@ -1,11 +1,12 @@
 //! The workloads written with Diesel, the way its guides show (derived
 //! `Queryable`/`Selectable`/`Associations`, `belonging_to` + `grouped_by`): on
-//! SQLite in `sqlite.rs`. Run by `litemodel-bench` as `litemodel-bench-diesel run
+//! SQLite in `sqlite.rs`, on PostgreSQL in `postgres.rs`. Run by `litemodel-bench` as `litemodel-bench-diesel run
 //! <workload> <storage> <samples> <db path>`.
 
 #[path = "../../src/harness.rs"]
 #[allow(dead_code)] // the driver's half of the harness is unused here
 mod harness;
+mod postgres;
 mod sqlite;
 
 use harness::{BenchResult, Job, Storage};
@@ -27,6 +28,6 @@ fn main() {
 fn run(job: &Job) -> BenchResult {
     match job.storage {
         Storage::Memory | Storage::File => sqlite::run(job),
-        Storage::Postgres => Err("the Diesel runner measures SQLite only (no libpq here)".into()),
+        Storage::Postgres => postgres::run(job),
     }
 }
