@@ -1,6 +1,6 @@
 //! A fresh schema on the benchmark's PostgreSQL server for each run.
 
-use crate::harness::{postgres_bench_url, postgres_server, BenchResult, postgres_fresh_schema_sql};
+use crate::harness::{postgres_bench_url, postgres_fresh_schema_sql, postgres_server, BenchResult};
 
 /// Drops and recreates the benchmark's schema; returns a connection string whose
 /// `search_path` starts with it.

@@ -1,8 +1,13 @@
 //! The workloads on Diesel's PostgreSQL backend (`--storage postgres`), doing per
 //! workload what the hand-written `postgres`-crate side does (`bench/src/postgres_side.rs`):
-//! one row per INSERT, one transaction per unit of work, statements prepared once
+//! one row per INSERT, one transaction per unit of work, queries prepared once
 //! (here by Diesel's statement cache). Where Diesel cannot do the same thing:
 //!
+//! - INSERT and UPDATE never enter Diesel's statement cache (by design: their
+//!   SQL may vary with the values), so each execution sends its SQL again as an
+//!   unnamed statement (`PQsendQueryParams`, still one round trip) and the
+//!   server parses and plans it every time; the hand-written side prepares each
+//!   once (`insert`, `update`, `small_tx`, `rename_loaded`);
 //! - the streams read row by row (`PgRowByRowLoadingMode`, libpq's single-row
 //!   mode), Diesel's only loading mode that does not hold the whole result; the
 //!   hand-written side fetches 1,000 rows per round trip from a portal;
