@@ -8,6 +8,9 @@
 //!   unnamed statement (`PQsendQueryParams`, still one round trip) and the
 //!   server parses and plans it every time; the hand-written side prepares each
 //!   once (`insert`, `update`, `small_tx`, `rename_loaded`);
+//! - `.limit(n)` and `.first()` bind the limit (`LIMIT $2`): PostgreSQL then
+//!   plans `filter` again on every execution instead of settling on a generic
+//!   plan, as it does for the literal `LIMIT 10` of the other sides;
 //! - the streams read row by row (`PgRowByRowLoadingMode`, libpq's single-row
 //!   mode), Diesel's only loading mode that does not hold the whole result; the
 //!   hand-written side fetches 1,000 rows per round trip from a portal;
