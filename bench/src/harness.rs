@@ -47,6 +47,15 @@ pub const SCHEMA_SQL: [&str; 4] = [
     "CREATE UNIQUE INDEX ix_users_username ON users (username)",
 ];
 
+/// The DDL litemodel generates for PostgreSQL (`SERIAL` keys), for the Diesel
+/// runner (checked like [`SCHEMA_SQL`]).
+pub const POSTGRES_SCHEMA_SQL: [&str; 4] = [
+    "CREATE TABLE roles (\n\tid SERIAL NOT NULL, \n\tname VARCHAR(64), \n\tPRIMARY KEY (id), \n\tUNIQUE (name)\n)",
+    "CREATE TABLE users (\n\tid SERIAL NOT NULL, \n\tusername VARCHAR(64), \n\trole_id INTEGER, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(role_id) REFERENCES roles (id)\n)",
+    "CREATE INDEX ix_users_role_id ON users (role_id)",
+    "CREATE UNIQUE INDEX ix_users_username ON users (username)",
+];
+
 /// The settings `litemodel::Database::open` applies, for the other two libraries:
 /// foreign keys on, a 5 s busy timeout, WAL for files (synchronous stays SQLite's
 /// default, FULL).
@@ -238,6 +247,27 @@ pub fn postgres_server() -> BenchResult<String> {
              a libpq connection string, e.g. from `.ci/postgres start`"
                 .into()
         })
+}
+
+/// The schema each PostgreSQL run recreates and works in.
+const POSTGRES_BENCH_SCHEMA: &str = "litemodel_bench";
+
+/// Drops and recreates the benchmark's schema (run on a connection to the server).
+pub fn postgres_fresh_schema_sql() -> String {
+    let schema = POSTGRES_BENCH_SCHEMA;
+    format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+}
+
+/// `server` (a URL or libpq string) with a `search_path` that starts at the
+/// benchmark's schema.
+pub fn postgres_bench_url(server: &str) -> String {
+    let schema = POSTGRES_BENCH_SCHEMA;
+    if server.contains("://") {
+        let separator = if server.contains('?') { '&' } else { '?' };
+        format!("{server}{separator}options=-c%20search_path%3D{schema}")
+    } else {
+        format!("{server} options='-c search_path={schema}'")
+    }
 }
 
 /// Moves the key sequences past the seeded ids (the seed writes explicit keys).

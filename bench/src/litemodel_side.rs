@@ -41,6 +41,18 @@ pub fn check_schema() -> BenchResult {
             format!("harness SCHEMA_SQL is not the generated schema: {generated:#?}").into(),
         );
     }
+    let generated: Vec<&str> = SCHEMA
+        .postgres
+        .tables
+        .iter()
+        .flat_map(|t| std::iter::once(t.create).chain(t.indexes.iter().copied()))
+        .collect();
+    if generated != POSTGRES_SCHEMA_SQL {
+        return Err(format!(
+            "harness POSTGRES_SCHEMA_SQL is not the generated PostgreSQL schema: {generated:#?}"
+        )
+        .into());
+    }
     Ok(())
 }
 

@@ -299,9 +299,6 @@ fn benchmark(options: &Options) -> BenchResult {
             };
             let mut results = Vec::new();
             for &library in &options.libraries {
-                if storage == Storage::Postgres && library == Library::Diesel {
-                    continue; // the Diesel runner is built for SQLite only
-                }
                 let program = match library {
                     Library::Diesel => diesel.as_deref().ok_or("no Diesel runner")?,
                     _ => this.as_path(),
