@@ -146,7 +146,7 @@ impl Stmt<'_> {
     }
 
     /// Binds parameter `index` to a stored column value.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bind_column(&mut self, index: usize, value: &ColumnValue<'_>) -> Result<()> {
         match self {
             Stmt::Sqlite(stmt, table, _) => {

@@ -434,11 +434,7 @@ impl<'db> Session<'db> {
                 let Some(mut store) = self.stores[position].take() else {
                     continue;
                 };
-                let ctx = LinkCtx {
-                    session: self.id,
-                    stores: &self.stores,
-                    types: &self.types,
-                };
+                let ctx = LinkCtx::new(self.id, &self.stores, &self.types);
                 let result = store.insert_ready(db, &ctx, tx);
                 let table = store.table();
                 self.stores[position] = Some(store);
@@ -462,11 +458,7 @@ impl<'db> Session<'db> {
             let Some(mut store) = self.stores[position].take() else {
                 continue;
             };
-            let ctx = LinkCtx {
-                session: self.id,
-                stores: &self.stores,
-                types: &self.types,
-            };
+            let ctx = LinkCtx::new(self.id, &self.stores, &self.types);
             let result = store.update_dirty(db, &ctx, tx);
             self.stores[position] = Some(store);
             result?;
@@ -474,11 +466,7 @@ impl<'db> Session<'db> {
         // Association rows once both sides have ids, before deletes (which
         // delete the association rows of what they delete).
         if !self.links.is_empty() {
-            let ctx = LinkCtx {
-                session: self.id,
-                stores: &self.stores,
-                types: &self.types,
-            };
+            let ctx = LinkCtx::new(self.id, &self.stores, &self.types);
             for link in &self.links {
                 ctx.write_link(db, tx, link)?;
             }

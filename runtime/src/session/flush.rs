@@ -17,11 +17,7 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn slot(&self, index: u32) -> Slot {
-        match self.entries.get(index as usize).and_then(Option::as_ref) {
-            None => Slot::Missing,
-            Some(entry) if entry.state == State::New => Slot::Pending,
-            Some(entry) => entry.value.primary_key().map_or(Slot::Missing, Slot::Id),
-        }
+        Slots::slot(self, index)
     }
 
     fn insert_ready(
@@ -35,8 +31,18 @@ impl<M: Model> Store for TypedStore<M> {
         // Out of `self` for the loop: `link` reads `self` while it records.
         let mut undo = std::mem::take(&mut self.undo);
         for index in 0..self.entries.len() {
-            let Some(mut entry) = self.entries[index].take_if(|e| e.state == State::New) else {
+            // The entry stays in place: links to other objects of the model
+            // read the entries around it.
+            let (before, rest) = self.entries.split_at_mut(index);
+            let Some((Some(entry), after)) = rest.split_first_mut() else {
                 continue;
+            };
+            if entry.state != State::New {
+                continue;
+            }
+            let around = EntriesAround {
+                before: &*before,
+                after: &*after,
             };
             // Models that read server defaults back change more than their
             // keys: keep a whole copy of those.
@@ -44,45 +50,43 @@ impl<M: Model> Store for TypedStore<M> {
                 (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS).then(|| entry.clone());
             let key = entry.value.primary_key();
             let start = undo.len();
-            let result = self
-                .link(ctx, &mut entry, Some(&mut undo))
-                .and_then(|links| {
+            let result =
+                Self::link_among(&around, ctx, entry, Some(&mut undo)).and_then(|links| {
                     if links.waiting {
                         return Ok(false);
                     }
                     entry.value.apply_defaults();
-                    Self::insert(db, &mut entry, tx, &mut cached).map(|()| true)
+                    Self::insert(db, entry, tx, &mut cached).map(|()| true)
                 });
-            let backup = match (result, whole) {
-                (Ok(false), _) => {
+            let backup = match result {
+                Ok(true) => match whole {
+                    Some(before) => Backup::Whole(Box::new(before)),
+                    None => Backup::Inserted {
+                        key,
+                        undo: start..undo.len(),
+                    },
+                },
+                Ok(false) => {
                     // A parent is not inserted yet: leave the object as it was.
                     let _ = entry
                         .value
                         .link_parents(&mut Links::restore(M::TABLE, &undo[start..]));
                     undo.truncate(start);
                     waiting += 1;
-                    self.entries[index] = Some(entry);
                     continue;
                 }
-                (Ok(true), Some(before)) => Backup::Whole(Box::new(before)),
-                (Ok(true), None) => Backup::Inserted {
-                    key,
-                    undo: start..undo.len(),
-                },
-                (Err(err), whole) => {
+                Err(err) => {
                     match whole {
-                        Some(before) => entry = before,
-                        None => Self::undo_insert(&mut entry, key, &undo[start..]),
+                        Some(before) => *entry = before,
+                        None => Self::undo_insert(entry, key, &undo[start..]),
                     }
                     undo.truncate(start);
                     self.undo = undo;
-                    self.entries[index] = Some(entry);
                     return Err(err);
                 }
             };
             inserted += 1;
             self.identity_stale.set(true);
-            self.entries[index] = Some(entry);
             self.flush_backup.push((index_u32(index), backup));
         }
         self.undo = undo;

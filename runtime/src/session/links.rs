@@ -10,6 +10,45 @@ pub(super) struct LinkCtx<'a> {
     pub(super) session: SessionId,
     pub(super) stores: &'a [Option<Box<dyn Store>>],
     pub(super) types: &'a IdMap<TypeId, usize>,
+    /// The last parent of another model found with an id: (model, entry
+    /// index, id). The other stores do not change while the context lives,
+    /// and the children of one flush mostly share their parents.
+    last: Cell<Option<(TypeId, u32, i64)>>,
+}
+
+impl<'a> LinkCtx<'a> {
+    pub(super) fn new(
+        session: SessionId,
+        stores: &'a [Option<Box<dyn Store>>],
+        types: &'a IdMap<TypeId, usize>,
+    ) -> Self {
+        LinkCtx {
+            session,
+            stores,
+            types,
+            last: Cell::new(None),
+        }
+    }
+
+    /// Where entry `index` of the model `type_id` (not the one being
+    /// flushed) stands.
+    fn slot(&self, type_id: TypeId, index: u32) -> Slot {
+        if let Some((last_type, last_index, id)) = self.last.get() {
+            if last_type == type_id && last_index == index {
+                return Slot::Id(id);
+            }
+        }
+        let slot = self
+            .types
+            .get(&type_id)
+            .and_then(|&position| self.stores.get(position))
+            .and_then(Option::as_ref)
+            .map_or(Slot::Missing, |store| store.slot(index));
+        if let Slot::Id(id) = slot {
+            self.last.set(Some((type_id, index, id)));
+        }
+        slot
+    }
 }
 
 /// Fills foreign keys from linked parents during a flush; generated
@@ -28,7 +67,7 @@ pub(super) enum LinkMode<'a> {
     /// call) so that a failed flush can put them back; without, only probes.
     Resolve {
         ctx: &'a LinkCtx<'a>,
-        current: &'a dyn Store,
+        current: &'a dyn Slots,
         current_type: TypeId,
         undo: Option<&'a mut Vec<Option<i64>>>,
     },
@@ -111,11 +150,7 @@ impl Links<'_> {
         let slot = if type_id == current_type {
             current.slot(session_key.index)
         } else {
-            ctx.types
-                .get(&type_id)
-                .and_then(|&position| ctx.stores.get(position))
-                .and_then(Option::as_ref)
-                .map_or(Slot::Missing, |store| store.slot(session_key.index))
+            ctx.slot(type_id, session_key.index)
         };
         match slot {
             Slot::Id(id) => {

@@ -29,7 +29,7 @@ pub use api::Session;
 pub(crate) use links::LinkSide;
 pub use links::Links;
 use links::{LinkCtx, LinkMode, LinkOutcome, PendingLink};
-use store::{index_u32, Backup, CascadeJob, Store, TypedStore};
+use store::{index_u32, Backup, CascadeJob, EntriesAround, Slots, Store, TypedStore};
 
 /// Session ids; a rolled-back session takes a new one so old keys go stale.
 static NEXT_SESSION_ID: AtomicU64 = AtomicU64::new(1);
@@ -209,8 +209,19 @@ struct FlushTx {
 }
 
 impl FlushTx {
+    /// Opens the transaction or savepoint unless it is open (a test per row
+    /// of a big flush, the opening out of line).
+    #[inline]
     fn ensure(&mut self, db: &Database) -> Result<()> {
         if self.opened.is_none() {
+            self.open(db)?;
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn open(&mut self, db: &Database) -> Result<()> {
+        {
             let begin = !db.in_transaction_now();
             let d = db.dialect();
             db.execute(

@@ -199,10 +199,20 @@ impl<M: Model> TypedStore<M> {
         entry: &mut Entry<M>,
         undo: Option<&mut Vec<Option<i64>>>,
     ) -> Result<LinkOutcome> {
+        Self::link_among(self, ctx, entry, undo)
+    }
+
+    /// [`TypedStore::link`] with the other objects of the model in `current`.
+    pub(super) fn link_among(
+        current: &dyn Slots,
+        ctx: &LinkCtx<'_>,
+        entry: &mut Entry<M>,
+        undo: Option<&mut Vec<Option<i64>>>,
+    ) -> Result<LinkOutcome> {
         let mut links = Links {
             mode: LinkMode::Resolve {
                 ctx,
-                current: self,
+                current,
                 current_type: TypeId::of::<M>(),
                 undo,
             },
@@ -339,6 +349,48 @@ impl<M: Model> TypedStore<M> {
         }
         entry.mark_clean();
         Ok(true)
+    }
+}
+
+/// Where the objects of one model stand, by entry index (for links between
+/// objects of the same model).
+pub(super) trait Slots {
+    fn slot(&self, index: u32) -> Slot;
+}
+
+/// Where an entry stands as a parent during a flush.
+#[inline]
+pub(super) fn slot_of<M: Model>(entry: Option<&Entry<M>>) -> Slot {
+    match entry {
+        None => Slot::Missing,
+        Some(entry) if entry.state == State::New => Slot::Pending,
+        Some(entry) => entry.value.primary_key().map_or(Slot::Missing, Slot::Id),
+    }
+}
+
+impl<M: Model> Slots for TypedStore<M> {
+    fn slot(&self, index: u32) -> Slot {
+        slot_of(self.entries.get(index as usize).and_then(Option::as_ref))
+    }
+}
+
+/// A model's entries around the one being flushed, which is borrowed
+/// mutably meanwhile: as a parent of itself it is missing (a row cannot be
+/// inserted referring to itself).
+pub(super) struct EntriesAround<'a, M> {
+    pub(super) before: &'a [Option<Entry<M>>],
+    pub(super) after: &'a [Option<Entry<M>>],
+}
+
+impl<M: Model> Slots for EntriesAround<'_, M> {
+    fn slot(&self, index: u32) -> Slot {
+        let index = index as usize;
+        let entry = match index.checked_sub(self.before.len()) {
+            None => self.before.get(index),
+            Some(0) => None,
+            Some(after) => self.after.get(after - 1),
+        };
+        slot_of(entry.and_then(Option::as_ref))
     }
 }
 
