@@ -455,7 +455,7 @@ impl<'a, 'conn> Binder<'a, 'conn> {
     ///
     /// [`Error::InvalidValue`] when the value has no faithful stored form
     /// (see [`ToColumn`]).
-    #[inline]
+    #[inline(always)]
     pub fn bind<T: ToColumn + ?Sized>(&mut self, value: &T) -> Result<()> {
         let column = self.column;
         self.column += 1;

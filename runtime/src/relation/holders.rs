@@ -317,12 +317,30 @@ impl<P: Model> Parent<P> {
 
     /// Points the relationship at `link`, updating `key` (the foreign-key
     /// field) when the parent's id is already known.
+    #[inline]
     pub fn set(&mut self, link: Link<P>, key: &mut Option<i64>) {
         self.pending = None;
+        if self.inner.get().is_some() {
+            self.forget();
+        }
+        match link {
+            // The common case (`with_role(key)`), inlined into the setter.
+            Link::Key(session_key) => self.pending = Some(session_key),
+            other => self.set_other(other, key),
+        }
+    }
+
+    /// Drops the loaded or unsaved parent.
+    #[inline(never)]
+    fn forget(&mut self) {
         if let Some(inner) = self.inner.get_mut() {
             inner.cache = OnceCell::new();
             inner.unsaved = None;
         }
+    }
+
+    #[inline(never)]
+    fn set_other(&mut self, link: Link<P>, key: &mut Option<i64>) {
         match link {
             Link::Key(session_key) => self.pending = Some(session_key),
             Link::Object(object) => match object.primary_key() {

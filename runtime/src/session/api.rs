@@ -53,6 +53,9 @@ pub struct Session<'db> {
     pub(super) id: SessionId,
     pub(super) stores: Vec<Option<Box<dyn Store>>>,
     pub(super) types: IdMap<TypeId, usize>,
+    /// The model last looked up in `types`, and its position: a run of
+    /// `add`s or `session[key]`s of one model hashes nothing.
+    last_store: Cell<Option<(TypeId, usize)>>,
     commit_on_drop: bool,
     /// Above zero inside [`Session::no_autoflush`].
     pub(super) autoflush_paused: u32,
@@ -84,6 +87,7 @@ impl<'db> Session<'db> {
             id: next_session_id(),
             stores: Vec::new(),
             types: IdMap::default(),
+            last_store: Cell::new(None),
             commit_on_drop: false,
             autoflush_paused: 0,
             links: Vec::new(),
@@ -107,13 +111,27 @@ impl<'db> Session<'db> {
         self.db
     }
 
+    /// Where `M`'s store is in `stores`.
+    #[inline]
+    fn position<M: Model>(&self) -> Option<usize> {
+        let type_id = TypeId::of::<M>();
+        if let Some((last, position)) = self.last_store.get() {
+            if last == type_id {
+                return Some(position);
+            }
+        }
+        let position = *self.types.get(&type_id)?;
+        self.last_store.set(Some((type_id, position)));
+        Some(position)
+    }
+
     pub(super) fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
-        let position = *self.types.get(&TypeId::of::<M>())?;
+        let position = self.position::<M>()?;
         self.stores.get(position)?.as_ref()?.as_any().downcast_ref()
     }
 
     pub(super) fn store_mut<M: Model>(&mut self) -> Option<&mut TypedStore<M>> {
-        let position = *self.types.get(&TypeId::of::<M>())?;
+        let position = self.position::<M>()?;
         self.stores
             .get_mut(position)?
             .as_mut()?
@@ -122,10 +140,13 @@ impl<'db> Session<'db> {
     }
 
     pub(super) fn store_or_create<M: Model>(&mut self) -> &mut TypedStore<M> {
-        let position = *self.types.entry(TypeId::of::<M>()).or_insert_with(|| {
-            self.stores.push(Some(Box::new(TypedStore::<M>::new())));
-            self.stores.len() - 1
-        });
+        let position = match self.position::<M>() {
+            Some(position) => position,
+            None => *self.types.entry(TypeId::of::<M>()).or_insert_with(|| {
+                self.stores.push(Some(Box::new(TypedStore::<M>::new())));
+                self.stores.len() - 1
+            }),
+        };
         let store = self.stores[position] // ok: positions come from `types`
             .as_mut()
             .and_then(|s| s.as_any_mut().downcast_mut::<TypedStore<M>>());
@@ -520,6 +541,7 @@ impl<'db> Session<'db> {
     pub fn rollback(&mut self) -> Result<()> {
         self.stores.clear();
         self.types.clear();
+        self.last_store.set(None);
         self.links.clear();
         self.tx_links.clear();
         self.id = next_session_id();

@@ -50,14 +50,13 @@ impl<M: Model> Store for TypedStore<M> {
                 (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS).then(|| entry.clone());
             let key = entry.value.primary_key();
             let start = undo.len();
-            let result =
-                Self::link_among(&around, ctx, entry, Some(&mut undo)).and_then(|links| {
-                    if links.waiting {
-                        return Ok(false);
-                    }
-                    entry.value.apply_defaults();
-                    Self::insert(db, entry, tx, &mut cached).map(|()| true)
-                });
+            let result = Self::link_among(&around, ctx, entry, Some(&mut undo)).and_then(|links| {
+                if links.waiting {
+                    return Ok(false);
+                }
+                entry.value.apply_defaults();
+                Self::insert(db, entry, tx, &mut cached).map(|()| true)
+            });
             let backup = match result {
                 Ok(true) => match whole {
                     Some(before) => Backup::Whole(Box::new(before)),
@@ -97,16 +96,22 @@ impl<M: Model> Store for TypedStore<M> {
         let mut cached = None;
         let mut undo = std::mem::take(&mut self.undo);
         for index in 0..self.entries.len() {
-            // Objects this flush inserted are written as they are.
-            let Some(mut entry) =
-                self.entries[index].take_if(|e| e.state == State::Persistent && !e.fresh)
-            else {
+            // In place, as in `insert_ready`.
+            let (before, rest) = self.entries.split_at_mut(index);
+            let Some((Some(entry), after)) = rest.split_first_mut() else {
                 continue;
             };
-            let probe = match self.link(ctx, &mut entry, None) {
+            // Objects this flush inserted are written as they are.
+            if entry.state != State::Persistent || entry.fresh {
+                continue;
+            }
+            let around = EntriesAround {
+                before: &*before,
+                after: &*after,
+            };
+            let probe = match Self::link_among(&around, ctx, entry, None) {
                 Ok(probe) => probe,
                 Err(err) => {
-                    self.entries[index] = Some(entry);
                     self.undo = undo;
                     return Err(err);
                 }
@@ -126,7 +131,6 @@ impl<M: Model> Store for TypedStore<M> {
                     // Borrowed mutably but left as it was.
                     entry.mark_clean();
                 }
-                self.entries[index] = Some(entry);
                 continue;
             }
             let unknown = known.is_none();
@@ -143,7 +147,7 @@ impl<M: Model> Store for TypedStore<M> {
             let clean_base = (sync == Sync::Clean).then(|| entry.value.clone());
             let start = undo.len();
             let written = if probe.changes {
-                self.link(ctx, &mut entry, Some(&mut undo)).map(drop)
+                Self::link_among(&around, ctx, entry, Some(&mut undo)).map(drop)
             } else {
                 Ok(())
             }
@@ -167,7 +171,7 @@ impl<M: Model> Store for TypedStore<M> {
                     entry.mark_clean();
                     return Ok(());
                 }
-                if Self::update(db, &mut entry, id, columns, tx, &mut cached)? {
+                if Self::update(db, entry, id, columns, tx, &mut cached)? {
                     return Ok(());
                 }
                 // Added by value with an id the table does not hold: an INSERT
@@ -178,29 +182,27 @@ impl<M: Model> Store for TypedStore<M> {
                     entry.value = before;
                 }
                 entry.value.apply_defaults();
-                Self::insert(db, &mut entry, tx, &mut None)
+                Self::insert(db, entry, tx, &mut None)
             });
-            let backup = match (written, whole) {
-                (Ok(()), Some(before)) => Backup::Whole(Box::new(before)),
-                (Ok(()), None) => Backup::Updated {
-                    sync,
-                    snapshot,
-                    undo: start..undo.len(),
+            let backup = match written {
+                Ok(()) => match whole {
+                    Some(before) => Backup::Whole(Box::new(before)),
+                    None => Backup::Updated {
+                        sync,
+                        snapshot,
+                        undo: start..undo.len(),
+                    },
                 },
-                (Err(err), whole) => {
+                Err(err) => {
                     match whole {
-                        Some(before) => entry = before,
-                        None => {
-                            Self::undo_update(&mut entry, sync, snapshot, &undo[start..]);
-                        }
+                        Some(before) => *entry = before,
+                        None => Self::undo_update(entry, sync, snapshot, &undo[start..]),
                     }
                     undo.truncate(start);
                     self.undo = undo;
-                    self.entries[index] = Some(entry);
                     return Err(err);
                 }
             };
-            self.entries[index] = Some(entry);
             self.flush_backup.push((index_u32(index), backup));
         }
         self.undo = undo;

@@ -190,19 +190,10 @@ impl<M: Model> TypedStore<M> {
         self.identity.borrow().get(&id).copied()
     }
 
-    /// Runs `link_parents` on `entry` with `self` readable for links
-    /// between objects of the same model: a probe without `undo`, writing the
-    /// ids (and recording what they replace) with it; see [`LinkMode::Resolve`].
-    pub(super) fn link(
-        &self,
-        ctx: &LinkCtx<'_>,
-        entry: &mut Entry<M>,
-        undo: Option<&mut Vec<Option<i64>>>,
-    ) -> Result<LinkOutcome> {
-        Self::link_among(self, ctx, entry, undo)
-    }
-
-    /// [`TypedStore::link`] with the other objects of the model in `current`.
+    /// Runs `link_parents` on `entry`, with the model's other objects in
+    /// `current` (for links between objects of the same model): a probe
+    /// without `undo`, writing the ids (and recording what they replace)
+    /// with it; see [`LinkMode::Resolve`].
     pub(super) fn link_among(
         current: &dyn Slots,
         ctx: &LinkCtx<'_>,
