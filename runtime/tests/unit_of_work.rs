@@ -98,6 +98,35 @@ fn added_objects_with_a_loaded_id_share_the_key(engine: Engine) -> TestResult {
     Ok(())
 }
 
+fn add_all_adds_each_object_as_add_does(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("INSERT INTO roles (name) VALUES ('Admin')")?;
+    let counter = db.statement_counter();
+    let mut s = db.session();
+    let admin = s.load(&Role::query())?[0];
+    let mut renamed = Role::query().one(&s)?;
+    renamed.name = Some("Root".into());
+    // A new object, and one with the id of a held row (it replaces it).
+    let keys = s.add_all([Role::new("User"), renamed]);
+    assert_eq!(keys[1], admin);
+    let user = User::new("ann").with_role(keys[0]);
+    let users = s.add_all(vec![user, User::new("bob")]);
+    // BEGIN, INSERT role, UPDATE role, INSERT user ×2, COMMIT.
+    counter.assert_statements(6, || s.commit())?;
+    assert_eq!(s[keys[0]].id, Some(2));
+    assert_eq!(s[users[0]].role_id, Some(2));
+    assert_eq!(s[users[1]].role_id, None);
+    let names: Vec<Option<String>> = Role::query()
+        .order_by(Role::ID.asc())
+        .all(&s)?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, [Some("Root".to_owned()), Some("User".to_owned())]);
+    assert!(s.add_all(Vec::<User>::new()).is_empty());
+    Ok(())
+}
+
 fn a_lazy_load_through_the_session_sees_its_changed_objects(engine: Engine) -> TestResult {
     let (_dir, mut db) = blog_db(engine)?;
     {
@@ -451,6 +480,7 @@ engines!(
     a_loaded_row_keeps_the_sessions_changes,
     find_of_a_held_row_runs_no_statement,
     added_objects_with_a_loaded_id_share_the_key,
+    add_all_adds_each_object_as_add_does,
     a_lazy_load_through_the_session_sees_its_changed_objects,
     loading_a_held_row_again_takes_what_the_query_loaded,
     load_flushes_pending_objects_first,

@@ -204,6 +204,40 @@ impl<'db> Session<'db> {
         self.key(index)
     }
 
+    /// Puts every object of `objects` in the session, each as
+    /// [`add`](Session::add) puts one (SQLAlchemy's `session.add_all`), and
+    /// returns their keys in order. The session makes room for them at once.
+    ///
+    /// ```
+    /// # use litemodel::{Binder, Database, Model, Result, Row};
+    /// # #[derive(Clone, PartialEq)] struct Tag { id: Option<i64>, label: String }
+    /// # impl Model for Tag {
+    /// #   const TABLE: &'static str = "tags";
+    /// #   const COLUMNS: &'static [&'static str] = &["id", "label"];
+    /// #   const PRIMARY_KEY: &'static str = "id";
+    /// #   fn primary_key(&self) -> Option<i64> { self.id }
+    /// #   fn set_primary_key(&mut self, key: Option<i64>) { self.id = key }
+    /// #   fn from_row(row: &Row<'_>) -> Result<Self> { Ok(Tag { id: row.get(0)?, label: row.get(1)? }) }
+    /// #   fn bind(&self, binder: &mut Binder<'_, '_>) -> Result<()> { binder.bind(&self.label) }
+    /// # }
+    /// # fn main() -> Result<()> {
+    /// # let mut db = Database::open_in_memory()?;
+    /// # db.execute_batch("CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT UNIQUE)")?;
+    /// let mut session = db.session();
+    /// let tags = session.add_all(["rust", "sql"].map(|label| Tag { id: None, label: label.into() }));
+    /// session.commit()?; // BEGIN, INSERT, INSERT, COMMIT
+    /// assert_eq!(session[tags[1]].id, Some(2));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_all<M: Model>(&mut self, objects: impl IntoIterator<Item = M>) -> Vec<Key<M>> {
+        let objects = objects.into_iter();
+        let (expected, _) = objects.size_hint();
+        self.store_or_create::<M>().entries.reserve(expected);
+        let mut keys = Vec::with_capacity(expected);
+        keys.extend(objects.map(|object| self.add(object)));
+        keys
+    }
+
     /// Puts an object just loaded from the database into the session as its
     /// row stands: nothing is written for it unless it is changed through
     /// its key, and then only the changed columns (a column another process
@@ -259,12 +293,6 @@ impl<'db> Session<'db> {
         entry.mark_clean();
         store.entries.push(Some(entry));
         self.key(index)
-    }
-
-    /// Adds every object (`db.session.add_all`), returning their keys in
-    /// order.
-    pub fn add_all<M: Model>(&mut self, objects: impl IntoIterator<Item = M>) -> Vec<Key<M>> {
-        objects.into_iter().map(|object| self.add(object)).collect()
     }
 
     /// The object held under `key`, or `None` if the key is not from this
