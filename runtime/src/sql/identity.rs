@@ -147,6 +147,7 @@ impl<'a> Packing<'a> {
 
 /// Why the key of `descriptor` has no identity on an engine without rowid;
 /// `None` when it packs (or is not a descriptor).
+#[cfg(any(feature = "postgres", test))]
 pub(crate) fn refusal(descriptor: &str) -> Option<String> {
     let (table, parts) = parse(descriptor)?;
     let columns: Vec<String> = parts
@@ -299,6 +300,7 @@ fn refused(out: &mut String, descriptor: &str) {
 }
 
 /// The descriptor a statement refused by [`REFUSED_MARK`] names.
+#[cfg(any(feature = "postgres", test))]
 pub(crate) fn refused_descriptor(sql: &str) -> Option<&str> {
     let at = sql.find(REFUSED_MARK)? + REFUSED_MARK.len();
     let rest = &sql[at..];

@@ -29,7 +29,9 @@ mod statements;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use identity::{is_descriptor, key_columns, refusal, refused_descriptor};
+pub(crate) use identity::{is_descriptor, key_columns};
+#[cfg(feature = "postgres")]
+pub(crate) use identity::{refusal, refused_descriptor};
 pub use postgres::Postgres;
 pub(crate) use select::{
     count_of, delete_in, exists_of, select_raw, select_tree, update_in, upsert, OnConflict,
