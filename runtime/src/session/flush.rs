@@ -204,9 +204,6 @@ impl<M: Model> Store for TypedStore<M> {
             if entry.value.primary_key() != before_id {
                 self.identity_stale.set(true);
             }
-            if entry.value.primary_key() != before_id {
-                self.identity_stale.set(true);
-            }
             self.entries[index] = Some(entry);
             self.flush_backup.push((index_u32(index), backup));
         }
