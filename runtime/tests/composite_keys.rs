@@ -45,7 +45,9 @@ fn insert_query_get_update_and_delete(engine: Engine) -> TestResult {
     s.add(follow(2, 1, 2021));
     s.add(follow(1, 3, 2022));
     s.commit()?;
-    let identity = s[one_two].rowid.ok_or("the commit gave the follow its identity")?;
+    let identity = s[one_two]
+        .rowid
+        .ok_or("the commit gave the follow its identity")?;
     if engine == Engine::Postgres {
         assert_eq!(identity, packed(1, 2));
     }
@@ -57,7 +59,10 @@ fn insert_query_get_update_and_delete(engine: Engine) -> TestResult {
         .iter()
         .map(|f| (f.follower_id, f.followed_id))
         .collect();
-    assert_eq!(pairs, [(Some(1), Some(2)), (Some(2), Some(1)), (Some(1), Some(3))]);
+    assert_eq!(
+        pairs,
+        [(Some(1), Some(2)), (Some(2), Some(1)), (Some(1), Some(3))]
+    );
     assert_eq!(follows[0].rowid, Some(identity));
     let got = Follow::get(&s, (1, 2))?.ok_or("follow (1, 2)")?;
     assert_eq!((got.rowid, got.since), (Some(identity), 2020));
@@ -81,7 +86,9 @@ fn insert_query_get_update_and_delete(engine: Engine) -> TestResult {
     let err = s.commit().err().ok_or("(1, 3) exists already")?;
     assert!(matches!(err, Error::UniqueViolation { .. }), "{err}");
     s.rollback()?;
-    let key = s.find::<Follow>(identity)?.ok_or("the follow is still there")?;
+    let key = s
+        .find::<Follow>(identity)?
+        .ok_or("the follow is still there")?;
     assert_eq!(s[key].followed_id, Some(2), "the rollback restored the key");
     s[key].follower_id = Some(3);
     s.commit()?;
@@ -173,7 +180,14 @@ fn relationships_through_the_association_object(engine: Engine) -> TestResult {
         .with_follower(ann)
         .with_followed(bob),
     );
-    s.add(Follow::default().with_follower(ann).with_followed(cat));
+    s.add(
+        Follow {
+            since: 2023,
+            ..Follow::default()
+        }
+        .with_follower(ann)
+        .with_followed(cat),
+    );
     s.add(Follow::default().with_follower(bob).with_followed(cat));
     s.commit()?;
     // One-to-many, many-to-one.
@@ -187,6 +201,20 @@ fn relationships_through_the_association_object(engine: Engine) -> TestResult {
         .map(|f| Ok(f.followed(&s)?.map(|u| u.name.clone()).unwrap_or_default()))
         .collect::<litemodel::Result<_>>()?;
     assert_eq!(followed, ["bob", "cat"]);
+    // Follows loaded with their users: joined (one statement, the follows
+    // ordered by their identity) and selectin.
+    for query in [
+        Follow::query().options(Follow::FOLLOWER.joined()),
+        Follow::query().options(Follow::FOLLOWER.selectin()),
+    ] {
+        let loaded = query.order_by(Follow::SINCE.desc()).limit(2).all(&s)?;
+        let names: Vec<String> = loaded
+            .iter()
+            .map(|f| Ok(f.follower(&s)?.map(|u| u.name.clone()).unwrap_or_default()))
+            .collect::<litemodel::Result<_>>()?;
+        assert_eq!(names, ["ann", "ann"]);
+        assert!(loaded.iter().all(|f| f.rowid.is_some()));
+    }
     let cat_user = User::query().filter(User::NAME.eq("cat")).one(&s)?;
     assert_eq!(cat_user.followers().count(&s)?, 2);
     // Queries along relationships (joins: the identity in a subquery).
@@ -308,7 +336,12 @@ fn narrower_keys_pack_below_64_bits(engine: Engine) -> TestResult {
     let (_dir, mut db) = hand_written_tables(engine)?;
     let mut s = db.session();
     let mut keys = Vec::new();
-    for (row_number, seat) in [(-32768, -1), (-1, 2_147_483_647), (0, 0), (32767, -2_147_483_648)] {
+    for (row_number, seat) in [
+        (-32768, -1),
+        (-1, 2_147_483_647),
+        (0, 0),
+        (32767, -2_147_483_648),
+    ] {
         keys.push(s.add(Seat {
             row_number,
             seat,
@@ -329,7 +362,10 @@ fn narrower_keys_pack_below_64_bits(engine: Engine) -> TestResult {
     s[keys[0]].holder = "moved".into();
     s[keys[0]].seat = 5;
     s.commit()?;
-    assert_eq!(Seat::get(&s, (-32768, 5))?.map(|r| r.holder), Some("moved".into()));
+    assert_eq!(
+        Seat::get(&s, (-32768, 5))?.map(|r| r.holder),
+        Some("moved".into())
+    );
     assert_eq!(Seat::query().count(&s)?, 4);
     s.delete(keys[1])?;
     s.commit()?;
@@ -358,12 +394,26 @@ fn keys_that_do_not_pack_work_on_sqlite_only(engine: Engine) -> TestResult {
     drop(s);
     if engine == Engine::Sqlite {
         committed?;
-        assert_eq!(Pair::get(&db, (1 << 40, 1))?.map(|p| p.note), Some("wide".into()));
+        assert_eq!(
+            Pair::get(&db, (1 << 40, 1))?.map(|p| p.note),
+            Some("wide".into())
+        );
         assert!(Country::get(&db, "fr".into())?.is_some());
         return Ok(());
     }
-    let err = committed.err().ok_or("a key that does not pack is refused")?;
-    assert!(matches!(err, Error::Unsupported { engine: "postgresql", .. }), "{err:?}");
+    let err = committed
+        .err()
+        .ok_or("a key that does not pack is refused")?;
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                engine: "postgresql",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "not supported on postgresql: `pairs` has the primary key (left_id BIGINT, right_id \
@@ -379,7 +429,9 @@ fn keys_that_do_not_pack_work_on_sqlite_only(engine: Engine) -> TestResult {
     assert!(
         err.to_string()
             .contains("`countries` has the primary key (code VARCHAR(2))")
-            && err.to_string().contains("integer: code is not an integer column."),
+            && err
+                .to_string()
+                .contains("integer: code is not an integer column."),
         "{err}"
     );
     Ok(())

@@ -171,13 +171,13 @@ pub(crate) fn refusal(descriptor: &str) -> Option<String> {
         if total <= 64 {
             return None;
         }
-        format!("its columns take {total} bits, more than the 64 of an identity")
+        format!("its columns take {total} bits")
     };
     Some(format!(
-        "`{table}` has the primary key ({columns}), and the session identifies a row \
-         by one 64-bit integer: on PostgreSQL, its key columns packed side by side, which \
-         takes integer columns of at most 64 bits together, but {why} (give the table an \
-         integer `id` key)"
+        "`{table}` has the primary key ({columns}), which does not pack into one 64-bit \
+         integer: {why}. On PostgreSQL the session identifies such a row by its key \
+         columns packed side by side, exactly, which takes SMALLINT, INTEGER or BIGINT \
+         columns of at most 64 bits together (give the table an integer `id` key)"
     ))
 }
 
@@ -395,7 +395,10 @@ mod tests {
         );
         let text = r#"rowid of "tags" ("name" VARCHAR(64))"#;
         let why = refusal(text).unwrap_or_default();
-        assert!(why.contains("but name is not an integer column"), "{why}");
+        assert!(
+            why.contains("integer: name is not an integer column."),
+            "{why}"
+        );
         assert_eq!(refusal(FOLLOWS), None);
         // The statement carries the mark; the connection refuses it.
         let mut out = String::new();
@@ -407,19 +410,24 @@ mod tests {
     fn model_statements_on_postgresql() {
         let sql = model_statements(&Postgres, follows(), &[]);
         let identity = r#"(("follower_id"::bigint << 32) | ("followed_id"::bigint & 4294967295))"#;
-        let matches = r#""follower_id" = ($4::bigint >> 32) AND "followed_id" = (($4::bigint << 32) >> 32)"#;
+        let matches =
+            r#""follower_id" = ($4::bigint >> 32) AND "followed_id" = (($4::bigint << 32) >> 32)"#;
         assert_eq!(
             sql.select,
             format!(r#"SELECT {identity}, "follower_id", "followed_id", "since" FROM "follows""#)
         );
         assert_eq!(
             sql.insert,
-            format!(r#"INSERT INTO "follows" ("follower_id", "followed_id", "since") VALUES ($1, $2, $3) RETURNING {identity}"#)
+            format!(
+                r#"INSERT INTO "follows" ("follower_id", "followed_id", "since") VALUES ($1, $2, $3) RETURNING {identity}"#
+            )
         );
         assert_eq!(sql.insert_with_key, sql.insert);
         assert_eq!(
             sql.update,
-            format!(r#"UPDATE "follows" SET "follower_id" = $1, "followed_id" = $2, "since" = $3 WHERE {matches} RETURNING {identity}"#)
+            format!(
+                r#"UPDATE "follows" SET "follower_id" = $1, "followed_id" = $2, "since" = $3 WHERE {matches} RETURNING {identity}"#
+            )
         );
         assert_eq!(
             sql.delete,
