@@ -320,6 +320,35 @@ pub struct Country {
     pub code: String,
 }
 
+/// A `Model` implemented by hand with a bare `"rowid"` key, as before the
+/// derive named the key columns.
+#[derive(Clone, PartialEq)]
+struct BareCountry {
+    rowid: Option<i64>,
+    code: String,
+}
+
+impl Model for BareCountry {
+    const TABLE: &'static str = "countries";
+    const COLUMNS: &'static [&'static str] = &["rowid", "code"];
+    const PRIMARY_KEY: &'static str = "rowid";
+    fn primary_key(&self) -> Option<i64> {
+        self.rowid
+    }
+    fn set_primary_key(&mut self, key: Option<i64>) {
+        self.rowid = key;
+    }
+    fn from_row(row: &litemodel::Row<'_>) -> litemodel::Result<Self> {
+        Ok(BareCountry {
+            rowid: row.get(0)?,
+            code: row.get(1)?,
+        })
+    }
+    fn bind(&self, binder: &mut litemodel::Binder<'_, '_>) -> litemodel::Result<()> {
+        binder.bind(&self.code)
+    }
+}
+
 fn hand_written_tables(engine: Engine) -> TestResult<(common::Scratch, Database)> {
     let (dir, db) = temp_db(engine)?;
     db.execute_batch(
@@ -424,6 +453,16 @@ fn keys_that_do_not_pack_work_on_sqlite_only(engine: Engine) -> TestResult {
     );
     assert_eq!(Pair::query().count(&db)?, 0, "nothing was written");
     assert_eq!(Country::query().count(&db)?, 0, "nothing was written");
+    // A bare "rowid" reaches the server, whose error says what to write.
+    let err = litemodel::Query::<BareCountry>::new()
+        .all(&db)
+        .err()
+        .ok_or("no rowid on PostgreSQL")?;
+    assert!(
+        err.to_string()
+            .contains("`countries` is identified by SQLite's rowid"),
+        "{err}"
+    );
     // Reading is refused too, before the statement reaches the server.
     let err = Country::query().all(&db).err().ok_or("refused")?;
     assert!(
