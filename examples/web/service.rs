@@ -12,10 +12,6 @@
 //!
 //! Every response carries `x-statement-count`: the SQL statements the
 //! request ran (its pooled connection's counter), so that an N+1 shows.
-//!
-//! `Follow` has a composite primary key, which litemodel's session does not
-//! yet write on PostgreSQL: there, following answers 501 with the runtime's
-//! `Error::Unsupported` message, and everything else works.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode};

@@ -307,12 +307,15 @@ pub(crate) fn classify_postgres(source: postgres::Error, table: Option<&'static 
         .map(str::to_owned)
         .or_else(|| table.map(str::to_owned));
     let code = db.code();
+    // A model written by hand whose PRIMARY_KEY is a bare "rowid" (the derive
+    // names the key columns, which PostgreSQL packs into the identity).
     if *code == SqlState::UNDEFINED_COLUMN && db.message().contains("\"rowid\"") {
         return Error::Unsupported {
             engine: "postgresql",
             what: format!(
-                "`{}` has a composite primary key, which the session identifies by SQLite's \
-                 rowid; PostgreSQL has no rowid (give the table an integer `id` key)",
+                "`{}` is identified by SQLite's rowid, which PostgreSQL does not have; \
+                 its `PRIMARY_KEY` should name its key columns and their types, as \
+                 `#[derive(Model)]` writes it: `rowid of \"table\" (\"a\" INTEGER, \"b\" INTEGER)`",
                 table.unwrap_or("the table")
             ),
         };

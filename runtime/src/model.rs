@@ -46,7 +46,12 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
     const TABLE: &'static str;
     /// Every column, in declaration order (the order of `from_row`).
     const COLUMNS: &'static [&'static str];
-    /// The integer primary key column; one of `COLUMNS`.
+    /// The integer primary key column; one of `COLUMNS`. A model identified
+    /// by its rowid (a key that is not one integer column) names its key
+    /// columns and their PostgreSQL types instead, `rowid of "follows"
+    /// ("follower_id" INTEGER, "followed_id" INTEGER)`: SQLite reads the
+    /// rowid, PostgreSQL the key columns packed into one integer (see
+    /// `docs/postgresql.md`). The derive writes it.
     const PRIMARY_KEY: &'static str;
 
     /// The primary key, `None` while the object is not inserted.

@@ -392,12 +392,9 @@ fn one_to_one_is_an_option(engine: Engine) -> TestResult {
     Ok(())
 }
 
-/// SQLite only: see the comment in the body.
-#[test]
-fn association_object_and_joins_along_relationships() -> TestResult {
-    let engine = Engine::Sqlite;
-    // SQLite only: the session identifies a composite-key row by its rowid
-    // (`composite_keys_on_postgres_are_refused_clearly` is PostgreSQL's side).
+/// The session identifies a composite-key row by SQLite's rowid, or on
+/// PostgreSQL by its packed key columns (more in `composite_keys.rs`).
+fn association_object_and_joins_along_relationships(engine: Engine) -> TestResult {
     let (_dir, mut db) = library_db(engine)?;
     let mut s = db.session();
     let [ann, bob, cat, dan] = ["ann", "bob", "cat", "dan"].map(|name| s.add(User::new(name)));
@@ -470,7 +467,7 @@ fn association_object_and_joins_along_relationships() -> TestResult {
         Some("ann".to_owned())
     );
 
-    // An association object updates and deletes by its rowid.
+    // An association object updates and deletes by its identity.
     let mut follow = ann_user
         .following()
         .order_by(Follow::SINCE.asc())
@@ -573,29 +570,6 @@ fn back_populates_pairs_both_sides(engine: Engine) -> TestResult {
     Ok(())
 }
 
-/// PostgreSQL has no rowid: a composite-key model gets a clear error, no
-/// half-written transaction.
-#[cfg(feature = "postgres")]
-#[test]
-fn composite_keys_on_postgres_are_refused_clearly() -> TestResult {
-    if !common::postgres_available() {
-        return Ok(());
-    }
-    let (_dir, mut db) = library_db(Engine::Postgres)?;
-    let mut s = db.session();
-    let [ann, bob] = ["ann", "bob"].map(|name| s.add(User::new(name)));
-    s.add(Follow::default().with_follower(ann).with_followed(bob));
-    let err = s.commit().err().ok_or("the commit must fail")?;
-    assert!(
-        err.to_string()
-            .starts_with("not supported on postgresql: `follows` has a composite primary key"),
-        "{err}"
-    );
-    drop(s);
-    assert_eq!(User::query().count(&db)?, 0, "nothing was committed");
-    Ok(())
-}
-
 engines!(
     select_runs_one_statement_per_parent,
     selectin_runs_two_statements,
@@ -611,4 +585,5 @@ engines!(
     save_update_cascade_adds_appended_children,
     delete_cascade_and_delete_orphan,
     back_populates_pairs_both_sides,
+    association_object_and_joins_along_relationships,
 );

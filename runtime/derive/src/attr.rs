@@ -40,6 +40,10 @@ pub struct ColumnDef {
     pub default: Option<TokenStream>,
     pub server_default: Option<LitStr>,
     pub onupdate: Option<TokenStream>,
+    /// `sql_type = "INTEGER"`: the PostgreSQL type of a key column of a model
+    /// identified by its rowid (a foreign key field is an `Option<i64>`
+    /// whatever the column's width).
+    pub sql_type: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -361,7 +365,7 @@ fn relationship_kind(meta: &ParseNestedMeta<'_>) -> Option<Kind> {
 }
 
 const STRUCT_KEYS: &str = "table, repr(...), one_to_many(...), many_to_many(...)";
-const FIELD_KEYS: &str = "primary_key, rowid, explicit_nulls, foreign_key, column, default, server_default, onupdate, many_to_one, one_to_many, many_to_many";
+const FIELD_KEYS: &str = "primary_key, rowid, explicit_nulls, foreign_key, column, default, server_default, onupdate, sql_type, many_to_one, one_to_many, many_to_many";
 
 /// Parses and checks the struct and its `#[litemodel(...)]` attributes.
 pub fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
@@ -531,6 +535,7 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
         default: None,
         server_default: None,
         onupdate: None,
+        sql_type: None,
     };
     let mut relationship: Option<RelationshipOptions> = None;
     let mut kind_span = field.span();
@@ -561,6 +566,8 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
                 column.server_default = Some(string(&meta)?);
             } else if path.is_ident("onupdate") {
                 column.onupdate = Some(expression(&meta)?);
+            } else if path.is_ident("sql_type") {
+                column.sql_type = Some(string(&meta)?.value());
             } else {
                 return Err(unknown(&meta, "a field", FIELD_KEYS));
             }
@@ -588,6 +595,12 @@ fn parse_field(ident: &Ident, field: &syn::Field) -> syn::Result<FieldDef> {
         return Ok(FieldDef::ExplicitNulls);
     }
     let Some(options) = relationship else {
+        if column.sql_type.is_some() && !column.primary_key {
+            return Err(syn::Error::new(
+                field.span(),
+                "`sql_type` is for the key columns of a model with a `rowid` field: add `primary_key`",
+            ));
+        }
         if column.foreign_key && !is_option_i64(&field.ty) {
             return Err(syn::Error::new(
                 field.ty.span(),

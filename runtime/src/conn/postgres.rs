@@ -78,6 +78,7 @@ impl PgConn {
         let (sql, statement) = match cached {
             Some(found) => found,
             None => {
+                refuse_unidentified_rows(sql)?;
                 let statement = self
                     .client
                     .borrow_mut()
@@ -154,6 +155,19 @@ impl PgConn {
         } else if word.eq_ignore_ascii_case("ROLLBACK") && !rest.eq_ignore_ascii_case("TO") {
             self.in_transaction.set(false);
         }
+    }
+}
+
+/// Refuses, before the server sees it, a statement that needs the identity
+/// of a row whose primary key does not pack into one integer (the SQL seam
+/// marked it where the identity would be).
+fn refuse_unidentified_rows(sql: &str) -> Result<()> {
+    match crate::sql::refused_descriptor(sql) {
+        None => Ok(()),
+        Some(descriptor) => Err(Error::Unsupported {
+            engine: "postgresql",
+            what: crate::sql::refusal(descriptor).unwrap_or_else(|| descriptor.to_owned()),
+        }),
     }
 }
 

@@ -82,7 +82,12 @@ impl<'a, M: Model> Upsert<'a, M> {
     /// ([`Error::UniqueViolation`], [`Error::NotNullViolation`], ...), or
     /// [`Error::Sqlite`] (no unique index on the conflict target).
     pub fn execute<E: Executor>(self, conn: &E) -> Result<Option<i64>> {
-        let key = self.object.primary_key();
+        let d = conn.database().dialect();
+        // A key computed from the key columns is not written.
+        let key = self
+            .object
+            .primary_key()
+            .filter(|_| !crate::sql::computes_identity(d, M::PRIMARY_KEY));
         let mut columns: Vec<&str> = M::COLUMNS
             .iter()
             .copied()
@@ -91,10 +96,18 @@ impl<'a, M: Model> Upsert<'a, M> {
         if key.is_some() {
             columns.push(M::PRIMARY_KEY);
         }
-        let target = if self.target.is_empty() {
-            vec![M::PRIMARY_KEY]
-        } else {
+        let target = if !self.target.is_empty() {
             self.target
+        } else if crate::sql::is_descriptor(M::PRIMARY_KEY) {
+            // A composite key: its columns are the constraint (a rowid has none).
+            let key_columns = crate::sql::key_columns(M::PRIMARY_KEY);
+            M::COLUMNS
+                .iter()
+                .copied()
+                .filter(|c| key_columns.iter().any(|k| k == c))
+                .collect()
+        } else {
+            vec![M::PRIMARY_KEY]
         };
         let update: Vec<&str> = if self.update.is_empty() {
             columns

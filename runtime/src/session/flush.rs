@@ -137,9 +137,14 @@ impl<M: Model> Store for TypedStore<M> {
             // `onupdate` columns change more than the foreign keys, and an
             // object added by value may turn out new and be inserted (defaults
             // applied, server defaults read back): keep a whole copy of those.
+            // So do objects whose identity follows their key columns (it
+            // changes with them).
+            let rekeys = crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY);
             let whole = (M::ON_UPDATE
+                || rekeys
                 || (unknown && (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS)))
                 .then(|| entry.clone());
+            let before_id = entry.value.primary_key();
             let sync = entry.sync;
             let snapshot = entry.snapshot.take();
             // What the changed columns are counted from: the snapshot, or for a
@@ -203,6 +208,9 @@ impl<M: Model> Store for TypedStore<M> {
                     return Err(err);
                 }
             };
+            if entry.value.primary_key() != before_id {
+                self.identity_stale.set(true);
+            }
             self.flush_backup.push((index_u32(index), backup));
         }
         self.undo = undo;

@@ -227,7 +227,12 @@ impl<M: Model> TypedStore<M> {
         cached: &mut Option<Stmt<'c>>,
     ) -> Result<()> {
         tx.ensure(db)?;
-        let id = match entry.value.primary_key() {
+        // An identity computed from the key columns is read back, not given.
+        let given = entry
+            .value
+            .primary_key()
+            .filter(|_| !crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY));
+        let id = match given {
             None if M::SERVER_DEFAULTS.is_empty() && !db.dialect().insert_returns_key() => {
                 let stmt = match cached {
                     Some(stmt) => stmt,
@@ -326,7 +331,20 @@ impl<M: Model> TypedStore<M> {
             entry.value.bind(&mut binder)?;
             binder.bind_extra(&id)?;
             db.note(&stmt);
-            stmt.execute()?
+            if crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY) {
+                // The UPDATE returns the identity, new if a key column changed.
+                let mut rows = stmt.query()?;
+                match rows.next()? {
+                    Some(row) => {
+                        let now = row.key(0, M::TABLE)?;
+                        entry.value.set_primary_key(now.or(Some(id)));
+                        1
+                    }
+                    None => 0,
+                }
+            } else {
+                stmt.execute()?
+            }
         };
         *cached = Some((columns, stmt));
         if written == 0 {

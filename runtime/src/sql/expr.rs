@@ -30,11 +30,24 @@ pub(super) fn push_column<D: Dialect + ?Sized>(
     scope: Option<&str>,
     column: &str,
 ) {
-    if let Some(table) = scope {
-        d.push_identifier(out, table);
-        out.push('.');
+    match scope {
+        Some(table) if super::is_descriptor(column) => {
+            super::push_qualified_column(d, out, &qualifier(d, table), column);
+        }
+        Some(table) => {
+            d.push_identifier(out, table);
+            out.push('.');
+            d.push_identifier(out, column);
+        }
+        None => d.push_identifier(out, column),
     }
-    d.push_identifier(out, column);
+}
+
+/// `"table"`, to write before a column and its dot.
+fn qualifier<D: Dialect + ?Sized>(d: &D, table: &str) -> String {
+    let mut qualifier = String::with_capacity(table.len() + 3);
+    d.push_identifier(&mut qualifier, table);
+    qualifier
 }
 
 /// Appends the condition `node` whose bare columns belong to table `scope`
@@ -46,6 +59,30 @@ pub(crate) fn push_scoped_expr<'q, D: Dialect + ?Sized>(
     scope: Option<&str>,
 ) {
     match node {
+        // The identity of a composite key without rowid: a comparison per
+        // key column, which their indexes serve.
+        Node::Compare {
+            column,
+            op: CompareOp::Eq,
+            value,
+        } if !d.has_rowid() && super::is_descriptor(column) => {
+            sql.params.push(super::Param::Value(value));
+            let index = sql.params.len();
+            let prefix = scope.map(|table| {
+                let mut prefix = qualifier(d, table);
+                prefix.push('.');
+                prefix
+            });
+            sql.text.push('(');
+            super::identity::push_identity_match(
+                d,
+                &mut sql.text,
+                prefix.as_deref().unwrap_or(""),
+                column,
+                index,
+            );
+            sql.text.push(')');
+        }
         Node::Compare { column, op, value } => {
             push_column(d, &mut sql.text, scope, column);
             sql.text.push_str(operator(*op));

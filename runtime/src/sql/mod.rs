@@ -21,6 +21,7 @@
 //! the model, once per model and thread (`ModelSql`).
 
 mod expr;
+mod identity;
 mod postgres;
 mod select;
 mod sqlite;
@@ -28,15 +29,18 @@ mod statements;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use identity::{is_descriptor, key_columns};
+#[cfg(feature = "postgres")]
+pub(crate) use identity::{refusal, refused_descriptor};
 pub use postgres::Postgres;
 pub(crate) use select::{
     count_of, delete_in, exists_of, select_raw, select_tree, update_in, upsert, OnConflict,
 };
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
-    count, delete_where, exists, joined_select, joined_select_many, link_insert, model_statements,
-    select, selectin_through, unlink, unlink_all, update_changed, update_where, Association,
-    Joined, ModelSql, ModelStatement, Param, Sql, TableDef, Tail, Via,
+    computes_identity, count, delete_where, exists, joined_select, joined_select_many, link_insert,
+    model_statements, select, selectin_through, unlink, unlink_all, update_changed, update_where,
+    Association, Joined, ModelSql, ModelStatement, Param, Sql, TableDef, Tail, Via,
 };
 
 /// How one SQL engine spells identifiers, parameters, transactions and the few
@@ -159,9 +163,21 @@ pub trait Dialect {
         sql
     }
 
-    /// Appends ` WHERE key = <placeholder index>`.
+    /// Whether every row has a `rowid` (SQLite). Where none has, a model
+    /// identified by its rowid is identified by its packed key columns (see
+    /// `identity.rs`).
+    fn has_rowid(&self) -> bool {
+        false
+    }
+
+    /// Appends ` WHERE key = <placeholder index>` (for a composite key
+    /// without rowid, one comparison per key column).
     fn push_key_filter(&self, out: &mut String, key: &str, index: usize) {
         out.push_str(" WHERE ");
+        if identity::is_descriptor(key) {
+            identity::push_identity_match(self, out, "", key, index);
+            return;
+        }
         self.push_identifier(out, key);
         out.push_str(" = ");
         self.push_placeholder(out, index);
@@ -247,6 +263,37 @@ pub trait Dialect {
     fn rebuild_copy_source(&self, sql: &str, prefix: &str) -> Option<String> {
         let _ = (sql, prefix);
         None
+    }
+}
+
+/// Appends the column `column`: a standard SQL delimited identifier, or
+/// (a composite key's descriptor) the identity of the row.
+pub(crate) fn push_column_name<D: Dialect + ?Sized>(d: &D, out: &mut String, column: &str) {
+    if identity::is_descriptor(column) {
+        identity::push_identity(d, out, "", column);
+    } else {
+        push_double_quoted(out, column);
+    }
+}
+
+/// Appends `qualifier.column` (`qualifier` written as is: an alias or a
+/// quoted table); for a composite key's descriptor, the row's identity with
+/// each key column qualified.
+pub(crate) fn push_qualified_column<D: Dialect + ?Sized>(
+    d: &D,
+    out: &mut String,
+    qualifier: &str,
+    column: &str,
+) {
+    if identity::is_descriptor(column) {
+        let mut prefix = String::with_capacity(qualifier.len() + 1);
+        prefix.push_str(qualifier);
+        prefix.push('.');
+        identity::push_identity(d, out, &prefix, column);
+    } else {
+        out.push_str(qualifier);
+        out.push('.');
+        d.push_identifier(out, column);
     }
 }
 

@@ -1,15 +1,16 @@
 //! PostgreSQL: `"double quoted"` identifiers, `$N` placeholders, `RETURNING`,
 //! catalogs in `pg_catalog`.
 
-use super::{push_decimal, push_double_quoted, Dialect};
+use super::{push_column_name, push_decimal, Dialect};
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Postgres;
 
 impl Dialect for Postgres {
+    /// A composite key's descriptor is the row's identity (see `identity.rs`).
     fn push_identifier(&self, out: &mut String, ident: &str) {
-        push_double_quoted(out, ident);
+        push_column_name(self, out, ident);
     }
 
     fn push_placeholder(&self, out: &mut String, index: usize) {

@@ -1,20 +1,25 @@
 //! SQLite: `"double quoted"` identifiers, `?N` placeholders, `BEGIN IMMEDIATE`,
 //! PRAGMAs for what other engines do with catalogs and `SET`.
 
-use super::{push_decimal, push_double_quoted, Dialect};
+use super::{push_column_name, push_decimal, Dialect};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
 
 impl Dialect for Sqlite {
+    /// A composite key's descriptor is the row's identity (see `identity.rs`).
     fn push_identifier(&self, out: &mut String, ident: &str) {
-        push_double_quoted(out, ident);
+        push_column_name(self, out, ident);
     }
 
     fn push_placeholder(&self, out: &mut String, index: usize) {
         out.push('?');
         push_decimal(out, index as u64);
+    }
+
+    fn has_rowid(&self) -> bool {
+        true
     }
 
     /// No: SQLite runs RETURNING like a trigger, with a statement journal and

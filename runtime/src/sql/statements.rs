@@ -224,9 +224,7 @@ pub(crate) struct Association<'a> {
 
 /// Appends `alias.column`.
 fn push_qualified<D: Dialect + ?Sized>(d: &D, sql: &mut String, alias: &str, column: &str) {
-    sql.push_str(alias);
-    sql.push('.');
-    d.push_identifier(sql, column);
+    super::push_qualified_column(d, sql, alias, column);
 }
 
 /// ` LEFT OUTER JOIN "table" AS alias ON alias."column" = other."other_column"`.
@@ -616,22 +614,29 @@ pub(crate) fn model_statements<D: Dialect + ?Sized>(
     } else if d.insert_returns_key() {
         returning.push(def.key);
     }
+    let insert_sql = insert(d, def.table, &fields, server_defaults, &returning);
     ModelSql {
         select,
         select_by_key,
-        insert: insert(d, def.table, &fields, server_defaults, &returning),
-        // With the key given, only server defaults need reading back.
-        insert_with_key: insert(
-            d,
-            def.table,
-            &with_key,
-            server_defaults,
-            if server_defaults.is_empty() {
-                &[]
-            } else {
-                &returning
-            },
-        ),
+        // A key computed from the key columns cannot be given: the session
+        // inserts such rows as new ones, reading their identity back.
+        insert_with_key: if computes_identity(d, def.key) {
+            insert_sql.clone()
+        } else {
+            // With the key given, only server defaults need reading back.
+            insert(
+                d,
+                def.table,
+                &with_key,
+                server_defaults,
+                if server_defaults.is_empty() {
+                    &[]
+                } else {
+                    &returning
+                },
+            )
+        },
+        insert: insert_sql,
         update: update(d, def.table, &fields, server_defaults, def.key),
         delete: d.delete(def.table, def.key),
     }
@@ -743,5 +748,17 @@ fn update_of<'c, D: Dialect + ?Sized>(
         }
     }
     d.push_key_filter(&mut sql, key, count + 1);
+    if computes_identity(d, key) {
+        // The key columns may have changed, and the identity with them.
+        sql.push_str(" RETURNING ");
+        d.push_identifier(&mut sql, key);
+    }
     sql
+}
+
+/// Whether the identity of `key`'s rows is computed from their key columns
+/// (a composite key on an engine without rowid): an UPDATE returns it, and
+/// an object cannot be inserted under an identity of its own.
+pub(crate) fn computes_identity<D: Dialect + ?Sized>(d: &D, key: &str) -> bool {
+    !d.has_rowid() && super::is_descriptor(key)
 }

@@ -139,9 +139,9 @@ pub struct BookTag {
     /// is not one integer column; `None` until the row is inserted.
     #[litemodel(rowid)]
     pub rowid: Option<i64>,
-    #[litemodel(primary_key, foreign_key)]
+    #[litemodel(primary_key, foreign_key, sql_type = "INTEGER")]
     pub book_id: Option<i64>,
-    #[litemodel(primary_key, foreign_key)]
+    #[litemodel(primary_key, foreign_key, sql_type = "INTEGER")]
     pub tag_id: Option<i64>,
 }
 
@@ -237,9 +237,9 @@ pub struct Follow {
     /// is not one integer column; `None` until the row is inserted.
     #[litemodel(rowid)]
     pub rowid: Option<i64>,
-    #[litemodel(primary_key, foreign_key)]
+    #[litemodel(primary_key, foreign_key, sql_type = "INTEGER")]
     pub follower_id: Option<i64>,
-    #[litemodel(primary_key, foreign_key)]
+    #[litemodel(primary_key, foreign_key, sql_type = "INTEGER")]
     pub followed_id: Option<i64>,
     #[litemodel(default = 0)]
     pub since: i32,

@@ -183,6 +183,14 @@ impl ModelEmitter<'_> {
         if self.is_key_reference(column) {
             options.push(quote!(foreign_key));
         }
+        if column.primary_key && self.model.identified_by_rowid() {
+            // Where there is no rowid (PostgreSQL), the runtime identifies the
+            // row by its key columns packed into one integer: it needs their
+            // widths, which a foreign key's `Option<i64>` does not tell.
+            use crate::emit::sql::Dialect as _;
+            let sql_type = crate::emit::sql::Postgresql.column_type(&column.ty);
+            options.push(quote!(sql_type = #sql_type));
+        }
         if column.name != column.field.trim_start_matches("r#") {
             let name = &column.name;
             options.push(quote!(column = #name));

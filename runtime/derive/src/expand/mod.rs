@@ -24,6 +24,11 @@ pub fn const_ident(field: &Ident) -> Ident {
     }
 }
 
+/// `name` as a SQL delimited identifier (quotes inside doubled).
+fn sql_quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 fn doc(text: &str) -> TokenStream {
     let text = format!(" {text}");
     quote!(#[doc = #text])
@@ -46,7 +51,7 @@ impl ModelDef {
 
     fn identity(&self) -> (String, Ident) {
         match &self.rowid {
-            Some(rowid) => ("rowid".to_owned(), rowid.clone()),
+            Some(rowid) => (self.rowid_descriptor(), rowid.clone()),
             None => {
                 let key = self.columns.iter().find(|c| c.primary_key);
                 key.map_or_else(
@@ -55,6 +60,35 @@ impl ModelDef {
                 )
             }
         }
+    }
+
+    /// The `PRIMARY_KEY` of a model identified by its rowid: `rowid of
+    /// "follows" ("follower_id" INTEGER, "followed_id" INTEGER)`, the key
+    /// columns with their PostgreSQL types, from which the runtime computes
+    /// the identity where there is no rowid (see the runtime's
+    /// `sql/identity.rs`). A type is `sql_type`, else the field's: `i16`,
+    /// `i32`, `i64` (so a foreign key's `Option<i64>`) are SMALLINT, INTEGER,
+    /// BIGINT.
+    fn rowid_descriptor(&self) -> String {
+        let keys: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|column| {
+                let sql_type = column.sql_type.clone().unwrap_or_else(|| {
+                    let base = &column.base;
+                    match quote!(#base).to_string().as_str() {
+                        "i16" => "SMALLINT".to_owned(),
+                        "i32" => "INTEGER".to_owned(),
+                        "i64" => "BIGINT".to_owned(),
+                        "String" => "TEXT".to_owned(),
+                        other => other.replace(' ', ""),
+                    }
+                });
+                format!("{} {sql_type}", sql_quoted(&column.column))
+            })
+            .collect();
+        format!("rowid of {} ({})", sql_quoted(&self.table), keys.join(", "))
     }
 
     fn column_of(&self, field: &Ident) -> &str {
@@ -386,8 +420,9 @@ impl ModelDef {
         let table = &self.table;
         let mut columns: Vec<&str> = Vec::new();
         let mut reads = Vec::new();
-        if let Some(rowid) = &self.rowid {
-            columns.push("rowid");
+        let descriptor = self.rowid.as_ref().map(|_| self.rowid_descriptor());
+        if let (Some(rowid), Some(descriptor)) = (&self.rowid, &descriptor) {
+            columns.push(descriptor);
             reads.push(quote!(#rowid: row.get_key(0)?,));
         }
         if let Some(nulls) = &self.explicit_nulls {
