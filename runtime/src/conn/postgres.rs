@@ -142,8 +142,9 @@ impl PgConn {
     }
 
     fn track_transaction(&self, sql: &str, ok: bool) {
-        let word = sql.split_whitespace().next().unwrap_or("");
-        let rest = sql.split_whitespace().nth(1).unwrap_or("");
+        // One pass over the words, the second read only for ROLLBACK.
+        let mut words = sql.split_ascii_whitespace();
+        let word = words.next().unwrap_or("");
         if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("START") {
             if ok {
                 self.in_transaction.set(true);
@@ -152,7 +153,9 @@ impl PgConn {
             // A COMMIT ends the transaction even when it fails (deferred
             // constraints roll it back).
             self.in_transaction.set(false);
-        } else if word.eq_ignore_ascii_case("ROLLBACK") && !rest.eq_ignore_ascii_case("TO") {
+        } else if word.eq_ignore_ascii_case("ROLLBACK")
+            && !words.next().is_some_and(|rest| rest.eq_ignore_ascii_case("TO"))
+        {
             self.in_transaction.set(false);
         }
     }
