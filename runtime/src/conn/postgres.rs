@@ -154,7 +154,9 @@ impl PgConn {
             // constraints roll it back).
             self.in_transaction.set(false);
         } else if word.eq_ignore_ascii_case("ROLLBACK")
-            && !words.next().is_some_and(|rest| rest.eq_ignore_ascii_case("TO"))
+            && !words
+                .next()
+                .is_some_and(|rest| rest.eq_ignore_ascii_case("TO"))
         {
             self.in_transaction.set(false);
         }

@@ -122,8 +122,7 @@ pub struct Parent<P> {
     inner: OnceCell<Box<ParentInner>>,
 }
 
-// Dropping a holder that never got an inner (most rows read) is a test of one
-// pointer, inlined where the object is dropped; the rest is out of line.
+// Most rows read never get an inner: dropping is a test of one pointer, inline.
 impl<P> Drop for Parent<P> {
     #[inline]
     fn drop(&mut self) {
@@ -134,9 +133,7 @@ impl<P> Drop for Parent<P> {
 }
 
 #[inline(never)]
-fn drop_inner(inner: Box<ParentInner>) {
-    drop(inner);
-}
+fn drop_inner(_inner: Box<ParentInner>) {}
 
 #[derive(Clone)]
 struct ParentInner {
@@ -330,7 +327,6 @@ impl<P: Model> Parent<P> {
         }
     }
 
-    /// Drops the loaded or unsaved parent.
     #[inline(never)]
     fn forget(&mut self) {
         if let Some(inner) = self.inner.get_mut() {
