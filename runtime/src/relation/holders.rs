@@ -133,7 +133,9 @@ impl<P> Drop for Parent<P> {
 }
 
 #[inline(never)]
-fn drop_inner(_inner: Box<ParentInner>) {}
+fn drop_inner(inner: Box<ParentInner>) {
+    drop(inner);
+}
 
 #[derive(Clone)]
 struct ParentInner {
