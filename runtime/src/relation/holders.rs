@@ -323,7 +323,6 @@ impl<P: Model> Parent<P> {
             self.forget();
         }
         match link {
-            // The common case (`with_role(key)`), inlined into the setter.
             Link::Key(session_key) => self.pending = Some(session_key),
             other => self.set_other(other, key),
         }
