@@ -223,13 +223,7 @@ impl LinkCtx<'_> {
                 index,
             } => (type_id, table, index),
         };
-        let slot = self
-            .types
-            .get(&type_id)
-            .and_then(|&position| self.stores.get(position))
-            .and_then(Option::as_ref)
-            .map_or(Slot::Missing, |store| store.slot(index));
-        match slot {
+        match self.slot(type_id, index) {
             Slot::Id(id) => Ok(id),
             // Expunged (or never inserted): there is no row to link.
             Slot::Pending | Slot::Missing => Err(Error::NotPersistent { table }),
