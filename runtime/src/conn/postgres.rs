@@ -180,10 +180,19 @@ impl<'c> PgStmt<'c> {
     /// Binds parameter `index` (1-based).
     pub(crate) fn bind(&mut self, index: usize, value: ColumnValue<'static>) {
         let slot = index.saturating_sub(1);
+        self.set(slot, PgParam::Value(value));
+    }
+
+    /// Binds parameter `index` (1-based) to `keys`, as one array.
+    pub(crate) fn bind_keys(&mut self, index: usize, keys: &[i64]) {
+        self.set(index.saturating_sub(1), PgParam::Keys(keys.to_vec()));
+    }
+
+    fn set(&mut self, slot: usize, param: PgParam) {
         while self.params.len() <= slot {
-            self.params.push(PgParam(ColumnValue::Null));
+            self.params.push(PgParam::Value(ColumnValue::Null));
         }
-        self.params[slot] = PgParam(value);
+        self.params[slot] = param;
     }
 
     fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
@@ -289,10 +298,11 @@ impl<'c> PgStmt<'c> {
                 .count();
             let index: Option<usize> = rest[at + 1..at + 1 + digits].parse().ok();
             match index.and_then(|i| i.checked_sub(1)) {
-                Some(i) => {
-                    let value = self.params.get(i).map_or(&ColumnValue::Null, |p| &p.0);
-                    out.push_str(&literal(value, self.table)?);
-                }
+                Some(i) => match self.params.get(i) {
+                    Some(PgParam::Keys(keys)) => push_array_literal(&mut out, keys),
+                    Some(PgParam::Value(value)) => out.push_str(&literal(value, self.table)?),
+                    None => out.push_str("NULL"),
+                },
                 None => out.push('$'),
             }
             rest = &rest[at + 1 + digits..];
@@ -339,6 +349,20 @@ fn literal(value: &ColumnValue<'_>, table: Option<&'static str>) -> Result<Strin
             hex
         }
     })
+}
+
+/// `keys` as a quoted array literal of unknown type, `'{1,2,3}'`, which
+/// PostgreSQL converts to the array type its place needs.
+fn push_array_literal(out: &mut String, keys: &[i64]) {
+    use std::fmt::Write as _;
+    out.push_str("'{");
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{key}");
+    }
+    out.push_str("}'");
 }
 
 /// The rows of a query: all of them, or a cursor's current batch.
