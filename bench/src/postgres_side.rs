@@ -132,8 +132,9 @@ fn select(client: &mut Client) -> BenchResult<u64> {
     Ok(users.iter().map(|u| u.id.unwrap_or(0) as u64).sum())
 }
 
-/// A portal in a transaction, 1,000 rows per round trip (what litemodel's
-/// stream does with `DECLARE ... CURSOR` / `FETCH 1000`).
+/// A portal in a transaction, 1,000 rows per round trip (litemodel's stream
+/// runs `DECLARE ... CURSOR` and `FETCH 4000`; this portal measured no faster
+/// with 10,000 rows per round trip, docs/performance.md).
 fn stream(client: &mut Client) -> BenchResult<u64> {
     let mut tx = client.transaction()?;
     let stmt = tx.prepare(SELECT_USERS)?;

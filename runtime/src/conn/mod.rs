@@ -128,7 +128,10 @@ impl Stmt<'_> {
         match self {
             Stmt::Sqlite(_, table, _) => Err(Error::InvalidValue {
                 table: *table,
-                reason: "SQLite binds no arrays: a list of keys is a parameter per key".to_owned(),
+                reason: format!(
+                    "SQLite binds no arrays: the {} keys of parameter {index} need a parameter each",
+                    keys.len()
+                ),
             }),
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => {

@@ -14,8 +14,11 @@ use crate::error::{classify_postgres, Error, Result};
 use crate::idmap::IdMap;
 use crate::types::{ColumnError, ColumnValue, FromColumn};
 
-/// Rows fetched per round trip while streaming through a cursor.
-const FETCH_SIZE: usize = 1000;
+/// Rows fetched per round trip while streaming through a cursor: a million
+/// narrow rows streamed 5 % faster than with 1,000 (a quarter of the round
+/// trips), and no faster with 10,000, which holds 2.5 times the memory
+/// (docs/performance.md, "Streaming on PostgreSQL").
+const FETCH_SIZE: usize = 4000;
 /// Prepared statements kept per connection before the cache starts over.
 const STATEMENT_CACHE_CAPACITY: usize = 512;
 
@@ -233,6 +236,12 @@ impl<'c> PgStmt<'c> {
     /// [`FETCH_SIZE`] rows per round trip: memory stays flat however many
     /// rows the query returns. A cursor lives in a transaction: outside one,
     /// the stream opens its own and commits it when it ends.
+    ///
+    /// Not a protocol-level portal (Bind, then Execute with a row limit, which
+    /// the server runs without the copy of each row a FETCH makes): the
+    /// `postgres` crate binds portals only in a `Transaction` that borrows the
+    /// `Client` mutably for its whole life, and the runtime lets other
+    /// statements run on the connection while a stream is open.
     ///
     /// PostgreSQL takes no parameters in a `DECLARE`: the values are written
     /// into its text as quoted literals (see [`literal`]).
