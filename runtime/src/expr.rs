@@ -158,6 +158,15 @@ impl<M, T> Column<M, T> {
         })
     }
 
+    /// `column IN (keys...)` of integer keys, rendered as the engine takes a
+    /// list of keys best (see [`Node::InKeys`]); an empty list matches nothing.
+    pub(crate) fn in_keys(self, keys: &[i64]) -> Expr<M> {
+        Expr::new(Node::InKeys {
+            column: self.name,
+            keys: keys.to_vec(),
+        })
+    }
+
     /// `column BETWEEN low AND high` (both ends included).
     pub fn between(self, low: impl Operand<T>, high: impl Operand<T>) -> Expr<M> {
         Expr::new(Node::Between {
@@ -382,6 +391,13 @@ pub(crate) enum Node {
     In {
         column: &'static str,
         values: Vec<Value>,
+    },
+    /// `column IN (keys...)` of the integer keys a relationship load asks
+    /// for: a parameter per key, or one array where the engine binds arrays
+    /// (`column = ANY($1)` on PostgreSQL).
+    InKeys {
+        column: &'static str,
+        keys: Vec<i64>,
     },
     Between {
         column: &'static str,

@@ -292,7 +292,7 @@ impl<M: Model, P: Model> Plan<M> for ToOne<M, P> {
             IdMap::with_capacity_and_hasher(keys.len(), Default::default());
         for chunk in keys.chunks(CHUNK) {
             let key = crate::Column::<P, i64>::new(P::PRIMARY_KEY);
-            let mut query = Query::<P>::new().filter(key.in_(chunk.iter().copied()));
+            let mut query = Query::<P>::new().filter(key.in_keys(chunk));
             for option in &self.nested {
                 query = query.options(option.clone());
             }
@@ -398,7 +398,7 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
             let fk = crate::Column::<C, i64>::new(self.relation.fk());
             let mut query = self
                 .relation
-                .ordered(self.relation.base().filter(fk.in_(chunk.iter().copied())));
+                .ordered(self.relation.base().filter(fk.in_keys(chunk)));
             for option in &self.nested {
                 query = query.options(option.clone());
             }
@@ -568,13 +568,9 @@ impl<M: Model, T: Model> Plan<M> for Through<M, T> {
                 table_def::<T>(),
                 link,
                 self.relation.order(),
-                chunk.len(),
+                chunk,
             );
-            let mut stmt = db.prepare(&sql, Some(T::TABLE))?;
-            for (i, key) in chunk.iter().enumerate() {
-                stmt.bind_int(i + 1, *key)?;
-            }
-            db.note(&stmt);
+            let mut stmt = db.prepare_bound(&sql, T::TABLE)?;
             let mut rows = stmt.query()?;
             while let Some(row) = rows.next()? {
                 let owner = row.key(0, link.table)?;

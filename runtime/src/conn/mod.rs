@@ -122,6 +122,25 @@ impl Stmt<'_> {
         }
     }
 
+    /// Binds parameter `index` to a list of integer keys, as one array
+    /// (`= ANY($n)`: only where the dialect binds key arrays).
+    pub(crate) fn bind_keys(&mut self, index: usize, keys: &[i64]) -> Result<()> {
+        match self {
+            Stmt::Sqlite(_, table, _) => Err(Error::InvalidValue {
+                table: *table,
+                reason: format!(
+                    "SQLite binds no arrays: the {} keys of parameter {index} need a parameter each",
+                    keys.len()
+                ),
+            }),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => {
+                stmt.bind_keys(index, keys);
+                Ok(())
+            }
+        }
+    }
+
     /// Binds parameter `index` to a query operand.
     #[inline]
     pub(crate) fn bind_value(&mut self, index: usize, value: &Value) -> Result<()> {

@@ -55,10 +55,16 @@ const DAY_MICROS: i64 = 86_400_000_000;
 /// Days from 1970-01-01 to PostgreSQL's epoch, 2000-01-01.
 const PG_EPOCH_DAYS: i64 = 10_957;
 
-/// A parameter value bound for PostgreSQL: encoded in whatever type the
-/// server inferred for its placeholder.
+/// A parameter bound for PostgreSQL: encoded in whatever type the server
+/// inferred for its placeholder.
 #[derive(Debug)]
-pub(crate) struct PgParam(pub(crate) ColumnValue<'static>);
+pub(crate) enum PgParam {
+    /// One value.
+    Value(ColumnValue<'static>),
+    /// Integer keys as one array (`column = ANY($n)`), each encoded as an
+    /// integer value is in the array's element type.
+    Keys(Vec<i64>),
+}
 
 fn mismatch(value: &ColumnValue<'_>, ty: &Type) -> BoxError {
     format!(
@@ -89,7 +95,10 @@ fn is_text(ty: &Type) -> bool {
 
 impl ToSql for PgParam {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
-        encode(&self.0, ty, out)
+        match self {
+            PgParam::Value(value) => encode(value, ty, out),
+            PgParam::Keys(keys) => encode_keys(keys, ty, out),
+        }
     }
 
     fn accepts(_ty: &Type) -> bool {
@@ -98,6 +107,34 @@ impl ToSql for PgParam {
     }
 
     postgres::types::to_sql_checked!();
+}
+
+/// Writes `keys` as a one-dimensional array of `ty`'s element type (the key
+/// column's: `int4` for `INTEGER`, `int8` for `BIGINT`), in PostgreSQL's
+/// binary array format: dimensions, a NULL flag, the element type, the length
+/// and lower bound, then each element with its length.
+fn encode_keys(keys: &[i64], ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+    let Kind::Array(member) = ty.kind() else {
+        return Err(format!(
+            "a list of keys cannot be bound to a PostgreSQL parameter of type {}",
+            ty.name()
+        )
+        .into());
+    };
+    out.reserve(20 + 12 * keys.len());
+    out.put_i32(1);
+    out.put_i32(0);
+    out.put_u32(member.oid());
+    out.put_i32(i32::try_from(keys.len())?);
+    out.put_i32(1);
+    for &key in keys {
+        let at = out.len();
+        out.put_i32(0);
+        encode(&ColumnValue::Integer(key), member, out)?;
+        let len = i32::try_from(out.len() - at - 4)?;
+        out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    }
+    Ok(IsNull::No)
 }
 
 /// Writes `value` in `ty`'s binary format.
@@ -548,6 +585,25 @@ mod tests {
         let mut out = BytesMut::new();
         encode_numeric(text, &mut out).unwrap();
         decode_numeric(&out).unwrap()
+    }
+
+    #[test]
+    fn keys_are_an_array_of_the_key_columns_type() -> Result<(), BoxError> {
+        let mut out = BytesMut::new();
+        PgParam::Keys(vec![7, -1]).to_sql(&Type::INT4_ARRAY, &mut out)?;
+        let mut expected = Vec::new();
+        for word in [1, 0, 23, 2, 1, 4, 7, 4, -1] {
+            expected.extend_from_slice(&i32::to_be_bytes(word));
+        }
+        assert_eq!(&out[..], &expected[..]);
+        out.clear();
+        PgParam::Keys(vec![1 << 40]).to_sql(&Type::INT8_ARRAY, &mut out)?;
+        assert_eq!(&out[20..], &[0, 0, 0, 8, 0, 0, 1, 0, 0, 0, 0, 0]);
+        let too_large = PgParam::Keys(vec![1 << 40]).to_sql(&Type::INT4_ARRAY, &mut out);
+        assert!(too_large.is_err_and(|e| e.to_string().contains("out of range")));
+        let not_an_array = PgParam::Keys(vec![1]).to_sql(&Type::INT8, &mut out);
+        assert!(not_an_array.is_err_and(|e| e.to_string().contains("list of keys")));
+        Ok(())
     }
 
     #[test]

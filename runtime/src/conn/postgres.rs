@@ -14,8 +14,11 @@ use crate::error::{classify_postgres, Error, Result};
 use crate::idmap::IdMap;
 use crate::types::{ColumnError, ColumnValue, FromColumn};
 
-/// Rows fetched per round trip while streaming through a cursor.
-const FETCH_SIZE: usize = 1000;
+/// Rows fetched per round trip while streaming through a cursor: a million
+/// narrow rows streamed 5 % faster than with 1,000 (a quarter of the round
+/// trips), and no faster with 10,000, which holds 2.5 times the memory
+/// (docs/performance.md, "Streaming on PostgreSQL").
+const FETCH_SIZE: usize = 4000;
 /// Prepared statements kept per connection before the cache starts over.
 const STATEMENT_CACHE_CAPACITY: usize = 512;
 
@@ -199,10 +202,19 @@ impl<'c> PgStmt<'c> {
     /// Binds parameter `index` (1-based).
     pub(crate) fn bind(&mut self, index: usize, value: ColumnValue<'static>) {
         let slot = index.saturating_sub(1);
+        self.set(slot, PgParam::Value(value));
+    }
+
+    /// Binds parameter `index` (1-based) to `keys`, as one array.
+    pub(crate) fn bind_keys(&mut self, index: usize, keys: &[i64]) {
+        self.set(index.saturating_sub(1), PgParam::Keys(keys.to_vec()));
+    }
+
+    fn set(&mut self, slot: usize, param: PgParam) {
         while self.params.len() <= slot {
-            self.params.push(PgParam(ColumnValue::Null));
+            self.params.push(PgParam::Value(ColumnValue::Null));
         }
-        self.params[slot] = PgParam(value);
+        self.params[slot] = param;
     }
 
     fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
@@ -243,6 +255,12 @@ impl<'c> PgStmt<'c> {
     /// [`FETCH_SIZE`] rows per round trip: memory stays flat however many
     /// rows the query returns. A cursor lives in a transaction: outside one,
     /// the stream opens its own and commits it when it ends.
+    ///
+    /// Not a protocol-level portal (Bind, then Execute with a row limit, which
+    /// the server runs without the copy of each row a FETCH makes): the
+    /// `postgres` crate binds portals only in a `Transaction` that borrows the
+    /// `Client` mutably for its whole life, and the runtime lets other
+    /// statements run on the connection while a stream is open.
     ///
     /// PostgreSQL takes no parameters in a `DECLARE`: the values are written
     /// into its text as quoted literals (see [`literal`]).
@@ -308,10 +326,11 @@ impl<'c> PgStmt<'c> {
                 .count();
             let index: Option<usize> = rest[at + 1..at + 1 + digits].parse().ok();
             match index.and_then(|i| i.checked_sub(1)) {
-                Some(i) => {
-                    let value = self.params.get(i).map_or(&ColumnValue::Null, |p| &p.0);
-                    out.push_str(&literal(value, self.table)?);
-                }
+                Some(i) => match self.params.get(i) {
+                    Some(PgParam::Keys(keys)) => push_array_literal(&mut out, keys),
+                    Some(PgParam::Value(value)) => out.push_str(&literal(value, self.table)?),
+                    None => out.push_str("NULL"),
+                },
                 None => out.push('$'),
             }
             rest = &rest[at + 1 + digits..];
@@ -358,6 +377,20 @@ fn literal(value: &ColumnValue<'_>, table: Option<&'static str>) -> Result<Strin
             hex
         }
     })
+}
+
+/// `keys` as a quoted array literal of unknown type, `'{1,2,3}'`, which
+/// PostgreSQL converts to the array type its place needs.
+fn push_array_literal(out: &mut String, keys: &[i64]) {
+    use std::fmt::Write as _;
+    out.push_str("'{");
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{key}");
+    }
+    out.push_str("}'");
 }
 
 /// The rows of a query: all of them, or a cursor's current batch.

@@ -141,6 +141,7 @@ impl Database {
             match param {
                 Param::Value(value) => stmt.bind_value(i + 1, value)?,
                 Param::Int(n) => stmt.bind_int(i + 1, *n)?,
+                Param::Keys(keys) => stmt.bind_keys(i + 1, keys)?,
             }
         }
         Ok(stmt)

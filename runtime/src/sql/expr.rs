@@ -101,6 +101,11 @@ pub(crate) fn push_scoped_expr<'q, D: Dialect + ?Sized>(
             }
             sql.text.push(')');
         }
+        Node::InKeys { keys, .. } if keys.is_empty() => sql.text.push_str("1 = 0"),
+        Node::InKeys { column, keys } => {
+            push_column(d, &mut sql.text, scope, column);
+            sql.push_keys(d, keys);
+        }
         Node::Between { column, low, high } => {
             push_column(d, &mut sql.text, scope, column);
             sql.text.push_str(" BETWEEN ");

@@ -68,6 +68,14 @@ pub trait Dialect {
         true
     }
 
+    /// Whether a list of integer keys (the chunk of a relationship load)
+    /// is bound as one array parameter, `column = ANY($1)`, rather than as a
+    /// parameter per key, `column IN (?1, ?2, ...)`: one statement text for
+    /// every number of keys.
+    fn binds_key_arrays(&self) -> bool {
+        false
+    }
+
     /// Appends ` LIMIT n` and ` OFFSET <placeholder offset>`. The limit is
     /// written as a number (it is an integer from the program, never user
     /// SQL); the offset is bound, as parameter `offset`.

@@ -18,6 +18,12 @@ impl Dialect for Postgres {
         push_decimal(out, index as u64);
     }
 
+    /// `= ANY($1)`, the keys as an array of the key column's type (Diesel's
+    /// form): prepared once for every chunk of a relationship load.
+    fn binds_key_arrays(&self) -> bool {
+        true
+    }
+
     /// Tables in the schema the connection's `search_path` puts first,
     /// compared exactly (PostgreSQL keeps quoted names as written).
     fn table_exists(&self) -> &'static str {

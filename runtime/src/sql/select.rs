@@ -284,6 +284,7 @@ mod tests {
             .map(|p| match p {
                 Param::Value(v) => (*v).clone(),
                 Param::Int(n) => Value::Integer(*n),
+                Param::Keys(_) => unreachable!("SQLite binds no arrays"),
             })
             .collect()
     }

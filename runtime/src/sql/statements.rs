@@ -19,8 +19,10 @@ const LINK_ALIAS: &str = "anon_2";
 pub(crate) enum Param<'q> {
     /// A value from a filter or an assignment.
     Value(&'q Value),
-    /// An OFFSET.
+    /// An OFFSET, or one key of a list where the engine binds no arrays.
     Int(i64),
+    /// A list of integer keys as one array (`= ANY($n)`).
+    Keys(&'q [i64]),
 }
 
 /// SQL text and its parameters, in placeholder order.
@@ -44,6 +46,30 @@ impl<'q> Sql<'q> {
     pub(crate) fn push_value<D: Dialect + ?Sized>(&mut self, d: &D, value: &'q Value) {
         self.params.push(Param::Value(value));
         d.push_placeholder(&mut self.text, self.params.len());
+    }
+
+    /// Binds `keys` and writes the condition on them after a column: ` =
+    /// ANY($n)`, one array parameter, where the engine binds arrays (the same
+    /// text for any number of keys, so one prepared statement serves every
+    /// chunk of a relationship load); ` IN (?n, ...)`, a parameter per key,
+    /// elsewhere (SQLAlchemy's form on SQLite).
+    pub(crate) fn push_keys<D: Dialect + ?Sized>(&mut self, d: &D, keys: &'q [i64]) {
+        if d.binds_key_arrays() {
+            self.params.push(Param::Keys(keys));
+            self.text.push_str(" = ANY(");
+            d.push_placeholder(&mut self.text, self.params.len());
+            self.text.push(')');
+            return;
+        }
+        self.text.push_str(" IN (");
+        for (i, key) in keys.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.params.push(Param::Int(*key));
+            d.push_placeholder(&mut self.text, self.params.len());
+        }
+        self.text.push(')');
     }
 }
 
@@ -456,46 +482,42 @@ pub(crate) fn joined_select_many<'q, D: Dialect + ?Sized, M>(
     }
 }
 
-/// The related rows of `keys` owners through an association table, each with
-/// the owner's key first: `SELECT anon_2.local, anon_1.* FROM T AS anon_1 JOIN
-/// assoc AS anon_2 ON ... WHERE anon_2.local IN (?1, ...) ORDER BY ...`.
-pub(crate) fn selectin_through<D: Dialect + ?Sized>(
+/// The related rows of the owners `keys` through an association table, each
+/// with the owner's key first: `SELECT anon_2.local, anon_1.* FROM T AS anon_1
+/// JOIN assoc AS anon_2 ON ... WHERE anon_2.local IN (?1, ...) ORDER BY ...`
+/// (`= ANY($1)` where the engine binds arrays: see [`Sql::push_keys`]).
+pub(crate) fn selectin_through<'q, D: Dialect + ?Sized>(
     d: &D,
     related: TableDef<'_>,
     link: Association<'_>,
     order: &[(&str, bool)],
-    keys: usize,
-) -> String {
-    let mut sql = String::from("SELECT ");
-    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
+    keys: &'q [i64],
+) -> Sql<'q> {
+    let mut sql = Sql::starting("SELECT ");
+    let text = &mut sql.text;
+    push_qualified(d, text, LINK_ALIAS, link.local);
     for column in related.columns {
-        sql.push_str(", ");
-        push_qualified(d, &mut sql, ALIAS, column);
+        text.push_str(", ");
+        push_qualified(d, text, ALIAS, column);
     }
-    sql.push_str(" FROM ");
-    d.push_identifier(&mut sql, related.table);
-    sql.push_str(" AS ");
-    sql.push_str(ALIAS);
-    sql.push_str(" JOIN ");
-    d.push_identifier(&mut sql, link.table);
-    sql.push_str(" AS ");
-    sql.push_str(LINK_ALIAS);
-    sql.push_str(" ON ");
-    push_qualified(d, &mut sql, LINK_ALIAS, link.remote);
-    sql.push_str(" = ");
-    push_qualified(d, &mut sql, ALIAS, related.key);
-    sql.push_str(" WHERE ");
-    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
-    sql.push_str(" IN (");
-    for i in 0..keys {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        d.push_placeholder(&mut sql, i + 1);
-    }
-    sql.push_str(") ORDER BY ");
-    push_qualified(d, &mut sql, LINK_ALIAS, link.local);
-    push_related_order(d, &mut sql, related.key, order);
+    text.push_str(" FROM ");
+    d.push_identifier(text, related.table);
+    text.push_str(" AS ");
+    text.push_str(ALIAS);
+    text.push_str(" JOIN ");
+    d.push_identifier(text, link.table);
+    text.push_str(" AS ");
+    text.push_str(LINK_ALIAS);
+    text.push_str(" ON ");
+    push_qualified(d, text, LINK_ALIAS, link.remote);
+    text.push_str(" = ");
+    push_qualified(d, text, ALIAS, related.key);
+    text.push_str(" WHERE ");
+    push_qualified(d, text, LINK_ALIAS, link.local);
+    sql.push_keys(d, keys);
+    sql.text.push_str(" ORDER BY ");
+    push_qualified(d, &mut sql.text, LINK_ALIAS, link.local);
+    push_related_order(d, &mut sql.text, related.key, order);
     sql
 }
 

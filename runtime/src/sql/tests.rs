@@ -1,4 +1,5 @@
-//! The SQLite renderer, statement by statement: exact text and parameter order.
+//! The SQLite renderer, statement by statement: exact text and parameter order
+//! (and where PostgreSQL's differs, PostgreSQL's).
 
 use rusqlite::types::Value;
 
@@ -23,6 +24,7 @@ fn values(sql: &Sql<'_>) -> Vec<Value> {
         .map(|p| match p {
             Param::Value(v) => (*v).clone(),
             Param::Int(n) => Value::Integer(*n),
+            Param::Keys(_) => unreachable!("SQLite binds no arrays"),
         })
         .collect()
 }
@@ -304,7 +306,7 @@ fn joined_loads() {
         r#"SELECT "users"."id", "users"."name", "users"."age", anon_1."id", anon_1."user_id" FROM (SELECT "id" FROM "users") AS "users" LEFT OUTER JOIN "likes" AS anon_2 ON anon_2."user_id" = "users"."id" LEFT OUTER JOIN "posts" AS anon_1 ON anon_1."id" = anon_2."post_id" ORDER BY "users"."id", anon_1."id""#
     );
     assert_eq!(
-        selectin_through(&Sqlite, POSTS, LIKES, &[("user_id", false)], 2),
+        selectin_through(&Sqlite, POSTS, LIKES, &[("user_id", false)], &[7, 9]).text,
         r#"SELECT anon_2."user_id", anon_1."id", anon_1."user_id" FROM "posts" AS anon_1 JOIN "likes" AS anon_2 ON anon_2."post_id" = anon_1."id" WHERE anon_2."user_id" IN (?1, ?2) ORDER BY anon_2."user_id", anon_1."user_id" ASC, anon_1."id""#
     );
 }
@@ -397,4 +399,38 @@ fn rebuild_copies_are_recognized() {
         Sqlite.rebuild_copy_source("INSERT INTO users (id) VALUES (1)", prefix),
         None
     );
+}
+
+#[test]
+fn relationship_keys_are_a_parameter_each_or_one_array() {
+    let keys = [3, 5, 8];
+    let filter = ID.in_keys(&keys);
+    let base = r#"SELECT "id" FROM "users""#;
+    let sqlite = select(&Sqlite, base, &tail(Some(&filter), &[]));
+    assert_eq!(
+        sqlite.text,
+        r#"SELECT "id" FROM "users" WHERE "id" IN (?1, ?2, ?3)"#
+    );
+    assert_eq!(values(&sqlite), [3, 5, 8].map(Value::Integer));
+    // PostgreSQL: one array parameter, the same text for any number of keys.
+    for keys in [&keys[..], &keys[..1]] {
+        let filter = ID.in_keys(keys);
+        let postgres = select(&Postgres, base, &tail(Some(&filter), &[]));
+        assert_eq!(
+            postgres.text,
+            r#"SELECT "id" FROM "users" WHERE "id" = ANY($1)"#
+        );
+        assert!(matches!(postgres.params.as_slice(), [Param::Keys(k)] if *k == keys));
+    }
+    let none = ID.in_keys(&[]);
+    assert_eq!(
+        select(&Postgres, base, &tail(Some(&none), &[])).text,
+        r#"SELECT "id" FROM "users" WHERE 1 = 0"#
+    );
+    let through = selectin_through(&Postgres, POSTS, LIKES, &[], &keys);
+    assert_eq!(
+        through.text,
+        r#"SELECT anon_2."user_id", anon_1."id", anon_1."user_id" FROM "posts" AS anon_1 JOIN "likes" AS anon_2 ON anon_2."post_id" = anon_1."id" WHERE anon_2."user_id" = ANY($1) ORDER BY anon_2."user_id", anon_1."id""#
+    );
+    assert_eq!(through.params.len(), 1);
 }
