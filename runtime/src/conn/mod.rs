@@ -75,6 +75,16 @@ impl SqliteStmt<'_> {
         }
     }
 
+    /// Binds a stored value through rusqlite's binding for its own type (one
+    /// small call per type, rather than one for every kind of value).
+    #[inline(always)]
+    fn bind_column(&mut self, index: usize, value: &ColumnValue<'_>) -> rusqlite::Result<()> {
+        match self {
+            SqliteStmt::Held(held) => bind_stored(&mut held.stmt, index, value),
+            SqliteStmt::Cached(stmt) => bind_stored(stmt, index, value),
+        }
+    }
+
     #[inline]
     fn execute(&mut self) -> rusqlite::Result<usize> {
         match self {
@@ -172,7 +182,8 @@ impl Stmt<'_> {
                 if let SqliteStmt::Held(held) = stmt {
                     held.large |= stored_len(value) > LARGE_BINDING;
                 }
-                stmt.bind(index, value).map_err(|e| classify(e, *table))
+                stmt.bind_column(index, value)
+                    .map_err(|e| classify(e, *table))
             }
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => {
@@ -240,6 +251,22 @@ impl Stmt<'_> {
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.table(),
         }
+    }
+}
+
+/// Binds `value` to parameter `index` as the type it holds.
+#[inline(always)]
+fn bind_stored(
+    stmt: &mut rusqlite::Statement<'_>,
+    index: usize,
+    value: &ColumnValue<'_>,
+) -> rusqlite::Result<()> {
+    match value {
+        ColumnValue::Null => stmt.raw_bind_parameter(index, rusqlite::types::Null),
+        ColumnValue::Integer(i) => stmt.raw_bind_parameter(index, *i),
+        ColumnValue::Real(f) => stmt.raw_bind_parameter(index, *f),
+        ColumnValue::Text(text) => stmt.raw_bind_parameter(index, &**text),
+        ColumnValue::Blob(bytes) => stmt.raw_bind_parameter(index, &**bytes),
     }
 }
 

@@ -3,6 +3,21 @@
 
 use super::*;
 
+/// The index of the first entry from `from` on that `wanted` picks: a plain
+/// scan, so that a flush passes over the objects it has nothing to do for in
+/// a few instructions each.
+#[inline]
+fn next_in<M>(
+    entries: &[Option<Entry<M>>],
+    from: usize,
+    wanted: impl Fn(&Entry<M>) -> bool,
+) -> Option<usize> {
+    let rest = entries.get(from..)?;
+    rest.iter()
+        .position(|e| e.as_ref().is_some_and(&wanted))
+        .map(|at| from + at)
+}
+
 impl<M: Model> Store for TypedStore<M> {
     fn as_any(&self) -> &dyn Any {
         self
@@ -30,16 +45,22 @@ impl<M: Model> Store for TypedStore<M> {
         let mut cached = None;
         // Out of `self` for the loop: `link` reads `self` while it records.
         let mut undo = std::mem::take(&mut self.undo);
-        for index in 0..self.entries.len() {
+        // Room for a backup of every object added since the last flush (each
+        // has at most one per flush), so a big batch does not grow it by
+        // copies; the foreign keys' undo values get theirs after the first
+        // insert shows how many an object records.
+        let added = self.entries.len().saturating_sub(self.flushed);
+        self.flush_backup.reserve(added);
+        let mut sized_undo = false;
+        let mut next = 0;
+        while let Some(index) = next_in(&self.entries, next, |e| e.state == State::New) {
+            next = index + 1;
             // The entry stays in place: links to other objects of the model
             // read the entries around it.
             let (before, rest) = self.entries.split_at_mut(index);
             let Some((Some(entry), after)) = rest.split_first_mut() else {
                 continue;
             };
-            if entry.state != State::New {
-                continue;
-            }
             let around = EntriesAround {
                 before: &*before,
                 after: &*after,
@@ -84,6 +105,10 @@ impl<M: Model> Store for TypedStore<M> {
                     return Err(err);
                 }
             };
+            if !sized_undo {
+                sized_undo = true;
+                undo.reserve((undo.len() - start) * added);
+            }
             inserted += 1;
             self.identity_stale.set(true);
             self.flush_backup.push((index_u32(index), backup));
@@ -95,16 +120,16 @@ impl<M: Model> Store for TypedStore<M> {
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()> {
         let mut cached = None;
         let mut undo = std::mem::take(&mut self.undo);
-        for index in 0..self.entries.len() {
+        let mut next = 0;
+        // Objects this flush inserted are written as they are.
+        let dirty = |e: &Entry<M>| e.state == State::Persistent && !e.fresh;
+        while let Some(index) = next_in(&self.entries, next, dirty) {
+            next = index + 1;
             // In place, as in `insert_ready`.
             let (before, rest) = self.entries.split_at_mut(index);
             let Some((Some(entry), after)) = rest.split_first_mut() else {
                 continue;
             };
-            // Objects this flush inserted are written as they are.
-            if entry.state != State::Persistent || entry.fresh {
-                continue;
-            }
             let around = EntriesAround {
                 before: &*before,
                 after: &*after,
@@ -218,11 +243,10 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()> {
-        for index in 0..self.entries.len() {
-            let Some(entry) = self.entries[index]
-                .as_ref()
-                .filter(|e| e.state == State::Deleted)
-            else {
+        let mut next = 0;
+        while let Some(index) = next_in(&self.entries, next, |e| e.state == State::Deleted) {
+            next = index + 1;
+            let Some(entry) = self.entries[index].as_ref() else {
                 continue;
             };
             let before = entry.clone();
@@ -291,6 +315,7 @@ impl<M: Model> Store for TypedStore<M> {
 
     fn finish_flush(&mut self) {
         let entries = self.entries.len();
+        self.flushed = entries;
         if self.tx_backed.len() < entries {
             self.tx_backed.resize(entries, false);
         }

@@ -81,6 +81,9 @@ pub(super) struct TypedStore<M> {
     /// Foreign-key values that inserts and updates of this transaction
     /// overwrote, for `Backup::Inserted` and `Backup::Updated`.
     pub(super) undo: Vec<Option<i64>>,
+    /// How many entries the store held after its last successful flush:
+    /// those past it were added since, and size the next flush's backups.
+    pub(super) flushed: usize,
 }
 
 impl<M: Model> TypedStore<M> {
@@ -93,6 +96,7 @@ impl<M: Model> TypedStore<M> {
             tx_backup: Vec::new(),
             tx_backed: Vec::new(),
             undo: Vec::new(),
+            flushed: 0,
         }
     }
 
