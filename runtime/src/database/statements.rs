@@ -24,6 +24,18 @@ impl Database {
         }
     }
 
+    /// Whether an INSERT hands its new key back with RETURNING
+    /// ([`Dialect::insert_returns_key`], dispatched statically: asked once per
+    /// inserted row).
+    #[inline]
+    pub(crate) fn inserts_return_key(&self) -> bool {
+        match self.conn {
+            Conn::Sqlite(_) => Sqlite.insert_returns_key(),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => crate::sql::Postgres.insert_returns_key(),
+        }
+    }
+
     /// Runs the cheapest statement that proves the connection alive
     /// (uncounted: pools call it between uses).
     #[cfg_attr(not(feature = "r2d2"), allow(dead_code))]
@@ -45,6 +57,7 @@ impl Database {
     }
 
     /// The key SQLite gave the row the last INSERT on this connection wrote.
+    #[inline]
     pub(crate) fn last_insert_rowid(&self) -> i64 {
         match &self.conn {
             Conn::Sqlite(conn) => conn.last_insert_rowid(),

@@ -32,12 +32,19 @@ impl<'a> LinkCtx<'a> {
 
     /// Where entry `index` of the model `type_id` (not the one being
     /// flushed) stands.
+    #[inline]
     fn slot(&self, type_id: TypeId, index: u32) -> Slot {
         if let Some((last_type, last_index, id)) = self.last.get() {
             if last_type == type_id && last_index == index {
                 return Slot::Id(id);
             }
         }
+        self.look_up(type_id, index)
+    }
+
+    /// [`LinkCtx::slot`] past its cache of the last parent.
+    #[inline(never)]
+    fn look_up(&self, type_id: TypeId, index: u32) -> Slot {
         let slot = self
             .types
             .get(&type_id)

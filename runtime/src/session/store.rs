@@ -237,7 +237,7 @@ impl<M: Model> TypedStore<M> {
             .primary_key()
             .filter(|_| !crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY));
         let id = match given {
-            None if M::SERVER_DEFAULTS.is_empty() && !db.dialect().insert_returns_key() => {
+            None if M::SERVER_DEFAULTS.is_empty() && !db.inserts_return_key() => {
                 let stmt = match cached {
                     Some(stmt) => stmt,
                     None => cached.insert(db.prepare_model::<M>(ModelStatement::Insert)?),
