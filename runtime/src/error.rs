@@ -215,6 +215,21 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// [`Error::NotFound`], built only where a row is missing (`ok_or_else`
+    /// on a per-row path: an `Error` made up front and dropped costs every row).
+    #[cold]
+    pub(crate) fn not_found(table: &'static str) -> Error {
+        Error::NotFound { table }
+    }
+
+    /// [`Error::NotPersistent`], built only where it is returned.
+    #[cold]
+    pub(crate) fn not_persistent(table: &'static str) -> Error {
+        Error::NotPersistent { table }
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(source: rusqlite::Error) -> Self {
         classify(source, None)

@@ -19,6 +19,8 @@ use crate::types::{ColumnError, ColumnValue, FromColumn};
 /// trips), and no faster with 10,000, which holds 2.5 times the memory
 /// (docs/performance.md, "Streaming on PostgreSQL").
 const FETCH_SIZE: usize = 4000;
+/// Parameters passed from the stack (more go through a vector).
+const STACK_PARAMS: usize = 16;
 /// Prepared statements kept per connection before the cache starts over.
 const STATEMENT_CACHE_CAPACITY: usize = 512;
 
@@ -210,26 +212,44 @@ impl<'c> PgStmt<'c> {
         self.set(index.saturating_sub(1), PgParam::Keys(keys.to_vec()));
     }
 
+    #[inline]
     fn set(&mut self, slot: usize, param: PgParam) {
+        // Parameters are bound in order: each one is the next.
+        if slot == self.params.len() {
+            self.params.push(param);
+            return;
+        }
         while self.params.len() <= slot {
             self.params.push(PgParam::Value(ColumnValue::Null));
         }
         self.params[slot] = param;
     }
 
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        self.params
+    /// Calls `f` with the bound values as the `postgres` crate takes them: a
+    /// slice on the stack for up to [`STACK_PARAMS`] of them, not a vector
+    /// allocated per execution.
+    #[inline]
+    fn with_params<R>(&self, f: impl FnOnce(&[&(dyn ToSql + Sync)]) -> R) -> R {
+        const NULL: &(dyn ToSql + Sync) = &None::<i32>;
+        if self.params.len() <= STACK_PARAMS {
+            let mut refs = [NULL; STACK_PARAMS];
+            for (slot, param) in refs.iter_mut().zip(&self.params) {
+                *slot = param;
+            }
+            return f(&refs[..self.params.len()]);
+        }
+        let refs: Vec<&(dyn ToSql + Sync)> = self
+            .params
             .iter()
             .map(|p| p as &(dyn ToSql + Sync))
-            .collect()
+            .collect();
+        f(&refs)
     }
 
     pub(crate) fn execute(&mut self) -> Result<usize> {
-        let result = self
-            .conn
-            .client
-            .borrow_mut()
-            .execute(&self.statement, &self.params());
+        let mut client = self.conn.client.borrow_mut();
+        let result = self.with_params(|params| client.execute(&self.statement, params));
+        drop(client);
         result
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
             .map_err(|e| classify_postgres(e, self.table))
@@ -238,12 +258,11 @@ impl<'c> PgStmt<'c> {
     /// Runs the query and holds all of its rows (as hand-written
     /// `client.query` does).
     pub(crate) fn query(&mut self) -> Result<PgRows<'c>> {
-        let result = self
-            .conn
-            .client
-            .borrow_mut()
-            .query(&self.statement, &self.params());
-        let rows = result.map_err(|e| classify_postgres(e, self.table))?;
+        let rows = {
+            let mut client = self.conn.client.borrow_mut();
+            self.with_params(|params| client.query(&self.statement, params))
+        };
+        let rows = rows.map_err(|e| classify_postgres(e, self.table))?;
         Ok(PgRows {
             rows,
             next: 0,

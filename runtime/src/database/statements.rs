@@ -107,8 +107,16 @@ impl Database {
         let text = || ModelSql::of::<M>(self).text(statement);
         match self.prepare_fixed(key, M::TABLE, || Some(text()))? {
             Some(stmt) => Ok(stmt),
-            None => self.prepare(text(), Some(M::TABLE)),
+            None => self.prepare_model_again::<M>(statement),
         }
+    }
+
+    /// [`Database::prepare_model`] of a statement that is running already (a
+    /// query inside its own rows): prepared by its text, out of line.
+    #[cold]
+    #[inline(never)]
+    fn prepare_model_again<M: Model>(&self, statement: ModelStatement) -> Result<Stmt<'_>> {
+        self.prepare(ModelSql::of::<M>(self).text(statement), Some(M::TABLE))
     }
 
     /// The fixed statement `key` from the connection's slots, prepared from

@@ -185,7 +185,7 @@ impl<M: Model> Store for TypedStore<M> {
                 let id = entry
                     .value
                     .primary_key()
-                    .ok_or(Error::NotPersistent { table: M::TABLE })?;
+                    .ok_or_else(|| Error::not_persistent(M::TABLE))?;
                 // Kept to undo `before_update` should the row be missing.
                 let unwritten = (unknown && M::ON_UPDATE).then(|| entry.value.clone());
                 entry.value.before_update();

@@ -257,10 +257,10 @@ impl<M: Model> TypedStore<M> {
                 entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
                 db.note(stmt);
                 let mut rows = stmt.query()?;
-                let row = rows.next()?.ok_or(Error::NotFound { table: M::TABLE })?;
+                let row = rows.next()?.ok_or_else(|| Error::not_found(M::TABLE))?;
                 let id = row
                     .key(0, M::TABLE)?
-                    .ok_or(Error::NotFound { table: M::TABLE })?;
+                    .ok_or_else(|| Error::not_found(M::TABLE))?;
                 if !M::SERVER_DEFAULTS.is_empty() {
                     // The INSERT returned the stored row after the key.
                     entry.value.read_server_defaults(&Row::at::<M>(row, 1))?;
@@ -278,7 +278,7 @@ impl<M: Model> TypedStore<M> {
                 } else {
                     // The INSERT returned the stored row after the key.
                     let mut rows = stmt.query()?;
-                    let row = rows.next()?.ok_or(Error::NotFound { table: M::TABLE })?;
+                    let row = rows.next()?.ok_or_else(|| Error::not_found(M::TABLE))?;
                     entry.value.read_server_defaults(&Row::at::<M>(row, 1))?;
                 }
                 id
