@@ -187,7 +187,7 @@ impl Stmt<'_> {
             }
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => {
-                stmt.bind(index, value.clone().into_owned());
+                stmt.bind_stored(index, value);
                 Ok(())
             }
         }
@@ -216,6 +216,17 @@ impl Stmt<'_> {
             }
             #[cfg(feature = "postgres")]
             Stmt::Postgres(stmt) => stmt.query().map(Rows::postgres),
+        }
+    }
+
+    /// Runs a statement that gives one row (an `INSERT ... RETURNING`) and
+    /// reads it: on PostgreSQL without collecting a result of any length.
+    #[inline]
+    pub(crate) fn query_single(&mut self) -> Result<Rows<'_>> {
+        match self {
+            Stmt::Sqlite(..) => self.query(),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.query_single().map(Rows::postgres),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The PostgreSQL connection: a synchronous `postgres::Client`, its prepared
 //! statements, and cursors for streaming.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
@@ -207,6 +208,38 @@ impl<'c> PgStmt<'c> {
         self.set(slot, PgParam::Value(value));
     }
 
+    /// Binds parameter `index` (1-based) to a stored value. A statement run
+    /// once per object (a flush's INSERT or UPDATE) binds text into the
+    /// buffer the previous value of the parameter left: no allocation per
+    /// row.
+    #[inline]
+    pub(crate) fn bind_stored(&mut self, index: usize, value: &ColumnValue<'_>) {
+        let slot = index.saturating_sub(1);
+        if let Some(PgParam::Value(old)) = self.params.get_mut(slot) {
+            match (old, value) {
+                (ColumnValue::Text(Cow::Owned(buf)), ColumnValue::Text(text)) => {
+                    buf.clear();
+                    buf.push_str(text);
+                    return;
+                }
+                (ColumnValue::Blob(Cow::Owned(buf)), ColumnValue::Blob(bytes)) => {
+                    buf.clear();
+                    buf.extend_from_slice(bytes);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        let owned = match value {
+            ColumnValue::Null => ColumnValue::Null,
+            ColumnValue::Integer(i) => ColumnValue::Integer(*i),
+            ColumnValue::Real(f) => ColumnValue::Real(*f),
+            ColumnValue::Text(text) => ColumnValue::Text(Cow::Owned(String::from(&**text))),
+            ColumnValue::Blob(bytes) => ColumnValue::Blob(Cow::Owned(bytes.to_vec())),
+        };
+        self.set(slot, PgParam::Value(owned));
+    }
+
     /// Binds parameter `index` (1-based) to `keys`, as one array.
     pub(crate) fn bind_keys(&mut self, index: usize, keys: &[i64]) {
         self.set(index.saturating_sub(1), PgParam::Keys(keys.to_vec()));
@@ -214,7 +247,12 @@ impl<'c> PgStmt<'c> {
 
     #[inline]
     fn set(&mut self, slot: usize, param: PgParam) {
-        // Parameters are bound in order: each one is the next.
+        // Parameters are bound in order: each one is the next, or replaces
+        // the value of the statement's previous run.
+        if let Some(old) = self.params.get_mut(slot) {
+            *old = param;
+            return;
+        }
         if slot == self.params.len() {
             self.params.push(param);
             return;
@@ -265,6 +303,21 @@ impl<'c> PgStmt<'c> {
         let rows = rows.map_err(|e| classify_postgres(e, self.table))?;
         Ok(PgRows {
             rows,
+            next: 0,
+            cursor: None,
+        })
+    }
+
+    /// Runs a query that gives at most one row (`query_opt`: no vector
+    /// grown for a result of any length).
+    pub(crate) fn query_single(&mut self) -> Result<PgRows<'c>> {
+        let row = {
+            let mut client = self.conn.client.borrow_mut();
+            self.with_params(|params| client.query_opt(&self.statement, params))
+        };
+        let row = row.map_err(|e| classify_postgres(e, self.table))?;
+        Ok(PgRows {
+            rows: row.into_iter().collect(),
             next: 0,
             cursor: None,
         })

@@ -256,7 +256,7 @@ impl<M: Model> TypedStore<M> {
                 };
                 entry.value.bind(&mut Binder::new(stmt, M::TABLE))?;
                 db.note(stmt);
-                let mut rows = stmt.query()?;
+                let mut rows = stmt.query_single()?;
                 let row = rows.next()?.ok_or_else(|| Error::not_found(M::TABLE))?;
                 let id = row
                     .key(0, M::TABLE)?
@@ -277,7 +277,7 @@ impl<M: Model> TypedStore<M> {
                     stmt.execute()?;
                 } else {
                     // The INSERT returned the stored row after the key.
-                    let mut rows = stmt.query()?;
+                    let mut rows = stmt.query_single()?;
                     let row = rows.next()?.ok_or_else(|| Error::not_found(M::TABLE))?;
                     entry.value.read_server_defaults(&Row::at::<M>(row, 1))?;
                 }
@@ -309,7 +309,9 @@ impl<M: Model> TypedStore<M> {
     ) -> Result<bool> {
         tx.ensure(db)?;
         let table = Some(M::TABLE);
-        let (columns, mut stmt) = match cached.take() {
+        // The statement stays where it is held between objects (a move of
+        // it in and out per row cost more than its use).
+        let (columns, stmt) = match cached {
             Some(held) if held.0 == changed => held,
             _ => {
                 let stmt = match &changed {
@@ -324,17 +326,17 @@ impl<M: Model> TypedStore<M> {
                         table,
                     )?,
                 };
-                (changed, stmt)
+                cached.insert((changed, stmt))
             }
         };
         let written = {
-            let mut binder = match &columns {
-                None => Binder::new(&mut stmt, M::TABLE),
-                Some(columns) => Binder::only(&mut stmt, M::TABLE, columns),
+            let mut binder = match &*columns {
+                None => Binder::new(stmt, M::TABLE),
+                Some(columns) => Binder::only(stmt, M::TABLE, columns),
             };
             entry.value.bind(&mut binder)?;
             binder.bind_extra(&id)?;
-            db.note(&stmt);
+            db.note(stmt);
             if crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY) {
                 // The UPDATE returns the identity, new if a key column changed.
                 let mut rows = stmt.query()?;
@@ -350,7 +352,6 @@ impl<M: Model> TypedStore<M> {
                 stmt.execute()?
             }
         };
-        *cached = Some((columns, stmt));
         if written == 0 {
             if entry.sync != Sync::Unknown {
                 return Err(Error::StaleObject {
