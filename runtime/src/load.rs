@@ -402,7 +402,20 @@ impl<P: Model, C: Model> Plan<P> for ToMany<P, C> {
             for option in &self.nested {
                 query = query.options(option.clone());
             }
-            for child in query.fetch_on_path(db, path)? {
+            let children = query.fetch_on_path(db, path)?;
+            // The children of one object (a loaded `role.users`) are its group
+            // as read: no object moved again.
+            let first = children.first().and_then(&child_key);
+            if let Some(parent) = first.filter(|_| children.iter().all(|c| child_key(c) == first)) {
+                match groups.get_mut(&parent) {
+                    Some(group) => group.extend(children),
+                    None => {
+                        groups.insert(parent, children);
+                    }
+                }
+                continue;
+            }
+            for child in children {
                 if let Some(parent) = child_key(&child) {
                     groups.entry(parent).or_default().push(child);
                 }
