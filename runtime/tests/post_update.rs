@@ -2,7 +2,8 @@
 //! `common/post_update_models.rs`): a new widget whose favourite entry is one of its
 //! own new entries goes in with one flush, each entry's `widget_id` written by an
 //! UPDATE after the INSERTs, whether the entry was appended to the collection or
-//! linked through its backref. (`cycles.rs` holds `post_update` on a many-to-one.)
+//! linked through its backref; and an entry that points to itself. (`cycles.rs`
+//! holds `post_update` on a many-to-one between two tables.)
 
 #[macro_use]
 mod common;
@@ -56,4 +57,34 @@ fn widget_and_its_entries_go_in_with_one_flush(engine: Engine) -> TestResult {
     Ok(())
 }
 
-engines!(widget_and_its_entries_go_in_with_one_flush);
+/// A row that points to itself (`post_update` on a self-referential many-to-one):
+/// inserted with the key NULL, then updated to its own id; deleted after the key
+/// is cleared.
+fn an_entry_that_points_to_itself(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
+    db.create_all(&SCHEMA)?;
+    let counter = db.statement_counter();
+    let mut session = db.session();
+    let entry = session.add(Entry {
+        name: "root".into(),
+        ..Entry::default()
+    });
+    session[entry].set_parent(entry);
+    // BEGIN, INSERT entries, UPDATE entries SET parent_id, COMMIT.
+    counter.assert_statements(4, || session.commit())?;
+    let id = session[entry].id;
+    assert!(id.is_some());
+    assert_eq!(session[entry].parent_id, id);
+    session.delete(entry)?;
+    // BEGIN, UPDATE entries SET parent_id = NULL, the deferral of foreign
+    // keys, DELETE, COMMIT.
+    counter.assert_statements(5, || session.commit())?;
+    drop(session);
+    assert_eq!(query_i64(&db, "SELECT count(*) FROM entries")?, 0);
+    Ok(())
+}
+
+engines!(
+    widget_and_its_entries_go_in_with_one_flush,
+    an_entry_that_points_to_itself
+);

@@ -231,7 +231,9 @@ impl Links<'_> {
                 Slot::Pending => true,
                 Slot::Id(_) if type_id == current_type => current.fresh(session_key.index),
                 Slot::Id(_) => ctx.fresh(type_id, session_key.index),
-                Slot::Missing => false,
+                // The object itself (a row that points to itself): it has
+                // its id once inserted.
+                Slot::Missing => type_id == current_type && session_key.index == child,
             };
             if new_parent {
                 *key = None;

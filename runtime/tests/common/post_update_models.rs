@@ -1,8 +1,10 @@
 //! Hand-written models for `post_update` on a one-to-many (SQLAlchemy's
 //! `Widget`/`Entry` example of rows that point to each other): `Widget.entries`
 //! has `post_update`, so its backref `Entry.widget`, which writes the key, has it
-//! too; `Widget.favorite_entry` is a plain many-to-one. The DDL is what litemodel
-//! generates for the same two models of `codegen/tests/fixtures/ok/post_update.toml`.
+//! too; `Widget.favorite_entry` is a plain many-to-one. `Entry.parent`, with
+//! `post_update`, lets an entry point to itself. The DDL is what litemodel
+//! generates for the two models of `codegen/tests/fixtures/ok/post_update.toml`,
+//! with `entries.parent_id` added.
 
 use litemodel::{Children, ForeignKeySchema, Model, Parent, PostgresSchema, Schema, TableSchema};
 
@@ -30,8 +32,12 @@ pub struct Entry {
     pub name: String,
     #[litemodel(foreign_key)]
     pub widget_id: Option<i64>,
+    #[litemodel(foreign_key)]
+    pub parent_id: Option<i64>,
     #[litemodel(many_to_one, foreign_key = widget_id, post_update)]
     pub widget: Parent<Widget>,
+    #[litemodel(many_to_one, foreign_key = parent_id, post_update)]
+    pub parent: Parent<Entry>,
 }
 
 /// Both tables; on PostgreSQL the foreign keys of the cycle come after them.
@@ -39,7 +45,7 @@ pub static SCHEMA: Schema = Schema {
     tables: &[
         TableSchema {
             name: "entries",
-            create: "CREATE TABLE entries (\n\tid INTEGER NOT NULL, \n\tname VARCHAR(50) NOT NULL, \n\twidget_id INTEGER, \n\tPRIMARY KEY (id), \n\tCONSTRAINT fk_entries_widget_id FOREIGN KEY(widget_id) REFERENCES widgets (id)\n)",
+            create: "CREATE TABLE entries (\n\tid INTEGER NOT NULL, \n\tname VARCHAR(50) NOT NULL, \n\twidget_id INTEGER, \n\tparent_id INTEGER, \n\tPRIMARY KEY (id), \n\tCONSTRAINT fk_entries_widget_id FOREIGN KEY(widget_id) REFERENCES widgets (id), \n\tFOREIGN KEY(parent_id) REFERENCES entries (id)\n)",
             indexes: &["CREATE INDEX ix_entries_widget_id ON entries (widget_id)"],
         },
         TableSchema {
@@ -62,7 +68,7 @@ pub static SCHEMA: Schema = Schema {
             },
             TableSchema {
                 name: "entries",
-                create: "CREATE TABLE entries (\n\tid SERIAL NOT NULL, \n\tname VARCHAR(50) NOT NULL, \n\twidget_id INTEGER, \n\tPRIMARY KEY (id)\n)",
+                create: "CREATE TABLE entries (\n\tid SERIAL NOT NULL, \n\tname VARCHAR(50) NOT NULL, \n\twidget_id INTEGER, \n\tparent_id INTEGER, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(parent_id) REFERENCES entries (id)\n)",
                 indexes: &["CREATE INDEX ix_entries_widget_id ON entries (widget_id)"],
             },
         ],
