@@ -216,6 +216,16 @@ fn a_saved_parent_goes_in_the_insert(engine: Engine) -> TestResult {
     // BEGIN, INSERT users, COMMIT.
     counter.assert_statements(3, || session.commit())?;
     assert_eq!(session[cid].favorite_post_id, session[post].id);
+    // A saved object pointed at a new parent: its UPDATE writes the key, after
+    // the parent's INSERT, as without `post_update`.
+    let newer = session.add(Post {
+        title: "Newer".into(),
+        ..Post::default()
+    });
+    session[cid].set_favorite_post(newer);
+    // BEGIN, INSERT posts, UPDATE users, COMMIT.
+    counter.assert_statements(4, || session.commit())?;
+    assert_eq!(session[cid].favorite_post_id, session[newer].id);
     Ok(())
 }
 
@@ -312,7 +322,57 @@ fn a_failed_flush_restores_the_objects(engine: Engine) -> TestResult {
     Ok(())
 }
 
+/// A flush whose second post-update fails (a trigger refuses it) is undone,
+/// the first post-update included: both pairs are new again, and go in once
+/// the trigger is gone.
+fn a_failed_post_update_restores_the_objects(engine: Engine) -> TestResult {
+    let (_dir, mut db) = temp_db(engine)?;
+    db.create_all(&SCHEMA)?;
+    let (refuse, allow) = if db.sqlite().is_some() {
+        (
+            "CREATE TRIGGER refuse_bob BEFORE UPDATE OF favorite_post_id ON users \
+             WHEN NEW.name = 'bob' AND NEW.favorite_post_id IS NOT NULL \
+             BEGIN SELECT RAISE(ABORT, 'bob keeps no favourite'); END",
+            "DROP TRIGGER refuse_bob",
+        )
+    } else {
+        (
+            "CREATE FUNCTION refuse_bob() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'bob keeps no favourite'; END $$; \
+             CREATE TRIGGER refuse_bob BEFORE UPDATE OF favorite_post_id ON users \
+             FOR EACH ROW WHEN (NEW.name = 'bob' AND NEW.favorite_post_id IS NOT NULL) \
+             EXECUTE FUNCTION refuse_bob()",
+            "DROP TRIGGER refuse_bob ON users",
+        )
+    };
+    db.execute_batch(refuse)?;
+    let counter = db.statement_counter();
+    let mut session = db.session();
+    let (ann, ann_post) = user_with_own_post(&mut session, "ann");
+    let (bob, bob_post) = user_with_own_post(&mut session, "bob");
+    assert!(session.commit().is_err());
+    for user in [ann, bob] {
+        assert_eq!(
+            (session[user].id, session[user].favorite_post_id),
+            (None, None)
+        );
+    }
+    for post in [ann_post, bob_post] {
+        assert_eq!((session[post].id, session[post].author_id), (None, None));
+    }
+    assert_eq!(session[ann].favorite_post.pending_key(), Some(ann_post));
+
+    session.database().execute_batch(allow)?;
+    // BEGIN, 2 x INSERT users, 2 x INSERT posts, 2 x UPDATE users, COMMIT.
+    counter.assert_statements(8, || session.commit())?;
+    assert_eq!(session[bob].favorite_post_id, session[bob_post].id);
+    drop(session);
+    assert_eq!(users_on_their_own_post(&db)?, 2);
+    Ok(())
+}
+
 engines!(
+    a_failed_post_update_restores_the_objects,
     rows_that_reference_each_other,
     create_all_keeps_existing_tables_of_a_cycle,
     new_rows_that_reference_each_other_go_in_with_one_flush,
