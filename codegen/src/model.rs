@@ -487,6 +487,10 @@ pub struct Relationship {
     pub cascade: Cascade,
     /// Leave deletes of children to the database's `ON DELETE`.
     pub passive_deletes: bool,
+    /// `post_update = true`: the foreign key is written by an UPDATE after the
+    /// INSERTs and cleared by one before the DELETEs (SQLAlchemy's
+    /// `post_update=True`). Set on both sides of a pair when either asks.
+    pub post_update: bool,
     /// The relationship on the target that is this one's other side, if any.
     pub back: Option<String>,
     /// Created by a `backref` on the target rather than declared here.

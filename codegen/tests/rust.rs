@@ -32,6 +32,11 @@ fn generated_rust_snapshots() -> TestResult {
         "rust_serde",
         generate(&root.join("tests/fixtures/ok/serde.toml"))?
     );
+    // `post_update` on a many-to-one, and on a one-to-many and its backref.
+    insta::assert_snapshot!(
+        "rust_post_update",
+        generate(&root.join("codegen/tests/fixtures/ok/post_update.toml"))?
+    );
     Ok(())
 }
 

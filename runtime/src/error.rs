@@ -142,8 +142,9 @@ pub enum Error {
         relation: &'static str,
     },
     /// Pending objects link to each other in a cycle, so no insertion order
-    /// can fill every foreign key.
-    #[error("pending objects of table `{table}` wait on each other in a cycle; set one link after the first commit")]
+    /// can fill every foreign key. `post_update = true` on one relationship of
+    /// the cycle breaks it (docs/session.md).
+    #[error("pending objects of table `{table}` wait on each other in a cycle; give one relationship of the cycle `post_update = true`, or set one link after the first commit")]
     DependencyCycle {
         /// A table of one of the objects in the cycle.
         table: &'static str,

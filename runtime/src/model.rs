@@ -118,6 +118,12 @@ pub trait Model: Clone + PartialEq + Send + Sized + 'static {
         Ok(())
     }
 
+    /// Whether a many-to-one of the model has `post_update`
+    /// ([`ManyToOne::with_post_update`](crate::ManyToOne::with_post_update)):
+    /// only then does a flush look for keys to write after its INSERTs or
+    /// clear before its DELETEs. The derive sets it.
+    const POST_UPDATES: bool = false;
+
     /// The columns with a `server_default`, with its SQL: `(column, sql)`.
     /// An INSERT writes `COALESCE(?n, sql)` for them, so a `None` field gets
     /// the database's default, and returns the stored row after the key

@@ -4,9 +4,12 @@ reference each other, users reference themselves, comments reference posts and e
 SQLAlchemy's create_all() cannot create users before posts nor posts before users: on
 PostgreSQL it creates every table of the cycle without its foreign keys and adds them
 afterwards with ALTER TABLE ... ADD CONSTRAINT; drop_all() drops the named ones first
-with ALTER TABLE ... DROP CONSTRAINT (an unnamed one cannot be dropped that way)."""
+with ALTER TABLE ... DROP CONSTRAINT (an unnamed one cannot be dropped that way).
+
+User.favorite_post has post_update=True: a new user and their new favourite post are
+inserted by one flush, the user's key set by an UPDATE after the INSERTs."""
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -19,6 +22,8 @@ class User(Base):
     name = mapped_column(String(64), nullable=False)
     favorite_post_id = mapped_column(Integer, index=True)
     invited_by_id = mapped_column(Integer, ForeignKey("users.id"), index=True)
+    favorite_post = relationship("Post", foreign_keys=[favorite_post_id], post_update=True)
+    posts = relationship("Post", foreign_keys="[Post.author_id]", backref="author")
     __table_args__ = (
         ForeignKeyConstraint(["favorite_post_id"], ["posts.id"],
                              name="fk_users_favorite_post_id"),

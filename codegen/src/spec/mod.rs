@@ -178,6 +178,10 @@ pub struct RelationshipSpec {
     pub cascade: Option<Sp<String>>,
     /// `passive_deletes = true`
     pub passive_deletes: Option<Sp<bool>>,
+    /// `post_update = true`: the foreign key is written by a second UPDATE
+    /// after the INSERTs (and cleared before the DELETEs), which breaks a
+    /// cycle of new rows.
+    pub post_update: Option<Sp<bool>>,
     /// `doc = "..."`
     pub doc: Option<Sp<String>>,
     /// `attributes = ["#[...]"]` on the generated field.

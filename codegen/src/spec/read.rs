@@ -69,6 +69,7 @@ pub const RELATIONSHIP_KEYS: &[&str] = &[
     "order_by",
     "cascade",
     "passive_deletes",
+    "post_update",
     "doc",
     "attributes",
     "serialize",
@@ -370,6 +371,7 @@ impl Reader<'_> {
             order_by: Vec::new(),
             cascade: None,
             passive_deletes: None,
+            post_update: None,
             doc: None,
             attributes: Vec::new(),
             serialize: None,
@@ -426,6 +428,7 @@ impl Reader<'_> {
         relationship.order_by = self.string_or_list(&table, "order_by");
         relationship.cascade = self.string(&table, "cascade");
         relationship.passive_deletes = self.boolean(&table, "passive_deletes");
+        relationship.post_update = self.boolean(&table, "post_update");
         relationship.doc = self.string(&table, "doc");
         relationship.attributes = self.string_or_list(&table, "attributes");
         relationship.serialize = self.boolean(&table, "serialize");

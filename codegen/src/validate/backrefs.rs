@@ -105,6 +105,8 @@ impl<'s> Validator<'s, '_> {
             order_by: Vec::new(),
             cascade: Cascade::DEFAULT,
             passive_deletes: false,
+            // The many-to-one side is the one the session links.
+            post_update: rel.post_update,
             back: Some(rel.name.clone()),
             from_backref: true,
             doc: options.doc.as_ref().map(|doc| doc.value.clone()),

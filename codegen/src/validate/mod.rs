@@ -53,6 +53,7 @@ pub fn validate(spec: &Spec, diags: &mut Diagnostics) -> Option<Schema> {
     v.sql_names();
     let declared = v.relationships();
     v.backrefs(&declared);
+    v.post_update_pairs(&declared);
     v.rust_items();
     v.warnings();
     let models = v.models;

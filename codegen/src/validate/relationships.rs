@@ -256,6 +256,7 @@ impl<'s> Validator<'s, '_> {
                 );
             }
         }
+        let post_update = self.post_update(m, spec, direction, foreign_key);
         let mut order_by = Vec::new();
         for item in &spec.order_by {
             let text = item.value.trim();
@@ -300,6 +301,7 @@ impl<'s> Validator<'s, '_> {
             order_by,
             cascade,
             passive_deletes: spec.passive_deletes.as_ref().is_some_and(|p| p.value),
+            post_update,
             back: spec
                 .backref
                 .as_ref()
@@ -310,6 +312,125 @@ impl<'s> Validator<'s, '_> {
             attributes: Vec::new(),
             serialize: false,
         })
+    }
+
+    /// Whether `post_update = true` is asked for and fits: a many-to-one or
+    /// one-to-many whose foreign key columns can hold NULL (the row is
+    /// inserted with the key NULL, then updated).
+    fn post_update(
+        &mut self,
+        m: usize,
+        spec: &RelationshipSpec,
+        direction: Direction,
+        foreign_key: Option<(usize, usize)>,
+    ) -> bool {
+        let Some(flag) = spec.post_update.as_ref().filter(|p| p.value) else {
+            return false;
+        };
+        let model_name = self.models[m].name.clone();
+        let Some((owner, key)) = foreign_key.filter(|_| direction != Direction::ManyToMany) else {
+            self.error(
+                Diagnostic::error(
+                    format!(
+                        "`post_update` on `{model_name}.{}`, which is many-to-many",
+                        spec.name.value
+                    ),
+                    flag.span.clone(),
+                    "not a foreign key of either side",
+                )
+                .with_help(
+                    "an association row is written once both sides have ids: remove `post_update`",
+                ),
+            );
+            return false;
+        };
+        let owner_model = &self.models[owner];
+        let not_null: Vec<usize> = owner_model.foreign_keys[key]
+            .columns
+            .iter()
+            .copied()
+            .filter(|&c| !owner_model.columns[c].nullable)
+            .collect();
+        let Some(&first) = not_null.first() else {
+            return true;
+        };
+        let column = &owner_model.columns[first];
+        let why = if column.primary_key {
+            "is part of the primary key"
+        } else {
+            "is `nullable = false`"
+        };
+        let mut d = Diagnostic::error(
+            format!(
+                "`post_update` on `{model_name}.{}` needs a foreign key that can be NULL, but `{}.{}` {why}",
+                spec.name.value, owner_model.table, column.name
+            ),
+            flag.span.clone(),
+            "post_update here",
+        );
+        if let Some(spec_column) = self.spec.models[owner]
+            .columns
+            .iter()
+            .find(|c| c.name.value == column.name)
+        {
+            d = d.with_secondary(spec_column.name.span.clone(), "the foreign key column");
+        }
+        let help = if column.primary_key {
+            "the row is inserted with the key NULL and updated afterwards: follow a foreign key outside the primary key, or remove `post_update`".to_owned()
+        } else {
+            format!(
+                "the row is inserted with the key NULL and updated afterwards: make `{}` nullable, or remove `post_update`",
+                column.name
+            )
+        };
+        self.error(d.with_help(help));
+        false
+    }
+
+    /// Gives `post_update` to both sides of a pair when one asks for it: the
+    /// session links a row through its many-to-one side, so a one-to-many's
+    /// `post_update` needs one on the children's model.
+    pub(super) fn post_update_pairs(&mut self, declared: &[Declared]) {
+        for d in declared {
+            let rel = &self.models[d.model].relationships[d.position];
+            if !rel.post_update {
+                continue;
+            }
+            let (name, target, direction, foreign_key) =
+                (rel.name.clone(), rel.target, rel.direction, rel.foreign_key);
+            let model_name = self.models[d.model].name.clone();
+            let target_model = &mut self.models[target];
+            let paired = target_model.relationships.iter_mut().find(|other| {
+                other.target == d.model
+                    && other.foreign_key == foreign_key
+                    && other.direction != direction
+            });
+            match paired {
+                Some(other) => other.post_update = true,
+                None if direction == Direction::OneToMany => {
+                    let target_name = target_model.name.clone();
+                    let span = self.spec.models[d.model]
+                        .relationships
+                        .iter()
+                        .find(|r| r.name.value == name)
+                        .and_then(|r| r.post_update.as_ref())
+                        .map_or(0..0, |p| p.span.clone());
+                    self.error(
+                        Diagnostic::error(
+                            format!(
+                                "`post_update` on the one-to-many `{model_name}.{name}` needs the many-to-one side on `{target_name}`"
+                            ),
+                            span,
+                            "no many-to-one to update through",
+                        )
+                        .with_help(format!(
+                            "add `backref = \"...\"` to `{model_name}.{name}` (or declare the other side with `back_populates`), or set `post_update` on the many-to-one instead"
+                        )),
+                    );
+                }
+                None => {}
+            }
+        }
     }
 
     /// Finds the foreign key path of a relationship from `m` to `target`.

@@ -77,6 +77,10 @@ pub struct RelationshipDef {
     pub delete: bool,
     pub delete_orphan: bool,
     pub passive_deletes: bool,
+    /// `post_update`: on a many-to-one, the session writes the foreign key
+    /// with an UPDATE after the INSERTs (and clears it before the DELETEs);
+    /// on a one-to-many, its `backref` must have it.
+    pub post_update: bool,
     pub doc: Option<String>,
 }
 
@@ -211,10 +215,11 @@ struct RelationshipOptions {
     delete: bool,
     delete_orphan: bool,
     passive_deletes: bool,
+    post_update: Option<Span>,
     doc: Option<String>,
 }
 
-const RELATIONSHIP_KEYS: &str = "model, foreign_key, backref, lazy, order_by, secondary, local, remote, uselist, delete, delete_orphan, passive_deletes, doc";
+const RELATIONSHIP_KEYS: &str = "model, foreign_key, backref, lazy, order_by, secondary, local, remote, uselist, delete, delete_orphan, passive_deletes, post_update, doc";
 
 impl RelationshipOptions {
     fn new(kind: Kind) -> Self {
@@ -232,6 +237,7 @@ impl RelationshipOptions {
             delete: false,
             delete_orphan: false,
             passive_deletes: false,
+            post_update: None,
             doc: None,
         }
     }
@@ -274,6 +280,8 @@ impl RelationshipOptions {
             self.delete_orphan = true;
         } else if path.is_ident("passive_deletes") {
             self.passive_deletes = true;
+        } else if path.is_ident("post_update") {
+            self.post_update = Some(path.span());
         } else if path.is_ident("doc") {
             self.doc = Some(string(meta)?.value());
         } else {
@@ -320,6 +328,21 @@ impl RelationshipOptions {
             }
             _ => {}
         }
+        match (self.kind, self.post_update) {
+            (Kind::ManyToMany, Some(at)) => {
+                return Err(syn::Error::new(
+                    at,
+                    "`post_update` applies to a `many_to_one` or `one_to_many`: a `many_to_many` association row is written once both sides have ids",
+                ));
+            }
+            (Kind::OneToMany, Some(at)) if self.backref.is_none() => {
+                return Err(syn::Error::new(
+                    at,
+                    "`post_update` on a `one_to_many` is carried out by the children's `many_to_one`: name it with `backref = <field>` and give it `post_update`",
+                ));
+            }
+            _ => {}
+        }
         let secondary = match (self.kind, self.secondary, self.local, self.remote) {
             (Kind::ManyToMany, Some(table), Some(local), Some(remote)) => {
                 Some((table, local, remote))
@@ -346,6 +369,7 @@ impl RelationshipOptions {
             delete: self.delete,
             delete_orphan: self.delete_orphan,
             passive_deletes: self.passive_deletes,
+            post_update: self.post_update.is_some(),
             doc: self.doc,
         })
     }

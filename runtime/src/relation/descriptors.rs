@@ -31,6 +31,7 @@ pub struct ManyToOne<M, P> {
     slot: Option<fn(&M) -> &Parent<P>>,
     key: Option<fn(&M) -> Option<i64>>,
     lazy: Lazy,
+    post_update: bool,
     marker: PhantomData<fn() -> (M, P)>,
 }
 
@@ -57,6 +58,7 @@ impl<M, P> ManyToOne<M, P> {
             slot: None,
             key: None,
             lazy: Lazy::Select,
+            post_update: false,
             marker: PhantomData,
         }
     }
@@ -77,6 +79,35 @@ impl<M, P> ManyToOne<M, P> {
             lazy,
             ..self
         }
+    }
+
+    /// SQLAlchemy's `post_update=True`: a session writes the foreign key of
+    /// a new child whose parent is new in the same flush with an UPDATE after
+    /// the INSERTs (the child is inserted with the key NULL), and clears it
+    /// with an UPDATE before the DELETEs of a flush that deletes the child. So
+    /// two new rows that reference each other go in with one flush, and out
+    /// with another. The column must accept NULL.
+    ///
+    /// ```
+    /// # use litemodel::ManyToOne;
+    /// struct User;
+    /// struct Post;
+    /// const FAVORITE_POST: ManyToOne<User, Post> =
+    ///     ManyToOne::new("favorite_post", "favorite_post_id").with_post_update();
+    /// assert!(FAVORITE_POST.is_post_update());
+    /// ```
+    #[must_use]
+    pub const fn with_post_update(self) -> Self {
+        ManyToOne {
+            post_update: true,
+            ..self
+        }
+    }
+
+    /// Whether the foreign key is written by a post-update
+    /// ([`with_post_update`](ManyToOne::with_post_update)).
+    pub const fn is_post_update(&self) -> bool {
+        self.post_update
     }
 
     /// The relationship attribute name (`role`).

@@ -503,6 +503,17 @@ impl<'db> Session<'db> {
                 });
             }
         }
+        // The `post_update` keys the INSERTs left NULL, now that every
+        // parent has an id (docs/session.md, Post-updates).
+        for position in 0..self.stores.len() {
+            let Some(mut store) = self.stores[position].take() else {
+                continue;
+            };
+            let ctx = LinkCtx::new(self.id, &self.stores, &self.types);
+            let result = store.write_post_updates(db, &ctx, tx);
+            self.stores[position] = Some(store);
+            result?;
+        }
         for position in 0..self.stores.len() {
             let Some(mut store) = self.stores[position].take() else {
                 continue;
@@ -519,6 +530,11 @@ impl<'db> Session<'db> {
             for link in &self.links {
                 ctx.write_link(db, tx, link)?;
             }
+        }
+        // Rows deleted together may reference each other: `post_update`
+        // keys are cleared before the first DELETE.
+        for store in self.stores.iter_mut().flatten() {
+            store.clear_post_updates(db, tx)?;
         }
         for store in self.stores.iter_mut().flatten() {
             store.delete_marked(db, tx)?;

@@ -35,6 +35,23 @@ impl<M: Model> Store for TypedStore<M> {
         Slots::slot(self, index)
     }
 
+    fn fresh(&self, index: u32) -> bool {
+        Slots::fresh(self, index)
+    }
+
+    fn write_post_updates(
+        &mut self,
+        db: &Database,
+        ctx: &LinkCtx<'_>,
+        tx: &mut FlushTx,
+    ) -> Result<()> {
+        self.post_updates_after_inserts(db, ctx, tx)
+    }
+
+    fn clear_post_updates(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()> {
+        self.post_updates_before_deletes(db, tx)
+    }
+
     fn insert_ready(
         &mut self,
         db: &Database,
@@ -45,6 +62,7 @@ impl<M: Model> Store for TypedStore<M> {
         let mut cached = None;
         // Out of `self` for the loop: `link` reads `self` while it records.
         let mut undo = std::mem::take(&mut self.undo);
+        let mut deferred = std::mem::take(&mut self.post_updates);
         // Room for a backup of every object added since the last flush (each
         // has at most one per flush), so a big batch does not grow it by
         // copies; the foreign keys' undo values get theirs after the first
@@ -71,13 +89,17 @@ impl<M: Model> Store for TypedStore<M> {
                 (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS).then(|| entry.clone());
             let key = entry.value.primary_key();
             let start = undo.len();
-            let result = Self::link_among(&around, ctx, entry, Some(&mut undo)).and_then(|links| {
-                if links.waiting {
-                    return Ok(false);
-                }
-                entry.value.apply_defaults();
-                Self::insert(db, entry, tx, &mut cached).map(|()| true)
-            });
+            let posted = deferred.len();
+            // Only models with `post_update` links defer any.
+            let defer = M::POST_UPDATES.then_some((&mut deferred, index_u32(index)));
+            let result =
+                Self::link_among(&around, ctx, entry, Some(&mut undo), defer).and_then(|links| {
+                    if links.waiting {
+                        return Ok(false);
+                    }
+                    entry.value.apply_defaults();
+                    Self::insert(db, entry, tx, &mut cached).map(|()| true)
+                });
             let backup = match result {
                 Ok(true) => match whole {
                     Some(before) => Backup::Whole(Box::new(before)),
@@ -92,6 +114,7 @@ impl<M: Model> Store for TypedStore<M> {
                         .value
                         .link_parents(&mut Links::restore(M::TABLE, &undo[start..]));
                     undo.truncate(start);
+                    deferred.truncate(posted);
                     waiting += 1;
                     continue;
                 }
@@ -101,7 +124,9 @@ impl<M: Model> Store for TypedStore<M> {
                         None => Self::undo_insert(entry, key, &undo[start..]),
                     }
                     undo.truncate(start);
+                    deferred.truncate(posted);
                     self.undo = undo;
+                    self.post_updates = deferred;
                     return Err(err);
                 }
             };
@@ -114,6 +139,7 @@ impl<M: Model> Store for TypedStore<M> {
             self.flush_backup.push((index_u32(index), backup));
         }
         self.undo = undo;
+        self.post_updates = deferred;
         Ok((inserted, waiting))
     }
 
@@ -134,7 +160,7 @@ impl<M: Model> Store for TypedStore<M> {
                 before: &*before,
                 after: &*after,
             };
-            let probe = match Self::link_among(&around, ctx, entry, None) {
+            let probe = match Self::link_among(&around, ctx, entry, None, None) {
                 Ok(probe) => probe,
                 Err(err) => {
                     self.undo = undo;
@@ -177,7 +203,7 @@ impl<M: Model> Store for TypedStore<M> {
             let clean_base = (sync == Sync::Clean).then(|| entry.value.clone());
             let start = undo.len();
             let written = if probe.changes {
-                Self::link_among(&around, ctx, entry, Some(&mut undo)).map(drop)
+                Self::link_among(&around, ctx, entry, Some(&mut undo), None).map(drop)
             } else {
                 Ok(())
             }
@@ -306,6 +332,7 @@ impl<M: Model> Store for TypedStore<M> {
     }
 
     fn abort_flush(&mut self) {
+        self.post_updates.clear();
         let backups = std::mem::take(&mut self.flush_backup);
         for (index, backup) in backups.into_iter().rev() {
             self.restore(index, backup);

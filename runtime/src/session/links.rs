@@ -33,13 +33,23 @@ impl<'a> LinkCtx<'a> {
     /// Where entry `index` of the model `type_id` (not the one being
     /// flushed) stands.
     #[inline]
-    fn slot(&self, type_id: TypeId, index: u32) -> Slot {
+    pub(super) fn slot(&self, type_id: TypeId, index: u32) -> Slot {
         if let Some((last_type, last_index, id)) = self.last.get() {
             if last_type == type_id && last_index == index {
                 return Slot::Id(id);
             }
         }
         self.look_up(type_id, index)
+    }
+
+    /// Whether entry `index` of the model `type_id` (not the one being
+    /// flushed) was inserted by this flush.
+    fn fresh(&self, type_id: TypeId, index: u32) -> bool {
+        self.types
+            .get(&type_id)
+            .and_then(|&position| self.stores.get(position))
+            .and_then(Option::as_ref)
+            .is_some_and(|store| store.fresh(index))
     }
 
     /// [`LinkCtx::slot`] past its cache of the last parent.
@@ -72,27 +82,64 @@ pub(super) enum LinkMode<'a> {
     /// Resolves parents into ids. With `undo`, writes them into the key
     /// fields, first recording each field's value there (one per `link`
     /// call) so that a failed flush can put them back; without, only probes.
+    ///
+    /// With `deferred` (an INSERT, with the object's entry index), a
+    /// `post_update` link to a parent new in this flush leaves its key NULL
+    /// and is recorded there instead of making the object wait.
     Resolve {
         ctx: &'a LinkCtx<'a>,
         current: &'a dyn Slots,
         current_type: TypeId,
         undo: Option<&'a mut Vec<Option<i64>>>,
+        deferred: Option<(&'a mut Vec<PostUpdate>, u32)>,
     },
     /// Puts recorded values back into the key fields, in `link` call order.
     Restore {
         values: &'a [Option<i64>],
         next: usize,
     },
+    /// Sets the `post_update` key in `column` to `id` (after its UPDATE).
+    Assign {
+        column: &'static str,
+        id: Option<i64>,
+    },
+    /// Collects the `post_update` columns whose key is not NULL (cleared
+    /// before a DELETE).
+    Posted { columns: &'a mut Vec<&'static str> },
+}
+
+/// A foreign key a flush inserted NULL and writes with an UPDATE once the
+/// INSERTs are done (a `post_update` link to a parent new in the flush).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct PostUpdate {
+    /// The child's entry index in its store.
+    pub(super) child: u32,
+    pub(super) relation: &'static str,
+    pub(super) column: &'static str,
+    pub(super) parent_type: TypeId,
+    pub(super) parent: u32,
 }
 
 impl<'a> Links<'a> {
-    pub(super) fn restore(table: &'static str, values: &'a [Option<i64>]) -> Self {
+    fn with_mode(table: &'static str, mode: LinkMode<'a>) -> Self {
         Links {
-            mode: LinkMode::Restore { values, next: 0 },
+            mode,
             table,
             waiting: false,
             changes: false,
         }
+    }
+
+    pub(super) fn restore(table: &'static str, values: &'a [Option<i64>]) -> Self {
+        Self::with_mode(table, LinkMode::Restore { values, next: 0 })
+    }
+
+    pub(super) fn assign(table: &'static str, column: &'static str, id: Option<i64>) -> Self {
+        Self::with_mode(table, LinkMode::Assign { column, id })
+    }
+
+    pub(super) fn posted(table: &'static str, columns: &'a mut Vec<&'static str>) -> Self {
+        Self::with_mode(table, LinkMode::Posted { columns })
     }
 }
 
@@ -110,7 +157,7 @@ impl Links<'_> {
         parent: &Parent<P>,
         key: &mut Option<i64>,
     ) -> Result<()> {
-        let (ctx, current, current_type, apply) = match &mut self.mode {
+        let (ctx, current, current_type, apply, deferred) = match &mut self.mode {
             LinkMode::Restore { values, next } => {
                 if let Some(&value) = values.get(*next) {
                     *key = value;
@@ -118,11 +165,24 @@ impl Links<'_> {
                 *next += 1;
                 return Ok(());
             }
+            LinkMode::Assign { column, id } => {
+                if relation.is_post_update() && relation.column_name() == *column {
+                    *key = *id;
+                }
+                return Ok(());
+            }
+            LinkMode::Posted { columns } => {
+                if relation.is_post_update() && key.is_some() {
+                    columns.push(relation.column_name());
+                }
+                return Ok(());
+            }
             LinkMode::Resolve {
                 ctx,
                 current,
                 current_type,
                 undo,
+                deferred,
             } => {
                 let apply = match undo {
                     Some(undo) => {
@@ -131,7 +191,11 @@ impl Links<'_> {
                     }
                     None => false,
                 };
-                (*ctx, *current, *current_type, apply)
+                let deferred = match deferred {
+                    Some((list, child)) if relation.is_post_update() => Some((&mut **list, *child)),
+                    _ => None,
+                };
+                (*ctx, *current, *current_type, apply, deferred)
             }
         };
         let table = self.table;
@@ -159,6 +223,30 @@ impl Links<'_> {
         } else {
             ctx.slot(type_id, session_key.index)
         };
+        if let Some((list, child)) = deferred {
+            // A parent new in this flush (pending, or inserted by it): the
+            // key is written by an UPDATE after the INSERTs, whatever order
+            // they ran in.
+            let new_parent = match slot {
+                Slot::Pending => true,
+                Slot::Id(_) if type_id == current_type => current.fresh(session_key.index),
+                Slot::Id(_) => ctx.fresh(type_id, session_key.index),
+                // The object itself (a row that points to itself): it has
+                // its id once inserted.
+                Slot::Missing => type_id == current_type && session_key.index == child,
+            };
+            if new_parent {
+                *key = None;
+                list.push(PostUpdate {
+                    child,
+                    relation: relation.name(),
+                    column: relation.column_name(),
+                    parent_type: type_id,
+                    parent: session_key.index,
+                });
+                return Ok(());
+            }
+        }
         match slot {
             Slot::Id(id) => {
                 if *key != Some(id) {

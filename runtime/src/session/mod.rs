@@ -23,12 +23,13 @@ mod api;
 mod flush;
 mod identity;
 mod links;
+mod post_update;
 mod store;
 
 pub use api::Session;
 pub(crate) use links::LinkSide;
 pub use links::Links;
-use links::{LinkCtx, LinkMode, LinkOutcome, PendingLink};
+use links::{LinkCtx, LinkMode, LinkOutcome, PendingLink, PostUpdate};
 use store::{index_u32, Backup, CascadeJob, EntriesAround, Slots, Store, TypedStore};
 
 /// Session ids; a rolled-back session takes a new one so old keys go stale.

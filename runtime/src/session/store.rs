@@ -22,6 +22,19 @@ pub(super) trait Store: Any {
     ) -> Result<(usize, usize)>;
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()>;
     fn delete_marked(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()>;
+    /// Whether entry `index` was inserted by the flush under way.
+    fn fresh(&self, index: u32) -> bool;
+    /// Writes the `post_update` foreign keys this flush's INSERTs left NULL,
+    /// one UPDATE each, and sets them in the objects.
+    fn write_post_updates(
+        &mut self,
+        db: &Database,
+        ctx: &LinkCtx<'_>,
+        tx: &mut FlushTx,
+    ) -> Result<()>;
+    /// Clears the `post_update` foreign keys of the rows to delete, one
+    /// UPDATE per key that is not NULL, before any DELETE.
+    fn clear_post_updates(&mut self, db: &Database, tx: &mut FlushTx) -> Result<()>;
     /// One cascade job per live object, for models with cascades.
     fn cascade_jobs(&self, session: SessionId) -> Vec<CascadeJob>;
     /// The number of entries ever added (cascades stop when it stops growing).
@@ -84,6 +97,9 @@ pub(super) struct TypedStore<M> {
     /// How many entries the store held after its last successful flush:
     /// those past it were added since, and size the next flush's backups.
     pub(super) flushed: usize,
+    /// The `post_update` keys the flush under way inserted NULL (models
+    /// with `Model::POST_UPDATES` only).
+    pub(super) post_updates: Vec<PostUpdate>,
 }
 
 impl<M: Model> TypedStore<M> {
@@ -97,6 +113,7 @@ impl<M: Model> TypedStore<M> {
             tx_backed: Vec::new(),
             undo: Vec::new(),
             flushed: 0,
+            post_updates: Vec::new(),
         }
     }
 
@@ -197,12 +214,14 @@ impl<M: Model> TypedStore<M> {
     /// Runs `link_parents` on `entry`, with the model's other objects in
     /// `current` (for links between objects of the same model): a probe
     /// without `undo`, writing the ids (and recording what they replace)
-    /// with it; see [`LinkMode::Resolve`].
+    /// with it; `deferred` records the `post_update` keys left for later;
+    /// see [`LinkMode::Resolve`].
     pub(super) fn link_among(
         current: &dyn Slots,
         ctx: &LinkCtx<'_>,
         entry: &mut Entry<M>,
         undo: Option<&mut Vec<Option<i64>>>,
+        deferred: Option<(&mut Vec<PostUpdate>, u32)>,
     ) -> Result<LinkOutcome> {
         let mut links = Links {
             mode: LinkMode::Resolve {
@@ -210,6 +229,7 @@ impl<M: Model> TypedStore<M> {
                 current,
                 current_type: TypeId::of::<M>(),
                 undo,
+                deferred,
             },
             table: M::TABLE,
             waiting: false,
@@ -370,6 +390,8 @@ impl<M: Model> TypedStore<M> {
 /// objects of the same model).
 pub(super) trait Slots {
     fn slot(&self, index: u32) -> Slot;
+    /// Whether the entry was inserted by the flush under way.
+    fn fresh(&self, index: u32) -> bool;
 }
 
 /// Where an entry stands as a parent during a flush.
@@ -386,6 +408,13 @@ impl<M: Model> Slots for TypedStore<M> {
     fn slot(&self, index: u32) -> Slot {
         slot_of(self.entries.get(index as usize).and_then(Option::as_ref))
     }
+
+    fn fresh(&self, index: u32) -> bool {
+        self.entries
+            .get(index as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|entry| entry.fresh)
+    }
 }
 
 /// A model's entries around the one being flushed, which is borrowed
@@ -396,15 +425,25 @@ pub(super) struct EntriesAround<'a, M> {
     pub(super) after: &'a [Option<Entry<M>>],
 }
 
-impl<M: Model> Slots for EntriesAround<'_, M> {
-    fn slot(&self, index: u32) -> Slot {
+impl<M: Model> EntriesAround<'_, M> {
+    fn entry(&self, index: u32) -> Option<&Entry<M>> {
         let index = index as usize;
         let entry = match index.checked_sub(self.before.len()) {
             None => self.before.get(index),
             Some(0) => None,
             Some(after) => self.after.get(after - 1),
         };
-        slot_of(entry.and_then(Option::as_ref))
+        entry.and_then(Option::as_ref)
+    }
+}
+
+impl<M: Model> Slots for EntriesAround<'_, M> {
+    fn slot(&self, index: u32) -> Slot {
+        slot_of(self.entry(index))
+    }
+
+    fn fresh(&self, index: u32) -> bool {
+        self.entry(index).is_some_and(|entry| entry.fresh)
     }
 }
 

@@ -39,8 +39,9 @@ pub(crate) use select::{
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
     computes_identity, count, delete_where, exists, joined_select, joined_select_many, link_insert,
-    model_statements, select, selectin_through, unlink, unlink_all, update_changed, update_where,
-    Association, Joined, ModelSql, ModelStatement, Param, Sql, TableDef, Tail, Via,
+    model_statements, post_update, post_update_clear, select, selectin_through, unlink, unlink_all,
+    update_changed, update_where, Association, Joined, ModelSql, ModelStatement, Param, Sql,
+    TableDef, Tail, Via,
 };
 
 /// How one SQL engine spells identifiers, parameters, transactions and the few

@@ -559,6 +559,41 @@ pub(crate) fn unlink_all<D: Dialect + ?Sized>(d: &D, table: &str, local: &str) -
     d.delete(table, local)
 }
 
+/// `UPDATE table SET column = ?1 WHERE key = ?2`: a `post_update` foreign key
+/// written after the INSERTs (SQLAlchemy's post-update).
+pub(crate) fn post_update<D: Dialect + ?Sized>(
+    d: &D,
+    table: &str,
+    column: &str,
+    key: &str,
+) -> String {
+    let mut sql = String::from("UPDATE ");
+    d.push_identifier(&mut sql, table);
+    sql.push_str(" SET ");
+    d.push_identifier(&mut sql, column);
+    sql.push_str(" = ");
+    d.push_placeholder(&mut sql, 1);
+    d.push_key_filter(&mut sql, key, 2);
+    sql
+}
+
+/// `UPDATE table SET column = NULL WHERE key = ?1`: a `post_update` foreign
+/// key cleared before the DELETEs.
+pub(crate) fn post_update_clear<D: Dialect + ?Sized>(
+    d: &D,
+    table: &str,
+    column: &str,
+    key: &str,
+) -> String {
+    let mut sql = String::from("UPDATE ");
+    d.push_identifier(&mut sql, table);
+    sql.push_str(" SET ");
+    d.push_identifier(&mut sql, column);
+    sql.push_str(" = NULL");
+    d.push_key_filter(&mut sql, key, 1);
+    sql
+}
+
 /// ` WHERE local = ?1 AND remote = ?2`.
 fn push_pair_filter<D: Dialect + ?Sized>(d: &D, sql: &mut String, local: &str, remote: &str) {
     d.push_key_filter(sql, local, 1);

@@ -328,6 +328,26 @@ fn association_rows() {
 }
 
 #[test]
+fn post_updates() {
+    assert_eq!(
+        post_update(&Sqlite, "users", "favorite_post_id", "id"),
+        r#"UPDATE "users" SET "favorite_post_id" = ?1 WHERE "id" = ?2"#
+    );
+    assert_eq!(
+        post_update(&Postgres, "users", "favorite_post_id", "id"),
+        r#"UPDATE "users" SET "favorite_post_id" = $1 WHERE "id" = $2"#
+    );
+    assert_eq!(
+        post_update_clear(&Sqlite, "users", "favorite_post_id", "id"),
+        r#"UPDATE "users" SET "favorite_post_id" = NULL WHERE "id" = ?1"#
+    );
+    assert_eq!(
+        post_update_clear(&Postgres, "users", "favorite_post_id", "id"),
+        r#"UPDATE "users" SET "favorite_post_id" = NULL WHERE "id" = $1"#
+    );
+}
+
+#[test]
 fn transactions_and_catalog() {
     let d = Sqlite;
     assert_eq!(d.begin_write(), "BEGIN IMMEDIATE");

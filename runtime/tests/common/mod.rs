@@ -14,6 +14,7 @@
 pub mod blog_models;
 pub mod cycles_models;
 pub mod library_models;
+pub mod post_update_models;
 pub mod seed_models;
 
 use std::path::Path;

@@ -365,7 +365,16 @@ fn infer_relationships(
                 ("model", Value::from(child.as_str())),
                 ("backref", Value::from(back)),
             ];
-            if several || parent == child {
+            // A key back from the parent's table (`users.favorite_post_id`
+            // beside `posts.author_id`) links the two models too.
+            let linked_back = parent != child
+                && tables.iter().any(|t| {
+                    t.name.eq_ignore_ascii_case(&fk.table)
+                        && t.foreign_keys
+                            .iter()
+                            .any(|k| k.table.eq_ignore_ascii_case(&table.name))
+                });
+            if several || parent == child || linked_back {
                 entry.push(("foreign_keys", list(&fk.columns)));
             }
             out.entry(parent.clone())

@@ -84,11 +84,24 @@ fn join_args(schema: &Schema, owner: usize, relationship: &Relationship) -> Vec<
     if let Some((holder, key)) = relationship.foreign_key {
         let holder_model = &schema.models[holder];
         let fk = &holder_model.foreign_keys[key];
+        // SQLAlchemy needs `foreign_keys` when more than one key links the
+        // two tables, either way round (`users.favorite_post_id` and
+        // `posts.author_id`).
+        let back = if fk.target == holder {
+            0
+        } else {
+            schema.models[fk.target]
+                .foreign_keys
+                .iter()
+                .filter(|k| k.target == holder)
+                .count()
+        };
         let ambiguous = holder_model
             .foreign_keys
             .iter()
             .filter(|k| k.target == fk.target)
             .count()
+            + back
             > 1;
         if ambiguous {
             let columns: Vec<String> = fk
@@ -150,7 +163,8 @@ fn remote_side(schema: &Schema, owner: usize, relationship: &Relationship) -> Op
     ))
 }
 
-/// `uselist`, `lazy`, `cascade`, `passive_deletes`, `order_by`, `overlaps`.
+/// `uselist`, `lazy`, `cascade`, `passive_deletes`, `post_update`, `order_by`,
+/// `overlaps`.
 fn loading_args(schema: &Schema, owner: usize, relationship: &Relationship) -> Vec<String> {
     let mut args = Vec::new();
     let natural_list = relationship.direction != Direction::ManyToOne;
@@ -175,6 +189,11 @@ fn loading_args(schema: &Schema, owner: usize, relationship: &Relationship) -> V
     }
     if relationship.passive_deletes {
         args.push("passive_deletes=True".into());
+    }
+    // Declared on one side is enough for SQLAlchemy; the backref it creates
+    // carries it in the model only for the Rust session.
+    if relationship.post_update && !relationship.from_backref {
+        args.push("post_update=True".into());
     }
     if !relationship.order_by.is_empty() {
         let target = &schema.models[relationship.target];

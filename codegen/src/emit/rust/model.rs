@@ -270,7 +270,14 @@ impl ModelEmitter<'_> {
             if let Some(back) = self.back_relationship(rel) {
                 let back = field_ident(&back.name);
                 options.push(quote!(backref = #back));
+                // The derive checks that the backref posts its update too.
+                if rel.post_update {
+                    options.push(quote!(post_update));
+                }
             }
+        }
+        if rel.direction == Direction::ManyToOne && rel.post_update {
+            options.push(quote!(post_update));
         }
         if rel.lazy != Lazy::Select {
             let lazy = rel.lazy.as_str();

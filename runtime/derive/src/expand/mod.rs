@@ -112,6 +112,10 @@ impl ModelDef {
             .iter()
             .map(|rel| self.relationship_const(rel));
         let accessors = self.relationships.iter().map(|rel| self.accessor(rel));
+        let post_update_checks = self
+            .relationships
+            .iter()
+            .map(|rel| self.post_update_check(rel));
         let constructor = self.constructor();
         let query = self.query();
         let get = self.get();
@@ -128,6 +132,7 @@ impl ModelDef {
                 #get
                 #(#accessors)*
             }
+            #(#post_update_checks)*
             #model_impl
             #debug_impl
             #default_impl
@@ -492,8 +497,15 @@ impl ModelDef {
                 Some(quote!(links.link(#name::#konst, &self.#field, &mut self.#fk)?;))
             })
             .collect();
+        let post_updates = self
+            .relationships
+            .iter()
+            .any(|rel| rel.kind == Kind::ManyToOne && rel.post_update && rel.foreign_key.is_some());
         let link_parents = (!links.is_empty()).then(|| {
+            let post_updates = post_updates.then(|| quote!(const POST_UPDATES: bool = true;));
             quote! {
+                #post_updates
+
                 fn link_parents(&mut self, links: &mut ::litemodel::Links<'_>) -> ::litemodel::Result<()> {
                     #(#links)*
                     ::core::result::Result::Ok(())

@@ -50,11 +50,17 @@ impl ModelDef {
         match (rel.kind, &rel.foreign_key, &rel.secondary) {
             (Kind::ManyToOne, Some(fk), _) => {
                 let fk_column = self.column_of(fk);
+                let post_update = if rel.post_update {
+                    quote!(.with_post_update())
+                } else {
+                    TokenStream::new()
+                };
                 quote! {
                     #doc
                     pub const #konst: ::litemodel::ManyToOne<#name, #target> =
                         ::litemodel::ManyToOne::new(#attr, #fk_column)
-                            .with_access(#owner, |o: &#name| &o.#field, |o: &#name| o.#fk, #lazy);
+                            .with_access(#owner, |o: &#name| &o.#field, |o: &#name| o.#fk, #lazy)
+                            #post_update;
                 }
             }
             (Kind::OneToMany, Some(fk), _) => {
@@ -74,6 +80,26 @@ impl ModelDef {
             },
             // `attr::parse` requires these options.
             _ => TokenStream::new(),
+        }
+    }
+
+    /// For a `one_to_many` with `post_update`: a check, when the crate
+    /// compiles, that its backref (the children's many-to-one, which writes
+    /// the key) posts its update too. A free item, so it is always evaluated.
+    pub(super) fn post_update_check(&self, rel: &RelationshipDef) -> TokenStream {
+        let (Kind::OneToMany, true, Some(back)) = (rel.kind, rel.post_update, &rel.backref) else {
+            return TokenStream::new();
+        };
+        let target = &rel.target;
+        let back_const = const_ident(back);
+        let message = format!(
+            "`{}.{}` has `post_update`: its backref `{}` needs `post_update` too",
+            self.name(),
+            bare(&rel.name),
+            bare(back)
+        );
+        quote! {
+            const _: () = ::core::assert!(<#target>::#back_const.is_post_update(), #message);
         }
     }
 
