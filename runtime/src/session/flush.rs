@@ -62,7 +62,13 @@ impl<M: Model> Store for TypedStore<M> {
         let mut cached = None;
         // Out of `self` for the loop: `link` reads `self` while it records.
         let mut undo = std::mem::take(&mut self.undo);
-        let mut deferred = std::mem::take(&mut self.post_updates);
+        // Only models with `post_update` links defer any (a constant: the
+        // others pay nothing per object for them).
+        let mut deferred = if M::POST_UPDATES {
+            std::mem::take(&mut self.post_updates)
+        } else {
+            Vec::new()
+        };
         // Room for a backup of every object added since the last flush (each
         // has at most one per flush), so a big batch does not grow it by
         // copies; the foreign keys' undo values get theirs after the first
@@ -89,8 +95,7 @@ impl<M: Model> Store for TypedStore<M> {
                 (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS).then(|| entry.clone());
             let key = entry.value.primary_key();
             let start = undo.len();
-            let posted = deferred.len();
-            // Only models with `post_update` links defer any.
+            let posted = if M::POST_UPDATES { deferred.len() } else { 0 };
             let defer = M::POST_UPDATES.then_some((&mut deferred, index_u32(index)));
             let result =
                 Self::link_among(&around, ctx, entry, Some(&mut undo), defer).and_then(|links| {
@@ -126,7 +131,9 @@ impl<M: Model> Store for TypedStore<M> {
                     undo.truncate(start);
                     deferred.truncate(posted);
                     self.undo = undo;
-                    self.post_updates = deferred;
+                    if M::POST_UPDATES {
+                        self.post_updates = deferred;
+                    }
                     return Err(err);
                 }
             };
@@ -139,7 +146,9 @@ impl<M: Model> Store for TypedStore<M> {
             self.flush_backup.push((index_u32(index), backup));
         }
         self.undo = undo;
-        self.post_updates = deferred;
+        if M::POST_UPDATES {
+            self.post_updates = deferred;
+        }
         Ok((inserted, waiting))
     }
 
