@@ -211,8 +211,8 @@ impl<'c> PgStmt<'c> {
     /// Binds parameter `index` (1-based) to a stored value. A statement run
     /// once per object (a flush's INSERT or UPDATE) binds text into the
     /// buffer the previous value of the parameter left: no allocation per
-    /// row.
-    #[inline]
+    /// row. Out of line: every column of every model's `bind` calls it.
+    #[inline(never)]
     pub(crate) fn bind_stored(&mut self, index: usize, value: &ColumnValue<'_>) {
         let slot = index.saturating_sub(1);
         if let Some(PgParam::Value(old)) = self.params.get_mut(slot) {

@@ -125,6 +125,7 @@ impl<'db> Session<'db> {
         Some(position)
     }
 
+    #[inline]
     pub(super) fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
         let position = self.position::<M>()?;
         self.stores.get(position)?.as_ref()?.as_any().downcast_ref()
