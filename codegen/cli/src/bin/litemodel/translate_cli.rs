@@ -1,0 +1,149 @@
+//! `litemodel migrate translate`: a folder of SQLite migrations written again as a
+//! folder of PostgreSQL ones (part of the binary, included by `main.rs`). The spec
+//! is not read: the history is.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use litemodel_cli::migrate::{self, translate::Translated};
+
+use super::{names_a_server, postgres_cli, redact, Cli, Failure};
+
+/// Translates `from` (else `--migrations`, else `migrations/` next to the spec)
+/// into the new folder `to`, planning on the server `database` (else
+/// `$DATABASE_URL`) names. Nothing is written unless every migration translates.
+pub fn run(
+    cli: &Cli,
+    migrations: Option<&Path>,
+    from: Option<&Path>,
+    to: &Path,
+    database: Option<&str>,
+) -> Result<(), Failure> {
+    let from = from.or(migrations).map_or_else(
+        || {
+            cli.spec
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("migrations")
+        },
+        Path::to_path_buf,
+    );
+    refuse_existing(to)?;
+    if !from.is_dir() {
+        return Err(Failure::Usage(format!(
+            "the folder `{}` of SQLite migrations to translate does not exist\n  help: name it with `--from DIR`",
+            from.display()
+        )));
+    }
+    let url = server_url(database)?;
+    let label = redact(&url);
+    let db = postgres_cli::connect(&url)?;
+    let mut client = db
+        .postgres()
+        .ok_or_else(|| Failure::Usage(format!("`{label}` is not a PostgreSQL database")))?;
+    let translation = migrate::translate::translate(&mut client, &from).map_err(|e| match e {
+        migrate::Error::Postgres { .. } => Failure::Other(format!("`{label}`: {e}")),
+        other => Failure::Other(other.to_string()),
+    })?;
+    drop(client);
+    if translation.files.is_empty() {
+        return Err(Failure::Other(format!(
+            "no migrations in {}; nothing to translate",
+            from.display()
+        )));
+    }
+    for warning in &translation.warnings {
+        eprintln!("warning: {warning}");
+    }
+    write_folder(to, &translation.files)?;
+    for file in &translation.files {
+        println!("translated {}", file.file_name);
+    }
+    println!(
+        "wrote {} PostgreSQL {} to {}",
+        translation.files.len(),
+        if translation.files.len() == 1 {
+            "migration"
+        } else {
+            "migrations"
+        },
+        to.display()
+    );
+    Ok(())
+}
+
+/// `--database`, else `$DATABASE_URL`: the server to plan on.
+fn server_url(database: Option<&str>) -> Result<String, Failure> {
+    let url = match database {
+        Some(url) => Some(url.to_owned()),
+        None => std::env::var_os("DATABASE_URL")
+            .map(|url| {
+                url.into_string().map_err(|_| {
+                    Failure::Usage(
+                        "the DATABASE_URL environment variable is not valid Unicode".to_owned(),
+                    )
+                })
+            })
+            .transpose()?,
+    };
+    match url {
+        Some(url) if names_a_server(&url) => Ok(url),
+        Some(url) => Err(Failure::Usage(format!(
+            "`{}` is not a PostgreSQL server: the translation is planned on one\n  \
+             help: pass `--database postgresql://...` (or set DATABASE_URL); the planner makes \
+             scratch schemas there inside transactions it rolls back, so the role needs the CREATE privilege on the database",
+            redact(&url)
+        ))),
+        None => Err(Failure::Usage(
+            "a translation is planned on a PostgreSQL server: pass `--database postgresql://...` \
+             (or set DATABASE_URL)\n  \
+             help: the planner makes scratch schemas there inside transactions it rolls back; \
+             the role needs the CREATE privilege on the database"
+                .to_owned(),
+        )),
+    }
+}
+
+/// `to` must not hold anything: a translation never mixes with other files.
+fn refuse_existing(to: &Path) -> Result<(), Failure> {
+    let occupied = match fs::read_dir(to) {
+        Ok(mut entries) => entries.next().is_some(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(_) => true,
+    };
+    if occupied {
+        return Err(Failure::Usage(format!(
+            "`{}` already exists and is not an empty folder; nothing was written\n  \
+             help: pass `--to` a new folder (the translation writes every PostgreSQL migration there at once)",
+            to.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Writes `files` into a temporary folder next to `to` and renames it to `to`:
+/// either the whole history is there, or nothing.
+fn write_folder(to: &Path, files: &[Translated]) -> Result<(), Failure> {
+    let parent: PathBuf = match to.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let failed =
+        |e: std::io::Error| Failure::Other(format!("cannot write `{}`: {e}", to.display()));
+    fs::create_dir_all(&parent).map_err(failed)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".litemodel-translate-")
+        .tempdir_in(&parent)
+        .map_err(failed)?;
+    for file in files {
+        fs::write(staging.path().join(&file.file_name), &file.text).map_err(failed)?;
+    }
+    refuse_existing(to)?;
+    if to.is_dir() {
+        fs::remove_dir(to).map_err(failed)?;
+    }
+    fs::rename(staging.path(), to).map_err(failed)?;
+    // Renamed into place: nothing left for the guard to remove.
+    let _ = staging.keep();
+    Ok(())
+}
