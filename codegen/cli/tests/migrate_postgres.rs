@@ -15,35 +15,13 @@ use std::fs;
 use std::path::Path;
 
 use common::litemodel;
-use common::postgres::{server, Schema};
+use common::postgres::{created_signature, server, Schema, Signatures as _};
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 /// A schema of its own for a migration test (`migrate_{case}_{pid}`).
 fn new_schema(conninfo: &str, case: &str) -> TestResult<Schema> {
     Schema::create(conninfo, "migrate", case)
-}
-
-/// The catalog signature without the version table (`create-all` makes none),
-/// and with it.
-trait Signatures {
-    fn model_signature(&mut self) -> TestResult<String>;
-    fn full_signature(&mut self) -> TestResult<String>;
-}
-
-impl Signatures for Schema {
-    fn model_signature(&mut self) -> TestResult<String> {
-        let all = Schema::signature(self)?;
-        Ok(all
-            .lines()
-            .filter(|line| !line.contains("litemodel_migrations"))
-            .map(|line| format!("{line}\n"))
-            .collect())
-    }
-
-    fn full_signature(&mut self) -> TestResult<String> {
-        Schema::signature(self)
-    }
 }
 
 /// `litemodel --spec SPEC migrate ARGS... --database TARGET` in `dir`: (exit code,
@@ -70,26 +48,6 @@ fn migrate_ok(dir: &Path, target: &str, args: &[&str]) -> TestResult<String> {
     let (code, stdout, stderr) = migrate(dir, target, args)?;
     assert_eq!(code, Some(0), "{args:?} failed: {stderr}");
     Ok(stdout)
-}
-
-/// The catalog signature `create-all` of `spec` makes in a fresh schema.
-fn created_signature(conninfo: &str, spec: &str, case: &str) -> TestResult<String> {
-    let dir = tempfile::tempdir()?;
-    fs::write(dir.path().join("models.toml"), spec)?;
-    let mut fresh = new_schema(conninfo, case)?;
-    litemodel()
-        .current_dir(dir.path())
-        .args([
-            "--spec",
-            "models.toml",
-            "create-all",
-            "--database",
-            &fresh.target,
-        ])
-        .env_remove("DATABASE_URL")
-        .assert()
-        .success();
-    fresh.model_signature()
 }
 
 const FIRST: &str = r#"

@@ -306,6 +306,9 @@ pub fn plan_step(
         if let Err(e) = tx.batch_execute(&prepared) {
             return Ok(Err((i, server_message(&e))));
         }
+        // A prepared statement belongs to the session, not to the transaction.
+        tx.batch_execute(&format!("DEALLOCATE litemodel_translate_{i}"))
+            .map_err(postgres_error("checking a data statement"))?;
     }
     let current = schema_snapshot(&mut tx, from)?;
     let plan = plan::plan(&mut tx, &current, &target, renames)?;

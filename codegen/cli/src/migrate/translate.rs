@@ -240,6 +240,14 @@ fn collect_renames(sql: &str, renames: &mut Renames) {
     }
 }
 
+/// `statement`, cut after 60 characters for the file's list of changes.
+fn shortened(statement: &str) -> String {
+    match statement.char_indices().nth(60) {
+        Some((at, _)) => format!("{} ...", &statement[..at]),
+        None => statement.to_owned(),
+    }
+}
+
 /// A SQLite migration and where its file is, for messages.
 struct Source<'a> {
     migration: &'a litemodel::Migration,
@@ -366,7 +374,7 @@ impl Source<'_> {
         out.data_loss.extend(plan.up.data_loss);
         for (sql, line) in step.data {
             out.changes.push(Change::CopyData {
-                statement: one_line(sql),
+                statement: shortened(&one_line(sql)),
             });
             out.statements.push(Statement {
                 comment: vec![format!("copied from {}, line {line}", self.file)],
