@@ -143,8 +143,8 @@ fn a_sqlite_history_translated_makes_the_specs_schema_on_postgresql() -> TestRes
     let (code, stdout, stderr) = translate(dir.path(), &schema.target)?;
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        stdout.contains("wrote 3 PostgreSQL migrations to pg"),
-        "{stdout}"
+        stdout.contains("wrote 3 PostgreSQL migrations to pg\nthe PostgreSQL migrations make the schema of models.toml\n"),
+        "the spec the history ends at is compared: {stdout}"
     );
     let names: Vec<String> = {
         let mut names: Vec<String> = fs::read_dir(dir.path().join("pg"))?
@@ -431,5 +431,36 @@ fn an_empty_to_folder_is_filled() -> TestResult {
     let (code, _, stderr) = translate(dir.path(), &schema.target)?;
     assert_eq!(code, Some(0), "{stderr}");
     assert!(dir.path().join("pg/0001_create_tables.sql").is_file());
+    Ok(())
+}
+
+#[test]
+fn what_sqlite_does_not_keep_is_noted() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let spec = r#"
+[models.Post]
+table = "posts"
+
+[models.Post.columns]
+id = { type = "integer", primary_key = true }
+status = { type = "enum", values = ["draft", "published"], enum_name = "Status" }
+"#;
+    sqlite_migration(dir.path(), spec, "posts", &[])?;
+    let schema = Schema::create(&conninfo, "translate", "noted")?;
+    let (code, _, stderr) = translate(dir.path(), &schema.target)?;
+    assert_eq!(code, Some(0), "a note, not an error: {stderr}");
+    assert!(
+        stderr.contains(
+            "note: the PostgreSQL migrations do not make the schema of models.toml on PostgreSQL; the next migration would:\n  \
+             - create enum type `Status`\n  \
+             - alter column `posts.status`: type character varying(9) becomes \"Status\"\n  \
+             help: "
+        ),
+        "{stderr}"
+    );
+    assert!(dir.path().join("pg/0001_posts.sql").is_file());
     Ok(())
 }

@@ -45,7 +45,6 @@ pub fn run(
         migrate::Error::Postgres { .. } => Failure::Other(format!("`{label}`: {e}")),
         other => Failure::Other(other.to_string()),
     })?;
-    drop(client);
     if translation.files.is_empty() {
         return Err(Failure::Other(format!(
             "no migrations in {}; nothing to translate",
@@ -69,7 +68,58 @@ pub fn run(
         },
         to.display()
     );
+    compare_with_spec(cli, &mut client, &translation.files, to);
     Ok(())
+}
+
+/// When the spec can be read, says how the schema the translated history makes
+/// differs from the spec's on PostgreSQL: what SQLite does not keep (an enum is a
+/// `VARCHAR` there, a `datetime(timezone)` a `DATETIME`) comes back only with a
+/// migration planned from the spec. A spec that cannot be read is no error here.
+fn compare_with_spec(
+    cli: &Cli,
+    client: &mut litemodel::postgres::Client,
+    files: &[Translated],
+    to: &Path,
+) {
+    let Ok(source) = fs::read_to_string(&cli.spec) else {
+        return;
+    };
+    let Ok(checked) = litemodel_codegen::check(&cli.spec.display().to_string(), &source) else {
+        return;
+    };
+    let migrations = files
+        .iter()
+        .map(|file| litemodel::Migration::from_file(&file.file_name, file.text.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(litemodel::Migrations::new);
+    let Ok(migrations) = migrations else {
+        return;
+    };
+    match migrate::postgres::diff(client, &checked.schema, &migrations) {
+        Ok(None) => println!(
+            "the PostgreSQL migrations make the schema of {}",
+            cli.spec.display()
+        ),
+        Ok(Some(plan)) => {
+            eprintln!(
+                "note: the PostgreSQL migrations do not make the schema of {} on PostgreSQL; the next migration would:",
+                cli.spec.display()
+            );
+            for change in &plan.changes {
+                eprintln!("  - {change}");
+            }
+            eprintln!(
+                "  help: SQLite keeps less than a spec says (an enum is a VARCHAR there, a `datetime(timezone)` a DATETIME); \
+                 `litemodel migrate new --migrations {} --database postgresql://... -m \"...\"` writes the migration that brings the PostgreSQL schema to the spec",
+                to.display()
+            );
+        }
+        Err(e) => eprintln!(
+            "note: the PostgreSQL migrations could not be compared with {}: {e}",
+            cli.spec.display()
+        ),
+    }
 }
 
 /// `--database`, else `$DATABASE_URL`: the server to plan on.
