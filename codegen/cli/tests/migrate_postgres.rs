@@ -124,15 +124,7 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
         "never a rebuild: {first}"
     );
     // Planning left nothing on the server: the scratch schemas were rolled back.
-    assert_eq!(schema.full_signature()?, "");
-    let scratch: i64 = schema
-        .admin
-        .query_one(
-            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'litemodel_scratch_%'",
-            &[],
-        )?
-        .try_get(0)?;
-    assert_eq!(scratch, 0, "no scratch schema is left on the server");
+    schema.assert_planning_left_nothing()?;
     let (code, stdout, _) = migrate(dir.path(), &target, &["status"])?;
     assert_eq!(code, Some(0));
     assert!(

@@ -44,6 +44,15 @@ fn run_ok(dir: &Path, args: &[&str]) -> TestResult<String> {
     Ok(stdout)
 }
 
+/// `litemodel migrate --migrations pg ARGS... --database TARGET` in `dir`, which
+/// must succeed; its stdout.
+fn on_postgres(dir: &Path, target: &str, args: &[&str]) -> TestResult<String> {
+    let mut all = vec!["migrate", "--migrations", "pg"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--database", target]);
+    run_ok(dir, &all)
+}
+
 /// Writes `spec` and the next SQLite migration for it, as a user does.
 fn sqlite_migration(dir: &Path, spec: &str, message: &str, extra: &[&str]) -> TestResult {
     fs::write(dir.join("models.toml"), spec)?;
@@ -61,7 +70,7 @@ fn translate(dir: &Path, target: &str) -> TestResult<(Option<i32>, String, Strin
     )
 }
 
-const CREATE: &str = r#"
+const ROLES: &str = r#"
 [models.Role]
 table = "roles"
 
@@ -74,58 +83,45 @@ table = "users"
 
 [models.User.columns]
 id = { type = "integer", primary_key = true }
-username = { type = "string(64)", nullable = false }
-role_id = { type = "integer", foreign_key = "roles.id", index = true }
-age = { type = "integer" }
 "#;
+
+/// Two tables.
+fn create() -> String {
+    format!(
+        r#"{ROLES}username = {{ type = "string(64)", nullable = false }}
+role_id = {{ type = "integer", foreign_key = "roles.id", index = true }}
+age = {{ type = "integer" }}
+"#
+    )
+}
 
 /// A column with an index, and a NOT NULL column with a default.
-const ADD: &str = r#"
-[models.Role]
-table = "roles"
-
-[models.Role.columns]
-id = { type = "integer", primary_key = true }
-name = { type = "string(64)", unique = true, nullable = false }
-
-[models.User]
-table = "users"
-
-[models.User.columns]
-id = { type = "integer", primary_key = true }
-username = { type = "string(64)", nullable = false }
-role_id = { type = "integer", foreign_key = "roles.id", index = true }
-age = { type = "integer" }
-email = { type = "string(128)", index = true }
-active = { type = "boolean", nullable = false, server_default = "true" }
-"#;
+fn add() -> String {
+    format!(
+        r#"{}email = {{ type = "string(128)", index = true }}
+active = {{ type = "boolean", nullable = false, server_default = "true" }}
+"#,
+        create()
+    )
+}
 
 /// A column renamed (`renamed_from`), one dropped, one made NOT NULL (a rebuild on
 /// SQLite, `ALTER COLUMN` on PostgreSQL).
-const RENAME: &str = r#"
-[models.Role]
-table = "roles"
+fn rename() -> String {
+    format!(
+        r#"{ROLES}login = {{ type = "string(64)", nullable = false, renamed_from = "username" }}
+role_id = {{ type = "integer", foreign_key = "roles.id", index = true, nullable = false }}
+email = {{ type = "string(128)", index = true }}
+active = {{ type = "boolean", nullable = false, server_default = "true" }}
+"#
+    )
+}
 
-[models.Role.columns]
-id = { type = "integer", primary_key = true }
-name = { type = "string(64)", unique = true, nullable = false }
-
-[models.User]
-table = "users"
-
-[models.User.columns]
-id = { type = "integer", primary_key = true }
-login = { type = "string(64)", nullable = false, renamed_from = "username" }
-role_id = { type = "integer", foreign_key = "roles.id", index = true, nullable = false }
-email = { type = "string(128)", index = true }
-active = { type = "boolean", nullable = false, server_default = "true" }
-"#;
-
-/// The three-step SQLite history of `CREATE`, `ADD`, `RENAME` in `dir/migrations`.
+/// The three-step SQLite history of [`create`], [`add`], [`rename`] in `dir/migrations`.
 fn three_step_history(dir: &Path) -> TestResult {
-    sqlite_migration(dir, CREATE, "create tables", &[])?;
-    sqlite_migration(dir, ADD, "add email", &[])?;
-    sqlite_migration(dir, RENAME, "rename username", &["--allow-data-loss"])?;
+    sqlite_migration(dir, &create(), "create tables", &[])?;
+    sqlite_migration(dir, &add(), "add email", &[])?;
+    sqlite_migration(dir, &rename(), "rename username", &["--allow-data-loss"])?;
     let third = fs::read_to_string(dir.join("migrations/0003_rename_username.sql"))?;
     assert!(third.contains("_litemodel_new_users"), "a rebuild: {third}");
     Ok(())
@@ -179,48 +175,25 @@ fn a_sqlite_history_translated_makes_the_specs_schema_on_postgresql() -> TestRes
         !third.contains("_litemodel_new_"),
         "never a rebuild: {third}"
     );
-    // Planning left nothing on the server.
-    assert_eq!(schema.full_signature()?, "");
-    let scratch: i64 = schema
-        .admin
-        .query_one(
-            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'litemodel_scratch_%'",
-            &[],
-        )?
-        .try_get(0)?;
-    assert_eq!(scratch, 0, "no scratch schema is left on the server");
+    // Planning left nothing on the server: the scratch schemas were rolled back.
+    schema.assert_planning_left_nothing()?;
 
     let target = schema.target.clone();
-    let applied = run_ok(
-        dir.path(),
-        &["migrate", "--migrations", "pg", "up", "--database", &target],
-    )?;
+    let applied = on_postgres(dir.path(), &target, &["up"])?;
     assert!(
         applied.contains("applied 0003_rename_username"),
         "{applied}"
     );
     assert_eq!(
         schema.model_signature()?,
-        created_signature(&conninfo, RENAME, "translate_rename")?,
+        created_signature(&conninfo, &rename(), "translate_rename")?,
         "the translated history makes what create-all makes from the spec it ends at"
     );
     schema.execute(
         "INSERT INTO roles (name) VALUES ('admin');
          INSERT INTO users (login, role_id, email) VALUES ('john', 1, 'john@example.com');",
     )?;
-    run_ok(
-        dir.path(),
-        &[
-            "migrate",
-            "--migrations",
-            "pg",
-            "down",
-            "--to",
-            "1",
-            "--database",
-            &target,
-        ],
-    )?;
+    on_postgres(dir.path(), &target, &["down", "--to", "1"])?;
     let username: String = schema
         .admin
         .query_one(&format!("SELECT username FROM {}.users", schema.name), &[])?
@@ -228,22 +201,10 @@ fn a_sqlite_history_translated_makes_the_specs_schema_on_postgresql() -> TestRes
     assert_eq!(username, "john", "the rename is undone with the value kept");
     assert_eq!(
         schema.model_signature()?,
-        created_signature(&conninfo, CREATE, "translate_create")?,
+        created_signature(&conninfo, &create(), "translate_create")?,
         "down to version 1: the first spec's schema"
     );
-    run_ok(
-        dir.path(),
-        &[
-            "migrate",
-            "--migrations",
-            "pg",
-            "down",
-            "--to",
-            "0",
-            "--database",
-            &target,
-        ],
-    )?;
+    on_postgres(dir.path(), &target, &["down", "--to", "0"])?;
     assert_eq!(schema.model_signature()?, "", "down to zero: no table left");
     Ok(())
 }
@@ -254,7 +215,7 @@ fn data_statements_are_copied_where_they_stand() -> TestResult {
         return Ok(());
     };
     let dir = tempfile::tempdir()?;
-    sqlite_migration(dir.path(), CREATE, "create tables", &[])?;
+    sqlite_migration(dir.path(), &create(), "create tables", &[])?;
     fs::write(
         dir.path().join("migrations/0002_seed.sql"),
         "-- Migration 0002: seed the admin role\n\
@@ -306,28 +267,13 @@ fn data_statements_are_copied_where_they_stand() -> TestResult {
     );
 
     let target = schema.target.clone();
-    run_ok(
-        dir.path(),
-        &["migrate", "--migrations", "pg", "up", "--database", &target],
-    )?;
+    on_postgres(dir.path(), &target, &["up"])?;
     let roles: i64 = schema
         .admin
         .query_one(&format!("SELECT count(*) FROM {}.roles", schema.name), &[])?
         .try_get(0)?;
     assert_eq!(roles, 2, "the copied INSERT ran on PostgreSQL");
-    run_ok(
-        dir.path(),
-        &[
-            "migrate",
-            "--migrations",
-            "pg",
-            "down",
-            "--to",
-            "0",
-            "--database",
-            &target,
-        ],
-    )?;
+    on_postgres(dir.path(), &target, &["down", "--to", "0"])?;
     assert_eq!(schema.model_signature()?, "");
     Ok(())
 }
@@ -354,7 +300,7 @@ fn what_cannot_be_translated_is_refused_with_its_file_and_line() -> TestResult {
     ];
     for (file, text, statement, reason) in cases {
         let dir = tempfile::tempdir()?;
-        sqlite_migration(dir.path(), CREATE, "create tables", &[])?;
+        sqlite_migration(dir.path(), &create(), "create tables", &[])?;
         fs::write(dir.path().join("migrations").join(file), text)?;
         let (code, stdout, stderr) = translate(dir.path(), &schema.target)?;
         assert_eq!(code, Some(1), "{stderr}");
@@ -388,7 +334,7 @@ fn what_cannot_be_translated_is_refused_with_its_file_and_line() -> TestResult {
 #[test]
 fn a_to_folder_that_holds_files_is_refused_and_nothing_written() -> TestResult {
     let dir = tempfile::tempdir()?;
-    sqlite_migration(dir.path(), CREATE, "create tables", &[])?;
+    sqlite_migration(dir.path(), &create(), "create tables", &[])?;
     fs::create_dir(dir.path().join("pg"))?;
     fs::write(dir.path().join("pg/0001_mine.sql"), "-- mine\n")?;
     // Refused before any server is asked: this one does not exist.
@@ -425,7 +371,7 @@ fn an_empty_to_folder_is_filled() -> TestResult {
         return Ok(());
     };
     let dir = tempfile::tempdir()?;
-    sqlite_migration(dir.path(), CREATE, "create tables", &[])?;
+    sqlite_migration(dir.path(), &create(), "create tables", &[])?;
     fs::create_dir(dir.path().join("pg"))?;
     let schema = Schema::create(&conninfo, "translate", "empty_to")?;
     let (code, _, stderr) = translate(dir.path(), &schema.target)?;

@@ -82,6 +82,23 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// Asserts that the server holds no table in this schema and no scratch schema
+    /// of the planner: planning keeps nothing.
+    pub fn assert_planning_left_nothing(&mut self) -> TestResult {
+        assert_eq!(self.signature()?, "", "nothing in the schema");
+        let scratch: i64 = self
+            .admin
+            .query_one(
+                "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'litemodel_scratch_%'",
+                &[],
+            )?
+            .try_get(0)?;
+        assert_eq!(scratch, 0, "no scratch schema is left on the server");
+        Ok(())
+    }
+}
+
 impl Drop for Schema {
     fn drop(&mut self) {
         // Best effort: a leftover schema dies with the throwaway cluster.

@@ -132,15 +132,7 @@ pub fn run(
     dir: Option<&Path>,
     action: &Action,
 ) -> Result<(), Failure> {
-    let dir = dir.map_or_else(
-        || {
-            cli.spec
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join("migrations")
-        },
-        Path::to_path_buf,
-    );
+    let dir = migrations_dir(cli, dir);
     let migrations = files::read_dir(&dir).map_err(other)?;
     let planner = match action {
         Action::New {
@@ -273,6 +265,19 @@ pub fn run(
             print_status(&dir, &statuses)
         }
     }
+}
+
+/// `--migrations DIR`, else `migrations/` next to the spec.
+pub(crate) fn migrations_dir(cli: &Cli, given: Option<&Path>) -> std::path::PathBuf {
+    given.map_or_else(
+        || {
+            cli.spec
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("migrations")
+        },
+        Path::to_path_buf,
+    )
 }
 
 /// One line per migration; an error when an applied one changed or is missing.

@@ -19,15 +19,7 @@ pub fn run(
     to: &Path,
     database: Option<&str>,
 ) -> Result<(), Failure> {
-    let from = from.or(migrations).map_or_else(
-        || {
-            cli.spec
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join("migrations")
-        },
-        Path::to_path_buf,
-    );
+    let from = super::migrate_cli::migrations_dir(cli, from.or(migrations));
     refuse_existing(to)?;
     if !from.is_dir() {
         return Err(Failure::Usage(format!(
