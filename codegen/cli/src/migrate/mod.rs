@@ -110,25 +110,9 @@ pub enum Error {
         message: String,
     },
     /// A statement of a SQLite migration that `litemodel migrate translate` cannot
-    /// carry into PostgreSQL (a view, a trigger, a `PRAGMA`, or a data statement
-    /// PostgreSQL does not accept as written). Nothing is written.
-    #[error("cannot translate migration {version} `{name}` to PostgreSQL: {reason}\n  --> {file}:{line}\n   |\n   | {statement}\n   |\n  help: {help}")]
-    Untranslatable {
-        /// The migration's version.
-        version: i64,
-        /// The migration's name.
-        name: String,
-        /// The SQLite file, as the user named its folder.
-        file: String,
-        /// The statement's first line in the file (from 1).
-        line: usize,
-        /// The statement, on one line.
-        statement: String,
-        /// Why it cannot be translated.
-        reason: String,
-        /// What to do instead.
-        help: String,
-    },
+    /// carry into PostgreSQL. Nothing is written.
+    #[error(transparent)]
+    Untranslatable(Box<translate::Untranslatable>),
     /// The generated steps failed on a scratch copy of the schema: something the
     /// generator cannot do automatically (a trigger using a dropped column, say).
     #[error("the generated migration does not apply cleanly ({context}): {message}\n  help: write this migration by hand: `litemodel migrate new --empty -m \"...\"`")]

@@ -48,6 +48,28 @@ pub struct Translation {
     pub warnings: Vec<String>,
 }
 
+/// A statement of a SQLite migration that cannot be carried into PostgreSQL (a
+/// view, a trigger, a `PRAGMA`, or a data statement PostgreSQL does not accept as
+/// written), with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot translate migration {version} `{name}` to PostgreSQL: {reason}\n  --> {file}:{line}\n   |\n   | {statement}\n   |\n  help: {help}")]
+pub struct Untranslatable {
+    /// The migration's version.
+    pub version: i64,
+    /// The migration's name.
+    pub name: String,
+    /// The SQLite file, as the user named its folder.
+    pub file: String,
+    /// The statement's first line in the file (from 1).
+    pub line: usize,
+    /// The statement, on one line.
+    pub statement: String,
+    /// Why it cannot be translated.
+    pub reason: String,
+    /// What to do instead.
+    pub help: String,
+}
+
 const HELP: &str = "PostgreSQL's form of this statement has to be written by hand: start the PostgreSQL \
      history from the spec (`litemodel migrate new --dialect postgresql --migrations DIR -m initial` \
      writes one migration that makes the whole schema) and put the statement there or in a migration \
@@ -59,7 +81,7 @@ const HELP: &str = "PostgreSQL's form of this statement has to be written by han
 /// # Errors
 ///
 /// A file of `dir` is malformed or written for PostgreSQL, a statement cannot be
-/// translated ([`Error::Untranslatable`]), or planning failed on the server.
+/// translated ([`Untranslatable`]), or planning failed on the server.
 pub fn translate(client: &mut Client, dir: &Path) -> Result<Translation, Error> {
     let (migrations, file_names) = files::read_dir_with_names(dir)?;
     let mut out = Translation::default();
@@ -276,7 +298,7 @@ impl Source<'_> {
     }
 
     fn refuse(&self, statement: &str, reason: String) -> Error {
-        Error::Untranslatable {
+        Error::Untranslatable(Box::new(Untranslatable {
             version: self.migration.version(),
             name: self.migration.name().to_owned(),
             file: self.file.clone(),
@@ -284,7 +306,7 @@ impl Source<'_> {
             statement: one_line(statement),
             reason,
             help: HELP.to_owned(),
-        }
+        }))
     }
 
     /// The PostgreSQL statements of one section; `conn` holds the schema the
