@@ -177,6 +177,28 @@ fn a_sqlite_history_translated_makes_the_specs_schema_on_postgresql() -> TestRes
     );
     // Planning left nothing on the server: the scratch schemas were rolled back.
     schema.assert_planning_left_nothing()?;
+    let (code, _, stderr) = run(
+        dir.path(),
+        &[
+            "migrate",
+            "translate",
+            "--from",
+            "pg",
+            "--to",
+            "again",
+            "--database",
+            &schema.target,
+        ],
+    )?;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: cannot translate migration 1 `create_tables` to PostgreSQL: it is written for PostgreSQL already\n  \
+             --> pg/0001_create_tables.sql:2\n"
+        ),
+        "a PostgreSQL folder is not translated again: {stderr}"
+    );
+    assert!(!dir.path().join("again").exists());
 
     let target = schema.target.clone();
     let applied = on_postgres(dir.path(), &target, &["up"])?;

@@ -80,8 +80,8 @@ const HELP: &str = "PostgreSQL's form of this statement has to be written by han
 ///
 /// # Errors
 ///
-/// A file of `dir` is malformed or written for PostgreSQL, a statement cannot be
-/// translated ([`Untranslatable`]), or planning failed on the server.
+/// A file of `dir` is malformed, a file is written for PostgreSQL or a statement
+/// cannot be translated ([`Untranslatable`]), or planning failed on the server.
 pub fn translate(client: &mut Client, dir: &Path) -> Result<Translation, Error> {
     let (migrations, file_names) = files::read_dir_with_names(dir)?;
     let mut out = Translation::default();
@@ -91,21 +91,24 @@ pub fn translate(client: &mut Client, dir: &Path) -> Result<Translation, Error> 
             .get(&migration.version())
             .cloned()
             .unwrap_or_else(|| files::file_name_for(migration.version(), migration.name()));
-        let written = migration.engine()?;
-        if written != litemodel::Engine::Sqlite {
-            return Err(litemodel::MigrateError::WrongDialect {
-                version: migration.version(),
-                name: migration.name().to_owned(),
-                written: written.name(),
-                engine: "sqlite",
-                help: "`litemodel migrate translate --from DIR` reads a folder of SQLite migrations; this one is already written for PostgreSQL",
-            }
-            .into());
-        }
         let source = Source {
             migration,
             file: dir.join(&file_name).display().to_string(),
         };
+        if migration.engine()? != litemodel::Engine::Sqlite {
+            let marker = migration
+                .source()
+                .lines()
+                .find(|line| {
+                    line.trim_start()
+                        .starts_with(litemodel::migrate::DIALECT_MARKER)
+                })
+                .unwrap_or_default();
+            let mut refusal =
+                source.refusal(marker, "it is written for PostgreSQL already".to_owned());
+            refusal.help = "`--from` names the folder of SQLite migrations to translate".to_owned();
+            return Err(Error::Untranslatable(Box::new(refusal)));
+        }
         let mut warnings = Vec::new();
         // The up section leaves `conn` with the schema the down section starts from.
         let conn = database_at(&applied)?;
@@ -297,8 +300,8 @@ impl Source<'_> {
             .map_or(1, |before| before.matches('\n').count() + 1)
     }
 
-    fn refuse(&self, statement: &str, reason: String) -> Error {
-        Error::Untranslatable(Box::new(Untranslatable {
+    fn refusal(&self, statement: &str, reason: String) -> Untranslatable {
+        Untranslatable {
             version: self.migration.version(),
             name: self.migration.name().to_owned(),
             file: self.file.clone(),
@@ -306,7 +309,11 @@ impl Source<'_> {
             statement: one_line(statement),
             reason,
             help: HELP.to_owned(),
-        }))
+        }
+    }
+
+    fn refuse(&self, statement: &str, reason: String) -> Error {
+        Error::Untranslatable(Box::new(self.refusal(statement, reason)))
     }
 
     /// The PostgreSQL statements of one section; `conn` holds the schema the

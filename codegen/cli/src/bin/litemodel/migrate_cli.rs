@@ -82,8 +82,8 @@ pub enum Action {
     },
     /// Write a SQLite migration history again as a PostgreSQL one: the same versions,
     /// names and messages, each planned on the server from the schema the SQLite
-    /// migration makes, and its INSERT/UPDATE/DELETE statements copied. The spec is
-    /// not read.
+    /// migration makes, and its INSERT/UPDATE/DELETE statements copied. The spec,
+    /// when there is one, is only compared with the result.
     Translate {
         /// The folder of SQLite migrations [default: the migrations folder].
         #[arg(long, value_name = "DIR")]

@@ -1,6 +1,7 @@
 //! `litemodel migrate translate`: a folder of SQLite migrations written again as a
-//! folder of PostgreSQL ones (part of the binary, included by `main.rs`). The spec
-//! is not read: the history is.
+//! folder of PostgreSQL ones (part of the binary, included by `main.rs`). The
+//! history is translated, not the spec: the spec, when there is one, is only
+//! compared with the result.
 
 use std::fs;
 use std::path::{Path, PathBuf};
