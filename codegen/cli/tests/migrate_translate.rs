@@ -172,6 +172,12 @@ fn a_sqlite_history_translated_makes_the_specs_schema_on_postgresql() -> TestRes
         "{third}"
     );
     assert!(
+        third.contains(
+            "-- DATA LOSS (as the SQLite migration loses it): the upgrade\n--   - drops column `users.age` and its values\n"
+        ),
+        "{third}"
+    );
+    assert!(
         !third.contains("_litemodel_new_"),
         "never a rebuild: {third}"
     );

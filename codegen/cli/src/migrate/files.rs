@@ -84,7 +84,13 @@ pub fn render_for(
          -- applying it; `litemodel migrate up` applies it, `litemodel migrate down`\n\
          -- reverts it."
     );
-    render_with_origin(engine, version, message, &origin, plan)
+    render_with_origin(
+        engine,
+        version,
+        message,
+        (&origin, "allowed with --allow-data-loss"),
+        plan,
+    )
 }
 
 /// The text of a PostgreSQL migration `litemodel migrate translate` wrote from the
@@ -99,18 +105,19 @@ pub fn render_translated(version: i64, message: &str, source: &str, plan: &Plan)
         litemodel::Engine::Postgres,
         version,
         message,
-        &origin,
+        (&origin, "as the SQLite migration loses it"),
         Some(plan),
     )
 }
 
-/// [`render_for`] with the comment that says where the file comes from (`origin`,
-/// whose lines after the first start with `-- `).
+/// [`render_for`] with the comment that says where the file comes from (`origin.0`,
+/// whose lines after the first start with `-- `) and why its data loss is there
+/// (`origin.1`).
 fn render_with_origin(
     engine: litemodel::Engine,
     version: i64,
     message: &str,
-    origin: &str,
+    (origin, loss_allowed): (&str, &str),
     plan: Option<&Plan>,
 ) -> String {
     let mut out = String::new();
@@ -150,10 +157,7 @@ fn render_with_origin(
         let _ = writeln!(out, "--   - {change}");
     }
     if !plan.up.data_loss.is_empty() {
-        let _ = writeln!(
-            out,
-            "--\n-- DATA LOSS (allowed with --allow-data-loss): the upgrade"
-        );
+        let _ = writeln!(out, "--\n-- DATA LOSS ({loss_allowed}): the upgrade");
         for loss in &plan.up.data_loss {
             let _ = writeln!(out, "--   - {loss}");
         }
