@@ -248,6 +248,7 @@ fn data_statements_are_copied_where_they_stand() -> TestResult {
         dir.path().join("migrations/0002_seed.sql"),
         "-- Migration 0002: seed the admin role\n\
          -- migrate:up\n\
+         -- the roles every deployment has\n\
          INSERT INTO roles (id, name) VALUES (1, 'admin'), (2, 'it''s; fine');\n\
          ALTER TABLE users ADD COLUMN nickname VARCHAR(32);\n\
          UPDATE users SET nickname = lower(username) WHERE nickname IS NULL;\n\
@@ -285,7 +286,7 @@ fn data_statements_are_copied_where_they_stand() -> TestResult {
         "each data statement after the schema change before it: {up}"
     );
     assert!(
-        up.contains("-- copied from migrations/0002_seed.sql, line 3\nINSERT INTO roles"),
+        up.contains("-- copied from migrations/0002_seed.sql, line 4\nINSERT INTO roles"),
         "{up}"
     );
     assert!(

@@ -265,6 +265,27 @@ fn collect_renames(sql: &str, renames: &mut Renames) {
     }
 }
 
+/// `statement` from its first token: the comments above it in the file are not
+/// the statement (its line is the line it starts on).
+fn without_leading_comments(statement: &str) -> &str {
+    let mut rest = statement.trim_start();
+    loop {
+        if rest.starts_with("--") {
+            rest = rest
+                .split_once('\n')
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else if rest.starts_with("/*") {
+            rest = rest
+                .split_once("*/")
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else {
+            return rest;
+        }
+    }
+}
+
 /// `statement`, cut after 60 characters for the file's list of changes.
 fn shortened(statement: &str) -> String {
     match statement.char_indices().nth(60) {
@@ -330,6 +351,7 @@ impl Source<'_> {
         let mut before = self.spec_of(conn, warnings)?;
         let mut step = Step::default();
         for statement in litemodel::migrate::statements(section.sql) {
+            let statement = without_leading_comments(statement);
             let kind = classify(statement);
             match kind {
                 Kind::Data => {
@@ -484,6 +506,15 @@ mod tests {
             classify("PRAGMA user_version = 3"),
             Kind::Other(_)
         ));
+    }
+
+    #[test]
+    fn comments_above_a_statement_are_not_the_statement() {
+        assert_eq!(
+            without_leading_comments("-- seed\n  /* the admin */ INSERT INTO roles VALUES (1)"),
+            "INSERT INTO roles VALUES (1)"
+        );
+        assert_eq!(without_leading_comments("-- only a comment"), "");
     }
 
     #[test]
