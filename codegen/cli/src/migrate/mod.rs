@@ -10,6 +10,8 @@
 //! On PostgreSQL, [`postgres`] does the same on scratch schemas of the server,
 //! inside a transaction that is rolled back, and alters tables in place instead of
 //! rebuilding them; its files carry a `-- migrate:dialect postgresql` line.
+//! [`translate`] writes a SQLite history again as a PostgreSQL one, each step
+//! planned by that planner from the schemas the SQLite migrations make.
 //!
 //! The spec stays the one source of truth: a rename is only made when the spec
 //! declares it with `renamed_from`, never guessed.

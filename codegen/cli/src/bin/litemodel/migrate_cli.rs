@@ -82,8 +82,8 @@ pub enum Action {
     },
     /// Write a SQLite migration history again as a PostgreSQL one: the same versions,
     /// names and messages, each planned on the server from the schema the SQLite
-    /// migration makes, and its INSERT/UPDATE/DELETE statements copied. The spec,
-    /// when there is one, is only compared with the result.
+    /// migration makes, and its INSERT/UPDATE/DELETE statements copied. The spec
+    /// need not exist; when it does, the result is compared with it.
     Translate {
         /// The folder of SQLite migrations [default: the migrations folder].
         #[arg(long, value_name = "DIR")]
@@ -92,7 +92,7 @@ pub enum Action {
         #[arg(long, value_name = "DIR")]
         to: std::path::PathBuf,
         /// The PostgreSQL server to plan on (nothing is committed there)
-        /// [default: $DATABASE_URL].
+        /// [default: $DATABASE_URL, else the spec's `[database] url`].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },

@@ -1,18 +1,20 @@
 //! `litemodel migrate translate`: a folder of SQLite migrations written again as a
 //! folder of PostgreSQL ones (part of the binary, included by `main.rs`). The
-//! history is translated, not the spec: the spec, when there is one, is only
-//! compared with the result.
+//! history is translated, not the spec: the spec, when there is one, gives the
+//! server's URL after `--database` and `$DATABASE_URL`, and is compared with the
+//! result.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use litemodel_cli::migrate::{self, translate::Translated};
+use litemodel_codegen::Checked;
 
 use super::{names_a_server, postgres_cli, redact, Cli, Failure};
 
 /// Translates `from` (else `--migrations`, else `migrations/` next to the spec)
 /// into the new folder `to`, planning on the server `database` (else
-/// `$DATABASE_URL`) names. Nothing is written unless every migration translates.
+/// `$DATABASE_URL`, else the spec's `[database] url`) names. Nothing is written unless every migration translates.
 pub fn run(
     cli: &Cli,
     migrations: Option<&Path>,
@@ -28,7 +30,8 @@ pub fn run(
             from.display()
         )));
     }
-    let url = server_url(database)?;
+    let spec = spec_if_any(cli);
+    let url = server_url(database, spec.as_ref())?;
     let label = redact(&url);
     let db = postgres_cli::connect(&url)?;
     let mut client = db
@@ -61,26 +64,30 @@ pub fn run(
         },
         to.display()
     );
-    compare_with_spec(cli, &mut client, &translation.files, to);
+    if let Some(spec) = &spec {
+        compare_with_spec(cli, spec, &mut client, &translation.files, to);
+    }
     Ok(())
 }
 
-/// When the spec can be read, says how the schema the translated history makes
-/// differs from the spec's on PostgreSQL: what SQLite does not keep (an enum is a
-/// `VARCHAR` there, a `datetime(timezone)` a `DATETIME`) comes back only with a
-/// migration planned from the spec. A spec that cannot be read is no error here.
+/// The spec, when there is one that checks: a translation does not need it, so a
+/// spec that is missing or has errors is no error here (and is not reported).
+fn spec_if_any(cli: &Cli) -> Option<Checked> {
+    let source = fs::read_to_string(&cli.spec).ok()?;
+    litemodel_codegen::check(&cli.spec.display().to_string(), &source).ok()
+}
+
+/// Says how the schema the translated history makes differs from the spec's on
+/// PostgreSQL: what SQLite does not keep (an enum is a `VARCHAR` there, a
+/// `datetime(timezone)` a `DATETIME`) comes back only with a migration planned
+/// from the spec.
 fn compare_with_spec(
     cli: &Cli,
+    checked: &Checked,
     client: &mut litemodel::postgres::Client,
     files: &[Translated],
     to: &Path,
 ) {
-    let Ok(source) = fs::read_to_string(&cli.spec) else {
-        return;
-    };
-    let Ok(checked) = litemodel_codegen::check(&cli.spec.display().to_string(), &source) else {
-        return;
-    };
     let migrations = files
         .iter()
         .map(|file| litemodel::Migration::from_file(&file.file_name, file.text.clone()))
@@ -115,8 +122,9 @@ fn compare_with_spec(
     }
 }
 
-/// `--database`, else `$DATABASE_URL`: the server to plan on.
-fn server_url(database: Option<&str>) -> Result<String, Failure> {
+/// `--database`, else `$DATABASE_URL`, else the spec's `[database] url`: the
+/// server to plan on.
+fn server_url(database: Option<&str>, spec: Option<&Checked>) -> Result<String, Failure> {
     let url = match database {
         Some(url) => Some(url.to_owned()),
         None => std::env::var_os("DATABASE_URL")
@@ -127,7 +135,8 @@ fn server_url(database: Option<&str>) -> Result<String, Failure> {
                     )
                 })
             })
-            .transpose()?,
+            .transpose()?
+            .or_else(|| spec.and_then(|checked| checked.schema.database.url.clone())),
     };
     match url {
         Some(url) if names_a_server(&url) => Ok(url),
