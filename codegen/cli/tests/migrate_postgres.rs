@@ -27,20 +27,10 @@ fn new_schema(conninfo: &str, case: &str) -> TestResult<Schema> {
 /// `litemodel --spec SPEC migrate ARGS... --database TARGET` in `dir`: (exit code,
 /// stdout, stderr).
 fn migrate(dir: &Path, target: &str, args: &[&str]) -> TestResult<(Option<i32>, String, String)> {
-    let output = litemodel()
-        .current_dir(dir)
-        .args(["--spec", "models.toml", "--color", "never", "migrate"])
-        .args(args)
-        .args(["--database", target])
-        .env_remove("DATABASE_URL")
-        .output()?;
-    let stderr = String::from_utf8(output.stderr)?;
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    Ok((
-        output.status.code(),
-        String::from_utf8(output.stdout)?,
-        stderr,
-    ))
+    let mut all = vec!["migrate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--database", target]);
+    common::run_in(dir, &all)
 }
 
 /// [`migrate`], which must succeed; its stdout.

@@ -14,28 +14,10 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::litemodel;
 use common::postgres::{created_signature, server, Schema, Signatures as _};
+use common::run_in as run;
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
-
-/// `litemodel --spec models.toml --color never ARGS...` in `dir`: (exit code,
-/// stdout, stderr).
-fn run(dir: &Path, args: &[&str]) -> TestResult<(Option<i32>, String, String)> {
-    let output = litemodel()
-        .current_dir(dir)
-        .args(["--spec", "models.toml", "--color", "never"])
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()?;
-    let stderr = String::from_utf8(output.stderr)?;
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    Ok((
-        output.status.code(),
-        String::from_utf8(output.stdout)?,
-        stderr,
-    ))
-}
 
 /// [`run`], which must succeed; its stdout.
 fn run_ok(dir: &Path, args: &[&str]) -> TestResult<String> {
