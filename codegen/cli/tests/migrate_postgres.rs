@@ -15,7 +15,7 @@ use std::fs;
 use std::path::Path;
 
 use common::litemodel;
-use common::postgres::{server, Schema};
+use common::postgres::{created_signature, server, Schema, Signatures as _};
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -24,45 +24,13 @@ fn new_schema(conninfo: &str, case: &str) -> TestResult<Schema> {
     Schema::create(conninfo, "migrate", case)
 }
 
-/// The catalog signature without the version table (`create-all` makes none),
-/// and with it.
-trait Signatures {
-    fn model_signature(&mut self) -> TestResult<String>;
-    fn full_signature(&mut self) -> TestResult<String>;
-}
-
-impl Signatures for Schema {
-    fn model_signature(&mut self) -> TestResult<String> {
-        let all = Schema::signature(self)?;
-        Ok(all
-            .lines()
-            .filter(|line| !line.contains("litemodel_migrations"))
-            .map(|line| format!("{line}\n"))
-            .collect())
-    }
-
-    fn full_signature(&mut self) -> TestResult<String> {
-        Schema::signature(self)
-    }
-}
-
 /// `litemodel --spec SPEC migrate ARGS... --database TARGET` in `dir`: (exit code,
 /// stdout, stderr).
 fn migrate(dir: &Path, target: &str, args: &[&str]) -> TestResult<(Option<i32>, String, String)> {
-    let output = litemodel()
-        .current_dir(dir)
-        .args(["--spec", "models.toml", "--color", "never", "migrate"])
-        .args(args)
-        .args(["--database", target])
-        .env_remove("DATABASE_URL")
-        .output()?;
-    let stderr = String::from_utf8(output.stderr)?;
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    Ok((
-        output.status.code(),
-        String::from_utf8(output.stdout)?,
-        stderr,
-    ))
+    let mut all = vec!["migrate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--database", target]);
+    common::run_in(dir, &all)
 }
 
 /// [`migrate`], which must succeed; its stdout.
@@ -70,26 +38,6 @@ fn migrate_ok(dir: &Path, target: &str, args: &[&str]) -> TestResult<String> {
     let (code, stdout, stderr) = migrate(dir, target, args)?;
     assert_eq!(code, Some(0), "{args:?} failed: {stderr}");
     Ok(stdout)
-}
-
-/// The catalog signature `create-all` of `spec` makes in a fresh schema.
-fn created_signature(conninfo: &str, spec: &str, case: &str) -> TestResult<String> {
-    let dir = tempfile::tempdir()?;
-    fs::write(dir.path().join("models.toml"), spec)?;
-    let mut fresh = new_schema(conninfo, case)?;
-    litemodel()
-        .current_dir(dir.path())
-        .args([
-            "--spec",
-            "models.toml",
-            "create-all",
-            "--database",
-            &fresh.target,
-        ])
-        .env_remove("DATABASE_URL")
-        .assert()
-        .success();
-    fresh.model_signature()
 }
 
 const FIRST: &str = r#"
@@ -166,15 +114,7 @@ fn migrations_follow_spec_edits_with_rows_on_postgresql() -> TestResult {
         "never a rebuild: {first}"
     );
     // Planning left nothing on the server: the scratch schemas were rolled back.
-    assert_eq!(schema.full_signature()?, "");
-    let scratch: i64 = schema
-        .admin
-        .query_one(
-            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'litemodel_scratch_%'",
-            &[],
-        )?
-        .try_get(0)?;
-    assert_eq!(scratch, 0, "no scratch schema is left on the server");
+    schema.assert_planning_left_nothing()?;
     let (code, stdout, _) = migrate(dir.path(), &target, &["status"])?;
     assert_eq!(code, Some(0));
     assert!(

@@ -21,7 +21,7 @@ mod to_spec;
 use rusqlite::Connection;
 
 pub use diff::{schema_differences, structural_differences};
-pub(crate) use parse::{mentions, one_line, rename_create_table};
+pub(crate) use parse::{leading_names, mentions, one_line, rename_create_table};
 pub use read::read;
 pub(crate) use to_spec::spec_type;
 pub use to_spec::{to_spec, Introspected};
@@ -252,7 +252,7 @@ pub fn introspect(conn: &Connection) -> Result<Introspected, IntrospectError> {
 }
 
 /// The spec of `schema`, validated: the checks both engines share.
-fn checked_spec(
+pub(crate) fn checked_spec(
     schema: &DbSchema,
 ) -> Result<(Introspected, litemodel_codegen::Checked), IntrospectError> {
     if schema.tables.is_empty() {

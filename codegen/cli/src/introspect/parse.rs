@@ -389,6 +389,21 @@ pub(crate) fn rename_create_table(sql: &str, new_name: &str) -> Option<String> {
     Some(format!("CREATE TABLE {new_name} {}", &sql[open.start..]))
 }
 
+/// The first `limit` tokens of `sql`, comments skipped: `Some((text, quoted))` for a
+/// name or string (a keyword is an unquoted name), `None` for anything else. How
+/// `migrate translate` tells a migration's statements apart.
+pub(crate) fn leading_names(sql: &str, limit: usize) -> Vec<Option<(String, bool)>> {
+    tokenize(sql)
+        .into_iter()
+        .take(limit)
+        .map(|(token, _)| match token {
+            Token::Name(text, quoted) => Some((text, quoted)),
+            Token::Str(text) => Some((text, true)),
+            Token::Punct(_) | Token::Number(_) => None,
+        })
+        .collect()
+}
+
 pub(crate) fn one_line(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -10,6 +10,8 @@
 //! On PostgreSQL, [`postgres`] does the same on scratch schemas of the server,
 //! inside a transaction that is rolled back, and alters tables in place instead of
 //! rebuilding them; its files carry a `-- migrate:dialect postgresql` line.
+//! [`translate`] writes a SQLite history again as a PostgreSQL one, each step
+//! planned by that planner from the schemas the SQLite migrations make.
 //!
 //! The spec stays the one source of truth: a rename is only made when the spec
 //! declares it with `renamed_from`, never guessed.
@@ -17,6 +19,7 @@
 pub mod files;
 pub mod plan;
 pub mod postgres;
+pub mod translate;
 
 use rusqlite::Connection;
 
@@ -108,6 +111,10 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
+    /// A statement of a SQLite migration that `litemodel migrate translate` cannot
+    /// carry into PostgreSQL. Nothing is written.
+    #[error(transparent)]
+    Untranslatable(Box<translate::Untranslatable>),
     /// The generated steps failed on a scratch copy of the schema: something the
     /// generator cannot do automatically (a trigger using a dropped column, say).
     #[error("the generated migration does not apply cleanly ({context}): {message}\n  help: write this migration by hand: `litemodel migrate new --empty -m \"...\"`")]

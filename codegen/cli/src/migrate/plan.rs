@@ -138,6 +138,12 @@ pub enum Change {
         /// The type.
         name: String,
     },
+    /// A data statement (`INSERT`, `UPDATE`, `DELETE`) copied as written from the
+    /// SQLite migration `litemodel migrate translate` translated.
+    CopyData {
+        /// The statement, on one line.
+        statement: String,
+    },
 }
 
 impl fmt::Display for Change {
@@ -177,6 +183,7 @@ impl fmt::Display for Change {
                 write!(f, "make enum type `{name}` again with other labels")
             }
             Change::DropType { name } => write!(f, "drop enum type `{name}`"),
+            Change::CopyData { statement } => write!(f, "run `{statement}` (copied)"),
         }
     }
 }

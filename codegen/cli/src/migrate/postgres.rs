@@ -18,6 +18,7 @@ mod compare;
 mod plan;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use postgres::{Client, Transaction};
@@ -165,12 +166,18 @@ pub(crate) fn snapshot(tx: &mut Transaction<'_>) -> Result<Snapshot, Error> {
     })
 }
 
-/// A name for scratch schemas that no other run uses at the same time.
+/// A name for scratch schemas that no other run uses at the same time (the counter
+/// tells apart two made within one clock tick).
 fn scratch_name(what: &str) -> String {
+    static MADE: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    format!("litemodel_scratch_{}_{nanos}_{what}", std::process::id())
+    let made = MADE.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "litemodel_scratch_{}_{nanos}_{made}_{what}",
+        std::process::id()
+    )
 }
 
 /// Opens a scratch schema in `tx` and puts it first in the `search_path`.
@@ -268,6 +275,57 @@ pub fn diff(
     // Dropped without a commit: the scratch schemas go with it.
     drop(tx);
     Ok((!plan.changes.is_empty()).then_some(plan))
+}
+
+/// A data statement PostgreSQL refused while [`plan_step`] prepared it: its index
+/// among the statements given, and the server's message.
+pub type Refused = (usize, String);
+
+/// One step of `litemodel migrate translate`: the plan from the schema `from` makes
+/// to the one `to` makes (each a spec, `None` for no tables), planned as [`diff`]
+/// plans, in a transaction on `client` that is rolled back; then each of `data` is
+/// prepared against `to`'s schema (parsed and checked by PostgreSQL, never run), so
+/// that a statement PostgreSQL does not accept is found before it is copied.
+///
+/// # Errors
+///
+/// As for [`diff`]; a data statement PostgreSQL refuses is `Ok(Err(..))`.
+pub fn plan_step(
+    client: &mut Client,
+    from: Option<&Schema>,
+    to: Option<&Schema>,
+    renames: &Renames,
+    data: &[&str],
+) -> Result<Result<Plan, Refused>, Error> {
+    let mut tx = client
+        .transaction()
+        .map_err(postgres_error("starting the planning transaction"))?;
+    let target = schema_snapshot(&mut tx, to)?;
+    for (i, statement) in data.iter().enumerate() {
+        let prepared = format!("PREPARE litemodel_translate_{i} AS {statement}");
+        if let Err(e) = tx.batch_execute(&prepared) {
+            return Ok(Err((i, server_message(&e))));
+        }
+        // A prepared statement belongs to the session, not to the transaction.
+        tx.batch_execute(&format!("DEALLOCATE litemodel_translate_{i}"))
+            .map_err(postgres_error("checking a data statement"))?;
+    }
+    let current = schema_snapshot(&mut tx, from)?;
+    let plan = plan::plan(&mut tx, &current, &target, renames)?;
+    drop(tx);
+    Ok(Ok(plan))
+}
+
+/// The schema `schema`'s PostgreSQL DDL makes (none: an empty one), read from a new
+/// scratch schema of `tx`.
+fn schema_snapshot(tx: &mut Transaction<'_>, schema: Option<&Schema>) -> Result<Snapshot, Error> {
+    match schema {
+        Some(schema) => spec_snapshot(tx, schema),
+        None => {
+            enter_scratch(tx, "empty")?;
+            snapshot(tx)
+        }
+    }
 }
 
 /// How the live schema differs from the one the migrations up to `to` make (all

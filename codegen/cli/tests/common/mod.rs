@@ -25,6 +25,27 @@ pub fn litemodel() -> assert_cmd::Command {
     command
 }
 
+/// `litemodel --spec models.toml --color never ARGS...` in `dir`, with no
+/// `DATABASE_URL`: (exit code, stdout, stderr). A panic fails the test.
+pub fn run_in(
+    dir: &Path,
+    args: &[&str],
+) -> Result<(Option<i32>, String, String), Box<dyn std::error::Error>> {
+    let output = litemodel()
+        .current_dir(dir)
+        .args(["--spec", "models.toml", "--color", "never"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()?;
+    let stderr = String::from_utf8(output.stderr)?;
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    Ok((
+        output.status.code(),
+        String::from_utf8(output.stdout)?,
+        stderr,
+    ))
+}
+
 /// Every sqlite_master row and the PRAGMA views of each table, in a fixed order and
 /// printed exactly like `tests/sqlalchemy/record.py` prints them (Python's `None` and
 /// list syntax), so the two can be compared line by line.

@@ -2,6 +2,7 @@
 //! names (see `.ci/postgres`), a schema of its own per test, and the catalog
 //! signature that round trips compare.
 
+use std::fs;
 use std::io::Write as _;
 use std::sync::Once;
 
@@ -81,6 +82,23 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// Asserts that the server holds no table in this schema and no scratch schema
+    /// of the planner: planning keeps nothing.
+    pub fn assert_planning_left_nothing(&mut self) -> TestResult {
+        assert_eq!(self.signature()?, "", "nothing in the schema");
+        let scratch: i64 = self
+            .admin
+            .query_one(
+                "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'litemodel_scratch_%'",
+                &[],
+            )?
+            .try_get(0)?;
+        assert_eq!(scratch, 0, "no scratch schema is left on the server");
+        Ok(())
+    }
+}
+
 impl Drop for Schema {
     fn drop(&mut self) {
         // Best effort: a leftover schema dies with the throwaway cluster.
@@ -88,6 +106,48 @@ impl Drop for Schema {
             .admin
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
     }
+}
+
+/// The catalog signature without the version table (`create-all` makes none),
+/// and with it.
+pub trait Signatures {
+    fn model_signature(&mut self) -> TestResult<String>;
+    fn full_signature(&mut self) -> TestResult<String>;
+}
+
+impl Signatures for Schema {
+    fn model_signature(&mut self) -> TestResult<String> {
+        let all = Schema::signature(self)?;
+        Ok(all
+            .lines()
+            .filter(|line| !line.contains("litemodel_migrations"))
+            .map(|line| format!("{line}\n"))
+            .collect())
+    }
+
+    fn full_signature(&mut self) -> TestResult<String> {
+        Schema::signature(self)
+    }
+}
+
+/// The catalog signature `create-all` of `spec` makes in a fresh schema.
+pub fn created_signature(conninfo: &str, spec: &str, case: &str) -> TestResult<String> {
+    let dir = tempfile::tempdir()?;
+    fs::write(dir.path().join("models.toml"), spec)?;
+    let mut fresh = Schema::create(conninfo, "created", case)?;
+    super::litemodel()
+        .current_dir(dir.path())
+        .args([
+            "--spec",
+            "models.toml",
+            "create-all",
+            "--database",
+            &fresh.target,
+        ])
+        .env_remove("DATABASE_URL")
+        .assert()
+        .success();
+    fresh.model_signature()
 }
 
 /// The server and user of `config` as a libpq connection string, without a

@@ -15,6 +15,7 @@ use litemodel_codegen::{Checked, Diagnostics};
 mod migrate_cli;
 mod postgres_cli;
 mod tables;
+mod translate_cli;
 
 /// Generate Rust models and SQLite DDL from a models.toml spec.
 #[derive(Debug, Parser)]
@@ -162,6 +163,20 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             return migrate_cli::introspect_postgres(database, out.as_deref());
         }
         return migrate_cli::introspect(&sqlite_file(Path::new(database))?, out.as_deref());
+    }
+    if let Command::Migrate {
+        migrations,
+        action: migrate_cli::Action::Translate { from, to, database },
+    } = &cli.command
+    {
+        // The history is translated, not the spec: it need not exist.
+        return translate_cli::run(
+            cli,
+            migrations.as_deref(),
+            from.as_deref(),
+            to,
+            database.as_deref(),
+        );
     }
     let for_rust = matches!(
         cli.command,

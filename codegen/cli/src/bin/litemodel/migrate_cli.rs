@@ -80,6 +80,22 @@ pub enum Action {
         #[arg(long, value_name = "FILE|URL")]
         database: Option<String>,
     },
+    /// Write a SQLite migration history again as a PostgreSQL one: the same versions,
+    /// names and messages, each planned on the server from the schema the SQLite
+    /// migration makes, and its INSERT/UPDATE/DELETE statements copied. The spec
+    /// need not exist; when it does, the result is compared with it.
+    Translate {
+        /// The folder of SQLite migrations [default: the migrations folder].
+        #[arg(long, value_name = "DIR")]
+        from: Option<std::path::PathBuf>,
+        /// The new folder of PostgreSQL migrations; it must not exist or be empty.
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+        /// The PostgreSQL server to plan on (nothing is committed there)
+        /// [default: $DATABASE_URL, else the spec's `[database] url`].
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
     /// Exit with status 1 when the spec and the migrations disagree (for CI).
     Check {
         /// As for `migrate new`.
@@ -116,15 +132,7 @@ pub fn run(
     dir: Option<&Path>,
     action: &Action,
 ) -> Result<(), Failure> {
-    let dir = dir.map_or_else(
-        || {
-            cli.spec
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join("migrations")
-        },
-        Path::to_path_buf,
-    );
+    let dir = migrations_dir(cli, dir);
     let migrations = files::read_dir(&dir).map_err(other)?;
     let planner = match action {
         Action::New {
@@ -242,6 +250,8 @@ pub fn run(
             let path = sqlite_path()?;
             stamp(&path, &dir, &migrations, *to)
         }
+        // Run by `main` before the spec is read (a translation does not need it).
+        Action::Translate { .. } => Ok(()),
         Action::Status { .. } => {
             let path = sqlite_path()?;
             let statuses = if path.exists() {
@@ -255,6 +265,19 @@ pub fn run(
             print_status(&dir, &statuses)
         }
     }
+}
+
+/// `--migrations DIR`, else `migrations/` next to the spec.
+pub(crate) fn migrations_dir(cli: &Cli, given: Option<&Path>) -> std::path::PathBuf {
+    given.map_or_else(
+        || {
+            cli.spec
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("migrations")
+        },
+        Path::to_path_buf,
+    )
 }
 
 /// One line per migration; an error when an applied one changed or is missing.
@@ -569,7 +592,7 @@ fn database_of(action: &Action) -> Option<Option<&str>> {
         | Action::Down { database, .. }
         | Action::Stamp { database, .. }
         | Action::Status { database } => Some(database.as_deref()),
-        Action::New { .. } | Action::Check { .. } => None,
+        Action::New { .. } | Action::Check { .. } | Action::Translate { .. } => None,
     }
 }
 

@@ -57,7 +57,7 @@ pub fn run(
             print_status(dir, &statuses)
         }
         Action::Stamp { to, .. } => stamp(&db, &label, dir, migrations, *to),
-        Action::New { .. } | Action::Check { .. } => Ok(()),
+        Action::New { .. } | Action::Check { .. } | Action::Translate { .. } => Ok(()),
     }
 }
 
