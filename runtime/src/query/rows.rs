@@ -68,7 +68,7 @@ impl<'c, M: Model> Getter<'c, M> {
     pub fn get(&mut self, id: i64) -> Result<Option<M>> {
         self.stmt.bind_int(1, id)?;
         self.db.note(&self.stmt);
-        let mut rows = self.stmt.query()?;
+        let mut rows = self.stmt.query_single()?;
         match rows.next()? {
             Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
             None => Ok(None),
@@ -96,7 +96,8 @@ pub fn get_by_key<M: Model, E: Executor>(conn: &E, id: i64) -> Result<Option<M>>
     let mut stmt = db.prepare_model::<M>(ModelStatement::SelectByKey)?;
     stmt.bind_int(1, id)?;
     db.note(&stmt);
-    let mut rows = stmt.query()?;
+    // A key names one row at most: read without collecting a result.
+    let mut rows = stmt.query_single()?;
     match rows.next()? {
         Some(row) => M::from_row(&Row::new::<M>(row)).map(Some),
         None => Ok(None),
