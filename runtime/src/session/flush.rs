@@ -155,6 +155,9 @@ impl<M: Model> Store for TypedStore<M> {
     fn update_dirty(&mut self, db: &Database, ctx: &LinkCtx<'_>, tx: &mut FlushTx) -> Result<()> {
         let mut cached = None;
         let mut undo = std::mem::take(&mut self.undo);
+        // Whether the identity follows the key columns (composite keys on
+        // PostgreSQL): the same for every object.
+        let rekeys = crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY);
         let mut next = 0;
         // Objects this flush inserted are written as they are.
         let dirty = |e: &Entry<M>| e.state == State::Persistent && !e.fresh;
@@ -199,7 +202,6 @@ impl<M: Model> Store for TypedStore<M> {
             // applied, server defaults read back): keep a whole copy of those.
             // So do objects whose identity follows their key columns (it
             // changes with them).
-            let rekeys = crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY);
             let whole = (M::ON_UPDATE
                 || rekeys
                 || (unknown && (!M::SERVER_DEFAULTS.is_empty() || M::INSERT_DEFAULTS)))
@@ -226,6 +228,10 @@ impl<M: Model> Store for TypedStore<M> {
                 entry.value.before_update();
                 let columns = if unknown {
                     None
+                } else if !probe.changes && !M::ON_UPDATE {
+                    // Neither the links nor `before_update` changed a column:
+                    // the columns counted above.
+                    known
                 } else {
                     clean_base
                         .as_ref()
@@ -236,7 +242,7 @@ impl<M: Model> Store for TypedStore<M> {
                     entry.mark_clean();
                     return Ok(());
                 }
-                if Self::update(db, entry, id, columns, tx, &mut cached)? {
+                if Self::update(db, entry, id, columns, rekeys, tx, &mut cached)? {
                     return Ok(());
                 }
                 // Added by value with an id the table does not hold: an INSERT

@@ -324,6 +324,7 @@ impl<M: Model> TypedStore<M> {
         entry: &mut Entry<M>,
         id: i64,
         changed: Option<ColumnSet>,
+        rekeys: bool,
         tx: &mut FlushTx,
         cached: &mut Option<(Option<ColumnSet>, Stmt<'c>)>,
     ) -> Result<bool> {
@@ -357,7 +358,7 @@ impl<M: Model> TypedStore<M> {
             entry.value.bind(&mut binder)?;
             binder.bind_extra(&id)?;
             db.note(stmt);
-            if crate::sql::computes_identity(db.dialect(), M::PRIMARY_KEY) {
+            if rekeys {
                 // The UPDATE returns the identity, new if a key column changed.
                 let mut rows = stmt.query()?;
                 match rows.next()? {
