@@ -567,14 +567,7 @@ pub(crate) fn post_update<D: Dialect + ?Sized>(
     column: &str,
     key: &str,
 ) -> String {
-    let mut sql = String::from("UPDATE ");
-    d.push_identifier(&mut sql, table);
-    sql.push_str(" SET ");
-    d.push_identifier(&mut sql, column);
-    sql.push_str(" = ");
-    d.push_placeholder(&mut sql, 1);
-    d.push_key_filter(&mut sql, key, 2);
-    sql
+    set_one_column(d, table, column, true, key)
 }
 
 /// `UPDATE table SET column = NULL WHERE key = ?1`: a `post_update` foreign
@@ -585,12 +578,29 @@ pub(crate) fn post_update_clear<D: Dialect + ?Sized>(
     column: &str,
     key: &str,
 ) -> String {
+    set_one_column(d, table, column, false, key)
+}
+
+/// `UPDATE table SET column = ?1 WHERE key = ?2` with a value, `... = NULL
+/// WHERE key = ?1` without.
+fn set_one_column<D: Dialect + ?Sized>(
+    d: &D,
+    table: &str,
+    column: &str,
+    value: bool,
+    key: &str,
+) -> String {
     let mut sql = String::from("UPDATE ");
     d.push_identifier(&mut sql, table);
     sql.push_str(" SET ");
     d.push_identifier(&mut sql, column);
-    sql.push_str(" = NULL");
-    d.push_key_filter(&mut sql, key, 1);
+    sql.push_str(" = ");
+    if value {
+        d.push_placeholder(&mut sql, 1);
+    } else {
+        sql.push_str("NULL");
+    }
+    d.push_key_filter(&mut sql, key, if value { 2 } else { 1 });
     sql
 }
 
