@@ -128,16 +128,14 @@ impl<'db> Session<'db> {
     #[inline]
     pub(super) fn store<M: Model>(&self) -> Option<&TypedStore<M>> {
         let position = self.position::<M>()?;
-        self.stores.get(position)?.as_ref()?.as_any().downcast_ref()
+        let store: &dyn Store = self.stores.get(position)?.as_deref()?;
+        (store as &dyn Any).downcast_ref()
     }
 
     pub(super) fn store_mut<M: Model>(&mut self) -> Option<&mut TypedStore<M>> {
         let position = self.position::<M>()?;
-        self.stores
-            .get_mut(position)?
-            .as_mut()?
-            .as_any_mut()
-            .downcast_mut()
+        let store: &mut dyn Store = self.stores.get_mut(position)?.as_deref_mut()?;
+        (store as &mut dyn Any).downcast_mut()
     }
 
     pub(super) fn store_or_create<M: Model>(&mut self) -> &mut TypedStore<M> {
@@ -149,8 +147,8 @@ impl<'db> Session<'db> {
             }),
         };
         let store = self.stores[position] // ok: positions come from `types`
-            .as_mut()
-            .and_then(|s| s.as_any_mut().downcast_mut::<TypedStore<M>>());
+            .as_deref_mut()
+            .and_then(|s| (s as &mut dyn Any).downcast_mut::<TypedStore<M>>());
         match store {
             Some(store) => store,
             // Unreachable: stores are only taken out during a flush, which

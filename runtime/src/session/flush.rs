@@ -19,14 +19,6 @@ fn next_in<M>(
 }
 
 impl<M: Model> Store for TypedStore<M> {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn table(&self) -> &'static str {
         M::TABLE
     }

@@ -151,6 +151,7 @@ impl Links<'_> {
     ///
     /// [`Error::UnsavedParent`] when the parent has no id and is not
     /// pending in this session.
+    #[inline]
     pub fn link<M, P: Model>(
         &mut self,
         relation: ManyToOne<M, P>,

@@ -8,8 +8,6 @@ pub(super) type CascadeJob = Box<dyn for<'s, 'db> FnOnce(&'s mut Session<'db>) -
 
 /// The type-erased side of one model's objects in a session.
 pub(super) trait Store: Any {
-    fn as_any(&self) -> &dyn Any;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
     fn table(&self) -> &'static str;
     fn slot(&self, index: u32) -> Slot;
     /// Inserts every new object whose parents have ids; returns (inserted,
