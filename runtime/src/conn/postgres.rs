@@ -40,9 +40,6 @@ pub(crate) struct PgConn {
     in_transaction: Cell<bool>,
     /// Numbers the cursors of streams.
     cursors: Cell<u64>,
-    /// The parameter vector of the last statement dropped, for the next one
-    /// (statements run one after another: no allocation per statement).
-    spare_params: Cell<Vec<PgParam>>,
     /// The URL without its password, for `Debug` and messages.
     label: String,
 }
@@ -60,7 +57,6 @@ impl PgConn {
             fixed: RefCell::default(),
             in_transaction: Cell::new(false),
             cursors: Cell::new(0),
-            spare_params: Cell::new(Vec::new()),
             label,
         })
     }
@@ -134,11 +130,9 @@ impl PgConn {
     /// `statement` (prepared from `sql`) ready for its parameters.
     #[inline]
     fn stmt(&self, sql: Arc<str>, statement: Statement, table: Option<&'static str>) -> PgStmt<'_> {
-        let mut params = self.spare_params.take();
-        params.reserve(statement.params().len());
         PgStmt {
             conn: self,
-            params,
+            params: Vec::with_capacity(statement.params().len()),
             statement,
             sql,
             table,
@@ -195,16 +189,6 @@ pub(crate) struct PgStmt<'c> {
     sql: Arc<str>,
     params: Vec<PgParam>,
     table: Option<&'static str>,
-}
-
-impl Drop for PgStmt<'_> {
-    /// Hands the parameter vector back to the connection for its next
-    /// statement.
-    fn drop(&mut self) {
-        let mut params = std::mem::take(&mut self.params);
-        params.clear();
-        self.conn.spare_params.set(params);
-    }
 }
 
 impl<'c> PgStmt<'c> {
