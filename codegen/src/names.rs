@@ -202,6 +202,90 @@ pub fn column_index_name(table: &str, column: &str) -> String {
 /// longer ones, so two names that differ only after byte 63 become one.
 pub const POSTGRES_MAX_NAME_BYTES: usize = 63;
 
+/// The name PostgreSQL gives a constraint created without one, as its
+/// `ChooseConstraintName` makes it: `<table>_<columns>_<label>` (`label` is
+/// `pkey`, `key`, `fkey` or `check`; the columns joined by `_`, and for a
+/// primary key none), cut to [`POSTGRES_MAX_NAME_BYTES`] the way
+/// `makeObjectName` cuts it: the longer of the table and the columns part loses
+/// a byte at a time until both fit, each then clipped to a whole character.
+/// SQLAlchemy names none of these constraints, so these are the names a
+/// SQLAlchemy database has. (PostgreSQL adds a number when the name is taken
+/// already; two constraints of one table that cut to the same name are not
+/// told apart here.)
+pub fn postgres_constraint_name(table: &str, columns: &[&str], label: &str) -> String {
+    // `ChooseIndexNameAddition`: the columns joined until the result reaches
+    // NAMEDATALEN (64) bytes.
+    let mut addition = String::new();
+    for column in columns {
+        if !addition.is_empty() {
+            addition.push('_');
+        }
+        addition.push_str(column);
+        if addition.len() > POSTGRES_MAX_NAME_BYTES {
+            break;
+        }
+    }
+    let has_addition = !columns.is_empty();
+    let overhead = usize::from(has_addition) + label.len() + 1;
+    let available = POSTGRES_MAX_NAME_BYTES.saturating_sub(overhead);
+    let (mut table_bytes, mut addition_bytes) = (table.len(), addition.len());
+    while table_bytes + addition_bytes > available {
+        if table_bytes > addition_bytes {
+            table_bytes -= 1;
+        } else {
+            addition_bytes -= 1;
+        }
+    }
+    let mut name = String::with_capacity(POSTGRES_MAX_NAME_BYTES);
+    name.push_str(clip(table, table_bytes));
+    if has_addition {
+        name.push('_');
+        name.push_str(clip(&addition, addition_bytes));
+    }
+    name.push('_');
+    name.push_str(label);
+    name
+}
+
+/// The names PostgreSQL gives constraints created without one, in the order
+/// it creates them: a name taken already in the schema gets a number after its
+/// label (`..._fkey1`), as `ChooseConstraintName` does, which matters once
+/// names are cut to 63 bytes and two tables share a long prefix.
+#[derive(Debug, Default)]
+pub struct PostgresConstraintNames {
+    taken: std::collections::HashSet<String>,
+}
+
+impl PostgresConstraintNames {
+    /// Records a name given in the spec.
+    pub fn take(&mut self, name: &str) {
+        self.taken.insert(name.to_owned());
+    }
+
+    /// The name PostgreSQL gives the next unnamed constraint of `table` on
+    /// `columns` (see [`postgres_constraint_name`]), recorded as taken.
+    pub fn choose(&mut self, table: &str, columns: &[&str], label: &str) -> String {
+        let mut name = postgres_constraint_name(table, columns, label);
+        let mut pass = 0;
+        while self.taken.contains(&name) {
+            pass += 1;
+            name = postgres_constraint_name(table, columns, &format!("{label}{pass}"));
+        }
+        self.taken.insert(name.clone());
+        name
+    }
+}
+
+/// The longest prefix of `text` of at most `bytes` bytes that ends on a
+/// character boundary (PostgreSQL's `pg_mbcliplen`).
+fn clip(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// The names SQLite gives a table's rowid. A column with one of them hides the rowid
 /// under that name (case-insensitively).
 pub const ROWID_NAMES: &[&str] = &["rowid", "oid", "_rowid_"];
@@ -228,6 +312,38 @@ pub fn control_char(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constraint_names_are_cut_as_postgresql_cuts_them() {
+        assert_eq!(
+            postgres_constraint_name("posts", &["author_id"], "fkey"),
+            "posts_author_id_fkey"
+        );
+        assert_eq!(postgres_constraint_name("posts", &[], "pkey"), "posts_pkey");
+        assert_eq!(
+            postgres_constraint_name("t", &["a", "b"], "key"),
+            "t_a_b_key"
+        );
+        // The longer part loses bytes first, until both fit in 63 with `_fkey`
+        // and the separating `_`.
+        let table = "a".repeat(60);
+        let name = postgres_constraint_name(&table, &["role_id"], "fkey");
+        assert_eq!(name, format!("{}_role_id_fkey", "a".repeat(50)));
+        assert_eq!(name.len(), 63);
+        let column = "c".repeat(70);
+        let name = postgres_constraint_name("users", &[&column], "fkey");
+        assert_eq!(name, format!("users_{}_fkey", "c".repeat(52)));
+        // Equal lengths: the columns part gives way.
+        let name = postgres_constraint_name(&"t".repeat(40), &[&"c".repeat(40)], "fkey");
+        assert_eq!(name, format!("{}_{}_fkey", "t".repeat(29), "c".repeat(28)));
+        // A cut never splits a character.
+        let name = postgres_constraint_name(&"é".repeat(40), &["id"], "pkey");
+        assert!(name.len() <= 63 && name.ends_with("_id_pkey"), "{name}");
+        assert_eq!(
+            postgres_constraint_name(&"t".repeat(70), &[], "pkey"),
+            format!("{}_pkey", "t".repeat(58))
+        );
+    }
 
     #[test]
     fn quoting_follows_sqlalchemy() {

@@ -182,6 +182,63 @@ fn round_trip_of_a_schema_made_by_hand() -> TestResult {
     Ok(())
 }
 
+/// Constraints PostgreSQL named itself on tables and columns so long that it cut
+/// the names (63 bytes): the introspected spec leaves them unnamed, as
+/// SQLAlchemy does, and rebuilds the same names; and `drop-all` of a cycle
+/// between such tables drops the constraint by the name PostgreSQL gave it.
+#[test]
+fn constraint_names_postgresql_cut_stay_its_own() -> TestResult {
+    let Some(conninfo) = server() else {
+        return Ok(());
+    };
+    let long_table = "organisation_membership_invitations_awaiting_confirmation";
+    let long_column = "inviting_organisation_administrator_account_identifier";
+    let mut original = Schema::create(&conninfo, "introspect", "long_names")?;
+    original.execute(&format!(
+        "CREATE TABLE accounts (id SERIAL PRIMARY KEY);
+         CREATE TABLE {long_table} (
+             id SERIAL PRIMARY KEY,
+             {long_column} INTEGER REFERENCES accounts (id),
+             code INTEGER UNIQUE CHECK (code > 0));"
+    ))?;
+    let spec = assert_round_trip(&mut original, &conninfo, "long_names")?;
+    assert!(
+        !spec.contains("_fkey") && !spec.contains("_pkey") && !spec.contains("_key\""),
+        "PostgreSQL's own names are left to PostgreSQL: {spec}"
+    );
+
+    // A cycle of long-named tables: `create-all` adds one foreign key after
+    // the tables, and `drop-all` drops it by PostgreSQL's cut name first.
+    let cycle = format!(
+        r#"
+[models.Alpha]
+table = "{long_table}_alpha"
+[models.Alpha.columns]
+id = {{ type = "integer", primary_key = true }}
+{long_column} = {{ type = "integer", foreign_key = "{long_table}_beta.id" }}
+
+[models.Beta]
+table = "{long_table}_beta"
+[models.Beta.columns]
+id = {{ type = "integer", primary_key = true }}
+{long_column} = {{ type = "integer", foreign_key = "{long_table}_alpha.id" }}
+"#
+    );
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("models.toml");
+    fs::write(&path, cycle)?;
+    let schema = Schema::create(&conninfo, "introspect", "long_cycle")?;
+    create_all(&path, &schema)?;
+    litemodel()
+        .arg("--spec")
+        .arg(&path)
+        .args(["drop-all", "--database", &schema.target])
+        .env_remove("DATABASE_URL")
+        .assert()
+        .success();
+    Ok(())
+}
+
 /// Columns no spec type makes are one error naming each of them, and no spec.
 #[test]
 fn an_unsupported_column_type_is_a_clear_error() -> TestResult {

@@ -22,11 +22,6 @@ use super::{
     SqlObject, Table, Unique,
 };
 
-/// PostgreSQL's longest identifier (`NAMEDATALEN - 1` bytes): a default
-/// constraint name longer than this is truncated by rules this reader does not
-/// repeat, so such a constraint keeps its name in the spec.
-const MAX_IDENTIFIER: usize = 63;
-
 /// Reads the current schema of the database behind `client`, in one read-only
 /// snapshot.
 ///
@@ -409,19 +404,16 @@ fn read_constraints(
         let columns: Vec<String> = row.try_get(3)?;
         let definition: String = row.try_get(12)?;
         let t = table.name.clone();
-        let default_name = |suffix: &str| -> String {
-            let mut parts = vec![t.clone()];
-            parts.extend(columns.iter().cloned());
-            parts.push(suffix.to_owned());
-            parts.join("_")
-        };
-        let given = |default: String| -> Option<String> {
-            (default.len() > MAX_IDENTIFIER || name != default).then(|| name.clone())
-        };
+        // The name PostgreSQL would have given the constraint had it none
+        // (SQLAlchemy names none): only another name goes into the spec.
+        let column_names: Vec<&str> = columns.iter().map(String::as_str).collect();
+        let default_name =
+            |suffix: &str| -> String { names::postgres_constraint_name(&t, &column_names, suffix) };
+        let given = |default: String| -> Option<String> { (name != default).then(|| name.clone()) };
         match kind.as_str() {
             "p" => {
                 table.primary_key = columns.clone();
-                table.primary_key_name = given(format!("{t}_pkey"));
+                table.primary_key_name = given(names::postgres_constraint_name(&t, &[], "pkey"));
             }
             "u" => {
                 table.uniques.push(Unique {
@@ -431,9 +423,9 @@ fn read_constraints(
             }
             "c" => {
                 // PostgreSQL names a CHECK after its column when it uses one.
-                let default = match columns.as_slice() {
-                    [column] => format!("{t}_{column}_check"),
-                    _ => format!("{t}_check"),
+                let default = match column_names.as_slice() {
+                    [column] => names::postgres_constraint_name(&t, &[column], "check"),
+                    _ => names::postgres_constraint_name(&t, &[], "check"),
                 };
                 let sql: Option<String> = row.try_get(11)?;
                 table.checks.push(Check {

@@ -176,30 +176,54 @@ pub struct DeferredForeignKey {
     /// are dropped; `None` for an unnamed self-reference, which goes with its
     /// table (SQLAlchemy drops only named constraints). An unnamed reference to
     /// another table is dropped by the name PostgreSQL gave it
-    /// (`<table>_<columns>_fkey`): SQLAlchemy's `drop_all()` refuses such a
+    /// (`<table>_<columns>_fkey`, cut to 63 bytes and numbered when taken as
+    /// PostgreSQL does: [`crate::names::PostgresConstraintNames`]): SQLAlchemy's `drop_all()` refuses such a
     /// cycle, or orders the tables around it.
     pub drop: Option<String>,
 }
 
 /// The [`DeferredForeignKey`]s of the dialect, in creation order.
 pub fn deferred_foreign_keys(schema: &Schema, dialect: &dyn Dialect) -> Vec<DeferredForeignKey> {
-    dialect
-        .deferred_foreign_keys(schema)
+    let deferred = dialect.deferred_foreign_keys(schema);
+    if deferred.is_empty() {
+        return Vec::new();
+    }
+    let columns_of = |m: usize, fk: &crate::model::ForeignKey| -> Vec<&str> {
+        let model = &schema.models[m];
+        fk.columns
+            .iter()
+            .map(|&c| model.columns[c].name.as_str())
+            .collect()
+    };
+    // The names PostgreSQL gives the unnamed foreign keys, in the order it
+    // creates them: those of each table with it, then the deferred ones.
+    let mut names = crate::names::PostgresConstraintNames::default();
+    for m in dialect.table_order(schema) {
+        let model = &schema.models[m];
+        for (f, fk) in model.foreign_keys.iter().enumerate() {
+            match &fk.name {
+                Some(name) => names.take(name),
+                None if !deferred.contains(&(m, f)) => {
+                    names.choose(&model.table, &columns_of(m, fk), "fkey");
+                }
+                None => {}
+            }
+        }
+    }
+    deferred
         .into_iter()
         .map(|(m, f)| {
             let model = &schema.models[m];
             let fk = &model.foreign_keys[f];
             let table = dialect.quote(&model.table);
-            let name = fk.name.clone().or_else(|| {
-                (fk.target != m).then(|| {
-                    let columns: Vec<&str> = fk
-                        .columns
-                        .iter()
-                        .map(|&c| model.columns[c].name.as_str())
-                        .collect();
-                    format!("{}_{}_fkey", model.table, columns.join("_"))
-                })
-            });
+            let chosen = match &fk.name {
+                Some(name) => Some(name.clone()),
+                None => {
+                    let name = names.choose(&model.table, &columns_of(m, fk), "fkey");
+                    // An unnamed self-reference goes with its table.
+                    (fk.target != m).then_some(name)
+                }
+            };
             DeferredForeignKey {
                 table: model.table.clone(),
                 model: m,
@@ -207,7 +231,7 @@ pub fn deferred_foreign_keys(schema: &Schema, dialect: &dyn Dialect) -> Vec<Defe
                     "ALTER TABLE {table} ADD {}",
                     foreign_key_clause(schema, model, fk, dialect)
                 ),
-                drop: name.map(|name| {
+                drop: chosen.map(|name| {
                     format!(
                         "ALTER TABLE {table} DROP CONSTRAINT {}",
                         dialect.quote(&name)
