@@ -22,6 +22,7 @@
 
 mod expr;
 mod identity;
+mod model_statements;
 mod postgres;
 mod select;
 mod sqlite;
@@ -32,16 +33,18 @@ mod tests;
 pub(crate) use identity::{is_descriptor, key_columns};
 #[cfg(feature = "postgres")]
 pub(crate) use identity::{refusal, refused_descriptor};
+pub(crate) use model_statements::{
+    computes_identity, model_statements, update_changed, ModelSql, ModelStatement,
+};
 pub use postgres::Postgres;
 pub(crate) use select::{
     count_of, delete_in, exists_of, select_raw, select_tree, update_in, upsert, OnConflict,
 };
 pub use sqlite::Sqlite;
 pub(crate) use statements::{
-    computes_identity, count, delete_where, exists, joined_select, joined_select_many, link_insert,
-    model_statements, post_update, post_update_clear, select, selectin_through, unlink, unlink_all,
-    update_changed, update_where, Association, Joined, ModelSql, ModelStatement, Param, Sql,
-    TableDef, Tail, Via,
+    count, delete_where, exists, joined_select, joined_select_many, link_insert, post_update,
+    post_update_clear, select, selectin_through, unlink, unlink_all, update_where, Association,
+    Joined, Param, Sql, TableDef, Tail, Via,
 };
 
 /// How one SQL engine spells identifiers, parameters, transactions and the few
@@ -156,12 +159,12 @@ pub trait Dialect {
     /// `INSERT INTO table (columns) VALUES (...)`, returning `returning` when
     /// given (the generated primary key).
     fn insert(&self, table: &str, columns: &[&str], returning: Option<&str>) -> String {
-        statements::insert(self, table, columns, &[], returning.as_slice())
+        model_statements::insert(self, table, columns, &[], returning.as_slice())
     }
 
     /// `UPDATE table SET c1 = ?1, ... WHERE key = ?n`, the key bound last.
     fn update(&self, table: &str, columns: &[&str], key: &str) -> String {
-        statements::update(self, table, columns, &[], key)
+        model_statements::update(self, table, columns, &[], key)
     }
 
     /// `DELETE FROM table WHERE key = ?1`.
