@@ -8,8 +8,8 @@
 //! runtime's fixed statements need none of that: each model's statements are
 //! rendered once (`ModelSql`) and never change, so the model's type and the
 //! statement's kind identify them. They are kept here, one slot each, and
-//! found with one multiply-hash of that key, without rendering or even
-//! looking up the text. Statements with other text (queries built per call)
+//! found with one multiply-hash of that key (one comparison for the one found
+//! last), without rendering or even looking up the text. Statements with other text (queries built per call)
 //! still go through rusqlite's cache, which bounds them.
 //!
 //! # Why this is sound
@@ -40,7 +40,7 @@
 //! (the `RefCell`s), so never from two at once.
 
 use std::any::TypeId;
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
@@ -129,6 +129,11 @@ pub(crate) struct SqliteConn {
     statements: RefCell<IdMap<StatementKey, Box<Slot>>>,
     /// Statements by their text, for queries rendered per call.
     texts: RefCell<IdMap<Box<str>, Box<Slot>>>,
+    /// The fixed statement found last, and its slot in `statements`: a run of
+    /// the same statement (a lookup by key per row, a lazy load per object)
+    /// finds it by one comparison. Emptied with `statements` (invariant 4
+    /// keeps the slot where it is until then).
+    last_static: Cell<Option<(StatementKey, *const Slot)>>,
     conn: Box<Connection>,
 }
 
@@ -142,6 +147,7 @@ impl SqliteConn {
         SqliteConn {
             statements: RefCell::default(),
             texts: RefCell::default(),
+            last_static: Cell::new(None),
             conn: Box::new(conn),
         }
     }
@@ -149,6 +155,7 @@ impl SqliteConn {
     /// The connection, mutably: finalizes the cached statements first, so no
     /// statement borrows it while it is borrowed mutably.
     pub(crate) fn get_mut(&mut self) -> &mut Connection {
+        self.last_static.set(None);
         self.statements.get_mut().clear();
         self.texts.get_mut().clear();
         &mut self.conn
@@ -196,25 +203,33 @@ impl SqliteConn {
         key: StatementKey,
         sql: impl FnOnce() -> Option<&'static str>,
     ) -> rusqlite::Result<Option<HeldStatement<'_>>> {
-        let found = self
-            .statements
-            .borrow()
-            .get(&key)
-            .map(|slot| &**slot as *const Slot);
-        let slot = match found {
-            Some(slot) => slot,
-            None => {
-                let Some(sql) = sql() else {
-                    return Ok(None);
+        let slot = match self.last_static.get() {
+            Some((last, slot)) if last == key => slot,
+            _ => {
+                let found = self
+                    .statements
+                    .borrow()
+                    .get(&key)
+                    .map(|slot| &**slot as *const Slot);
+                let slot = match found {
+                    Some(slot) => slot,
+                    None => {
+                        let Some(sql) = sql() else {
+                            return Ok(None);
+                        };
+                        let slot = self.new_slot(sql, sql)?;
+                        let ptr = &*slot as *const Slot;
+                        self.statements.borrow_mut().insert(key, slot);
+                        ptr
+                    }
                 };
-                let slot = self.new_slot(sql, sql)?;
-                let ptr = &*slot as *const Slot;
-                self.statements.borrow_mut().insert(key, slot);
-                ptr
+                self.last_static.set(Some((key, slot)));
+                slot
             }
         };
         // SAFETY: invariant 4: the box is neither dropped nor moved while
-        // `self` is borrowed (removal needs `&mut self`).
+        // `self` is borrowed (removal needs `&mut self`, which also empties
+        // `last_static`).
         Ok(Self::hold(unsafe { &*slot }))
     }
 
