@@ -230,14 +230,9 @@ impl<'c> PgStmt<'c> {
                 _ => {}
             }
         }
-        let owned = match value {
-            ColumnValue::Null => ColumnValue::Null,
-            ColumnValue::Integer(i) => ColumnValue::Integer(*i),
-            ColumnValue::Real(f) => ColumnValue::Real(*f),
-            ColumnValue::Text(text) => ColumnValue::Text(Cow::Owned(String::from(&**text))),
-            ColumnValue::Blob(bytes) => ColumnValue::Blob(Cow::Owned(bytes.to_vec())),
-        };
-        self.set(slot, PgParam::Value(owned));
+        // One copy of text or bytes either way: a borrowed one is copied by
+        // `into_owned`, an owned one by `clone`.
+        self.set(slot, PgParam::Value(value.clone().into_owned()));
     }
 
     /// Binds parameter `index` (1-based) to `keys`, as one array.
