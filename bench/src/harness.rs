@@ -276,6 +276,14 @@ pub const POSTGRES_SEED_TAIL: &str = "SELECT setval(pg_get_serial_sequence('role
      SELECT setval(pg_get_serial_sequence('users', 'id'), \
      (SELECT COALESCE(max(id), 0) + 1 FROM users), false);";
 
+/// Run after the seed and its tail, one statement at a time (VACUUM cannot
+/// run in a string of several statements), by every runner alike: the seeded
+/// tables get their statistics, visibility map and hint bits, and the
+/// checkpoint writes the seed out, before the first sample rather than
+/// during one (autovacuum would otherwise get to the tables at a time of its
+/// own choosing).
+pub const POSTGRES_SETTLE: [&str; 2] = ["VACUUM (ANALYZE) roles, users", "CHECKPOINT"];
+
 /// One run of one workload in one process: `<exe> run <workload> <storage>
 /// <samples> <database path>`.
 #[derive(Debug, Clone)]

@@ -24,6 +24,9 @@ fn seeded(job: &Job) -> BenchResult<Database> {
         db.execute_batch(&sql)?;
         if job.storage == Storage::Postgres {
             db.execute_batch(POSTGRES_SEED_TAIL)?;
+            for sql in POSTGRES_SETTLE {
+                db.execute_batch(sql)?;
+            }
         }
     }
     Ok(db)

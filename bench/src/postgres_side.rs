@@ -56,6 +56,9 @@ fn seeded(job: &Job) -> BenchResult<Client> {
     if let Some(sql) = seed_sql(job.workload) {
         client.batch_execute(&sql)?;
         client.batch_execute(POSTGRES_SEED_TAIL)?;
+        for sql in POSTGRES_SETTLE {
+            client.batch_execute(sql)?;
+        }
     }
     Ok(client)
 }

@@ -83,6 +83,9 @@ fn seeded(job: &Job) -> BenchResult<PgConnection> {
     if let Some(sql) = seed_sql(job.workload) {
         conn.batch_execute(&sql)?;
         conn.batch_execute(POSTGRES_SEED_TAIL)?;
+        for sql in POSTGRES_SETTLE {
+            conn.batch_execute(sql)?;
+        }
     }
     Ok(conn)
 }
