@@ -412,6 +412,42 @@ fn a_failed_flush_inside_a_transaction_keeps_the_earlier_flush(engine: Engine) -
     Ok(())
 }
 
+/// A transaction a batch of the application's own opened (`BEGIN; ...` in
+/// one `execute_batch`) is the session's outer transaction on both engines:
+/// a failed flush undoes only its own savepoint, the batch's rows stay, and
+/// the commit ends the application's transaction.
+fn a_transaction_a_batch_opened_survives_a_failed_flush(engine: Engine) -> TestResult {
+    let (_dir, mut db) = seed_db(engine)?;
+    db.execute_batch("BEGIN; INSERT INTO roles (name) VALUES ('outer');")?;
+    assert!(common::in_transaction(&db)?);
+    let mut s = db.session();
+    let dup = s.add(Role::new("outer"));
+    assert!(matches!(s.flush(), Err(Error::UniqueViolation { .. })));
+    s[dup].name = Some("inner".into());
+    s.commit()?;
+    drop(s);
+    assert!(!common::in_transaction(&db)?);
+    let mut names: Vec<String> = Query::<Role>::new()
+        .all(&db)?
+        .into_iter()
+        .filter_map(|r| r.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["inner", "outer"]);
+
+    // A whole transaction in one batch leaves none open: the session opens
+    // its own, and a failed commit takes nothing else with it.
+    db.execute_batch("BEGIN; INSERT INTO roles (name) VALUES ('batch'); COMMIT;")?;
+    assert!(!common::in_transaction(&db)?);
+    let mut s = db.session();
+    s.add(Role::new("batch"));
+    assert!(matches!(s.commit(), Err(Error::UniqueViolation { .. })));
+    drop(s);
+    assert!(!common::in_transaction(&db)?);
+    assert_eq!(Query::<Role>::new().count(&db)?, 3);
+    Ok(())
+}
+
 /// SQLite itself rolls the whole transaction back on some errors (a trigger's
 /// `RAISE(ROLLBACK)`, an interrupt, some I/O and out-of-memory errors): the
 /// session must still report the cause and restore its objects.
@@ -466,4 +502,5 @@ engines!(
     foreign_key_violation_at_the_500th_insert_changes_nothing,
     deferred_foreign_key_failing_at_commit_changes_nothing,
     a_failed_flush_inside_a_transaction_keeps_the_earlier_flush,
+    a_transaction_a_batch_opened_survives_a_failed_flush,
 );

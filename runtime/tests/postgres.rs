@@ -117,3 +117,54 @@ fn values_a_column_cannot_hold_are_refused(engine: Engine) -> TestResult {
 }
 
 engines!(values_a_column_cannot_hold_are_refused);
+
+/// PostgreSQL's other spellings of the end of a transaction, run by the
+/// application: the runtime follows them, so the next session opens its own
+/// transaction (a SAVEPOINT outside one is refused by the server).
+#[cfg(feature = "postgres")]
+#[test]
+fn the_ends_of_a_transaction_postgresql_spells_its_own_way_are_followed() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    let (_dir, mut db) = seed_db(Engine::Postgres)?;
+    for (open, close, open_after) in [
+        ("BEGIN", "ABORT", false),
+        (
+            "START TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+            "END",
+            false,
+        ),
+        ("BEGIN", "COMMIT AND CHAIN", true),
+        ("BEGIN", "ROLLBACK AND NO CHAIN", false),
+        ("BEGIN; SELECT 1", "SELECT 2; COMMIT", false),
+    ] {
+        db.execute_batch(open)?;
+        assert!(common::in_transaction(&db)?, "{open}");
+        db.execute_batch(close)?;
+        assert_eq!(common::in_transaction(&db)?, open_after, "{close}");
+        let mut s = db.session();
+        s.add(Role::new(format!("after {close}")));
+        s.flush()?;
+        s.commit()?;
+        drop(s);
+        assert!(
+            !common::in_transaction(&db)?,
+            "{close}: the session committed"
+        );
+    }
+    assert_eq!(Role::query().count(&db)?, 5);
+
+    // A failed statement in the application's batch leaves the transaction
+    // open and refusing: the session reports it instead of starting another.
+    db.execute_batch("BEGIN")?;
+    assert!(db.execute_batch("SELECT 1; SELECT 1 / 0").is_err());
+    let mut s = db.session();
+    s.add(Role::new("refused"));
+    let err = s.commit().err().ok_or("the commit must fail")?;
+    assert!(err.to_string().contains("aborted"), "{err}");
+    drop(s);
+    assert!(!common::in_transaction(&db)?);
+    assert_eq!(Role::query().count(&db)?, 5);
+    Ok(())
+}

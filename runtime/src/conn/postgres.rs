@@ -35,8 +35,9 @@ pub(crate) struct PgConn {
     /// load) by their identity, found without hashing their text.
     fixed: RefCell<IdMap<StatementKey, (Arc<str>, Statement)>>,
     /// Whether a transaction is open (PostgreSQL reports it in every
-    /// ReadyForQuery message, which the client does not expose; the runtime
-    /// runs every BEGIN, COMMIT and ROLLBACK itself).
+    /// ReadyForQuery message, which the client does not expose): followed
+    /// through the statements the runtime and `execute_batch` run, the
+    /// server asked when a batch's words do not tell.
     in_transaction: Cell<bool>,
     /// Numbers the cursors of streams.
     cursors: Cell<u64>,
@@ -148,25 +149,108 @@ impl PgConn {
     }
 
     fn track_transaction(&self, sql: &str, ok: bool) {
-        // One pass over the words, the second read only for ROLLBACK.
-        let mut words = sql.split_ascii_whitespace();
-        let word = words.next().unwrap_or("");
-        if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("START") {
-            if ok {
-                self.in_transaction.set(true);
+        match transaction_effect(sql) {
+            Effect::Opens => {
+                if ok {
+                    self.in_transaction.set(true);
+                }
             }
-        } else if word.eq_ignore_ascii_case("COMMIT") || word.eq_ignore_ascii_case("END") {
             // A COMMIT ends the transaction even when it fails (deferred
             // constraints roll it back).
-            self.in_transaction.set(false);
-        } else if word.eq_ignore_ascii_case("ROLLBACK")
-            && !words
-                .next()
-                .is_some_and(|rest| rest.eq_ignore_ascii_case("TO"))
-        {
-            self.in_transaction.set(false);
+            Effect::Closes => self.in_transaction.set(false),
+            Effect::Keeps => {}
+            Effect::Unknown => {
+                if let Some(open) = self.transaction_open() {
+                    self.in_transaction.set(open);
+                }
+            }
         }
     }
+
+    /// Asks the server whether a transaction block is open, for a batch
+    /// whose effect the words do not tell (several statements, `AND CHAIN`):
+    /// `now()` is the transaction's start and `statement_timestamp()` the
+    /// arrival of the current message, equal only in the first statement of a
+    /// transaction, so in the probe's own implicit one. A failed transaction
+    /// refuses the probe: it is open until a ROLLBACK. `None` when the
+    /// server cannot be asked (the connection is gone).
+    #[cold]
+    fn transaction_open(&self) -> Option<bool> {
+        let mut client = self.client.borrow_mut();
+        match client.simple_query("SELECT now() = statement_timestamp()") {
+            Ok(messages) => Some(!messages.iter().any(
+                |m| matches!(m, postgres::SimpleQueryMessage::Row(row) if row.get(0) == Some("t")),
+            )),
+            Err(err)
+                if err.code() == Some(&postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) =>
+            {
+                Some(true)
+            }
+            Err(_) => None,
+        }
+    }
+}
+
+/// What a batch does to the transaction block, read from its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// `BEGIN`, `START TRANSACTION`.
+    Opens,
+    /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`, `PREPARE TRANSACTION`.
+    Closes,
+    /// Any other single statement (`ROLLBACK TO` a savepoint included).
+    Keeps,
+    /// Several statements, or a commit that chains a new transaction: the
+    /// server is asked.
+    Unknown,
+}
+
+fn transaction_effect(sql: &str) -> Effect {
+    let sql = sql.trim_end_matches(|c: char| c.is_ascii_whitespace() || c == ';');
+    let mut words = sql.split_ascii_whitespace();
+    let first = words.next().unwrap_or("");
+    let is = |word: &str, name: &str| word.eq_ignore_ascii_case(name);
+    // A `;` inside one statement (a literal, a function body) also counts
+    // as several: the probe is exact either way.
+    if sql.contains(';') {
+        return if sql.split(';').any(starts_control) {
+            Effect::Unknown
+        } else {
+            Effect::Keeps
+        };
+    }
+    if is(first, "BEGIN") || is(first, "START") {
+        Effect::Opens
+    } else if is(first, "PREPARE") {
+        if words.next().is_some_and(|w| is(w, "TRANSACTION")) {
+            Effect::Closes
+        } else {
+            Effect::Keeps
+        }
+    } else if is(first, "COMMIT") || is(first, "END") || is(first, "ROLLBACK") || is(first, "ABORT")
+    {
+        let rest: Vec<&str> = words.collect();
+        if rest.iter().any(|w| is(w, "TO")) {
+            Effect::Keeps
+        } else if rest.iter().any(|w| is(w, "CHAIN")) {
+            Effect::Unknown
+        } else {
+            Effect::Closes
+        }
+    } else {
+        Effect::Keeps
+    }
+}
+
+/// Whether a piece of a batch between `;`s starts with a word that can open
+/// or close a transaction.
+fn starts_control(piece: &str) -> bool {
+    let word = piece.split_ascii_whitespace().next().unwrap_or("");
+    [
+        "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE",
+    ]
+    .iter()
+    .any(|name| word.eq_ignore_ascii_case(name))
 }
 
 /// Refuses, before the server sees it, a statement that needs the identity
@@ -555,4 +639,41 @@ fn column_error(err: postgres::Error) -> ColumnError {
         err.source()
             .map_or_else(|| err.to_string(), ToString::to_string),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{transaction_effect, Effect};
+
+    #[test]
+    fn a_batch_says_what_it_does_to_the_transaction() {
+        let cases = [
+            ("BEGIN", Effect::Opens),
+            ("  begin isolation level serializable ", Effect::Opens),
+            ("START TRANSACTION;", Effect::Opens),
+            ("COMMIT", Effect::Closes),
+            ("end;", Effect::Closes),
+            ("ROLLBACK", Effect::Closes),
+            ("ABORT", Effect::Closes),
+            ("PREPARE TRANSACTION 'tx1'", Effect::Closes),
+            ("PREPARE q AS SELECT 1", Effect::Keeps),
+            ("ROLLBACK TO litemodel_flush", Effect::Keeps),
+            ("ROLLBACK TRANSACTION TO SAVEPOINT sp", Effect::Keeps),
+            ("SAVEPOINT litemodel_flush", Effect::Keeps),
+            ("COMMIT AND CHAIN", Effect::Unknown),
+            ("ROLLBACK AND NO CHAIN", Effect::Unknown),
+            ("INSERT INTO t VALUES (1)", Effect::Keeps),
+            (
+                "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);",
+                Effect::Keeps,
+            ),
+            ("BEGIN; INSERT INTO t VALUES (1)", Effect::Unknown),
+            ("BEGIN; INSERT INTO t VALUES (1); COMMIT;", Effect::Unknown),
+            ("INSERT INTO t VALUES (1);\nCOMMIT", Effect::Unknown),
+            ("", Effect::Keeps),
+        ];
+        for (sql, effect) in cases {
+            assert_eq!(transaction_effect(sql), effect, "{sql:?}");
+        }
+    }
 }
