@@ -206,6 +206,13 @@ enum Effect {
 }
 
 fn transaction_effect(sql: &str) -> Effect {
+    // The session's own statements, on every transaction, without reading
+    // words.
+    match sql {
+        "BEGIN" => return Effect::Opens,
+        "COMMIT" | "ROLLBACK" => return Effect::Closes,
+        _ => {}
+    }
     let sql = sql.trim_end_matches(|c: char| c.is_ascii_whitespace() || c == ';');
     let mut words = sql.split_ascii_whitespace();
     let first = words.next().unwrap_or("");
