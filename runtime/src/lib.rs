@@ -113,7 +113,14 @@ macro_rules! include_models {
     };
 }
 
-/// The `postgres` client crate, for direct access ([`Database::postgres`]).
+/// The synchronous client of a PostgreSQL [`Database`] ([`Database::postgres`]).
+#[cfg(feature = "postgres")]
+pub use conn::pg_client::{PgClient, PgTransaction};
+#[cfg(feature = "postgres")]
+pub use database::postgres_client;
+/// The `postgres` client crate, for code written against it
+/// ([`postgres_client`]); its `Row`, `Error` and `types` are the ones
+/// [`PgClient`] uses.
 #[cfg(feature = "postgres")]
 pub use postgres;
 /// rusqlite, for the types generated code names and for direct access.

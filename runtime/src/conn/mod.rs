@@ -1,5 +1,6 @@
 //! The connection under a [`Database`](crate::Database): SQLite through
-//! rusqlite, or PostgreSQL through the `postgres` crate (feature `postgres`).
+//! rusqlite, or PostgreSQL through `tokio-postgres` driven synchronously
+//! (feature `postgres`, [`PgClient`](pg_client::PgClient)).
 //!
 //! The rest of the runtime prepares, binds, executes and reads rows through
 //! the small enums of this module, so a statement, a row and a parameter look
@@ -9,6 +10,8 @@
 //! server-side statements by identity and by text (`postgres.rs`).
 
 pub(crate) mod busy;
+#[cfg(feature = "postgres")]
+pub(crate) mod pg_client;
 #[cfg(feature = "postgres")]
 mod pg_value;
 #[cfg(feature = "postgres")]

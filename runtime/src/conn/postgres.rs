@@ -1,13 +1,15 @@
-//! The PostgreSQL connection: a synchronous `postgres::Client`, its prepared
-//! statements, and cursors for streaming.
+//! The PostgreSQL connection: a synchronous client over `tokio-postgres`
+//! ([`PgClient`]), its prepared statements, and streams read as one result.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::pin::Pin;
 use std::sync::Arc;
 
-use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, RowStream, Statement};
 
+use super::pg_client::PgClient;
 pub use super::pg_value::PgField;
 use super::pg_value::{Field, PgParam, PgValue};
 use super::sqlite::StatementKey;
@@ -15,11 +17,9 @@ use crate::error::{classify_postgres, Error, Result};
 use crate::idmap::IdMap;
 use crate::types::{ColumnError, ColumnValue, FromColumn};
 
-/// Rows fetched per round trip while streaming through a cursor: a million
-/// narrow rows streamed 5 % faster than with 1,000 (a quarter of the round
-/// trips), and no faster with 10,000, which holds 2.5 times the memory
-/// (docs/performance.md, "Streaming on PostgreSQL").
-const FETCH_SIZE: usize = 4000;
+/// Rows of a stream taken from the connection at most per entry into its
+/// runtime (fewer when fewer have arrived): the batch a stream holds.
+const STREAM_BATCH: usize = 4000;
 /// Parameters passed from the stack (more go through a vector).
 const STACK_PARAMS: usize = 16;
 /// Prepared statements kept per connection before the cache starts over.
@@ -27,7 +27,7 @@ const STATEMENT_CACHE_CAPACITY: usize = 512;
 
 /// One connection to a PostgreSQL server.
 pub(crate) struct PgConn {
-    client: RefCell<Client>,
+    client: RefCell<PgClient>,
     /// Server-side prepared statements by SQL text (the runtime's own text:
     /// a fast hash, no flooding to fear).
     statements: RefCell<IdMap<Arc<str>, Statement>>,
@@ -39,8 +39,15 @@ pub(crate) struct PgConn {
     /// through the statements the runtime and `execute_batch` run, the
     /// server asked when a batch's words do not tell.
     in_transaction: Cell<bool>,
-    /// Numbers the cursors of streams.
-    cursors: Cell<u64>,
+    /// Numbers the streams.
+    streams: Cell<u64>,
+    /// The stream whose rows are still arriving, if any: the server sends a
+    /// query's rows without waiting, so the connection serves nothing else
+    /// until they are read.
+    live: RefCell<Option<LiveStream>>,
+    /// The rest of the streams another statement interrupted, read into
+    /// memory so that the statement could run (by stream number).
+    spilled: RefCell<Vec<(u64, Spilled)>>,
     /// The URL without its password, for `Debug` and messages.
     label: String,
 }
@@ -48,16 +55,18 @@ pub(crate) struct PgConn {
 impl PgConn {
     /// Connects to the server a libpq connection string or URL names.
     pub(crate) fn connect(conninfo: &str, label: String) -> Result<Self> {
-        let client = Client::connect(conninfo, NoTls).map_err(|source| Error::Connect {
+        let client = PgClient::connect(conninfo).map_err(|source| Error::Connect {
             url: label.clone(),
-            source: Box::new(source),
+            source,
         })?;
         Ok(PgConn {
             client: RefCell::new(client),
             statements: RefCell::default(),
             fixed: RefCell::default(),
             in_transaction: Cell::new(false),
-            cursors: Cell::new(0),
+            streams: Cell::new(0),
+            live: RefCell::new(None),
+            spilled: RefCell::new(Vec::new()),
             label,
         })
     }
@@ -70,9 +79,47 @@ impl PgConn {
         self.in_transaction.get()
     }
 
-    /// The underlying client, for what the runtime does not cover.
-    pub(crate) fn client(&self) -> std::cell::RefMut<'_, Client> {
+    /// The underlying client, for what the runtime does not cover (an open
+    /// stream's rows are read first, see [`settle`](Self::settle)).
+    pub(crate) fn client(&self) -> std::cell::RefMut<'_, PgClient> {
+        self.settle();
         self.client.borrow_mut()
+    }
+
+    /// The client, free for a new request: the rows of a stream still
+    /// arriving are read into memory first (they stand before any other
+    /// response on the connection). Every request goes through here.
+    #[inline]
+    fn free_client(&self) -> std::cell::RefMut<'_, PgClient> {
+        self.settle();
+        self.client.borrow_mut()
+    }
+
+    /// Reads the rest of the live stream, if any, into memory for its
+    /// reader.
+    #[inline]
+    fn settle(&self) {
+        if self.live.borrow().is_some() {
+            self.spill();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn spill(&self) {
+        let Some(mut live) = self.live.borrow_mut().take() else {
+            return;
+        };
+        let mut rows = Vec::new();
+        let mut client = self.client.borrow_mut();
+        let result = loop {
+            match client.next_rows(&mut live.rows, &mut rows, usize::MAX) {
+                Ok(true) => {}
+                Ok(false) => break Ok(rows),
+                Err(err) => break Err(classify_postgres(err, live.table)),
+            }
+        };
+        self.spilled.borrow_mut().push((live.number, result));
     }
 
     /// Prepares `sql` (once per connection) for binding.
@@ -87,8 +134,7 @@ impl PgConn {
             None => {
                 refuse_unidentified_rows(sql)?;
                 let statement = self
-                    .client
-                    .borrow_mut()
+                    .free_client()
                     .prepare(sql)
                     .map_err(|e| classify_postgres(e, table))?;
                 let key: Arc<str> = Arc::from(sql);
@@ -143,7 +189,7 @@ impl PgConn {
     /// Runs statements without parameters (one round trip, the simple query
     /// protocol), following the transaction they open or close.
     pub(crate) fn batch(&self, sql: &str, table: Option<&'static str>) -> Result<()> {
-        let result = self.client.borrow_mut().batch_execute(sql);
+        let result = self.free_client().batch_execute(sql);
         self.track_transaction(sql, result.is_ok());
         result.map_err(|e| classify_postgres(e, table))
     }
@@ -176,13 +222,14 @@ impl PgConn {
     /// server cannot be asked (the connection is gone).
     #[cold]
     fn transaction_open(&self) -> Option<bool> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.free_client();
         match client.simple_query("SELECT now() = statement_timestamp()") {
             Ok(messages) => Some(!messages.iter().any(
-                |m| matches!(m, postgres::SimpleQueryMessage::Row(row) if row.get(0) == Some("t")),
+                |m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(row) if row.get(0) == Some("t")),
             )),
             Err(err)
-                if err.code() == Some(&postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) =>
+                if err.code()
+                    == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) =>
             {
                 Some(true)
             }
@@ -371,7 +418,7 @@ impl<'c> PgStmt<'c> {
     }
 
     pub(crate) fn execute(&mut self) -> Result<usize> {
-        let mut client = self.conn.client.borrow_mut();
+        let mut client = self.conn.free_client();
         let result = self.with_params(|params| client.execute(&self.statement, params));
         drop(client);
         result
@@ -383,14 +430,14 @@ impl<'c> PgStmt<'c> {
     /// `client.query` does).
     pub(crate) fn query(&mut self) -> Result<PgRows<'c>> {
         let rows = {
-            let mut client = self.conn.client.borrow_mut();
+            let mut client = self.conn.free_client();
             self.with_params(|params| client.query(&self.statement, params))
         };
         let rows = rows.map_err(|e| classify_postgres(e, self.table))?;
         Ok(PgRows {
             rows,
             next: 0,
-            cursor: None,
+            stream: None,
         })
     }
 
@@ -398,69 +445,50 @@ impl<'c> PgStmt<'c> {
     /// grown for a result of any length).
     pub(crate) fn query_single(&mut self) -> Result<PgRows<'c>> {
         let row = {
-            let mut client = self.conn.client.borrow_mut();
+            let mut client = self.conn.free_client();
             self.with_params(|params| client.query_opt(&self.statement, params))
         };
         let row = row.map_err(|e| classify_postgres(e, self.table))?;
         Ok(PgRows {
             rows: row.into_iter().collect(),
             next: 0,
-            cursor: None,
+            stream: None,
         })
     }
 
-    /// Runs the query through a cursor (`DECLARE ... CURSOR`), fetching
-    /// [`FETCH_SIZE`] rows per round trip: memory stays flat however many
-    /// rows the query returns. A cursor lives in a transaction: outside one,
-    /// the stream opens its own and commits it when it ends.
+    /// Runs the query as one result whose rows are read as they arrive:
+    /// the server sends them without waiting for the client, which takes at
+    /// most [`STREAM_BATCH`] of them per entry into the connection's runtime,
+    /// so memory stays flat however many rows the query returns (libpq's
+    /// single-row mode works the same way).
     ///
-    /// Not a protocol-level portal (Bind, then Execute with a row limit, which
-    /// the server runs without the copy of each row a FETCH makes): the
-    /// `postgres` crate binds portals only in a `Transaction` that borrows the
-    /// `Client` mutably for its whole life, and the runtime lets other
-    /// statements run on the connection while a stream is open.
-    ///
-    /// PostgreSQL takes no parameters in a `DECLARE`: the values are written
-    /// into its text as quoted literals (see [`literal`]).
-    pub(crate) fn query_cursor(&mut self) -> Result<PgRows<'c>> {
+    /// Until its last row is read the stream holds the connection: another
+    /// statement run on it meanwhile (a lookup per streamed row, say) first
+    /// reads the stream's remaining rows into memory, because they come
+    /// before its own answer ([`PgConn::settle`]). A stream dropped early
+    /// leaves its remaining rows to be read and discarded by the
+    /// connection's next statement: the server runs the query to its end.
+    pub(crate) fn query_stream(&mut self) -> Result<PgRows<'c>> {
         let conn = self.conn;
-        let query = self.inlined()?;
-        let own_transaction = !conn.in_transaction();
-        if own_transaction {
-            conn.batch("BEGIN", self.table)?;
+        let rows = {
+            let mut client = conn.free_client();
+            self.with_params(|params| client.query_stream(&self.statement, params))
         }
-        let number = conn.cursors.get() + 1;
-        conn.cursors.set(number);
-        let name = format!("litemodel_stream_{number}");
-        let declare = format!("DECLARE {name} NO SCROLL CURSOR FOR {query}");
-        let fetch = format!("FETCH FORWARD {FETCH_SIZE} FROM {name}");
-        // The FETCH is prepared once for the cursor: each batch is then one
-        // round trip, as a portal's would be.
-        let result = {
-            let mut client = conn.client.borrow_mut();
-            client
-                .batch_execute(&declare)
-                .and_then(|()| client.prepare(&fetch))
-        };
-        let fetch = match result {
-            Ok(fetch) => fetch,
-            Err(err) => {
-                if own_transaction {
-                    let _ = conn.batch("ROLLBACK", None);
-                }
-                return Err(classify_postgres(err, self.table));
-            }
-        };
+        .map_err(|e| classify_postgres(e, self.table))?;
+        let number = conn.streams.get() + 1;
+        conn.streams.set(number);
+        *conn.live.borrow_mut() = Some(LiveStream {
+            number,
+            rows,
+            table: self.table,
+        });
         Ok(PgRows {
             rows: Vec::new(),
             next: 0,
-            cursor: Some(Cursor {
+            stream: Some(StreamRef {
                 conn,
-                fetch,
-                close: format!("CLOSE {name}"),
-                table: self.table,
-                own_transaction,
-                open: true,
+                number,
+                ended: false,
             }),
         })
     }
@@ -551,46 +579,89 @@ fn push_array_literal(out: &mut String, keys: &[i64]) {
     out.push_str("}'");
 }
 
-/// The rows of a query: all of them, or a cursor's current batch.
+/// The rows of a query: all of them, or a stream's current batch.
 pub(crate) struct PgRows<'c> {
     rows: Vec<Row>,
     next: usize,
-    cursor: Option<Cursor<'c>>,
+    stream: Option<StreamRef<'c>>,
 }
 
-struct Cursor<'c> {
-    conn: &'c PgConn,
-    fetch: Statement,
-    close: String,
+/// A stream's rows still on the wire.
+struct LiveStream {
+    number: u64,
+    rows: Pin<Box<RowStream>>,
     table: Option<&'static str>,
-    own_transaction: bool,
-    open: bool,
 }
 
-impl Cursor<'_> {
-    fn finish(&mut self) -> Result<()> {
-        if !self.open {
-            return Ok(());
+/// The rest of a stream another statement interrupted.
+type Spilled = Result<Vec<Row>>;
+
+/// Which stream a [`PgRows`] reads.
+struct StreamRef<'c> {
+    conn: &'c PgConn,
+    number: u64,
+    ended: bool,
+}
+
+impl StreamRef<'_> {
+    /// Replaces `rows` with the stream's next batch; `false` after the last
+    /// row.
+    fn next_batch(&mut self, rows: &mut Vec<Row>) -> Result<bool> {
+        rows.clear();
+        let conn = self.conn;
+        {
+            let mut live = conn.live.borrow_mut();
+            if let Some(stream) = live.as_mut().filter(|l| l.number == self.number) {
+                let table = stream.table;
+                let more = conn
+                    .client
+                    .borrow_mut()
+                    .next_rows(&mut stream.rows, rows, STREAM_BATCH);
+                match more {
+                    Ok(true) => return Ok(true),
+                    Ok(false) => {
+                        *live = None;
+                        self.ended = true;
+                        return Ok(!rows.is_empty());
+                    }
+                    Err(err) => {
+                        *live = None;
+                        self.ended = true;
+                        return Err(classify_postgres(err, table));
+                    }
+                }
+            }
         }
-        self.open = false;
-        let closed = self.conn.batch(&self.close, self.table);
-        if self.own_transaction && self.conn.in_transaction() {
-            self.conn.batch("COMMIT", self.table)?;
+        self.ended = true;
+        let mut spilled = conn.spilled.borrow_mut();
+        match spilled.iter().position(|(n, _)| *n == self.number) {
+            Some(at) => {
+                *rows = spilled.swap_remove(at).1?;
+                Ok(!rows.is_empty())
+            }
+            None => Ok(false),
         }
-        closed
     }
 }
 
-impl Drop for Cursor<'_> {
+impl Drop for StreamRef<'_> {
     fn drop(&mut self) {
-        // A stream dropped early: close its cursor (and its transaction).
-        let _ = self.finish();
+        // A stream dropped early: its rows on the wire are discarded by the
+        // connection as it reads on; rows read into memory are freed.
+        let mut live = self.conn.live.borrow_mut();
+        if live.as_ref().is_some_and(|l| l.number == self.number) {
+            *live = None;
+        }
+        self.conn
+            .spilled
+            .borrow_mut()
+            .retain(|(n, _)| *n != self.number);
     }
 }
 
 impl PgRows<'_> {
     /// The next row: one of those held, inlined into the caller's loop; the
-    /// cursor's next batch when they are read.
+    /// stream's next batch when they are read.
     #[inline]
     pub(crate) fn next(&mut self) -> Result<Option<&Row>> {
         if self.next >= self.rows.len() && !self.fetch()? {
@@ -601,25 +672,14 @@ impl PgRows<'_> {
         Ok(row)
     }
 
-    /// Fetches the cursor's next batch; `false` after the last row.
+    /// Reads the stream's next batch; `false` after the last row.
     #[inline(never)]
     fn fetch(&mut self) -> Result<bool> {
-        let Some(cursor) = self.cursor.as_mut().filter(|c| c.open) else {
+        let Some(stream) = self.stream.as_mut().filter(|s| !s.ended) else {
             return Ok(false);
         };
-        let batch = cursor
-            .conn
-            .client
-            .borrow_mut()
-            .query(&cursor.fetch, &[])
-            .map_err(|e| classify_postgres(e, cursor.table))?;
-        if batch.is_empty() {
-            cursor.finish()?;
-            return Ok(false);
-        }
-        self.rows = batch;
         self.next = 0;
-        Ok(true)
+        stream.next_batch(&mut self.rows)
     }
 }
 
@@ -640,7 +700,7 @@ pub(crate) fn read<T: FromColumn>(row: &Row, index: usize) -> std::result::Resul
 }
 
 #[cold]
-fn column_error(err: postgres::Error) -> ColumnError {
+fn column_error(err: tokio_postgres::Error) -> ColumnError {
     use std::error::Error as _;
     ColumnError::new(
         err.source()

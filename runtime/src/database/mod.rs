@@ -301,10 +301,14 @@ impl Database {
         }
     }
 
-    /// The underlying `postgres` client of a PostgreSQL database (`None` on
-    /// SQLite). Statements run through it are not counted or echoed.
+    /// The underlying client of a PostgreSQL database (`None` on SQLite):
+    /// the `postgres` crate's calls (`query`, `execute`, `batch_execute`,
+    /// `simple_query`, `transaction`...) on the database's own connection.
+    /// Statements run through it are not counted or echoed. The rows of a
+    /// stream still being read are read into memory first (they come before
+    /// any other answer on the connection).
     #[cfg(feature = "postgres")]
-    pub fn postgres(&self) -> Option<std::cell::RefMut<'_, postgres::Client>> {
+    pub fn postgres(&self) -> Option<std::cell::RefMut<'_, crate::PgClient>> {
         match &self.conn {
             Conn::Postgres(conn) => Some(conn.client()),
             Conn::Sqlite(_) => None,
@@ -389,6 +393,31 @@ impl Database {
                 Err(err)
             }
         }
+    }
+}
+
+/// A `postgres` crate client of its own on the server `url` names, for code
+/// written against that crate (the `litemodel` command reads the catalogs
+/// through one): the URL forms and errors of [`Database::connect`]. It is a
+/// second connection, outside any transaction of a [`Database`]'s.
+///
+/// # Errors
+///
+/// [`Error::InvalidUrl`] for a malformed URL or one that is not PostgreSQL's,
+/// [`Error::Connect`] when the server is down, refuses the login or has no
+/// such database.
+#[cfg(feature = "postgres")]
+pub fn postgres_client(url: &str) -> Result<postgres::Client> {
+    match url::parse(url)? {
+        Target::Postgres(conninfo) => postgres::Client::connect(&conninfo, postgres::NoTls)
+            .map_err(|source| Error::Connect {
+                url: url::redact(url),
+                source: Box::new(source),
+            }),
+        Target::SqliteFile(_) | Target::SqliteMemory => Err(Error::InvalidUrl {
+            url: url::redact(url),
+            reason: "a SQLite database, where a postgresql:// URL is needed".to_owned(),
+        }),
     }
 }
 

@@ -226,7 +226,7 @@ impl Database {
         self.note(stmt);
         match stmt {
             #[cfg(feature = "postgres")]
-            Stmt::Postgres(pg) => pg.query_cursor().map(Rows::postgres),
+            Stmt::Postgres(pg) => pg.query_stream().map(Rows::postgres),
             other => other.query(),
         }
     }

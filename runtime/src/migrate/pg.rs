@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use postgres::Client;
+use crate::PgClient as Client;
 
 use super::apply::Applied;
 use super::split::{is_transaction_control, one_line, statements};

@@ -38,7 +38,7 @@ pub enum Handle<'a> {
     Sqlite(&'a Connection),
     /// PostgreSQL (the client is borrowed from its [`Database`]).
     #[cfg(feature = "postgres")]
-    Postgres(std::cell::RefMut<'a, postgres::Client>),
+    Postgres(std::cell::RefMut<'a, crate::PgClient>),
 }
 
 impl Handle<'_> {

@@ -558,10 +558,7 @@ fn plan_with(
                 .to_owned(),
         )),
         Planner::Postgres(Some(url)) => {
-            let db = postgres_cli::connect(url)?;
-            let mut client = db.postgres().ok_or_else(|| {
-                Failure::Usage(format!("`{}` is not a PostgreSQL database", redact(url)))
-            })?;
+            let mut client = postgres_cli::client(url)?;
             migrate::postgres::diff(&mut client, &checked.schema, migrations)
                 .map_err(|e| Failure::Other(format!("`{}`: {e}", redact(url))))
         }
@@ -673,13 +670,8 @@ pub fn introspect(database: &Path, out: Option<&Path>) -> Result<(), Failure> {
 /// `litemodel introspect --database postgresql://...`: the spec of the current schema
 /// of a PostgreSQL database (read only; nothing is written to the database).
 pub fn introspect_postgres(url: &str, out: Option<&Path>) -> Result<(), Failure> {
-    let db = litemodel::Database::connect(url).map_err(|e| Failure::Other(e.to_string()))?;
     let label = redact(url);
-    let Some(mut client) = db.postgres() else {
-        return Err(Failure::Usage(format!(
-            "`{label}` is not a PostgreSQL database"
-        )));
-    };
+    let mut client = super::postgres_cli::client(url)?;
     let result = litemodel_cli::introspect::introspect_postgres(&mut client)
         .map_err(|e| Failure::Other(format!("`{label}`: {e}")))?;
     write_introspected(&result, out)

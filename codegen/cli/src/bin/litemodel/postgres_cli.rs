@@ -16,6 +16,12 @@ pub fn connect(url: &str) -> Result<Database, Failure> {
     Database::connect(url).map_err(|e| Failure::Other(e.to_string()))
 }
 
+/// A `postgres` crate client on `url`, for reading the catalogs (the same
+/// URL forms and errors as [`connect`]).
+pub fn client(url: &str) -> Result<litemodel::postgres::Client, Failure> {
+    litemodel::postgres_client(url).map_err(|e| Failure::Other(e.to_string()))
+}
+
 pub fn run(
     url: &str,
     dir: &Path,
@@ -31,7 +37,7 @@ pub fn run(
     }
     match action {
         Action::Up { to, .. } => {
-            refuse_unstamped(&db, &label, migrations, *to)?;
+            refuse_unstamped(&db, url, &label, migrations, *to)?;
             let done = migrations
                 .up_with_progress(&db, *to, &mut progress())
                 .map_err(|e| failed(&db, migrations, e))?;
@@ -56,20 +62,19 @@ pub fn run(
             let statuses = migrations.status(&db).map_err(other)?;
             print_status(dir, &statuses)
         }
-        Action::Stamp { to, .. } => stamp(&db, &label, dir, migrations, *to),
+        Action::Stamp { to, .. } => stamp(&db, url, &label, dir, migrations, *to),
         Action::New { .. } | Action::Check { .. } | Action::Translate { .. } => Ok(()),
     }
 }
 
-/// The client of a PostgreSQL [`Database`] (checked by [`run`]).
+/// Runs `work` on a catalog-reading client of `url` (checked by [`run`] to be
+/// PostgreSQL).
 fn with_client<R>(
-    db: &Database,
+    url: &str,
     label: &str,
     work: impl FnOnce(&mut litemodel::postgres::Client) -> Result<R, migrate::Error>,
 ) -> Result<R, Failure> {
-    let mut client = db
-        .postgres()
-        .ok_or_else(|| Failure::Usage(format!("`{label}` is not a PostgreSQL database")))?;
+    let mut client = client(url)?;
     work(&mut client).map_err(|e| Failure::Other(format!("`{label}`: {e}")))
 }
 
@@ -77,6 +82,7 @@ fn with_client<R>(
 /// would fail at the first `CREATE TABLE`: say to stamp instead.
 fn refuse_unstamped(
     db: &Database,
+    url: &str,
     label: &str,
     migrations: &litemodel::Migrations,
     to: Option<i64>,
@@ -84,12 +90,12 @@ fn refuse_unstamped(
     if migrations.latest() == 0 || migrations.current_version(db).map_err(other)? > 0 {
         return Ok(());
     }
-    let live = with_client(db, label, migrate::postgres::live_tables)?;
+    let live = with_client(url, label, migrate::postgres::live_tables)?;
     if live.is_empty() {
         return Ok(());
     }
     // `up` itself reports an unknown `--to` or a migration written for SQLite.
-    let Ok(wanted) = with_client(db, label, |client| {
+    let Ok(wanted) = with_client(url, label, |client| {
         migrate::postgres::migration_tables(client, migrations, to)
     }) else {
         return Ok(());
@@ -113,6 +119,7 @@ fn refuse_unstamped(
 
 fn stamp(
     db: &Database,
+    url: &str,
     label: &str,
     dir: &Path,
     migrations: &litemodel::Migrations,
@@ -131,7 +138,7 @@ fn stamp(
             "`{label}` is at version {current}, above {target}: stamp only records migrations as applied\n  help: to revert to version {target}, run `litemodel migrate down --to {target}`"
         )));
     }
-    let differences = with_client(db, label, |client| {
+    let differences = with_client(url, label, |client| {
         migrate::postgres::stamp_differences(client, migrations, Some(target))
     })?;
     if !differences.is_empty() {

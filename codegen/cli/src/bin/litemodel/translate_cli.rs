@@ -33,10 +33,7 @@ pub fn run(
     let spec = spec_if_any(cli);
     let url = server_url(database, spec.as_ref())?;
     let label = redact(&url);
-    let db = postgres_cli::connect(&url)?;
-    let mut client = db
-        .postgres()
-        .ok_or_else(|| Failure::Usage(format!("`{label}` is not a PostgreSQL database")))?;
+    let mut client = postgres_cli::client(&url)?;
     let translation = migrate::translate::translate(&mut client, &from).map_err(|e| match e {
         migrate::Error::Postgres { .. } => Failure::Other(format!("`{label}`: {e}")),
         other => Failure::Other(other.to_string()),
