@@ -225,14 +225,21 @@ impl PgClient {
     }
 
     /// Reads up to `max` more rows of `stream` into `into`, in one entry into
-    /// the runtime; `false` once the stream has ended.
+    /// the runtime; `false` once the stream has ended. An error that follows
+    /// rows read in the same entry is kept in `failed` for the next call, so
+    /// that the rows before it are not lost.
     pub(crate) fn next_rows(
         &mut self,
         stream: &mut Pin<Box<RowStream>>,
         into: &mut Vec<Row>,
         max: usize,
+        failed: &mut Option<Error>,
     ) -> Result<bool, Error> {
+        if let Some(err) = failed.take() {
+            return Err(err);
+        }
         let mut ended = false;
+        let start = into.len();
         block_on(
             &self.runtime,
             &mut self.connection,
@@ -240,14 +247,22 @@ impl PgClient {
                 while into.len() < max {
                     match stream.as_mut().poll_next(cx) {
                         Poll::Ready(Some(Ok(row))) => into.push(row),
-                        Poll::Ready(Some(Err(err))) => return Poll::Ready(Err(err)),
+                        Poll::Ready(Some(Err(err))) if into.len() == start => {
+                            return Poll::Ready(Err(err))
+                        }
+                        Poll::Ready(Some(Err(err))) => {
+                            *failed = Some(err);
+                            return Poll::Ready(Ok(()));
+                        }
                         Poll::Ready(None) => {
                             ended = true;
                             return Poll::Ready(Ok(()));
                         }
                         // Rows already received are handed over; more are
-                        // waited for only when none has arrived yet.
-                        Poll::Pending if into.is_empty() => return Poll::Pending,
+                        // waited for only when none has arrived in this
+                        // call (returning at once then would keep the
+                        // runtime from ever polling the socket again).
+                        Poll::Pending if into.len() == start => return Poll::Pending,
                         Poll::Pending => return Poll::Ready(Ok(())),
                     }
                 }

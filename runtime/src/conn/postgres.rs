@@ -47,7 +47,7 @@ pub(crate) struct PgConn {
     live: RefCell<Option<LiveStream>>,
     /// The rest of the streams another statement interrupted, read into
     /// memory so that the statement could run (by stream number).
-    spilled: RefCell<Vec<(u64, Spilled)>>,
+    spilled: RefCell<Vec<Spilled>>,
     /// The URL without its password, for `Debug` and messages.
     label: String,
 }
@@ -112,14 +112,18 @@ impl PgConn {
         };
         let mut rows = Vec::new();
         let mut client = self.client.borrow_mut();
-        let result = loop {
-            match client.next_rows(&mut live.rows, &mut rows, usize::MAX) {
-                Ok(true) => {}
-                Ok(false) => break Ok(rows),
-                Err(err) => break Err(classify_postgres(err, live.table)),
+        let error = loop {
+            match client.next_rows(&mut live.rows, &mut rows, usize::MAX, &mut live.failed) {
+                Ok(true) if live.failed.is_none() => {}
+                Ok(_) => break live.failed.take(),
+                Err(err) => break Some(err),
             }
         };
-        self.spilled.borrow_mut().push((live.number, result));
+        self.spilled.borrow_mut().push(Spilled {
+            number: live.number,
+            rows,
+            error: error.map(|e| classify_postgres(e, live.table)),
+        });
     }
 
     /// Prepares `sql` (once per connection) for binding.
@@ -481,6 +485,7 @@ impl<'c> PgStmt<'c> {
             number,
             rows,
             table: self.table,
+            failed: None,
         });
         Ok(PgRows {
             rows: Vec::new(),
@@ -591,10 +596,18 @@ struct LiveStream {
     number: u64,
     rows: Pin<Box<RowStream>>,
     table: Option<&'static str>,
+    /// An error that arrived after rows read in the same batch, for the
+    /// next batch to report.
+    failed: Option<tokio_postgres::Error>,
 }
 
-/// The rest of a stream another statement interrupted.
-type Spilled = Result<Vec<Row>>;
+/// The rest of a stream another statement interrupted: its rows, then the
+/// error it ended with, if any.
+struct Spilled {
+    number: u64,
+    rows: Vec<Row>,
+    error: Option<Error>,
+}
 
 /// Which stream a [`PgRows`] reads.
 struct StreamRef<'c> {
@@ -613,10 +626,12 @@ impl StreamRef<'_> {
             let mut live = conn.live.borrow_mut();
             if let Some(stream) = live.as_mut().filter(|l| l.number == self.number) {
                 let table = stream.table;
-                let more = conn
-                    .client
-                    .borrow_mut()
-                    .next_rows(&mut stream.rows, rows, STREAM_BATCH);
+                let more = conn.client.borrow_mut().next_rows(
+                    &mut stream.rows,
+                    rows,
+                    STREAM_BATCH,
+                    &mut stream.failed,
+                );
                 match more {
                     Ok(true) => return Ok(true),
                     Ok(false) => {
@@ -632,13 +647,18 @@ impl StreamRef<'_> {
                 }
             }
         }
-        self.ended = true;
         let mut spilled = conn.spilled.borrow_mut();
-        match spilled.iter().position(|(n, _)| *n == self.number) {
-            Some(at) => {
-                *rows = spilled.swap_remove(at).1?;
-                Ok(!rows.is_empty())
-            }
+        let Some(at) = spilled.iter().position(|s| s.number == self.number) else {
+            self.ended = true;
+            return Ok(false);
+        };
+        if !spilled[at].rows.is_empty() {
+            *rows = std::mem::take(&mut spilled[at].rows);
+            return Ok(true);
+        }
+        self.ended = true;
+        match spilled.swap_remove(at).error {
+            Some(err) => Err(err),
             None => Ok(false),
         }
     }
@@ -655,7 +675,7 @@ impl Drop for StreamRef<'_> {
         self.conn
             .spilled
             .borrow_mut()
-            .retain(|(n, _)| *n != self.number);
+            .retain(|s| s.number != self.number);
     }
 }
 
