@@ -15,7 +15,7 @@ impl Database {
     ///
     /// # Errors
     ///
-    /// [`Error::Sqlite`] naming the table whose DDL failed.
+    /// [`Error::Sqlite`](crate::Error::Sqlite) naming the table whose DDL failed.
     pub fn create_all(&self, schema: &Schema) -> Result<()> {
         self.create_missing(schema).map(drop)
     }
@@ -87,7 +87,7 @@ impl Database {
     ///
     /// # Errors
     ///
-    /// [`Error::Sqlite`] naming the table that could not be dropped.
+    /// [`Error::Sqlite`](crate::Error::Sqlite) naming the table that could not be dropped.
     pub fn drop_all(&self, schema: &Schema) -> Result<()> {
         self.drop_existing(schema).map(drop)
     }
@@ -160,7 +160,7 @@ impl Database {
     ///
     /// # Errors
     ///
-    /// [`Error::Sqlite`] if `sqlite_master` cannot be read.
+    /// [`Error::Sqlite`](crate::Error::Sqlite) if `sqlite_master` cannot be read.
     pub fn table_exists(&self, name: &str) -> Result<bool> {
         self.exists_row(self.dialect().table_exists(), name)
     }

@@ -220,8 +220,8 @@ impl Database {
         }
     }
 
-    /// Runs a statement the SQL seam rendered and reads its rows through
-    /// a cursor where the engine has one (PostgreSQL), for streams.
+    /// Runs a statement the SQL seam rendered and reads its rows as they
+    /// arrive where the engine sends them ahead (PostgreSQL), for streams.
     pub(crate) fn query_streaming<'s>(&self, stmt: &'s mut Stmt<'_>) -> Result<Rows<'s>> {
         self.note(stmt);
         match stmt {

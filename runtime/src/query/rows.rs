@@ -161,10 +161,11 @@ impl<M: Model> Stream<'_, M> {
 
 /// The rows of a [`Stream`], decoded one at a time.
 ///
-/// On PostgreSQL the rows come through a cursor, a thousand per round trip,
-/// so memory stays flat however many rows the query returns; outside a
-/// session's transaction the stream runs in a transaction of its own, which
-/// ends with the stream.
+/// On PostgreSQL the server sends the rows without waiting and they are
+/// taken as they arrive, at most 4,000 at a time, so memory stays flat however
+/// many rows the query returns. Until the last row is read the stream holds
+/// the connection: another statement run on it meanwhile first reads the rest
+/// of the stream into memory (docs/postgresql.md).
 pub struct StreamIter<'s, M> {
     rows: Option<Rows<'s>>,
     /// A failure to start the query, reported by the first `next`.
