@@ -209,19 +209,26 @@ impl PgClient {
 
     /// Starts a query whose rows are read as they arrive
     /// ([`next_rows`](Self::next_rows)): the server sends them all without
-    /// waiting for the client.
+    /// waiting for the client. The first rows, up to `max`, are read into
+    /// `into` in the same entry into the runtime (a short result needs no
+    /// second one); the flag is `false` when the stream has already ended.
     pub(crate) fn query_stream(
         &mut self,
         statement: &Statement,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Pin<Box<RowStream>>, Error> {
+        into: &mut Vec<Row>,
+        max: usize,
+        failed: &mut Option<Error>,
+    ) -> Result<(Pin<Box<RowStream>>, bool), Error> {
         let params = params.iter().map(|p| *p as &dyn ToSql);
-        block_on(
-            &self.runtime,
-            &mut self.connection,
-            self.client.query_raw(statement, params),
-        )
-        .map(Box::pin)
+        let client = &*self.client;
+        block_on(&self.runtime, &mut self.connection, async move {
+            let mut stream = Box::pin(client.query_raw(statement, params).await?);
+            let mut reader = RowReader::new(into, max, failed);
+            std::future::poll_fn(|cx| reader.poll(&mut stream, cx)).await?;
+            let more = !reader.ended;
+            Ok((stream, more))
+        })
     }
 
     /// Reads up to `max` more rows of `stream` into `into`, in one entry into
@@ -238,38 +245,67 @@ impl PgClient {
         if let Some(err) = failed.take() {
             return Err(err);
         }
-        let mut ended = false;
-        let start = into.len();
+        let mut reader = RowReader::new(into, max, failed);
         block_on(
             &self.runtime,
             &mut self.connection,
-            std::future::poll_fn(|cx| {
-                while into.len() < max {
-                    match stream.as_mut().poll_next(cx) {
-                        Poll::Ready(Some(Ok(row))) => into.push(row),
-                        Poll::Ready(Some(Err(err))) if into.len() == start => {
-                            return Poll::Ready(Err(err))
-                        }
-                        Poll::Ready(Some(Err(err))) => {
-                            *failed = Some(err);
-                            return Poll::Ready(Ok(()));
-                        }
-                        Poll::Ready(None) => {
-                            ended = true;
-                            return Poll::Ready(Ok(()));
-                        }
-                        // Rows already received are handed over; more are
-                        // waited for only when none has arrived in this
-                        // call (returning at once then would keep the
-                        // runtime from ever polling the socket again).
-                        Poll::Pending if into.len() == start => return Poll::Pending,
-                        Poll::Pending => return Poll::Ready(Ok(())),
-                    }
-                }
-                Poll::Ready(Ok(()))
-            }),
+            std::future::poll_fn(|cx| reader.poll(stream, cx)),
         )?;
-        Ok(!ended)
+        Ok(!reader.ended)
+    }
+}
+
+/// One read of a stream's rows into a batch.
+struct RowReader<'a> {
+    into: &'a mut Vec<Row>,
+    /// The batch's length before this read.
+    start: usize,
+    max: usize,
+    failed: &'a mut Option<Error>,
+    ended: bool,
+}
+
+impl<'a> RowReader<'a> {
+    fn new(into: &'a mut Vec<Row>, max: usize, failed: &'a mut Option<Error>) -> Self {
+        let start = into.len();
+        RowReader {
+            into,
+            start,
+            max,
+            failed,
+            ended: false,
+        }
+    }
+
+    /// Takes the rows that have arrived; pending only while none has.
+    fn poll(
+        &mut self,
+        stream: &mut Pin<Box<RowStream>>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Result<(), Error>> {
+        while self.into.len() < self.max {
+            match stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(row))) => self.into.push(row),
+                Poll::Ready(Some(Err(err))) if self.into.len() == self.start => {
+                    return Poll::Ready(Err(err))
+                }
+                Poll::Ready(Some(Err(err))) => {
+                    *self.failed = Some(err);
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(None) => {
+                    self.ended = true;
+                    return Poll::Ready(Ok(()));
+                }
+                // Rows already received are handed over; more are waited for
+                // only when none has arrived in this read (returning at once
+                // then would keep the runtime from ever polling the socket
+                // again).
+                Poll::Pending if self.into.len() == self.start => return Poll::Pending,
+                Poll::Pending => return Poll::Ready(Ok(())),
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 

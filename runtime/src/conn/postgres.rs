@@ -430,9 +430,14 @@ impl<'c> PgStmt<'c> {
             .map_err(|e| classify_postgres(e, self.table))
     }
 
-    /// Runs the query and holds all of its rows (as hand-written
-    /// `client.query` does).
+    /// Runs the query and reads its rows: a SELECT as a stream (below) whose
+    /// rows the caller reads to the end, so the client decodes rows while
+    /// the server still sends them; any other statement (`INSERT ...
+    /// RETURNING`, say) all at once, so that its error is never left unread.
     pub(crate) fn query(&mut self) -> Result<PgRows<'c>> {
+        if self.sql.starts_with("SELECT") {
+            return self.query_stream();
+        }
         let rows = {
             let mut client = self.conn.free_client();
             self.with_params(|params| client.query(&self.statement, params))
@@ -474,21 +479,33 @@ impl<'c> PgStmt<'c> {
     /// connection's next statement: the server runs the query to its end.
     pub(crate) fn query_stream(&mut self) -> Result<PgRows<'c>> {
         let conn = self.conn;
-        let rows = {
+        let mut rows = Vec::new();
+        let mut failed = None;
+        let started = {
             let mut client = conn.free_client();
-            self.with_params(|params| client.query_stream(&self.statement, params))
+            self.with_params(|params| {
+                client.query_stream(&self.statement, params, &mut rows, STREAM_BATCH, &mut failed)
+            })
+        };
+        let (stream, more) = started.map_err(|e| classify_postgres(e, self.table))?;
+        if !more {
+            // The whole result arrived with the first batch.
+            return Ok(PgRows {
+                rows,
+                next: 0,
+                stream: None,
+            });
         }
-        .map_err(|e| classify_postgres(e, self.table))?;
         let number = conn.streams.get() + 1;
         conn.streams.set(number);
         *conn.live.borrow_mut() = Some(LiveStream {
             number,
-            rows,
+            rows: stream,
             table: self.table,
-            failed: None,
+            failed,
         });
         Ok(PgRows {
-            rows: Vec::new(),
+            rows,
             next: 0,
             stream: Some(StreamRef {
                 conn,
