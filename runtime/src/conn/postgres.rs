@@ -484,7 +484,13 @@ impl<'c> PgStmt<'c> {
         let started = {
             let mut client = conn.free_client();
             self.with_params(|params| {
-                client.query_stream(&self.statement, params, &mut rows, STREAM_BATCH, &mut failed)
+                client.query_stream(
+                    &self.statement,
+                    params,
+                    &mut rows,
+                    STREAM_BATCH,
+                    &mut failed,
+                )
             })
         };
         let (stream, more) = started.map_err(|e| classify_postgres(e, self.table))?;
