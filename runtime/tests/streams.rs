@@ -211,3 +211,41 @@ fn a_postgres_crate_client_from_a_url() -> TestResult {
     assert_eq!(row.try_get::<_, i32>(0)?, 2);
     Ok(())
 }
+
+/// A transaction opened on an open transaction of the database's client is a
+/// savepoint: rolled back alone, the outer transaction keeps its own work.
+#[cfg(feature = "postgres")]
+#[test]
+fn a_client_transaction_inside_another_is_a_savepoint() -> TestResult {
+    if !common::postgres_available() {
+        return Ok(());
+    }
+    let (_dir, db) = blog_db(Engine::Postgres)?;
+    {
+        let mut client = db.postgres().ok_or("a PostgreSQL database")?;
+        let mut outer = client.transaction()?;
+        outer.execute("INSERT INTO posts (title, views) VALUES ('kept', 1)", &[])?;
+        let mut inner = outer.transaction()?;
+        inner.execute("INSERT INTO posts (title, views) VALUES ('undone', 2)", &[])?;
+        inner.rollback()?;
+        {
+            let inner = outer.transaction()?;
+            drop(inner); // dropped: rolled back to its savepoint too
+        }
+        let mut inner = outer.transaction()?;
+        inner.execute(
+            "INSERT INTO posts (title, views) VALUES ('released', 3)",
+            &[],
+        )?;
+        inner.commit()?;
+        outer.commit()?;
+    }
+    let mut titles: Vec<String> = Post::query()
+        .all(&db)?
+        .into_iter()
+        .map(|p| p.title)
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["kept", "released"]);
+    Ok(())
+}

@@ -31,6 +31,8 @@ pub struct PgClient {
     client: ManuallyDrop<Client>,
     connection: Connection<Socket, NoTlsStream>,
     runtime: tokio::runtime::Runtime,
+    /// Open [`PgTransaction`]s: one inside another is a savepoint.
+    depth: u32,
 }
 
 impl std::fmt::Debug for PgClient {
@@ -75,6 +77,7 @@ impl PgClient {
             client: ManuallyDrop::new(client),
             connection,
             runtime,
+            depth: 0,
         })
     }
 
@@ -189,15 +192,24 @@ impl PgClient {
     }
 
     /// Opens a transaction (`BEGIN`); dropped without
-    /// [`commit`](PgTransaction::commit), it rolls back.
+    /// [`commit`](PgTransaction::commit), it rolls back. Called on an open
+    /// [`PgTransaction`] it opens a savepoint inside it instead, committed by
+    /// releasing it and rolled back to (as the `postgres` crate does).
     ///
     /// # Errors
     ///
     /// The server's error, or a closed connection.
     pub fn transaction(&mut self) -> Result<PgTransaction<'_>, Error> {
-        self.batch_execute("BEGIN")?;
+        let level = self.depth;
+        if level == 0 {
+            self.batch_execute("BEGIN")?;
+        } else {
+            self.batch_execute(&format!("SAVEPOINT litemodel_tx_{level}"))?;
+        }
+        self.depth += 1;
         Ok(PgTransaction {
             client: self,
+            level,
             done: false,
         })
     }
@@ -332,29 +344,45 @@ impl Drop for PgClient {
 /// [`commit`](Self::commit).
 pub struct PgTransaction<'a> {
     client: &'a mut PgClient,
+    /// 0 for a transaction, `n` for savepoint `litemodel_tx_n`.
+    level: u32,
     done: bool,
 }
 
 impl PgTransaction<'_> {
-    /// Commits the transaction.
+    /// Commits the transaction (releases the savepoint).
     ///
     /// # Errors
     ///
     /// The server's error (a deferred constraint, say: the transaction is
     /// rolled back), or a closed connection.
     pub fn commit(mut self) -> Result<(), Error> {
-        self.done = true;
-        self.client.batch_execute("COMMIT")
+        self.finish(true)
     }
 
-    /// Rolls the transaction back.
+    /// Rolls the transaction back (to its savepoint).
     ///
     /// # Errors
     ///
     /// A closed connection.
     pub fn rollback(mut self) -> Result<(), Error> {
+        self.finish(false)
+    }
+
+    fn finish(&mut self, commit: bool) -> Result<(), Error> {
         self.done = true;
-        self.client.batch_execute("ROLLBACK")
+        self.client.depth = self.level;
+        let sql = match (self.level, commit) {
+            (0, true) => "COMMIT".to_owned(),
+            (0, false) => "ROLLBACK".to_owned(),
+            (n, true) => format!("RELEASE SAVEPOINT litemodel_tx_{n}"),
+            (n, false) => {
+                format!(
+                    "ROLLBACK TO SAVEPOINT litemodel_tx_{n}; RELEASE SAVEPOINT litemodel_tx_{n}"
+                )
+            }
+        };
+        self.client.batch_execute(&sql)
     }
 }
 
@@ -375,7 +403,7 @@ impl std::ops::DerefMut for PgTransaction<'_> {
 impl Drop for PgTransaction<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.client.batch_execute("ROLLBACK");
+            let _ = self.finish(false);
         }
     }
 }
