@@ -79,18 +79,12 @@ impl PgConn {
         self.in_transaction.get()
     }
 
-    /// The underlying client, for what the runtime does not cover (an open
-    /// stream's rows are read first, see [`settle`](Self::settle)).
-    pub(crate) fn client(&self) -> std::cell::RefMut<'_, PgClient> {
-        self.settle();
-        self.client.borrow_mut()
-    }
-
     /// The client, free for a new request: the rows of a stream still
     /// arriving are read into memory first (they stand before any other
-    /// response on the connection). Every request goes through here.
+    /// response on the connection). Every request goes through here, the
+    /// application's own through [`Database::postgres`](crate::Database::postgres).
     #[inline]
-    fn free_client(&self) -> std::cell::RefMut<'_, PgClient> {
+    pub(crate) fn client(&self) -> std::cell::RefMut<'_, PgClient> {
         self.settle();
         self.client.borrow_mut()
     }
@@ -138,7 +132,7 @@ impl PgConn {
             None => {
                 refuse_unidentified_rows(sql)?;
                 let statement = self
-                    .free_client()
+                    .client()
                     .prepare(sql)
                     .map_err(|e| classify_postgres(e, table))?;
                 let key: Arc<str> = Arc::from(sql);
@@ -193,7 +187,7 @@ impl PgConn {
     /// Runs statements without parameters (one round trip, the simple query
     /// protocol), following the transaction they open or close.
     pub(crate) fn batch(&self, sql: &str, table: Option<&'static str>) -> Result<()> {
-        let result = self.free_client().batch_execute(sql);
+        let result = self.client().batch_execute(sql);
         self.track_transaction(sql, result.is_ok());
         result.map_err(|e| classify_postgres(e, table))
     }
@@ -226,7 +220,7 @@ impl PgConn {
     /// server cannot be asked (the connection is gone).
     #[cold]
     fn transaction_open(&self) -> Option<bool> {
-        let mut client = self.free_client();
+        let mut client = self.client();
         match client.simple_query("SELECT now() = statement_timestamp()") {
             Ok(messages) => Some(!messages.iter().any(
                 |m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(row) if row.get(0) == Some("t")),
@@ -422,7 +416,7 @@ impl<'c> PgStmt<'c> {
     }
 
     pub(crate) fn execute(&mut self) -> Result<usize> {
-        let mut client = self.conn.free_client();
+        let mut client = self.conn.client();
         let result = self.with_params(|params| client.execute(&self.statement, params));
         drop(client);
         result
@@ -439,7 +433,7 @@ impl<'c> PgStmt<'c> {
             return self.query_stream();
         }
         let rows = {
-            let mut client = self.conn.free_client();
+            let mut client = self.conn.client();
             self.with_params(|params| client.query(&self.statement, params))
         };
         let rows = rows.map_err(|e| classify_postgres(e, self.table))?;
@@ -454,7 +448,7 @@ impl<'c> PgStmt<'c> {
     /// grown for a result of any length).
     pub(crate) fn query_single(&mut self) -> Result<PgRows<'c>> {
         let row = {
-            let mut client = self.conn.free_client();
+            let mut client = self.conn.client();
             self.with_params(|params| client.query_opt(&self.statement, params))
         };
         let row = row.map_err(|e| classify_postgres(e, self.table))?;
@@ -482,7 +476,7 @@ impl<'c> PgStmt<'c> {
         let mut rows = Vec::new();
         let mut failed = None;
         let started = {
-            let mut client = conn.free_client();
+            let mut client = conn.client();
             self.with_params(|params| {
                 client.query_stream(
                     &self.statement,
@@ -513,11 +507,7 @@ impl<'c> PgStmt<'c> {
         Ok(PgRows {
             rows,
             next: 0,
-            stream: Some(StreamRef {
-                conn,
-                number,
-                ended: false,
-            }),
+            stream: Some(StreamRef { conn, number }),
         })
     }
 
@@ -632,11 +622,10 @@ struct Spilled {
     error: Option<Error>,
 }
 
-/// Which stream a [`PgRows`] reads.
+/// Which stream a [`PgRows`] reads (dropped when the stream ends).
 struct StreamRef<'c> {
     conn: &'c PgConn,
     number: u64,
-    ended: bool,
 }
 
 impl StreamRef<'_> {
@@ -655,31 +644,23 @@ impl StreamRef<'_> {
                     STREAM_BATCH,
                     &mut stream.failed,
                 );
-                match more {
-                    Ok(true) => return Ok(true),
-                    Ok(false) => {
-                        *live = None;
-                        self.ended = true;
-                        return Ok(!rows.is_empty());
-                    }
-                    Err(err) => {
-                        *live = None;
-                        self.ended = true;
-                        return Err(classify_postgres(err, table));
-                    }
+                if !matches!(more, Ok(true)) {
+                    *live = None;
                 }
+                return match more {
+                    Ok(more) => Ok(more || !rows.is_empty()),
+                    Err(err) => Err(classify_postgres(err, table)),
+                };
             }
         }
         let mut spilled = conn.spilled.borrow_mut();
         let Some(at) = spilled.iter().position(|s| s.number == self.number) else {
-            self.ended = true;
             return Ok(false);
         };
         if !spilled[at].rows.is_empty() {
             *rows = std::mem::take(&mut spilled[at].rows);
             return Ok(true);
         }
-        self.ended = true;
         match spilled.swap_remove(at).error {
             Some(err) => Err(err),
             None => Ok(false),
@@ -718,11 +699,16 @@ impl PgRows<'_> {
     /// Reads the stream's next batch; `false` after the last row.
     #[inline(never)]
     fn fetch(&mut self) -> Result<bool> {
-        let Some(stream) = self.stream.as_mut().filter(|s| !s.ended) else {
+        let Some(stream) = self.stream.as_mut() else {
             return Ok(false);
         };
         self.next = 0;
-        stream.next_batch(&mut self.rows)
+        let more = stream.next_batch(&mut self.rows);
+        if !matches!(more, Ok(true)) {
+            // Ended (or failed): nothing more to read.
+            self.stream = None;
+        }
+        more
     }
 }
 

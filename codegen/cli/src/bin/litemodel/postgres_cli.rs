@@ -67,17 +67,6 @@ pub fn run(
     }
 }
 
-/// Runs `work` on a catalog-reading client of `url` (checked by [`run`] to be
-/// PostgreSQL).
-fn with_client<R>(
-    url: &str,
-    label: &str,
-    work: impl FnOnce(&mut litemodel::postgres::Client) -> Result<R, migrate::Error>,
-) -> Result<R, Failure> {
-    let mut client = client(url)?;
-    work(&mut client).map_err(|e| Failure::Other(format!("`{label}`: {e}")))
-}
-
 /// `migrate up` on a database that has the migrations' tables but no history
 /// would fail at the first `CREATE TABLE`: say to stamp instead.
 fn refuse_unstamped(
@@ -90,14 +79,14 @@ fn refuse_unstamped(
     if migrations.latest() == 0 || migrations.current_version(db).map_err(other)? > 0 {
         return Ok(());
     }
-    let live = with_client(url, label, migrate::postgres::live_tables)?;
+    let mut client = client(url)?;
+    let live = migrate::postgres::live_tables(&mut client)
+        .map_err(|e| Failure::Other(format!("`{label}`: {e}")))?;
     if live.is_empty() {
         return Ok(());
     }
     // `up` itself reports an unknown `--to` or a migration written for SQLite.
-    let Ok(wanted) = with_client(url, label, |client| {
-        migrate::postgres::migration_tables(client, migrations, to)
-    }) else {
+    let Ok(wanted) = migrate::postgres::migration_tables(&mut client, migrations, to) else {
         return Ok(());
     };
     let existing: Vec<String> = wanted
@@ -138,9 +127,9 @@ fn stamp(
             "`{label}` is at version {current}, above {target}: stamp only records migrations as applied\n  help: to revert to version {target}, run `litemodel migrate down --to {target}`"
         )));
     }
-    let differences = with_client(url, label, |client| {
-        migrate::postgres::stamp_differences(client, migrations, Some(target))
-    })?;
+    let differences =
+        migrate::postgres::stamp_differences(&mut client(url)?, migrations, Some(target))
+            .map_err(|e| Failure::Other(format!("`{label}`: {e}")))?;
     if !differences.is_empty() {
         let mut message = format!(
             "`{label}` does not have the schema of the migrations up to version {target}, so they cannot be recorded as applied (what would have to change in the database):"
